@@ -1,0 +1,84 @@
+"""`medsettle` command line.
+
+No arguments (or only window options such as ``--training``) opens the cashier window.
+Subcommands are headless; each lives in ``client/commands/<name>.py`` and exposes
+``register(subparsers, common)`` which adds its parser and sets ``func``.
+Heavy imports stay inside the command functions so that ``medsettle settle`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Subcommand modules, in the order they appear in --help. A module that does not exist yet is skipped.
+COMMAND_MODULES = [
+    "settle",
+    "sandbox",
+    "sync",
+    "checkout",
+    "ledger",
+    "recover",
+    "report",
+    "audit",
+    "config",
+    "backup",
+    "diag",
+    "selftest",
+]
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every headless subcommand accepts (so one machine can run several windows)."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("站点配置覆盖 (overrides)")
+    g.add_argument("--config", metavar="FILE", help="site configuration TOML (default: per-machine config dir)")
+    g.add_argument("--platform", metavar="URL", help="central platform base URL")
+    g.add_argument("--institution", metavar="CODE", help="fixmedins_code (定点医药机构编号)")
+    g.add_argument("--data", metavar="DIR", help="data directory (local store, logs)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medsettle",
+        description="MedSettle 医保窗口结算. Without a subcommand the cashier window opens.",
+    )
+    parser.add_argument("--training", action="store_true", help="培训模式: start the embedded training platform")
+    parser.add_argument("--lang", metavar="LOCALE", help="UI language (zh_CN default, en)")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    common = common_options()
+    for action in common._actions:
+        if action.dest != "help":
+            parser._add_action(action)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"client.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"client.commands.{name}":
+                continue
+            raise
+        mod.register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from client import __version__
+
+        print(f"medsettle {__version__}")
+        return 0
+    if args.command is None:
+        try:
+            from client.ui.app import run_window
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("client.ui"):
+                parser.error("the cashier window is not available in this build")
+            raise
+        return run_window(args)
+    return int(args.func(args) or 0)
