@@ -7,7 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from client.api.envelope import ENVELOPE_FIELDS, EnvelopeFormatError, build_envelope, encode_body, parse_response
+from client.api.envelope import (
+    ENVELOPE_FIELDS,
+    EnvelopeFormatError,
+    build_envelope,
+    encode_body,
+    parse_response,
+)
 from client.api.errors import ApiConfigError, BundleMacError, BusinessError, MalformedResponse, TransportError
 from client.api.infnos import is_read_only, is_state_changing
 from client.api.settings import ApiSettings

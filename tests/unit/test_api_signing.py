@@ -19,7 +19,7 @@ def test_xtif_headers():
     assert h["x-tif-paasid"] == "paas-01"
     assert h["x-tif-timestamp"] == "1700000000"
     assert h["x-tif-nonce"] == "abc123nonce"
-    expected = hashlib.sha256("1700000000test-secret-123abc123nonce1700000000".encode()).hexdigest()
+    expected = hashlib.sha256(b"1700000000test-secret-123abc123nonce1700000000").hexdigest()
     assert h["x-tif-signature"] == expected
     assert h["x-tif-signature"] == h["x-tif-signature"].lower()
     assert "test-secret-123" not in repr(s) and "test-secret-123" not in "".join(h.values())
