@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from client.domain import codes
+from client.domain.masking import mask_certno
 from client.domain.money import ZERO, fmt2, to_amount
 
 __all__ = [
@@ -68,13 +70,6 @@ OTHER_FUND_FIELDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_
 PAYMENT_LABELS = {"cash": "现金", "bank_card": "银行卡", "wechat": "微信支付", "alipay": "支付宝",
                   "ecny": "数字人民币"}
 
-_INSUTYPE = {"310": "职工基本医疗保险", "320": "公务员医疗补助", "330": "大额医疗费用补助",
-             "340": "离休人员医疗保障", "380": "新型农村合作医疗", "390": "城乡居民基本医疗保险",
-             "391": "城镇居民基本医疗保险", "392": "城乡居民大病医疗保险", "510": "生育保险"}
-_MED_TYPE = {"11": "普通门诊", "12": "门诊挂号", "13": "急诊", "14": "门诊慢特病", "21": "普通住院",
-             "22": "外伤住院", "23": "转外诊治住院", "24": "急诊转住院", "41": "定点药店购药",
-             "51": "生育门诊", "52": "生育住院", "53": "计划生育手术费"}
-_GEND = {"0": "未知", "1": "男", "2": "女", "9": "未说明"}
 _HOSP_LV = {"1": "一级医疗机构", "2": "二级医疗机构", "3": "三级医疗机构"}
 
 # XML/JSON element order of Main (settlement-rules.md §4.3) and of MainExt (our subset, same source).
@@ -195,23 +190,8 @@ def is_inpatient(med_type: str) -> bool:
 
 
 def mask_id(certno: str) -> str:
-    """Certificate number masked for paper and exports: first 6 + ******** + last 4.
-
-    Uses ``client.domain.masking.mask_certno`` when that module is present.
-    """
-    try:
-        from client.domain.masking import mask_certno  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - depends on the other module being present
-        mask_certno = None
-    s = str(certno or "")
-    if mask_certno is not None:
-        try:
-            return mask_certno(s)
-        except Exception:  # noqa: BLE001 - fall back to the local rule on odd inputs
-            pass
-    if len(s) <= 10:
-        return "*" * len(s)
-    return s[:6] + "*" * (len(s) - 10) + s[-4:]
+    """Certificate number masked for paper and exports: first 6 + ******** + last 4."""
+    return mask_certno(str(certno or ""))
 
 
 def _amt(value: object, field: str) -> Decimal:
@@ -385,13 +365,13 @@ def build_invoice(record: dict, code: str, number: str, check_code: str, issue_d
         remarks.append("离线开具，待上传票据平台")
 
     ext = {
-        "MedicalType": _MED_TYPE.get(med_type, med_type),
+        "MedicalType": codes.label("med_type", med_type, med_type),
         "PatientNumber": "" if inpatient else str(visit.get("ipt_otp_no") or ""),
         "MedicalDate": _date8(_req(visit, "begndate", "visit")),
         "OrgType": str(inst.get("org_type") or _HOSP_LV.get(str(inst.get("hosp_lv") or ""), "医疗机构")),
-        "MedicalInsuranceType": _INSUTYPE.get(str(person.get("insutype")), str(person.get("insutype") or "")),
+        "MedicalInsuranceType": codes.label("insutype", str(person.get("insutype") or ""), str(person.get("insutype") or "")),
         "MedicalInsuranceID": str(person.get("psn_no") or masked),
-        "Gender": _GEND.get(str(person.get("gend")), "未说明"),
+        "Gender": codes.Gend(str(person.get("gend"))).short if str(person.get("gend")) in ("0", "1", "2", "9") else "未说明",
         "Age": str(person.get("age") if person.get("age") is not None else ""),
         "FundPayAmount": fmt2(fund),
         "OtherPayAmount": fmt2(other),

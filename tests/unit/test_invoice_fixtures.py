@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -29,6 +30,14 @@ def resident_id(first17: str) -> str:
     """A GB 11643 citizen number with a correct check digit."""
     s = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
     return first17 + "10X98765432"[s % 11]
+
+
+_ID_RE = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])")
+
+
+def find_unmasked_ids(text: str) -> list[str]:
+    """18-character resident ID numbers (plausible birth date and a valid check digit) in *text*."""
+    return [m for m in _ID_RE.findall(text) if resident_id(m[:17]) == m.upper()]
 
 
 _SPEC = {  # demo spec/unit per catalogue code
