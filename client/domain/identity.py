@@ -398,6 +398,11 @@ def classify_scan(s: object) -> Scan:
             continue
         value = text if rule.kind != "card_data" else detail["card"].raw
         return Scan(rule.kind, value, MappingProxyType(dict(detail)))
+    if first_reason is None and "|" in original:  # pipe string with the wrong shape
+        try:
+            parse_card_data(original)
+        except IdentityError as exc:
+            first_reason = exc.message
     opaque = first_reason is None and _OPAQUE_RE.fullmatch(original) is not None
     reason = first_reason or (
         "无法识别的二维码内容（可能是医保电子凭证，请使用电子凭证读取功能或请患者刷新后重新出示）"

@@ -211,6 +211,11 @@ def test_ean13_wrong_check_falls_back_to_service_code():
     assert scan.kind == "catalog_code" and scan.detail["list_kind"] == "service"
 
 
+def test_malformed_pipe_string_explains_field_count():
+    scan = classify_scan("330421|330421198503150016|X00000019")
+    assert scan.kind == "unknown" and "应有11个" in scan.reason
+
+
 def test_card_no_needs_digits():
     assert classify_scan("ABCDEFGHI").kind == "unknown"
 
