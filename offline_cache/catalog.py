@@ -1,0 +1,370 @@
+"""Treatment-place catalogue: bulk upsert (1301-1321 / 1312 pages) and ranked search.
+
+Search design (docs/store.md §Search):
+* exact code / barcode and code prefix use the (admdvs, med_list_codg) unique index and the
+  (admdvs, barcode) index; name, pinyin-initials and full-pinyin *prefix* use their own indexes
+  (range scans ``col >= q AND col < q || U+FFFF``);
+* substrings of >= 3 characters use the FTS5 ``trigram`` table ``catalog_fts``
+  (name, pinyin_initials, pinyin_full); 1-2 character substrings use ``catalog_grams``, an FTS5
+  ``unicode61`` table over pre-computed 1- and 2-character grams (trigram cannot match < 3);
+* both FTS tables are external-content tables over ``catalog_items`` kept in sync by triggers.
+
+Ranking (deterministic): exact code, exact barcode, code prefix, name prefix, name substring,
+pinyin-initials prefix, initials substring, full-pinyin prefix, full-pinyin substring; inside a tier
+shorter names first, then name, then code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from pypinyin import lazy_pinyin
+
+from .types import to_decimal_text
+
+CATALOG_COLUMNS = (
+    "admdvs", "med_list_codg", "list_type", "name", "spec", "unit", "chrgitm_lv", "med_chrgitm_type",
+    "selfpay_prop", "pric_uplmt_amt", "pric", "barcode", "begndate", "enddate", "vali_flag", "ver", "rid",
+)
+SEARCH_COLUMNS = ("pinyin_initials", "pinyin_full", "name_grams", "initials_grams")
+_DECIMAL_COLUMNS = ("selfpay_prop", "pric_uplmt_amt", "pric")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_TOP = "\U0010ffff"
+DEFAULT_PAGE_SIZE = 5000
+
+MATCH_KINDS = ("code", "barcode", "code_prefix", "name_prefix", "name", "initials_prefix", "initials",
+               "pinyin_prefix", "pinyin")
+
+
+# --------------------------------------------------------------------------- derived search columns
+
+
+@functools.lru_cache(maxsize=65536)
+def _run_pinyin(run: str) -> tuple[tuple[str, ...], str]:
+    """(syllables, initials) of one run of Chinese characters (cached: names share their Chinese part)."""
+    syllables = tuple(lazy_pinyin(run))
+    return syllables, "".join(s[0] for s in syllables if s)
+
+
+def _grams(chars: Sequence[str], unigrams: bool) -> list[str]:
+    seen: dict[str, None] = {}
+    if unigrams:
+        for c in chars:
+            seen.setdefault(c, None)
+    for a, b in zip(chars, chars[1:], strict=False):
+        seen.setdefault(a + b, None)
+    return list(seen)
+
+
+@functools.lru_cache(maxsize=8192)
+def search_columns(name: str) -> tuple[str, str, str, str]:
+    """(pinyin_initials, pinyin_full, name_grams, initials_grams) for a catalogue name.
+
+    Chinese runs become pinyin (pypinyin, most common reading); other characters are kept when
+    they are letters or digits (lower-cased), so ``头孢克洛胶囊0.25g`` → ``tbkljn025g`` /
+    ``toubaokeluojiaonang025g``.
+    """
+    name = name or ""
+    initials: list[str] = []
+    full: list[str] = []
+    pos = 0
+    for m in _CJK_RUN.finditer(name):
+        other = _NON_ALNUM.sub("", name[pos:m.start()].lower())
+        initials.append(other)
+        full.append(other)
+        syllables, ini = _run_pinyin(m.group())
+        initials.append(ini)
+        full.append("".join(syllables))
+        pos = m.end()
+    other = _NON_ALNUM.sub("", name[pos:].lower())
+    initials.append(other)
+    full.append(other)
+    ini = "".join(initials)
+    chars = [c for c in name.lower() if c.isalnum()]
+    return ini, "".join(full), " ".join(_grams(chars, True)), " ".join(_grams(list(ini), False))
+
+
+# --------------------------------------------------------------------------- upsert
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    inserted: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(self.inserted + other.inserted, self.updated + other.updated,
+                            self.unchanged + other.unchanged)
+
+
+class CatalogRowError(ValueError):
+    """A catalogue row is invalid; the message is Chinese and names the row and field."""
+
+
+def _opt_str(row: Mapping, key: str) -> str | None:
+    v = row.get(key)
+    if v is None:
+        return None
+    v = str(v).strip()
+    return v or None
+
+
+def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
+    code = _opt_str(row, "med_list_codg")
+    where = f"第 {index + 1} 行（{code or '无编码'}）"
+    if not code:
+        raise CatalogRowError(f"目录数据{where}缺少医疗目录编码 med_list_codg，本页未写入，请重新下载目录。")
+    name = _opt_str(row, "name")
+    if not name:
+        raise CatalogRowError(f"目录数据{where}缺少名称 name，本页未写入，请重新下载目录。")
+    row_admdvs = _opt_str(row, "admdvs")
+    if row_admdvs is not None and row_admdvs != admdvs:
+        raise CatalogRowError(f"目录数据{where}的区划 {row_admdvs} 与本次下载的区划 {admdvs} 不一致，本页未写入。")
+    values = []
+    for col in CATALOG_COLUMNS:
+        if col == "admdvs":
+            values.append(admdvs)
+        elif col == "med_list_codg":
+            values.append(code)
+        elif col == "name":
+            values.append(name)
+        elif col in _DECIMAL_COLUMNS:
+            try:
+                values.append(to_decimal_text(_opt_str(row, col) if not isinstance(row.get(col), Decimal)
+                                              else row[col], col))
+            except ValueError as exc:
+                raise CatalogRowError(f"目录数据{where}的 {col} 不是有效数值，本页未写入：{exc}") from None
+        elif col in ("begndate", "enddate"):
+            v = row.get(col)
+            if isinstance(v, date):
+                v = v.isoformat()
+            else:
+                v = _opt_str(row, col)
+                if v is not None:
+                    v = v[:10]
+                    try:
+                        if not _DATE_RE.match(v):
+                            raise ValueError(v)
+                        date.fromisoformat(v)
+                    except ValueError:
+                        raise CatalogRowError(f"目录数据{where}的 {col} 不是有效日期（{v}），本页未写入。") from None
+            values.append(v)
+        elif col == "vali_flag":
+            values.append(_opt_str(row, col) or "1")
+        else:
+            values.append(_opt_str(row, col))
+    values.extend(search_columns(name))
+    return tuple(values)
+
+
+_ALL = CATALOG_COLUMNS + SEARCH_COLUMNS
+_UPDATABLE = [c for c in _ALL if c not in ("admdvs", "med_list_codg")]
+UPSERT_SQL = (
+    f"INSERT INTO catalog_items ({', '.join(_ALL)}) VALUES ({', '.join('?' for _ in _ALL)}) "
+    f"ON CONFLICT(admdvs, med_list_codg) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
+    + f" WHERE ({', '.join('catalog_items.' + c for c in _UPDATABLE)}) "
+      f"IS NOT ({', '.join('excluded.' + c for c in _UPDATABLE)})"
+)
+
+
+def prepare_rows(rows: Iterable[Mapping], admdvs: str) -> list[tuple]:
+    """Validate and convert rows (last occurrence of a code wins). Raises CatalogRowError."""
+    by_code: dict[str, tuple] = {}
+    for i, row in enumerate(rows):
+        t = _row_tuple(row, admdvs, i)
+        by_code.pop(t[1], None)
+        by_code[t[1]] = t
+    return list(by_code.values())
+
+
+def upsert_prepared(conn, prepared: list[tuple]) -> UpsertResult:
+    """Upsert already prepared rows on a Core Connection inside the caller's transaction."""
+    if not prepared:
+        return UpsertResult(0, 0, 0)
+    max_id = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM catalog_items").scalar_one()
+    cur = conn.exec_driver_sql(UPSERT_SQL, prepared)
+    changed = cur.rowcount
+    inserted = conn.exec_driver_sql("SELECT count(*) FROM catalog_items WHERE id > ?", (max_id,)).scalar_one()
+    return UpsertResult(inserted, changed - inserted, len(prepared) - changed)
+
+
+def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
+                        page_size: int = DEFAULT_PAGE_SIZE) -> UpsertResult:
+    """Insert or update catalogue rows of one region; one transaction per ``page_size`` rows.
+
+    A page is validated completely before it is written: an invalid row raises CatalogRowError and
+    nothing of that page is written (earlier pages stay committed).
+    """
+    total = UpsertResult(0, 0, 0)
+    page: list[Mapping] = []
+
+    def flush() -> UpsertResult:
+        prepared = prepare_rows(page, admdvs)
+        with store.connection() as conn:
+            return upsert_prepared(conn, prepared)
+
+    for row in rows:
+        page.append(row)
+        if len(page) >= page_size:
+            total = total + flush()
+            page = []
+    if page:
+        total = total + flush()
+    return total
+
+
+# --------------------------------------------------------------------------- read
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    admdvs: str
+    med_list_codg: str
+    list_type: str | None
+    name: str
+    spec: str | None
+    unit: str | None
+    chrgitm_lv: str | None
+    med_chrgitm_type: str | None
+    selfpay_prop: Decimal | None
+    pric_uplmt_amt: Decimal | None
+    pric: Decimal | None
+    barcode: str | None
+    begndate: date | None
+    enddate: date | None
+    vali_flag: str
+    ver: str | None
+    rid: str | None
+    match: str = ""  # one of MATCH_KINDS for search results
+
+
+_SELECT = "SELECT c.id, " + ", ".join(f"c.{c}" for c in CATALOG_COLUMNS) + " FROM catalog_items c"
+_VALID = ("c.vali_flag = '1' AND (c.begndate IS NULL OR c.begndate <= :d) "
+          "AND (c.enddate IS NULL OR c.enddate >= :d)")
+_ORDER = "ORDER BY length(c.name), c.name, c.med_list_codg"
+
+
+def _dec(v):
+    return None if v is None else Decimal(v)
+
+
+def _dt(v):
+    return None if v is None else date.fromisoformat(v)
+
+
+def _item(r, match: str = "") -> Item:
+    return Item(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _dec(r[9]), _dec(r[10]), _dec(r[11]),
+                r[12], _dt(r[13]), _dt(r[14]), r[15], r[16], r[17], match)
+
+
+def get_item(store, admdvs: str, med_list_codg: str, *, at: date | None = None,
+             valid_only: bool = True) -> Item | None:
+    """One catalogue entry by code (valid on ``at`` unless ``valid_only=False``)."""
+    sql = f"{_SELECT} WHERE c.admdvs = :a AND c.med_list_codg = :q"
+    if valid_only:
+        sql += " AND " + _VALID
+    with store.read_connection() as conn:
+        rows = _run(conn, sql, a=admdvs, q=med_list_codg, d=(at or date.today()).isoformat())
+    r = rows[0] if rows else None
+    return _item(r) if r else None
+
+
+def count_items(store, admdvs: str | None = None) -> int:
+    with store.read_connection() as conn:
+        if admdvs is None:
+            return conn.exec_driver_sql("SELECT count(*) FROM catalog_items").scalar_one()
+        return conn.exec_driver_sql("SELECT count(*) FROM catalog_items WHERE admdvs = ?", (admdvs,)).scalar_one()
+
+
+_PARAM_RE = re.compile(r":([a-z]+)")
+
+
+def _params(sql: str, **values) -> tuple:
+    """Positional parameters for a query written with :name placeholders (sqlite3 qmark style)."""
+    return tuple(values[m.group(1)] for m in _PARAM_RE.finditer(sql))
+
+
+def _run(conn, sql: str, **values) -> list:
+    return conn.exec_driver_sql(_PARAM_RE.sub("?", sql), _params(sql, **values)).fetchall()
+
+
+def _fts_phrase(column: str, text: str) -> str:
+    return f'{column} : "{text.replace(chr(34), chr(34) * 2)}"'
+
+
+def search(store, admdvs: str, query: str, limit: int = 20, *, at: date | None = None) -> list[Item]:
+    """Ranked search of valid catalogue entries of ``admdvs`` (see module docstring)."""
+    q = (query or "").strip()
+    if not q or limit <= 0:
+        return []
+    d = (at or date.today()).isoformat()
+    q_code = q.upper()
+    is_ascii = q.isascii()
+    q_low = q.lower()
+    q_py = _NON_ALNUM.sub("", q_low) if is_ascii else ""
+    q_name_gram = "".join(c for c in q_low if c.isalnum())
+
+    results: list[Item] = []
+    seen: set[int] = set()
+
+    def take(rows, match: str) -> bool:
+        for r in rows:
+            if r[0] not in seen:
+                seen.add(r[0])
+                results.append(_item(r, match))
+                if len(results) >= limit:
+                    return True
+        return False
+
+    base = f"{_SELECT} WHERE c.admdvs = :a AND {_VALID}"
+    with store.read_connection() as conn:
+        n = lambda: limit + len(seen)  # noqa: E731 - rows to ask for so that de-duplication still fills the page
+        tiers: list[tuple[str, str, dict]] = []
+        if " " not in q:
+            tiers.append(("code", f"{base} AND c.med_list_codg = :q", {"q": q_code}))
+            tiers.append(("barcode", f"{base} AND c.barcode = :q", {"q": q}))
+            if is_ascii:
+                tiers.append(("code_prefix", f"{base} AND c.med_list_codg > :q AND c.med_list_codg < :t "
+                                             f"ORDER BY c.med_list_codg LIMIT :n", {"q": q_code, "t": q_code + _TOP}))
+        tiers.append(("name_prefix", f"{base} AND c.name >= :q AND c.name < :t {_ORDER} LIMIT :n",
+                      {"q": q, "t": q + _TOP}))
+        if len(q) >= 3:
+            tiers.append(("name", f"{_SELECT} JOIN catalog_fts f ON f.rowid = c.id WHERE catalog_fts MATCH :m "
+                                  f"AND c.admdvs = :a AND {_VALID} {_ORDER} LIMIT :n",
+                          {"m": _fts_phrase("name", q)}))
+        elif q_name_gram == q_low:
+            tiers.append(("name", f"{_SELECT} JOIN catalog_grams g ON g.rowid = c.id WHERE catalog_grams MATCH :m "
+                                  f"AND c.admdvs = :a AND {_VALID} {_ORDER} LIMIT :n",
+                          {"m": _fts_phrase("name_grams", q_name_gram)}))
+        if q_py:
+            for col, prefix_kind, sub_kind, grams_col in (
+                    ("pinyin_initials", "initials_prefix", "initials", "initials_grams"),
+                    ("pinyin_full", "pinyin_prefix", "pinyin", None)):
+                tiers.append((prefix_kind, f"{base} AND c.{col} >= :q AND c.{col} < :t {_ORDER} LIMIT :n",
+                              {"q": q_py, "t": q_py + _TOP}))
+                if len(q_py) >= 3:
+                    tiers.append((sub_kind, f"{_SELECT} JOIN catalog_fts f ON f.rowid = c.id "
+                                            f"WHERE catalog_fts MATCH :m AND c.admdvs = :a AND {_VALID} "
+                                            f"{_ORDER} LIMIT :n", {"m": _fts_phrase(col, q_py)}))
+                elif len(q_py) == 2 and grams_col:
+                    tiers.append((sub_kind, f"{_SELECT} JOIN catalog_grams g ON g.rowid = c.id "
+                                            f"WHERE catalog_grams MATCH :m AND c.admdvs = :a AND {_VALID} "
+                                            f"{_ORDER} LIMIT :n", {"m": _fts_phrase(grams_col, q_py)}))
+        for kind, sql, extra in tiers:
+            if take(_run(conn, sql, a=admdvs, d=d, n=n(), **extra), kind):
+                break
+    return results

@@ -1,0 +1,411 @@
+"""SQLAlchemy 2 typed declarative models of the local store (schema = Alembic head).
+
+Conventions (docs/store.md):
+* amounts (元) are ``Money`` → INTEGER fen, Decimal in Python; unit prices / ratios / quantities
+  (NHSA 16,6 / 5,4 / 16,4) are ``DecimalText`` → exact TEXT;
+* datetimes are naive local wall-clock time of the till (Asia/Shanghai), as the NHSA interface uses;
+* ``*_json`` columns hold JSON text exactly as received or produced (canonical where hashed);
+* enumerated states are TEXT with CHECK constraints.
+
+The migrations in ``offline_cache/migrations/versions`` are hand-written; a unit test compares the
+migrated schema with this metadata so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import DecimalText, Money
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+VISIT_KINDS = ("outpatient", "inpatient")
+VISIT_STATES = ("open", "registered", "uploaded", "settled", "reversed", "cancelled")
+SETTLEMENT_STATES = ("prepared", "sent", "unknown", "confirmed", "reversed", "failed", "provisional")
+PAYMENT_METHODS = ("cash", "bank_card", "wechat", "alipay", "ecny", "account")
+INVOICE_KINDS = ("normal", "red")
+INVOICE_STATES = ("allocated", "issued", "failed", "cancelled")
+OUTBOX_STATES = ("pending", "sending", "acked", "failed", "needs_review")
+ADJUSTMENT_DIRECTIONS = ("refund", "charge")
+ADJUSTMENT_STATES = ("pending", "done", "cancelled")
+OPERATOR_ROLES = ("cashier", "supervisor", "admin")
+
+
+def _in(col: str, values: tuple[str, ...]) -> str:
+    return f"{col} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CatalogItem(Base):
+    """Treatment-place catalogue row (1301-1321 / 1312), one per (admdvs, med_list_codg)."""
+
+    __tablename__ = "catalog_items"
+    __table_args__ = (
+        UniqueConstraint("admdvs", "med_list_codg"),
+        Index("ix_catalog_items_admdvs_barcode", "admdvs", "barcode"),
+        Index("ix_catalog_items_admdvs_name", "admdvs", "name"),
+        Index("ix_catalog_items_admdvs_pinyin_initials", "admdvs", "pinyin_initials"),
+        Index("ix_catalog_items_admdvs_pinyin_full", "admdvs", "pinyin_full"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admdvs: Mapped[str] = mapped_column(String(6))
+    med_list_codg: Mapped[str] = mapped_column(String(50))
+    list_type: Mapped[str | None] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(20))
+    chrgitm_lv: Mapped[str | None] = mapped_column(String(3))
+    med_chrgitm_type: Mapped[str | None] = mapped_column(String(6))
+    selfpay_prop: Mapped[Decimal | None] = mapped_column(DecimalText)
+    pric_uplmt_amt: Mapped[Decimal | None] = mapped_column(DecimalText)
+    pric: Mapped[Decimal | None] = mapped_column(DecimalText)
+    barcode: Mapped[str | None] = mapped_column(String(32))
+    begndate: Mapped[date | None] = mapped_column(Date)
+    enddate: Mapped[date | None] = mapped_column(Date)
+    vali_flag: Mapped[str] = mapped_column(String(1), default="1")
+    ver: Mapped[str | None] = mapped_column(String(20))
+    rid: Mapped[str | None] = mapped_column(String(40))
+    pinyin_initials: Mapped[str] = mapped_column(String(200), default="")
+    pinyin_full: Mapped[str] = mapped_column(String(800), default="")
+    # space-separated 1- and 2-character grams of the name / initials (for 1-2 character queries)
+    name_grams: Mapped[str] = mapped_column(Text, default="")
+    initials_grams: Mapped[str] = mapped_column(Text, default="")
+
+
+@event.listens_for(CatalogItem, "before_insert")
+@event.listens_for(CatalogItem, "before_update")
+def _catalog_item_search_columns(mapper, connection, target: CatalogItem) -> None:
+    """ORM writes get the same derived search columns as ``catalog.upsert_catalog_rows``."""
+    from .catalog import search_columns
+
+    target.pinyin_initials, target.pinyin_full, target.name_grams, target.initials_grams = (
+        search_columns(target.name)
+    )
+
+
+class PolicyBundle(Base):
+    """A verified ``policy-bundle/1`` (extension transaction 9901), versioned per insured region."""
+
+    __tablename__ = "policy_bundles"
+    __table_args__ = (UniqueConstraint("insuplc_admdvs", "ver"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    ver: Mapped[str] = mapped_column(String(20))
+    issued_at: Mapped[str | None] = mapped_column(String(32))
+    body_json: Mapped[str] = mapped_column(Text)
+    mac: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Person(Base):
+    """1101 person info cache (for offline identification). certno is stored in full; mask it for display."""
+
+    __tablename__ = "persons"
+
+    psn_no: Mapped[str] = mapped_column(String(30), primary_key=True)
+    psn_cert_type: Mapped[str | None] = mapped_column(String(3))
+    certno: Mapped[str] = mapped_column(String(50), index=True)
+    psn_name: Mapped[str] = mapped_column(String(50))
+    gend: Mapped[str | None] = mapped_column(String(6))
+    brdy: Mapped[date | None] = mapped_column(Date)
+    insuinfo_json: Mapped[str] = mapped_column(Text, default="[]")
+    idetinfo_json: Mapped[str] = mapped_column(Text, default="[]")
+    filing_json: Mapped[str | None] = mapped_column(Text)
+    card_no: Mapped[str | None] = mapped_column(String(20), index=True)
+    card_sn: Mapped[str | None] = mapped_column(String(40))
+    ytd_json: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+    phone: Mapped[str | None] = mapped_column(String(20))  # added by migration 0002
+
+
+class Operator(Base):
+    """Local till accounts. The security policy (hashing, lockout) belongs to client.services."""
+
+    __tablename__ = "operators"
+    __table_args__ = (CheckConstraint(_in("role", OPERATOR_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opter: Mapped[str] = mapped_column(String(20), unique=True)
+    opter_name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20), default="cashier")
+    password_hash: Mapped[str] = mapped_column(Text)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Signin(Base):
+    """9001 sign-in results (sign_no per operator per day) and 9002 sign-out."""
+
+    __tablename__ = "signins"
+    __table_args__ = (Index("ix_signins_opter_sign_date", "opter", "sign_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opter: Mapped[str] = mapped_column(String(20))
+    sign_no: Mapped[str] = mapped_column(String(30))
+    sign_date: Mapped[date] = mapped_column(Date)
+    sign_time: Mapped[datetime] = mapped_column(DateTime)
+    signed_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    __table_args__ = (
+        CheckConstraint(_in("kind", VISIT_KINDS), name="kind"),
+        CheckConstraint(_in("state", VISIT_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    psn_no: Mapped[str] = mapped_column(String(30), index=True)
+    insutype: Mapped[str | None] = mapped_column(String(6))
+    insuplc_admdvs: Mapped[str | None] = mapped_column(String(6))
+    mdtrt_cert_type: Mapped[str | None] = mapped_column(String(3))
+    mdtrt_id: Mapped[str | None] = mapped_column(String(30), index=True)
+    ipt_otp_no: Mapped[str | None] = mapped_column(String(30))
+    med_type: Mapped[str | None] = mapped_column(String(6))
+    begntime: Mapped[datetime] = mapped_column(DateTime)
+    endtime: Mapped[datetime | None] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    reg_msgid: Mapped[str | None] = mapped_column(String(30))  # 2201 / 2401
+    mdtrt_msgid: Mapped[str | None] = mapped_column(String(30))  # 2203
+    upload_msgid: Mapped[str | None] = mapped_column(String(30))  # 2204 / 2301
+    cancel_msgid: Mapped[str | None] = mapped_column(String(30))  # 2202 / 2404
+    opter: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FeeLine(Base):
+    """2204 feedetail line and its uploaded split (2204 output)."""
+
+    __tablename__ = "fee_lines"
+    __table_args__ = (UniqueConstraint("visit_id", "feedetl_sn"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="RESTRICT"))
+    feedetl_sn: Mapped[str] = mapped_column(String(30))
+    med_list_codg: Mapped[str] = mapped_column(String(50))
+    medins_list_codg: Mapped[str | None] = mapped_column(String(150))
+    name: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[str | None] = mapped_column(String(200))
+    cnt: Mapped[Decimal] = mapped_column(DecimalText)
+    pric: Mapped[Decimal] = mapped_column(DecimalText)
+    det_item_fee_sumamt: Mapped[Decimal] = mapped_column(Money)
+    chrg_bchno: Mapped[str | None] = mapped_column(String(30))
+    fee_ocur_time: Mapped[datetime | None] = mapped_column(DateTime)
+    bilg_dept_codg: Mapped[str | None] = mapped_column(String(30))
+    bilg_dept_name: Mapped[str | None] = mapped_column(String(100))
+    bilg_dr_codg: Mapped[str | None] = mapped_column(String(30))
+    bilg_dr_name: Mapped[str | None] = mapped_column(String(50))
+    uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # split returned by 2204
+    pric_uplmt_amt: Mapped[Decimal | None] = mapped_column(DecimalText)
+    selfpay_prop: Mapped[Decimal | None] = mapped_column(DecimalText)
+    fulamt_ownpay_amt: Mapped[Decimal | None] = mapped_column(Money)
+    overlmt_amt: Mapped[Decimal | None] = mapped_column(Money)
+    preselfpay_amt: Mapped[Decimal | None] = mapped_column(Money)
+    inscp_scp_amt: Mapped[Decimal | None] = mapped_column(Money)
+    chrgitm_lv: Mapped[str | None] = mapped_column(String(3))
+    med_chrgitm_type: Mapped[str | None] = mapped_column(String(6))
+    memo: Mapped[str | None] = mapped_column(Text)
+
+
+class Settlement(Base):
+    """One settlement attempt (2207 / 2304). msgid is the request msgid = setlinfo.medins_setl_id."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (CheckConstraint(_in("state", SETTLEMENT_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="RESTRICT"), index=True)
+    msgid: Mapped[str] = mapped_column(String(30), unique=True)
+    infno: Mapped[str] = mapped_column(String(4))
+    state: Mapped[str] = mapped_column(String(20), default="prepared", index=True)  # index: 0002
+    setl_id: Mapped[str | None] = mapped_column(String(30), index=True)
+    mdtrt_id: Mapped[str | None] = mapped_column(String(30))
+    medfee_sumamt: Mapped[Decimal | None] = mapped_column(Money)
+    fund_pay_sumamt: Mapped[Decimal | None] = mapped_column(Money)
+    acct_pay: Mapped[Decimal | None] = mapped_column(Money)
+    psn_cash_pay: Mapped[Decimal | None] = mapped_column(Money)
+    setlinfo_json: Mapped[str | None] = mapped_column(Text)
+    setldetail_json: Mapped[str | None] = mapped_column(Text)
+    preview_json: Mapped[str | None] = mapped_column(Text)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoke_msgid: Mapped[str | None] = mapped_column(String(30))  # 2208 / 2305
+    opter: Mapped[str | None] = mapped_column(String(20))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="RESTRICT"))
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint(_in("method", PAYMENT_METHODS), name="method"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    method: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    tendered: Mapped[Decimal | None] = mapped_column(Money)
+    change: Mapped[Decimal | None] = mapped_column(Money)
+    ref: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Invoice(Base):
+    """E-invoice record: einvoice_code/einvoice_number/random_number = EInvoiceCode/EInvoiceNumber/RandomNumber."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("einvoice_code", "einvoice_number"),
+        CheckConstraint(_in("kind", INVOICE_KINDS), name="kind"),
+        CheckConstraint(_in("state", INVOICE_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    einvoice_code: Mapped[str] = mapped_column(String(20))
+    einvoice_number: Mapped[str] = mapped_column(String(20))
+    random_number: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10), default="normal")
+    related_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"))
+    state: Mapped[str] = mapped_column(String(12), default="allocated")
+    body_json: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class InvoiceRange(Base):
+    """A block of e-invoice numbers allocated to this window (device-prefixed, never collides)."""
+
+    __tablename__ = "invoice_ranges"
+    __table_args__ = (UniqueConstraint("einvoice_code", "start_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    einvoice_code: Mapped[str] = mapped_column(String(20))
+    start_no: Mapped[str] = mapped_column(String(20))
+    end_no: Mapped[str] = mapped_column(String(20))
+    next_no: Mapped[str] = mapped_column(String(20))
+    window_id: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Outbox(Base):
+    """Transactional outbox (desktop-anchors §D). ``id`` (AUTOINCREMENT) is the send order."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("state", OUTBOX_STATES), name="state"),
+        Index("ix_outbox_state_id", "state", "id"),
+        Index("ix_outbox_chain_id", "chain", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    chain: Mapped[str | None] = mapped_column(String(64))
+    payload_json: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    server_ref: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only hash-chained audit log (UPDATE/DELETE forbidden by triggers)."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(50))
+    detail_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SyncState(Base):
+    """Resumable download state per stream (e.g. ``catalog:1301:310118``)."""
+
+    __tablename__ = "sync_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ver: Mapped[str | None] = mapped_column(String(40))
+    page: Mapped[int | None] = mapped_column(Integer)
+    in_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    target_ver: Mapped[str | None] = mapped_column(String(40))
+    detail_json: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Adjustment(Base):
+    """退补差额: difference refunded to / charged from the patient after a re-settlement."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = (
+        CheckConstraint(_in("direction", ADJUSTMENT_DIRECTIONS), name="direction"),
+        CheckConstraint(_in("state", ADJUSTMENT_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    direction: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    opter: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Shift(Base):
+    """Cashier shift with cash control (opening float, counted cash per method)."""
+
+    __tablename__ = "shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opter: Mapped[str] = mapped_column(String(20), index=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    float_amt: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    counted_json: Mapped[str | None] = mapped_column(Text)
+    forced_by: Mapped[str | None] = mapped_column(String(20))
