@@ -50,6 +50,14 @@ def _read(path: str) -> bytes:
         raise CaseError("invalid_case", f"无法读取结算案例文件 {path}（{exc.strerror}）。") from None
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-align to a display width (CJK characters take two columns in a terminal)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
+
+
 def explain_text(result: dict) -> str:
     """Human-readable replay: numbered trace steps, then the key amounts."""
     from decimal import Decimal
@@ -92,8 +100,8 @@ def explain_text(result: dict) -> str:
     ]
     out.append("主要金额（元）：")
     for label, key in rows:
-        out.append(f"  {label:<10}{fmt_display(Decimal(s[key])):>18}   {key}")
-    out.append(f"  {'统筹支付比例':<10}{s['pool_prop_selfpay']:>18}   pool_prop_selfpay")
+        out.append(f"  {_pad(label, 18)}{fmt_display(Decimal(s[key])):>16}   {key}")
+    out.append(f"  {_pad('统筹支付比例', 18)}{s['pool_prop_selfpay']:>16}   pool_prop_selfpay")
     out.append(
         f"  个人自费 {result['invoice']['self_cost']}，个人自付 {result['invoice']['self_pay']}（电子票据）"
     )
@@ -105,18 +113,29 @@ def explain_text(result: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def _emit(stream, text: str) -> None:
+    """Write UTF-8 regardless of the console code page (JSON output is UTF-8 by contract)."""
+    buf = getattr(stream, "buffer", None)
+    stream.flush()
+    if buf is not None:
+        buf.write(text.encode("utf-8"))
+        buf.flush()
+    else:  # a replaced stream (tests, embedding)
+        stream.write(text)
+        stream.flush()
+
+
 def run(args: argparse.Namespace) -> int:
     from client.domain.engine import CaseError, settle_text
 
     try:
         result = settle_text(_read(args.case))
     except CaseError as exc:
-        sys.stdout.write(json.dumps({"error": exc.to_dict()}, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-        sys.stderr.write(exc.message + "\n")
+        _emit(sys.stdout, json.dumps({"error": exc.to_dict()}, ensure_ascii=False) + "\n")
+        _emit(sys.stderr, exc.message + "\n")
         return EXIT_REFUSED
     if args.explain:
-        sys.stdout.write(explain_text(result))
+        _emit(sys.stdout, explain_text(result))
     else:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        _emit(sys.stdout, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     return EXIT_OK
