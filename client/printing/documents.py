@@ -415,8 +415,8 @@ def render_slip(record: dict, out: Out = None) -> bytes:
             _text(c, x0, base, r[2], r[3], color=r[4])
         elif kind == "lr":
             rw = string_width(r[3], r[4])
-            _text(c, x1, base, r[3], r[4], align="r")
             _text(c, x0, base, r[2], r[4], width=max(10.0, width - rw - 2 * mm))
+            _text(c, x1, base, r[3], r[4], align="r")
         elif kind == "rule":
             c.setStrokeColor(GREY)
             c.setDash(2, 2)
