@@ -1,0 +1,233 @@
+"""WSGI application of the training central platform (werkzeug Request/Response + routing).
+
+Endpoints
+  POST /fsi/api/callService                    national interface, infno in the body
+  POST /fsi/api/<service>/<method>             per-service paths of reference §1.3 (PATH_INFNO)
+  POST /localcfc/api/hsecfc/localQrCodeQuery   e-voucher decoding (transType ec.query)
+  POST /his/api/pendingCharges                 demo HIS: pending visits with lines
+  POST /einvoice/api/allocate | /issue         fiscal e-invoice platform (number ranges, issuing)
+  GET  /health                                 {"status": "ok", "time": ...}
+  GET|POST /admin/fault                        list / add fault rules ({"clear": true [, "infno"]})
+  GET  /admin/ledger                           settlements as a JSON list (see ledger.py)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from client.sandbox.faults import FaultError, FaultPlan, FaultRule
+from client.sandbox.ledger import ledger_rows
+from client.sandbox.transactions import Platform, RawFile
+
+# Per-service paths (reference §1.3; Hebei gateway style) → infno.
+PATH_INFNO = {
+    "/fsi/api/signInSignOutService/signIn": "9001",
+    "/fsi/api/signInSignOutService/signOut": "9002",
+    "/fsi/api/fsiPsnInfoService/queryPsnInfo": "1101",
+    "/fsi/api/outpatientDocInfoService/outpatientRregistration": "2201",
+    "/fsi/api/outpatientDocInfoService/outpatientRegistrationCancel": "2202",
+    "/fsi/api/outpatientDocInfoService/outpatientMdtrtinfoUp": "2203",
+    "/fsi/api/outpatientDocInfoService/outpatientFeeListUp": "2204",
+    "/fsi/api/outpatientDocInfoService/outpatientFeeListUpCancel": "2205",
+    "/fsi/api/outpatientSettleService/preSettletment": "2206",
+    "/fsi/api/outpatientSettleService/saveSettletment": "2207",
+    "/fsi/api/outpatientSettleService/cancleSettletment": "2208",
+    "/fsi/api/hospFeeDtlService/feeDtlUp": "2301",
+    "/fsi/api/hospFeeDtlService/feeDtlCl": "2302",
+    "/fsi/api/hospSettService/preSetl": "2303",
+    "/fsi/api/hospSettService/setl": "2304",
+    "/fsi/api/hospSettService/setlCl": "2305",
+    "/fsi/api/hospitalRegisterService/hospitalRegisterSave": "2401",
+    "/fsi/api/dscgService/dischargeProcess": "2402",
+    "/fsi/api/hospitalRegisterService/hospitalRegisterCancel": "2404",
+    "/fsi/api/dscgService/dischargeUndo": "2405",
+    "/fsi/api/reverseService/revsMethod": "2601",
+    "/fsi/api/ybSettlementStmtService/stmtTotal": "3201",
+    "/fsi/api/ybSettlementStmtService/stmtDetail": "3202",
+    "/fsi/api/fsiIntegratedQueryService/querySetlInfo": "5203",
+    "/fsi/api/fsiIntegratedQueryService/queryCumInfo": "5206",
+    "/fsi/api/fsiIntegratedQueryService/queryPsnOpspReg": "5301",
+    "/fsi/api/catalogdownservice/downCatalog1301": "1301",
+    "/fsi/api/catalogdownservice/downCatalog1302": "1302",
+    "/fsi/api/catalogdownservice/downCatalog1305": "1305",
+    "/fsi/api/catalogdownservice/downCatalog1306": "1306",
+    "/fsi/api/catalogqueryservice/queryHilist": "1312",
+    "/fsi/api/fileupload/upload": "9101",
+    "/fsi/api/fileupload/download": "9102",
+    "/fsi/api/trainingPolicyService/policyBundle": "9901",
+}
+
+OTHER_SCOPES = {"/localcfc/api/hsecfc/localQrCodeQuery": "ec.query", "/his/api/pendingCharges": "his.pendingCharges",
+                "/einvoice/api/allocate": "einvoice.allocate", "/einvoice/api/issue": "einvoice.issue"}
+
+
+class DropConnection(ConnectionError):
+    """Raised after the socket was shut down: werkzeug treats it as a dropped connection."""
+
+
+def _json(obj, status: int = 200) -> Response:
+    return Response(json.dumps(obj, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _drop(request: Request) -> None:
+    sock = request.environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise DropConnection("training fault: connection dropped")
+
+
+def _trickle(payload: bytes, delay_ms: int):
+    step = max(1, len(payload) // 8)
+    for i in range(0, len(payload), step):
+        if i:
+            time.sleep(delay_ms / 1000.0)
+        yield payload[i:i + step]
+
+
+class SandboxApp:
+    def __init__(self, platform: Platform, faults: FaultPlan):
+        self.platform = platform
+        self.faults = faults
+        rules = [Rule("/fsi/api/callService", endpoint="call", methods=["POST"]),
+                 Rule("/localcfc/api/hsecfc/localQrCodeQuery", endpoint="ec", methods=["POST"]),
+                 Rule("/his/api/pendingCharges", endpoint="his", methods=["POST"]),
+                 Rule("/einvoice/api/allocate", endpoint="einv_allocate", methods=["POST"]),
+                 Rule("/einvoice/api/issue", endpoint="einv_issue", methods=["POST"]),
+                 Rule("/health", endpoint="health", methods=["GET"]),
+                 Rule("/admin/fault", endpoint="fault", methods=["GET", "POST"]),
+                 Rule("/admin/ledger", endpoint="ledger", methods=["GET"])]
+        rules += [Rule(path, endpoint="call", methods=["POST"]) for path in PATH_INFNO]
+        self.url_map = Map(rules)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except HTTPException as e:
+            response = _json({"code": e.code, "message": e.description or e.name}, e.code or 500)
+        finally:
+            self.platform.store.release()
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, _ = adapter.match()
+        except NotFound:
+            return _json({"code": 404, "message": f"接口地址[{request.path}]不存在"}, 404)
+        except MethodNotAllowed:
+            return _json({"code": 405, "message": f"接口[{request.path}]不支持{request.method}方法"}, 405)
+        if endpoint == "health":
+            return _json({"status": "ok", "time": time.strftime("%Y-%m-%d %H:%M:%S")})
+        if endpoint == "fault":
+            return self.admin_fault(request)
+        if endpoint == "ledger":
+            return _json(ledger_rows(self.platform.store))
+        body = self.parse_body(request)
+        if endpoint == "call":
+            path_infno = PATH_INFNO.get(request.path)
+            scope = body.get("infno") if isinstance(body, dict) else None
+            scope = scope or path_infno
+        else:
+            scope = OTHER_SCOPES[request.path]
+        rule = self.faults.pick(scope if isinstance(scope, str) else None)
+        if rule is not None:
+            pre = self.apply_fault_before(request, rule, body, scope)
+            if pre is not None:
+                return pre
+        if endpoint == "call":
+            result, _committed = self.national(request, body)
+        elif endpoint == "ec":
+            result = _json(self.platform.ec_query(body))
+        elif endpoint == "his":
+            result = _json(self.platform.his_pending(body))
+        elif endpoint == "einv_allocate":
+            result = _json(self.platform.einv_allocate(body))
+        else:
+            result = _json(self.platform.einv_issue(body))
+        if rule is not None:
+            if rule.mode == "drop-after-commit":
+                _drop(request)
+            if rule.mode == "trickle":
+                payload = result.get_data()
+                return Response(_trickle(payload, rule.delay_ms), status=result.status_code,
+                                mimetype=result.mimetype, direct_passthrough=True)
+        return result
+
+    @staticmethod
+    def parse_body(request: Request):
+        raw = request.get_data(cache=True)
+        try:
+            return json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, ValueError):
+            return None
+
+    def apply_fault_before(self, request: Request, rule: FaultRule, body, scope) -> Response | None:
+        mode = rule.mode
+        if mode == "latency":
+            time.sleep(rule.delay_ms / 1000.0)
+            return None
+        if mode == "drop-before":
+            _drop(request)
+        if mode == "http-500":
+            return Response("500 Internal Server Error\n培训平台模拟故障：服务器内部错误", status=500, mimetype="text/plain")
+        if mode == "http-502":
+            return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", status=502, mimetype="text/html")
+        if mode == "garbage":
+            return Response("<html><body>系统维护中 ... \x00\x01 not json", status=200, mimetype="text/html")
+        if mode == "refuse":
+            from client.sandbox.transactions import now
+
+            adm = ""
+            if isinstance(body, dict):
+                inst = self.platform.institution(str(body.get("fixmedins_code") or ""))
+                adm = (inst or {}).get("admdvs", "")
+            if request.path in OTHER_SCOPES:
+                return _json({"code": 1, "data": None, "message": rule.message})
+            return _json(self.platform.envelope(now(), adm, -1, err_msg=rule.message))
+        return None  # drop-after-commit and trickle act after handling
+
+    def national(self, request: Request, body) -> tuple[Response, bool]:
+        from client.sandbox.transactions import Refusal, now
+
+        path_infno = PATH_INFNO.get(request.path)
+        if body is None:
+            return _json(self.platform.envelope(now(), "", -1, err_msg="请求报文不是合法的JSON，请检查报文格式")), False
+        if path_infno and isinstance(body, dict) and body.get("infno") not in (None, "", path_infno):
+            msg = f"交易编号[{body.get('infno')}]与接口地址对应的交易[{path_infno}]不一致"
+            return _json(self.platform.envelope(now(), "", -1, err_msg=msg)), False
+        if path_infno and isinstance(body, dict) and not body.get("infno"):
+            body = dict(body, infno=path_infno)
+        try:
+            result, committed = self.platform.handle(body)
+        except Refusal as r:  # pragma: no cover - handle() turns refusals into envelopes
+            return _json(self.platform.envelope(now(), "", -1, err_msg=r.message)), False
+        if isinstance(result, RawFile):
+            resp = Response(result.content, mimetype="application/octet-stream")
+            resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+            return resp, committed
+        return _json(result), committed
+
+    def admin_fault(self, request: Request) -> Response:
+        if request.method == "GET":
+            return _json({"rules": self.faults.rules()})
+        body = self.parse_body(request)
+        if not isinstance(body, dict):
+            return _json({"code": 1, "message": "请求报文必须是JSON对象"}, 400)
+        if body.get("clear"):
+            self.faults.clear(body.get("infno"))
+            return _json({"code": 0, "message": "故障已清除", "rules": self.faults.rules()})
+        try:
+            rule = self.faults.add(body)
+        except FaultError as e:
+            return _json({"code": 1, "message": str(e)}, 400)
+        return _json({"code": 0, "message": "故障已设置", "rule": rule.to_json(), "rules": self.faults.rules()})

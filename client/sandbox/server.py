@@ -1,0 +1,113 @@
+"""Run the training central platform: ``EmbeddedPlatform`` (a thread in this process) and ``serve``.
+
+    with EmbeddedPlatform(data_dir) as p:      # or p = EmbeddedPlatform(data_dir).start(); p.stop()
+        requests.post(p.url + "/fsi/api/callService", json=envelope)
+
+An empty data directory is initialised with ``client.sandbox.demo.generate(seed)`` (or the
+``data`` dict given). The state lives in ``<data_dir>/platform.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from client.sandbox.app import SandboxApp
+from client.sandbox.faults import FaultPlan
+from client.sandbox.store import Store
+from client.sandbox.transactions import Platform
+
+DEFAULT_SEED = 20200824
+log = logging.getLogger("medsettle.sandbox")
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No per-request access log lines (tests and the embedded training mode stay quiet)."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+    def log(self, type, message, *args):  # noqa: A002 - werkzeug's signature
+        if type == "error":
+            log.error(message, *args)
+
+
+def init_data_dir(data_dir: str | Path, seed: int = DEFAULT_SEED, data: dict | None = None,
+                  catalog_size: int | None = None) -> Store:
+    """Open the platform store in data_dir, loading demo data the first time."""
+    store = Store(data_dir)
+    if not store.initialised:
+        if data is None:
+            from client.sandbox import demo
+
+            data = demo.generate(seed, catalog_size=catalog_size) if catalog_size else demo.generate(seed)
+        store.load(data, seed)
+    return store
+
+
+class EmbeddedPlatform:
+    def __init__(self, data_dir: str | Path, host: str = "127.0.0.1", port: int = 0, *, seed: int = DEFAULT_SEED,
+                 data: dict | None = None, catalog_page_rows: int = 20000, quiet: bool = True):
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self._data = data
+        self.catalog_page_rows = catalog_page_rows
+        self.quiet = quiet
+        self.faults = FaultPlan(seed)
+        self.store: Store | None = None
+        self.platform: Platform | None = None
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("training platform not started")
+        return f"http://{self.host}:{self._server.server_port}"
+
+    def start(self) -> EmbeddedPlatform:
+        if self._server is not None:
+            return self
+        self.store = init_data_dir(self.data_dir, self.seed, self._data)
+        self._data = None
+        self.platform = Platform(self.store, self.catalog_page_rows)
+        app = SandboxApp(self.platform, self.faults)
+        self._server = make_server(self.host, self.port, app, threaded=True,
+                                   request_handler=QuietHandler if self.quiet else WSGIRequestHandler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"sandbox-{self._server.server_port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+        self._server = None
+        self._thread = None
+        if self.store is not None:
+            self.store.close()
+
+    def serve_forever(self) -> None:
+        """Blocking variant used by `medsettle sandbox serve`."""
+        self.start()
+        try:
+            self._thread.join()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def __enter__(self) -> EmbeddedPlatform:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
