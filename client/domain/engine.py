@@ -477,6 +477,9 @@ def _parse(case: object) -> _Parsed:
         if type(ln) is not dict:
             raise _bad(f"lines[{i}]", f"必须是 JSON 对象，现在是{_kind(ln)}")
         sn = ln.get("feedetl_sn")
+        if type(sn) is int and sn >= 0:
+            # An identifier, not an amount: a HIS that numbers its lines 1, 2, 3 is accepted as "1", "2", "3".
+            sn = str(sn)
         if type(sn) is not str or not sn:
             raise _bad(f"lines[{i}].feedetl_sn", f"必须是非空字符串，现在是{_kind(sn)}")
         if sn in seen_sn:

@@ -99,7 +99,8 @@ def test_base_is_valid():
         (lambda c: c["catalog"].append({"code": "A", "chrgitm_lv": "02"}), "catalog[1].code"),
         (lambda c: c["catalog"][0].update(pric_uplmt_amt="-1"), "catalog[0].pric_uplmt_amt"),
         (lambda c: c["lines"].append(dict(c["lines"][0])), "lines[1].feedetl_sn"),
-        (lambda c: c["lines"][0].update(feedetl_sn=1), "lines[0].feedetl_sn"),
+        (lambda c: c["lines"][0].update(feedetl_sn=True), "lines[0].feedetl_sn"),
+        (lambda c: c["lines"][0].update(feedetl_sn=1.5), "lines[0].feedetl_sn"),
         (lambda c: c["lines"][0].update(pric="0.001"), "lines[0]"),  # rounds to 0.00
         (lambda c: c["visit"].update(mdtrtarea_admvs="3205"), "visit.mdtrtarea_admvs"),
         (lambda c: c["visit"].update(filing="yes"), "visit.filing"),
@@ -142,3 +143,9 @@ def test_load_case_text_and_bytes_and_bom():
     with pytest.raises(CaseError) as ei:
         load_case(text.replace('"1"', "1.0", 1).encode())
     assert ei.value.code == "invalid_case"
+
+
+def test_integer_feedetl_sn_is_an_identifier():
+    out = settle(with_(lambda c: c["lines"][0].update(feedetl_sn=7)))
+    assert out["lines"][0]["feedetl_sn"] == "7"
+    assert out["setlinfo"]["medfee_sumamt"] == "100.00"
