@@ -477,10 +477,12 @@ def _assign_categories(rng: random.Random, people: list[dict]) -> None:
         by_region.setdefault(p["insuinfo"][0]["insuplc_admdvs"], []).append(p)
 
     def filing(p, kind, to_adm):
-        begin = date(rng.randint(2021, 2025), rng.randint(1, 12), 1)
-        end = None if kind == "long_term" and rng.random() < 0.5 else _years_later(begin, 2 if kind == "long_term" else 1)
-        if end is not None and end < REF_DATE:
-            end = _years_later(REF_DATE.replace(day=1), 1) - timedelta(days=1)
+        if kind == "long_term":  # 异地长期居住/常驻: open-ended or several years
+            begin = date(rng.randint(2021, 2025), rng.randint(1, 12), 1)
+            end = None if rng.random() < 0.5 else date(rng.randint(2027, 2029), rng.choice([6, 12]), 30)
+        else:  # 转诊: a few months around now
+            begin = date(2026, rng.randint(9, 10), rng.randint(1, 28))
+            end = begin + timedelta(days=rng.choice([120, 180]))
         p["filing"] = {"type": kind, "admdvs": to_adm, "begndate": begin.isoformat(),
                        "enddate": end.isoformat() if end else None}
 
@@ -523,7 +525,8 @@ def _assign_categories(rng: random.Random, people: list[dict]) -> None:
         p["idet"].append(label)
 
     # One expired card for training (卡已过期).
-    rng.choice([p for p in people if p["insuinfo"][0]["psn_insu_stas"] == "1"])["_expired_card"] = True
+    adults = [p for p in people if p["insuinfo"][0]["psn_insu_stas"] == "1" and p["brdy"] < "1990-01-01"]
+    rng.choice(adults)["_expired_card"] = True
 
     # Year-to-date accumulations for about 40 % of the people.
     for p in people:

@@ -125,7 +125,13 @@ def test_people_counts_and_categories(data):
     assert {p["insuinfo"][0]["insutype"] for p in people} == {"310", "390"}
     filings = Counter(p["filing"]["type"] for p in people)
     assert filings["long_term"] >= 5 and filings["referral"] >= 3
-    assert all(p["filing"]["admdvs"] in ZONE for p in people if p["filing"]["type"] == "long_term")
+    for p in people:
+        f = p["filing"]
+        if f["type"] == "none":
+            assert f == {"type": "none", "admdvs": None, "begndate": None, "enddate": None}
+        else:
+            assert f["admdvs"] in ZONE and f["admdvs"] != p["insuinfo"][0]["insuplc_admdvs"]
+            assert f["begndate"] <= "2026-11-01" and (f["enddate"] is None or f["enddate"] > "2026-11-22")
     assert sum(1 for p in people if p["chronic"]) >= 5
     suspended = [p for p in people if p["insuinfo"][0]["psn_insu_stas"] == "2"]
     assert len(suspended) >= 2 and all(p["insuinfo"][0]["paus_insu_date"] for p in suspended)
@@ -178,6 +184,7 @@ def test_cards_and_e_vouchers(data):
         assert len(fields) == 12 and fields[11] == ""  # 11 fields, trailing separator
         assert fields[0] == adm and fields[1] == p["certno"] and fields[2] == card["card_no"]
         assert fields[3] == card["card_sn"] and fields[4] == p["psn_name"]
+        assert fields[7].replace("-", "") >= p["brdy"].replace("-", "") and fields[8] > fields[7]
         if fields[8] < "20261101":
             expired += 1
         card_nos.add(card["card_no"])
@@ -307,3 +314,14 @@ def test_shen_ming_visit_is_the_example_01_bill(data):
     assert got == [("XJ01CRA006A001010104041", "24", "3.10"), ("ZA09BAX0367010102963", "2", "26.50"),
                    ("001102000010000", "1", "25.00"), ("250401015", "1", "88.00"),
                    ("C14010203000000000000", "6", "0.65"), ("LOCAL-NOT-IN-CATALOG", "1", "12.00")]
+
+
+@pytest.mark.parametrize("seed", [1, 424242])
+def test_invariants_hold_for_other_seeds(seed):
+    other = demo.generate(seed=seed)
+    test_people_counts_and_categories(other)
+    test_person_identity_invariants(other)
+    test_cards_and_e_vouchers(other)
+    test_catalog_invariants(other)
+    test_example_01_catalogue_values_for_qingpu(other)
+    test_his_charges_reference_the_treatment_place_catalogue(other)
