@@ -279,3 +279,17 @@ def test_redacted_and_api_kwargs(tmp_path):
         return
     api = ApiSettings(**kw)
     assert api.fixmedins_code == "H32050900007"
+
+
+def test_rollout_example_in_docs_is_valid(tmp_path):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    block = doc.split("```toml")[1].split("```")[0]
+    text = "\n".join(ln[3:] if ln.startswith("   ") else ln for ln in block.splitlines())
+    pem = tmp_path / "yb-ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    text = text.replace("C:/ProgramData/MedSettle/yb-ca.pem", pem.as_posix())
+    p = write(tmp_path, text)
+    for w, width in (("w01", 80), ("w02", 80), ("er", 58)):
+        s = load_settings(p, window=w)
+        assert s.printers.slip_width_mm == width and s.warnings == ()
+    assert load_settings(p, window="er").ui.large_font is True
