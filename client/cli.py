@@ -29,14 +29,20 @@ COMMAND_MODULES = [
 ]
 
 
-def common_options() -> argparse.ArgumentParser:
-    """Options every headless subcommand accepts (so one machine can run several windows)."""
+def common_options(*, suppress: bool = False) -> argparse.ArgumentParser:
+    """Options every headless subcommand accepts (so one machine can run several windows).
+
+    The copy handed to subcommands uses ``argparse.SUPPRESS`` defaults, so that a value given before
+    the subcommand (``medsettle --data D sync``) is not overwritten by the subparser's default.
+    """
+    kw = {"default": argparse.SUPPRESS} if suppress else {}
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("站点配置覆盖 (overrides)")
-    g.add_argument("--config", metavar="FILE", help="site configuration TOML (default: per-machine config dir)")
-    g.add_argument("--platform", metavar="URL", help="central platform base URL")
-    g.add_argument("--institution", metavar="CODE", help="fixmedins_code (定点医药机构编号)")
-    g.add_argument("--data", metavar="DIR", help="data directory (local store, logs)")
+    g.add_argument("--config", metavar="FILE", help="site configuration TOML (default: per-machine config dir)", **kw)
+    g.add_argument("--platform", metavar="URL", help="central platform base URL", **kw)
+    g.add_argument("--institution", metavar="CODE", help="fixmedins_code (定点医药机构编号)", **kw)
+    g.add_argument("--data", metavar="DIR", help="data directory (local store, logs)", **kw)
+    g.add_argument("--window", metavar="ID", help="window id for per-window configuration overrides", **kw)
     return p
 
 
@@ -48,10 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--training", action="store_true", help="培训模式: start the embedded training platform")
     parser.add_argument("--lang", metavar="LOCALE", help="UI language (zh_CN default, en)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    common = common_options()
-    for action in common._actions:
+    for action in common_options()._actions:
         if action.dest != "help":
             parser._add_action(action)
+    common = common_options(suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

@@ -24,8 +24,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                               description="站点配置：检查 (check)、示例 (example)、存入密钥 (set-secret)、文件位置 (paths)")
     sub = p.add_subparsers(dest="config_command", metavar="ACTION")
     nested = _suppressed_copy(common)
-    c = sub.add_parser("check", parents=[nested], help="检查配置并显示生效值（密钥显示为 ***）")
-    c.add_argument("--window", metavar="ID", help="窗口编号（[windows.<ID>]；默认取 MEDSETTLE_WINDOW 或 window-id 文件）")
+    # --window (窗口编号, [windows.<ID>]; default MEDSETTLE_WINDOW or the window-id file) comes with `common`.
+    sub.add_parser("check", parents=[nested], help="检查配置并显示生效值（密钥显示为 ***）")
     sub.add_parser("example", help="输出带注释的示例配置文件")
     s = sub.add_parser("set-secret", parents=[nested], help="把密钥存入系统密钥环或加密文件")
     s.add_argument("name", help="密钥名称（与配置中的 secret_ref / mac_key_ref 一致）")
