@@ -292,6 +292,8 @@ def _base_rows(seed: int) -> list[dict]:
             factor = REGION_PRICE_FACTOR[adm] * Decimal(rng.randint(97, 103)) / 100
             pric = max(q2(Decimal(price) * factor), CENT)
             lim = q2(Decimal(limit) * REGION_PRICE_FACTOR[adm]) if limit else None
+            if lim is not None and rng.random() < 0.45:  # this hospital prices within the limit
+                pric = q2(lim * Decimal(rng.randint(90, 99)) / 100)
             roll = rng.random()
             ver = VERSIONS[0 if roll < 0.70 else 1 if roll < 0.85 else 2 if roll < 0.95 else 3]
             vali, enddate = "1", None
@@ -842,3 +844,100 @@ def generate(seed: int = DEFAULT_SEED, catalog_size: int | None = None) -> dict:
         "policy_bundles": load_policy_bundles(),
         "einvoice": {k: dict(v) for k, v in EINVOICE.items()},
     }
+
+
+# ------------------------------------------------------------------------------------------------
+# command line: export the data set, render the fixed people's e-voucher QR codes
+
+
+def write_json(path, seed: int = DEFAULT_SEED, catalog_size: int | None = None) -> None:
+    """Write the data set as UTF-8 JSON (atomic: a temporary file renamed into place)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    data = generate(seed, catalog_size)  # before touching the disk: bad arguments leave nothing behind
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def render_qr_images(out_dir, dpi: int = 150) -> list:
+    """Render each fixed person's training e-voucher QR (with name and payload) to ``<certno>-ecqr.png``.
+
+    Draws a PDF with reportlab's QR widget, then converts it with poppler's ``pdftoppm``."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if shutil.which("pdftoppm") is None:
+        raise RuntimeError("未找到 pdftoppm（poppler-utils），无法生成二维码图片；请先安装 poppler-utils。")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    font = "WQY"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(font, str(resource("fonts", "wqy-microhei.ttc")), subfontIndex=0))
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for p in _fixed_people():
+            pdf = Path(tmp) / f"{p['certno']}.pdf"
+            w, h = 70 * mm, 88 * mm
+            c = canvas.Canvas(str(pdf), pagesize=(w, h))
+            c.setFont(font, 12)
+            c.drawCentredString(w / 2, h - 9 * mm, f"医保电子凭证（培训） {p['psn_name']}")
+            qr = QrCodeWidget(p["ecqr"], barLevel="M")
+            x0, y0, x1, y1 = qr.getBounds()
+            size = 56 * mm
+            d = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+            d.add(qr)
+            renderPDF.draw(d, c, (w - size) / 2, 16 * mm)
+            c.setFont(font, 6.5)
+            c.drawCentredString(w / 2, 11 * mm, p["ecqr"])
+            c.drawCentredString(w / 2, 6 * mm, "TRAINING DATA 培训数据 — 不能用于真实就医结算")
+            c.showPage()
+            c.save()
+            stem = out_dir / f"{p['certno']}-ecqr"
+            subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", str(pdf), str(stem)],
+                           check=True, capture_output=True)
+            written.append(stem.with_suffix(".png"))
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m client.sandbox.demo", description="培训演示数据（TRAINING DATA）")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--catalog-size", type=int, default=None, help="目录总条数（默认约 650 条真实样式目录）")
+    ap.add_argument("--out", help="把整套数据写成 JSON 文件")
+    ap.add_argument("--qr", metavar="DIR", help="把 5 名固定培训人员的电子凭证二维码生成 PNG 到该目录")
+    args = ap.parse_args(argv)
+    if not args.out and not args.qr:
+        ap.error("请指定 --out 或 --qr")
+    try:
+        if args.out:
+            write_json(args.out, args.seed, args.catalog_size)
+            print(args.out)
+        if args.qr:
+            for path in render_qr_images(args.qr):
+                print(path)
+    except (ValueError, RuntimeError, OSError) as e:
+        print(f"生成失败：{e}", flush=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
