@@ -10,6 +10,7 @@ An empty data directory is initialised with ``client.sandbox.demo.generate(seed)
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from pathlib import Path
 
@@ -24,7 +25,27 @@ DEFAULT_SEED = 20200824
 log = logging.getLogger("medsettle.sandbox")
 
 
-class QuietHandler(WSGIRequestHandler):
+class TrackingHandler(WSGIRequestHandler):
+    """Keeps the server's set of open connections, so stop() can close kept-alive ones."""
+
+    def setup(self):
+        super().setup()
+        conns = getattr(self.server, "open_connections", None)
+        if conns is not None:
+            with self.server.open_lock:
+                conns.add(self.connection)
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            conns = getattr(self.server, "open_connections", None)
+            if conns is not None:
+                with self.server.open_lock:
+                    conns.discard(self.connection)
+
+
+class QuietHandler(TrackingHandler):
     """No per-request access log lines (tests and the embedded training mode stay quiet)."""
 
     def log_request(self, code="-", size="-"):
@@ -78,8 +99,12 @@ class EmbeddedPlatform:
         self.platform = Platform(self.store, self.catalog_page_rows)
         app = SandboxApp(self.platform, self.faults)
         self._server = make_server(self.host, self.port, app, threaded=True,
-                                   request_handler=QuietHandler if self.quiet else WSGIRequestHandler)
-        self._server.daemon_threads = True
+                                   request_handler=QuietHandler if self.quiet else TrackingHandler)
+        # Handler threads are joined by server_close(); stop() first closes kept-alive connections.
+        self._server.daemon_threads = False
+        self._server.block_on_close = True
+        self._server.open_connections = set()
+        self._server.open_lock = threading.Lock()
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"sandbox-{self._server.server_port}", daemon=True)
         self._thread.start()
@@ -90,6 +115,13 @@ class EmbeddedPlatform:
             return
         self._server.shutdown()
         self._thread.join(timeout=10)
+        with self._server.open_lock:
+            conns = list(self._server.open_connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self._server.server_close()
         self._server = None
         self._thread = None

@@ -238,3 +238,21 @@ def test_expcontent_carries_filing(platform, nhsa, data):
     unknown = w.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": "110101199001011234",
                                        "psn_cert_type": "01"}}, expect_ok=False)
     assert unknown["infcode"] == -1 and "未查询到参保信息" in unknown["err_msg"]
+
+
+def test_concurrent_repeats_of_one_2207_settle_once(platform, nhsa):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    w = nhsa(platform)
+    ctx = run_outpatient(w, WANG, "MZ-T-0006", settle=False)
+    s = ctx["pre"]["setlinfo"]
+    d = dict(w.setl_data(ctx["person"], ctx["mdtrt_id"], ctx["total"]), invono="",
+             **{k: s[k] for k in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")})
+    env = w.envelope("2207", {"data": d}, ctx["person"]["insuplc"])
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: requests.post(platform.url + "/fsi/api/callService", json=env,
+                                                        timeout=30).json(), range(6)))
+    assert all(a == answers[0] for a in answers) and answers[0]["infcode"] == 0
+    assert len(read_ledger(platform.data_dir)) == 1

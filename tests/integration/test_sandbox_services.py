@@ -157,3 +157,21 @@ def test_serve_command_initialises_empty_dir(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_stop_joins_every_thread_even_with_kept_alive_connections(sandbox_template, tmp_path):
+    import threading
+
+    before = set(threading.enumerate())
+    p = _start(sandbox_template, tmp_path / "p")
+    session = requests.Session()  # keeps its connection open after the request
+    assert session.get(p.url + "/health", timeout=5).json()["status"] == "ok"
+    w = Wire(p.url).sign_in()
+    w.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": "330421198503150016", "psn_cert_type": "01"}})
+    t = time.monotonic()
+    p.stop()
+    assert time.monotonic() - t < 5
+    leftover = [th for th in threading.enumerate() if th not in before and th.is_alive()]
+    assert leftover == []
+    session.close()
+    w.session.close()
