@@ -86,6 +86,56 @@ CHRONIC_DRUGS = {
     "M00500": ["来曲唑片", "甲钴胺片"],
 }
 
+# Outpatient visit templates: (kind "O" outpatient / "E" emergency, fit for children, diagnosis,
+# drugs (some are picked), tests (0–2 picked), extra lines (name, count)).
+_INFUSION = [("静脉输液", 1), ("0.9%氯化钠注射液", 1), ("一次性使用输液器", 1), ("一次性使用无菌注射器", 2)]
+VISIT_TEMPLATES = [
+    ("O", True, ("J06.900", "急性上呼吸道感染"),
+     ["阿莫西林胶囊", "头孢克洛胶囊", "连花清瘟胶囊", "板蓝根颗粒", "感冒清热颗粒", "对乙酰氨基酚片", "蓝芩口服液"],
+     ["血常规(全血细胞计数+五分类)", "C反应蛋白测定"], []),
+    ("O", True, ("J20.900", "急性支气管炎"),
+     ["盐酸氨溴索片", "阿奇霉素片", "头孢呋辛酯片", "急支糖浆", "孟鲁司特钠片", "复方甘草片"],
+     ["血常规(全血细胞计数+五分类)", "胸部X线摄影(DR)"], [("雾化吸入", 1), ("一次性使用雾化器", 1)]),
+    ("O", True, ("J30.400", "变应性鼻炎"), ["氯雷他定片", "盐酸西替利嗪片", "孟鲁司特钠片"], [], []),
+    ("O", True, ("K59.100", "功能性腹泻"), ["蒙脱石散", "双歧杆菌三联活菌胶囊", "藿香正气水"], ["粪便常规"], []),
+    ("O", False, ("K29.700", "慢性胃炎"),
+     ["奥美拉唑肠溶胶囊", "泮托拉唑钠肠溶片", "雷贝拉唑钠肠溶片", "铝碳酸镁咀嚼片", "多潘立酮片", "枸橼酸莫沙必利片",
+      "香砂养胃丸"], ["血常规(全血细胞计数+五分类)"], []),
+    ("O", False, ("I10.x00", "原发性高血压"),
+     ["苯磺酸氨氯地平片", "硝苯地平控释片", "缬沙坦胶囊", "厄贝沙坦片", "氯沙坦钾片", "琥珀酸美托洛尔缓释片"],
+     ["常规心电图检查", "血脂四项", "肾功能(组合)"], []),
+    ("O", False, ("E11.900", "2型糖尿病"),
+     ["盐酸二甲双胍片", "盐酸二甲双胍缓释片", "格列美脲片", "阿卡波糖片", "格列齐德缓释片", "消渴丸"],
+     ["空腹血糖测定", "糖化血红蛋白测定"], []),
+    ("O", False, ("E78.500", "高脂血症"), ["阿托伐他汀钙片", "瑞舒伐他汀钙片", "辛伐他汀片"], ["血脂四项", "肝功能(组合)"], []),
+    ("O", False, ("I25.100", "冠状动脉粥样硬化性心脏病"),
+     ["阿司匹林肠溶片", "硫酸氢氯吡格雷片", "单硝酸异山梨酯缓释片", "复方丹参滴丸", "麝香保心丸", "通心络胶囊",
+      "速效救心丸"], ["常规心电图检查", "心脏彩色多普勒超声"], []),
+    ("O", False, ("M54.500", "腰痛"), ["双氯芬酸钠缓释片", "塞来昔布胶囊", "布洛芬缓释胶囊", "仙灵骨葆胶囊"], [],
+     [("推拿治疗", 1), ("普通针刺", 1)]),
+    ("O", False, ("M81.900", "骨质疏松"), ["骨化三醇软胶囊", "碳酸钙D3片", "仙灵骨葆胶囊"], ["血清维生素D测定"], []),
+    ("O", False, ("G47.000", "失眠"), ["艾司唑仑片", "阿普唑仑片", "参松养心胶囊"], [], []),
+    ("O", False, ("F41.900", "焦虑状态"), ["草酸艾司西酞普兰片", "盐酸舍曲林片"], [], []),
+    ("O", False, ("N40.x00", "前列腺增生"), ["盐酸坦索罗辛缓释胶囊", "非那雄胺片"], ["尿常规"], [("腹部B超", 1)]),
+    ("O", False, ("E03.900", "甲状腺功能减退症"), ["左甲状腺素钠片"], ["甲状腺功能(T3+T4+TSH)"], []),
+    ("O", False, ("D50.900", "缺铁性贫血"), ["硫酸亚铁片", "叶酸片"], ["血常规(全血细胞计数+五分类)"], []),
+    ("O", True, ("L08.900", "皮肤软组织感染"), ["莫匹罗星软膏", "头孢克洛胶囊"], [],
+     [("换药(小)", 1), ("一次性使用无菌换药包", 1), ("医用纱布块", 2)]),
+    ("O", True, ("H10.900", "结膜炎"), ["左氧氟沙星滴眼液"], [], []),
+    ("O", False, ("R53.x00", "气虚乏力(中医)"), ["黄芪", "党参", "白术(麸炒)", "茯苓", "甘草", "当归", "陈皮"], [], []),
+    ("E", True, ("R50.900", "发热"), ["对乙酰氨基酚片", "注射用头孢曲松钠", "布洛芬缓释胶囊"],
+     ["血常规(全血细胞计数+五分类)", "C反应蛋白测定", "降钙素原测定"], _INFUSION),
+    ("E", False, ("R10.400", "腹痛"), ["注射用奥美拉唑钠", "盐酸昂丹司琼注射液"],
+     ["血常规(全血细胞计数+五分类)", "电解质(钾钠氯)测定"], [("腹部B超", 1)] + _INFUSION),
+    ("E", True, ("S61.000", "手指开放性伤口"), ["头孢克洛胶囊"], [],
+     [("清创缝合术(小)", 1), ("局部浸润麻醉", 1), ("盐酸利多卡因注射液", 1), ("医用纱布块", 4)]),
+    ("E", False, ("I20.000", "不稳定型心绞痛"), ["阿司匹林肠溶片", "硫酸氢氯吡格雷片", "速效救心丸"],
+     ["常规心电图检查"], [("吸氧", 2), ("一次性使用吸氧管", 1)]),
+]
+
+TEMPLATE_DEPTS = {"R53.x00": ("A50", "中医科"), "M54.500": ("A50", "中医科"), "H10.900": ("A10", "眼科"),
+                  "L08.900": ("A04", "外科"), "J30.400": ("A11", "耳鼻咽喉科"), "N40.x00": ("A04", "外科")}
+
 # Deliberately uncatalogued HIS codes (目录外 / not mapped to the national code), per training.
 OFF_CATALOG = [
     ("LOCAL-NOT-IN-CATALOG", "院内协定处方(目录外)", "12.00"),
@@ -94,8 +144,7 @@ OFF_CATALOG = [
 ]
 OFF_CATALOG_CODES = frozenset(c for c, _, _ in OFF_CATALOG)
 
-DEPARTMENTS = [("A02", "全科医疗科"), ("A03", "内科"), ("A04", "外科"), ("A07", "儿科"),
-               ("A50", "中医科"), ("A11", "耳鼻咽喉科")]
+DEPARTMENTS = [("A02", "全科医疗科"), ("A03", "内科")]
 EMERGENCY_DEPT = ("A20", "急诊医学科")
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -610,10 +659,20 @@ class _HisBuilder:
     def outpatient(self, person: dict, inst: dict, med_type: str, day: date, *, off_catalog: bool) -> dict:
         rng = self.rng
         adm = inst["admdvs"]
-        items, groups = self.by_region[adm], self.pool[adm]
+        items = self.by_region[adm]
         when = f"{day.isoformat()} {rng.randint(8, 16):02d}:{rng.randint(0, 59):02d}:00"
         pupil = person["insuinfo"][0]["psn_type"] == "1403"
-        dept = EMERGENCY_DEPT if med_type == "13" else (("A07", "儿科") if pupil else rng.choice(DEPARTMENTS[:3] + DEPARTMENTS[4:]))
+        chronic_visit = med_type == "14" and bool(person["chronic"])
+        templates = [t for t in VISIT_TEMPLATES if (t[0] == "E") == (med_type == "13") and (not pupil or t[1])]
+        template = None if chronic_visit else rng.choice(templates)
+        if med_type == "13":
+            dept = EMERGENCY_DEPT
+        elif pupil:
+            dept = ("A07", "儿科")
+        elif template is not None and template[2][0] in TEMPLATE_DEPTS:
+            dept = TEMPLATE_DEPTS[template[2][0]]
+        else:
+            dept = rng.choice(DEPARTMENTS[:2])
         doc = self.doctor(adm, dept)
         lines: list[dict] = []
         dise = ("J06.900", "急性上呼吸道感染")
@@ -623,30 +682,37 @@ class _HisBuilder:
             self.line(lines, items[rng.choice(["普通门诊诊查费", "普通门诊诊查费", "副主任医师门诊诊查费", "主任医师门诊诊查费"])], 1, doc, when)
         if rng.random() < 0.3:
             self.line(lines, items["挂号费"], 1, doc, when)
-        if med_type == "14" and person["chronic"]:
+        if template is None:
             chronic = person["chronic"][0]
             dise = (chronic["opsp_dise_code"], chronic["opsp_dise_name"])
             names = [n for n in CHRONIC_DRUGS[chronic["opsp_dise_code"]] if n in items]
             for n in rng.sample(names, min(len(names), rng.randint(2, 3))):
                 self.line(lines, items[n], rng.randint(2, 4) if items[n]["unit"] != "粒" else 28, doc, when)
             self.line(lines, items[rng.choice(["空腹血糖测定", "糖化血红蛋白测定", "肾功能(组合)", "血脂四项"])], 1, doc, when)
+            if chronic["opsp_dise_code"] == "M07801":
+                for n, c in [("血液透析", 1), ("肝素钠注射液", 1), ("一次性使用无菌注射器", 2)]:
+                    self.line(lines, items[n], c, doc, when)
         else:
-            oral = groups["oral"]
-            for r in rng.sample(oral, rng.randint(1, 4)):
-                cnt = rng.randint(12, 24) if r["unit"] == "粒" else rng.randint(1, 3)
+            _, _, dise, drugs, tests, extras = template
+            present = [n for n in drugs if n in items]
+            for n in rng.sample(present, min(len(present), rng.randint(1, 3))):
+                r = items[n]
+                if r["list_type"] == "102":  # 中药饮片: grams per dose × 7 doses
+                    cnt = rng.choice([10, 12, 15, 20]) * 7
+                elif r["unit"] == "粒":
+                    cnt = rng.choice([12, 18, 24])
+                else:
+                    cnt = 1 if pupil else rng.randint(1, 3)
                 self.line(lines, r, cnt, doc, when)
-            for r in rng.sample(groups["lab"], rng.randint(0, 2)):
-                self.line(lines, r, 1, doc, when)
-            if rng.random() < 0.25:
-                self.line(lines, rng.choice(groups["exam"][:8]), 1, doc, when)
-            if med_type == "13" or rng.random() < 0.2:
-                self.line(lines, items["静脉输液"], 1, doc, when)
-                self.line(lines, items["0.9%氯化钠注射液"], rng.randint(1, 2), doc, when)
-                self.line(lines, items["注射用头孢曲松钠"], 2, doc, when)
-                self.line(lines, items["一次性使用输液器"], 1, doc, when)
-                self.line(lines, items["一次性使用无菌注射器"], 2, doc, when)
+            for n in rng.sample(tests, min(len(tests), rng.randint(0, 2))):
+                if n in items:
+                    self.line(lines, items[n], 1, doc, when)
+            for n, c in extras:
+                if n in items and (med_type == "13" or rng.random() < 0.5):
+                    self.line(lines, items[n], c, doc, when)
         if len(lines) < 3:
-            self.line(lines, items["血常规(全血细胞计数+五分类)"], 1, doc, when)
+            have = {ln["name"] for ln in lines}
+            self.line(lines, items["挂号费" if "挂号费" not in have else "一般诊疗费"], 1, doc, when)
         del lines[11:]
         if off_catalog:
             code, name, pric = rng.choice(OFF_CATALOG)

@@ -352,3 +352,14 @@ def test_command_line_writes_json(tmp_path, data):
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(data))
     assert demo.main(["--out", str(tmp_path / "x.json"), "--catalog-size", "5"]) == 2
     assert sorted(f.name for f in tmp_path.iterdir()) == ["demo.json"]
+
+
+def test_visit_templates_only_name_catalogue_items():
+    from client.sandbox import demo_catalog
+
+    names = {item[2] for item in demo_catalog.ITEMS}
+    for _, _, _, drugs, tests, extras in demo.VISIT_TEMPLATES:
+        assert set(drugs) | set(tests) | {n for n, _ in extras} <= names
+    for drugs in demo.CHRONIC_DRUGS.values():
+        assert set(drugs) <= names
+    assert {code for code, _ in demo.CHRONIC_DISEASES} == set(demo.CHRONIC_DRUGS)
