@@ -1,0 +1,845 @@
+"""Checkout at one billing window: outpatient and inpatient-discharge settlement, reversal, ledger.
+
+One :class:`Counter` per window (not thread-safe: the window runs it on its database worker).
+
+Outpatient::
+
+    c = Counter(ctx, his=HttpHisAdapter(...))
+    view = c.identify_certno("330421198503150016")   # or identify_ecqr / identify_card / identify_scan
+    c.start_outpatient(med_type="11")
+    c.add_line("XJ01CRA006A001010104041", "2")       # or c.load_fees(path) / c.load_his()
+    c.preview()                                      # LOCAL engine settlement (cached catalogue + bundle)
+    trial = c.presettle(acct_used_flag="0")          # 2201 → 2203 → 2204 → 2206, compared with the preview
+    record = c.settle([Tender("cash", Decimal("200"))])   # 2207; payments must cover psn_cash_pay exactly
+
+Inpatient discharge: ``start_inpatient(...)`` (2401 at presettle, or ``mdtrt_id=`` to attach to an
+existing admission) → lines → ``presettle()`` (2301 in batches of ≤ 50, 2402 discharge, 2303) →
+``settle()`` (2304). Reversal (same day): ``reverse(setl_id, authorization)`` (2208 / 2305).
+
+DURABLE BEFORE NETWORK — before every state-changing call the msgid is generated and a local row
+holding it is COMMITTED; only then is the call made:
+
+=========  ===============================================  ============================================
+infno      committed before the call                        after the call
+=========  ===============================================  ============================================
+2201/2401  visits row state 'open', reg_msgid                mdtrt_id, state 'registered'
+2203/2402  visits.mdtrt_msgid                                (2402: visits.endtime)
+2204/2301  fee_lines rows (uploaded 0, chrg_bchno = msgid),  split of each line, uploaded 1, visit
+           visits.upload_msgid                               state 'uploaded'
+2207/2304  settlements row state 'sent', msgid               state 'confirmed' + setlinfo/setldetail +
+           (= medins_setl_id)                                payments, visit 'settled' — one transaction
+2208/2305  settlements.revoke_msgid (+ who authorised)       state 'reversed', refund payments
+=========  ===============================================  ============================================
+
+An answer lost in transit (``TransportError.outcome_unknown``) marks the settlement 'unknown' (a
+reversal: state 'unknown' with revoke_msgid set; a visit step: the visit row keeps its msgid) and
+raises ServiceError('unknown'); recovery resolves it with 5203 by medins_setl_id = msgid — the call
+is never re-sent blindly. A refusal (infcode −1) marks the settlement 'failed' and keeps err_msg
+verbatim in ``preview_json.error``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from client.api import BusinessError, TransportError
+from client.api.transactions import (
+    AdmissionInfo,
+    Admit,
+    CancelInpatientSettle,
+    CancelSettle,
+    Diagnosis,
+    Discharge,
+    DischargeInfo,
+    FeeDetail,
+    InpatientDiagnosis,
+    InpatientPreSettle,
+    InpatientSettle,
+    PreSettle,
+    Register,
+    Settle,
+    SettleResult,
+    UploadFees,
+    UploadInpatientFees,
+    UploadVisit,
+    VisitInfo,
+)
+from client.domain import casebuild, engine
+from client.domain.money import fmt2, q2
+
+from .context import ServiceContext
+from .errors import ServiceError
+from .fees import FeeInput, HisAdapter, HisVisit, load_fee_file
+from .identify import IdentifiedPerson, IdentifyService, PersonView
+from .payments import PaymentLine, Tender, allocate
+
+log = logging.getLogger("client.services.checkout")
+
+MONEY_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+                "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "cvlserv_pay", "hifes_pay", "hifmi_pay",
+                "hifob_pay", "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
+                "hosp_part_amt", "balc", "acct_mulaid_pay")
+BATCH = 50
+DEFAULT_DIAG = ("Z00.000", "一般性医学检查")
+INPATIENT_MED_TYPES = frozenset({"21", "22", "52", "2114", "2101"})
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _ts(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return fmt2(v) if v.as_tuple().exponent >= -2 else format(v, "f")
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def is_inpatient_med_type(med_type: str) -> bool:
+    return med_type in INPATIENT_MED_TYPES or med_type.startswith("2")
+
+
+@dataclass
+class Line:
+    code: str
+    name: str
+    cnt: Decimal
+    pric: Decimal
+    amount: Decimal
+    spec: str = ""
+    unit: str = ""
+    off_catalog: bool = False
+    extra: dict = field(default_factory=dict)
+    fee_line_id: int | None = None       # set once written locally (upload)
+    feedetl_sn: str = ""
+    split: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = {"feedetl_sn": self.feedetl_sn, "code": self.code, "name": self.name, "spec": self.spec, "unit": self.unit,
+             "cnt": format(self.cnt.normalize(), "f"), "pric": format(self.pric, "f"),
+             "det_item_fee_sumamt": fmt2(self.amount), "off_catalog": self.off_catalog,
+             "uploaded": self.fee_line_id is not None and bool(self.split)}
+        if self.split:
+            d["split"] = self.split
+        return d
+
+
+@dataclass
+class Presettlement:
+    setlinfo: dict
+    setldetail: list
+    preview: dict | None
+    differences: list[dict]
+    warnings: list[str]
+    acct_used_flag: str
+    result: Any = field(default=None, repr=False)      # SettleResult
+    request: Any = field(default=None, repr=False)
+
+    @property
+    def psn_cash_pay(self) -> Decimal:
+        return Decimal(str(self.setlinfo.get("psn_cash_pay") or "0.00"))
+
+    def to_dict(self) -> dict:
+        return {"setlinfo": self.setlinfo, "setldetail": self.setldetail, "preview": self.preview,
+                "differences": self.differences, "warnings": self.warnings, "acct_used_flag": self.acct_used_flag}
+
+
+class Counter:
+    """The checkout service object of one billing window (see module docstring)."""
+
+    def __init__(self, ctx: ServiceContext, his: HisAdapter | None = None, window: str = ""):
+        self.ctx = ctx
+        self.his = his
+        self.window = window or (ctx.settings.window_id or "")
+        self.identifier = IdentifyService(ctx)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the current patient (a new customer at the window)."""
+        self.person: IdentifiedPerson | None = None
+        self.kind: str | None = None
+        self.med_type = "11"
+        self.visit_params: dict = {}
+        self.lines: list[Line] = []
+        self.visit_id: int | None = None
+        self.mdtrt_id: str | None = None
+        self.discharged = False
+        self.trial: Presettlement | None = None
+        self.warnings: list[str] = []
+        self._sn = 0
+
+    # ------------------------------------------------------------------------ identification
+    def identify_ecqr(self, payload: str) -> PersonView:
+        return self._set_person(self.identifier.by_ecqr(payload))
+
+    def identify_card(self, card_data: str) -> PersonView:
+        return self._set_person(self.identifier.by_card(card_data))
+
+    def identify_certno(self, certno: str) -> PersonView:
+        return self._set_person(self.identifier.by_certno(certno))
+
+    def identify_scan(self, text: str) -> PersonView:
+        return self._set_person(self.identifier.by_scan(text))
+
+    def _set_person(self, p: IdentifiedPerson) -> PersonView:
+        self.reset()
+        self.person = p
+        return p.view
+
+    def _need_person(self) -> IdentifiedPerson:
+        if self.person is None:
+            raise ServiceError("invalid_input", "请先识别患者（扫医保码、读社保卡或输入身份证号）。")
+        return self.person
+
+    # ------------------------------------------------------------------------ visit
+    def _check_insured(self, p: IdentifiedPerson) -> None:
+        if p.view.suspended:
+            raise ServiceError("refused", p.view.warnings[0] if p.view.warnings else "该参保人暂停参保，不能医保结算。")
+        if p.view.from_cache:
+            raise ServiceError("offline", "医保中心暂时无法连接，当前为缓存信息，不能联网结算。请稍后重试。")
+
+    def start_outpatient(self, med_type: str = "11", *, ipt_otp_no: str | None = None, begntime: str | None = None,
+                         dept_code: str = "A03", dept_name: str = "内科", dr_code: str = "D0001",
+                         dr_name: str = "门诊医师", diag_code: str | None = None, diag_name: str | None = None) -> None:
+        p = self._need_person()
+        self._check_insured(p)
+        if is_inpatient_med_type(med_type):
+            raise ServiceError("invalid_input", f"医疗类别 {med_type} 是住院类别，请用住院出院结算流程。")
+        now = _now()
+        self.kind, self.med_type = "outpatient", med_type
+        self.visit_params = {"ipt_otp_no": ipt_otp_no or f"MZ{self.ctx.fixmedins_code[-6:]}{now:%Y%m%d%H%M%S}",
+                             "begntime": begntime or _ts(now), "dept_code": dept_code, "dept_name": dept_name,
+                             "dr_code": dr_code, "dr_name": dr_name,
+                             "diag_code": diag_code or DEFAULT_DIAG[0], "diag_name": diag_name or DEFAULT_DIAG[1]}
+
+    def start_inpatient(self, *, med_type: str = "21", ipt_no: str | None = None, begntime: str | None = None,
+                        mdtrt_id: str | None = None, dept_code: str = "A03", dept_name: str = "内科",
+                        dr_code: str = "D0001", dr_name: str = "住院医师", bed: str = "01",
+                        diag_code: str | None = None, diag_name: str | None = None,
+                        endtime: str | None = None, dscg_way: str = "1") -> None:
+        """Inpatient discharge settlement: admits (2401) at presettle, or attaches to ``mdtrt_id``."""
+        p = self._need_person()
+        self._check_insured(p)
+        now = _now()
+        self.kind, self.med_type = "inpatient", med_type
+        self.mdtrt_id = mdtrt_id
+        self.visit_params = {"ipt_otp_no": ipt_no or f"ZY{self.ctx.fixmedins_code[-6:]}{now:%Y%m%d%H%M%S}",
+                             "begntime": begntime or _ts(now), "dept_code": dept_code, "dept_name": dept_name,
+                             "dr_code": dr_code, "dr_name": dr_name, "bed": bed,
+                             "diag_code": diag_code or DEFAULT_DIAG[0], "diag_name": diag_name or DEFAULT_DIAG[1],
+                             "endtime": endtime, "dscg_way": dscg_way}
+
+    def _need_visit(self) -> None:
+        self._need_person()
+        if self.kind is None:
+            raise ServiceError("invalid_input", "请先开始门诊结算或住院出院结算（选择医疗类别）。")
+
+    @property
+    def visit_date(self) -> str:
+        return str(self.visit_params.get("begntime") or _ts(_now()))[:10]
+
+    # ------------------------------------------------------------------------ charges
+    def _catalog_item(self, code: str):
+        from offline_cache.catalog import get_item
+
+        return get_item(self.ctx.store, self.ctx.admdvs, code, at=date.fromisoformat(self.visit_date))
+
+    def _make_line(self, fi: FeeInput, *, allow_off_catalog: bool) -> Line:
+        item = self._catalog_item(fi.code)
+        if item is None:
+            if not allow_off_catalog:
+                raise ServiceError("invalid_input", f"{fi.where + '：' if fi.where else ''}医疗目录编码“{fi.code}”不在本院"
+                                                    f"（{self.ctx.admdvs}）的有效目录中，请核对编码，或先同步目录（medsettle sync）。")
+            if fi.pric is None:
+                raise ServiceError("invalid_input", f"{fi.where}：目录外项目“{fi.code}”没有单价。")
+            pric, name, spec, unit, off = fi.pric, fi.name or fi.code, "", "", True
+        else:
+            pric = fi.pric if fi.pric is not None else item.pric
+            if pric is None:
+                raise ServiceError("invalid_input", f"{fi.where + '：' if fi.where else ''}目录中“{item.name}”没有价格，请指定单价。")
+            name, spec, unit, off = fi.name or item.name, item.spec or "", item.unit or "", False
+        amount = q2(fi.cnt * pric)
+        if amount <= 0:
+            raise ServiceError("invalid_input", f"{fi.where + '：' if fi.where else ''}“{name}”金额为0，请核对数量和单价。")
+        return Line(fi.code, name, fi.cnt, pric, amount, spec, unit, off, dict(fi.extra))
+
+    def _add(self, new: list[Line]) -> None:
+        if self.trial is not None:
+            self.trial = None      # charges changed: presettle again
+        self.lines.extend(new)
+
+    def add_line(self, code: str, cnt: Decimal | str | int, pric: Decimal | str | None = None,
+                 name: str = "") -> Line:
+        from .fees import _line
+
+        self._need_visit()
+        fi = _line({"code": code, "cnt": str(cnt), "pric": None if pric is None else str(pric), "name": name}, "")
+        line = self._make_line(fi, allow_off_catalog=False)
+        self._add([line])
+        return line
+
+    def load_fees(self, path) -> list[Line]:
+        """A JSON/CSV fee file; any bad line → ServiceError naming it, and NO line is added."""
+        self._need_visit()
+        inputs = load_fee_file(path)
+        new = [self._make_line(fi, allow_off_catalog=False) for fi in inputs]
+        self._add(new)
+        return new
+
+    def load_his(self, ipt_otp_no: str | None = None) -> HisVisit:
+        """Take the pending HIS visit of this patient (the first, or the one named) with its lines.
+
+        Sets the kind (outpatient / inpatient by the HIS med_type), the visit number and date. Lines
+        whose code is not in the catalogue are accepted as 目录外 (fully self-paid) with a warning.
+        """
+        p = self._need_person()
+        if self.his is None:
+            raise ServiceError("config", "没有配置 HIS 接口，请改用费用文件（--fees）。")
+        visits = self.his.pending(p.certno, p.psn_no)
+        if ipt_otp_no:
+            visits = [v for v in visits if v.ipt_otp_no == ipt_otp_no]
+        if not visits:
+            raise ServiceError("invalid_input", "HIS 中没有该患者待结算的就诊费用。")
+        v = visits[0]
+        if is_inpatient_med_type(v.med_type):
+            self.start_inpatient(med_type=v.med_type, ipt_no=v.ipt_otp_no, begntime=v.begntime,
+                                 diag_code=v.dise_codg or None, diag_name=v.dise_name or None)
+        else:
+            self.start_outpatient(v.med_type, ipt_otp_no=v.ipt_otp_no, begntime=v.begntime,
+                                  diag_code=v.dise_codg or None, diag_name=v.dise_name or None)
+        new = [self._make_line(fi, allow_off_catalog=True) for fi in v.lines]
+        off = [ln.name for ln in new if ln.off_catalog]
+        if off:
+            self.warnings.append(f"以下 {len(off)} 项不在医保目录中，按全自费结算：{'、'.join(off[:5])}"
+                                 + ("等" if len(off) > 5 else ""))
+        self._add(new)
+        return v
+
+    @property
+    def total(self) -> Decimal:
+        return sum((ln.amount for ln in self.lines), Decimal("0.00"))
+
+    # ------------------------------------------------------------------------ local preview
+    def preview(self, acct_used_flag: str = "0") -> dict:
+        """The LOCAL settlement (engine on the cached catalogue and policy bundle) — no network."""
+        from .sync import stored_bundle
+
+        self._need_visit()
+        if not self.lines:
+            raise ServiceError("invalid_input", "还没有费用明细。")
+        p = self.person
+        bundle = stored_bundle(self.ctx.store, p.insuplc_admdvs)
+        if bundle is None:
+            raise ServiceError("config", f"本机没有参保地 {p.insuplc_admdvs} 的待遇政策包，无法本地预算，请先同步（medsettle sync）。")
+        entries = []
+        for ln in self.lines:
+            item = None if ln.off_catalog else self._catalog_item(ln.code)
+            if item is not None:
+                entries.append({"med_list_codg": item.med_list_codg, "name": item.name, "chrgitm_lv": item.chrgitm_lv,
+                                "med_chrgitm_type": item.med_chrgitm_type,
+                                "selfpay_prop": None if item.selfpay_prop is None else format(item.selfpay_prop, "f"),
+                                "pric_uplmt_amt": None if item.pric_uplmt_amt is None else format(item.pric_uplmt_amt, "f"),
+                                "begndate": item.begndate.isoformat() if item.begndate else None,
+                                "enddate": item.enddate.isoformat() if item.enddate else None,
+                                "vali_flag": item.vali_flag})
+        lines = [{"feedetl_sn": ln.feedetl_sn or str(i), "med_list_codg": ln.code, "cnt": format(ln.cnt, "f"),
+                  "pric": format(ln.pric, "f"), "det_item_fee_sumamt": fmt2(ln.amount)}
+                 for i, ln in enumerate(self.lines, 1)]
+        begndate = self.visit_date
+        visit = {"mdtrtarea_admvs": self.ctx.admdvs, "hosp_lv": self.ctx.hosp_lv, "med_type": self.med_type,
+                 "begndate": begndate, "filing": casebuild.filing_for_visit(p.filing, self.ctx.admdvs, begndate)}
+        try:
+            case = casebuild.build_case(visit, p.case_person(acct_used_flag), entries, lines, bundle)
+            result = engine.settle(case)
+        except casebuild.CaseBuildError as exc:
+            raise ServiceError("refused", f"本地预算失败：{exc.message}") from None
+        except engine.CaseError as exc:
+            raise ServiceError("refused", f"本地预算失败：{exc.message}", detail=exc.code) from None
+        return {"category": result.get("category"), "policy_id": result.get("policy_id"),
+                "setlinfo": result["setlinfo"], "setldetail": result.get("setldetail", []),
+                "trace": result.get("trace", []), "bundle_ver": bundle.get("ver")}
+
+    # ------------------------------------------------------------------------ network steps
+    def _send(self, request: Any, msgid: str, *, on_refused=None, on_unknown=None, on_not_sent=None) -> Any:
+        infno = request.INFNO
+        try:
+            return self.ctx.call(request, msgid=msgid)
+        except BusinessError as exc:
+            if on_refused:
+                on_refused(exc)
+            raise ServiceError("refused", f"医保中心拒绝了交易 {infno}：{exc.err_msg}", detail=exc.err_msg, msgid=msgid,
+                               infno=infno) from None
+        except TransportError as exc:
+            if exc.outcome_unknown:
+                if on_unknown:
+                    on_unknown(exc)
+                raise ServiceError("unknown", str(exc), msgid=msgid, infno=infno) from None
+            if on_not_sent:
+                on_not_sent(exc)
+            raise ServiceError("offline", str(exc), msgid=msgid, infno=infno) from None
+
+    def _exec(self, sql: str, params: tuple) -> Any:
+        with self.ctx.store.connection() as conn:
+            return conn.exec_driver_sql(sql, params)
+
+    def _ensure_registered(self) -> None:
+        from offline_cache.models import Visit
+
+        p = self.person
+        vp = self.visit_params
+        now = _now()
+        if self.visit_id is None:
+            msgid = self.ctx.new_msgid() if self.mdtrt_id is None else None
+            with self.ctx.store.session() as s:
+                v = Visit(kind=self.kind, psn_no=p.psn_no, insutype=p.insutype, insuplc_admdvs=p.insuplc_admdvs,
+                          mdtrt_cert_type=p.mdtrt_cert_type, mdtrt_id=self.mdtrt_id, ipt_otp_no=vp["ipt_otp_no"],
+                          med_type=self.med_type, begntime=datetime.strptime(vp["begntime"][:19], "%Y-%m-%d %H:%M:%S"),
+                          state="open" if self.mdtrt_id is None else "registered", reg_msgid=msgid,
+                          opter=self.ctx.operator.opter, created_at=now, updated_at=now)
+                s.add(v)
+                s.flush()
+                self.visit_id = v.id
+        if self.mdtrt_id is not None:
+            return
+        msgid = self._visit_col("reg_msgid")
+        if self.kind == "outpatient":
+            req = Register(psn_no=p.psn_no, insutype=p.insutype, begntime=vp["begntime"], mdtrt_cert_type=p.mdtrt_cert_type,
+                           mdtrt_cert_no=p.mdtrt_cert_no, ipt_otp_no=vp["ipt_otp_no"], atddr_no=vp["dr_code"],
+                           dr_name=vp["dr_name"], dept_code=vp["dept_code"], dept_name=vp["dept_name"],
+                           caty=vp["dept_code"], insuplc_admdvs=p.insuplc_admdvs,
+                           extra={"card_sn": p.card_sn} if p.card_sn else {})
+        else:
+            req = Admit(AdmissionInfo(psn_no=p.psn_no, insutype=p.insutype, begntime=vp["begntime"],
+                                      mdtrt_cert_type=p.mdtrt_cert_type, mdtrt_cert_no=p.mdtrt_cert_no,
+                                      med_type=self.med_type, ipt_no=vp["ipt_otp_no"], atddr_no=vp["dr_code"],
+                                      chfpdr_name=vp["dr_name"], adm_diag_dscr=vp["diag_name"],
+                                      adm_dept_codg=vp["dept_code"], adm_dept_name=vp["dept_name"],
+                                      adm_bed=vp.get("bed") or "01", dscg_maindiag_code=vp["diag_code"],
+                                      dscg_maindiag_name=vp["diag_name"]),
+                        [self._ipt_diag(vp["begntime"])], insuplc_admdvs=p.insuplc_admdvs)
+
+        def cancelled(_exc):
+            self._exec("UPDATE visits SET state = 'cancelled', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
+            self.visit_id = None
+
+        out = self._send(req, msgid, on_refused=cancelled, on_not_sent=cancelled)
+        self.mdtrt_id = out.mdtrt_id
+        self._exec("UPDATE visits SET mdtrt_id = ?, state = 'registered', updated_at = ? WHERE id = ?",
+                   (out.mdtrt_id, _now(), self.visit_id))
+        if self.kind == "outpatient":
+            self._upload_visit_info()
+
+    def _visit_col(self, col: str) -> Any:
+        with self.ctx.store.read_connection() as conn:
+            return conn.exec_driver_sql(f"SELECT {col} FROM visits WHERE id = ?", (self.visit_id,)).scalar_one()
+
+    def _ipt_diag(self, when: str) -> InpatientDiagnosis:
+        vp = self.visit_params
+        return InpatientDiagnosis(psn_no=self.person.psn_no, diag_type="1", maindiag_flag="1", diag_srt_no="1",
+                                  diag_code=vp["diag_code"], diag_name=vp["diag_name"], diag_dept=vp["dept_name"],
+                                  dise_dor_no=vp["dr_code"], dise_dor_name=vp["dr_name"], diag_time=when,
+                                  mdtrt_id=self.mdtrt_id)
+
+    def _upload_visit_info(self) -> None:
+        p, vp = self.person, self.visit_params
+        msgid = self.ctx.new_msgid()
+        self._exec("UPDATE visits SET mdtrt_msgid = ?, updated_at = ? WHERE id = ?", (msgid, _now(), self.visit_id))
+        req = UploadVisit(VisitInfo(mdtrt_id=self.mdtrt_id, psn_no=p.psn_no, med_type=self.med_type,
+                                    begntime=vp["begntime"], dise_codg=vp["diag_code"], dise_name=vp["diag_name"]),
+                          [Diagnosis(diag_type="1", diag_srt_no="1", diag_code=vp["diag_code"], diag_name=vp["diag_name"],
+                                     diag_dept=vp["dept_name"], dise_dor_no=vp["dr_code"], dise_dor_name=vp["dr_name"],
+                                     diag_time=vp["begntime"])], insuplc_admdvs=p.insuplc_admdvs)
+        self._send(req, msgid)
+
+    def _upload_lines(self) -> None:
+        pending = [ln for ln in self.lines if ln.fee_line_id is None]
+        if not pending:
+            return
+        size = BATCH if self.kind == "inpatient" else len(pending)
+        for i in range(0, len(pending), size):
+            self._upload_batch(pending[i:i + size])
+
+    def _upload_batch(self, batch: list[Line]) -> None:
+        from offline_cache.models import FeeLine
+
+        p, vp = self.person, self.visit_params
+        msgid = self.ctx.new_msgid()
+        now = _now()
+        details = []
+        with self.ctx.store.session() as s:       # lines + msgid committed BEFORE the call
+            for ln in batch:
+                self._sn += 1
+                ln.feedetl_sn = f"{self.visit_id}-{self._sn:04d}"
+                occur = str(ln.extra.get("fee_ocur_time") or vp["begntime"])[:19]
+                row = FeeLine(visit_id=self.visit_id, feedetl_sn=ln.feedetl_sn, med_list_codg=ln.code,
+                              medins_list_codg=ln.code, name=ln.name, spec=ln.spec or None, cnt=ln.cnt, pric=ln.pric,
+                              det_item_fee_sumamt=ln.amount, chrg_bchno=msgid,
+                              fee_ocur_time=datetime.strptime(occur, "%Y-%m-%d %H:%M:%S"),
+                              bilg_dept_codg=ln.extra.get("bilg_dept_codg") or vp["dept_code"],
+                              bilg_dept_name=ln.extra.get("bilg_dept_name") or vp["dept_name"],
+                              bilg_dr_codg=ln.extra.get("bilg_dr_codg") or vp["dr_code"],
+                              bilg_dr_name=ln.extra.get("bilg_dr_name") or vp["dr_name"], uploaded=False)
+                s.add(row)
+                s.flush()
+                ln.fee_line_id = row.id
+                details.append(FeeDetail(
+                    feedetl_sn=ln.feedetl_sn, mdtrt_id=self.mdtrt_id, psn_no=p.psn_no, fee_ocur_time=occur,
+                    med_list_codg=ln.code, medins_list_codg=ln.code, det_item_fee_sumamt=ln.amount, cnt=ln.cnt,
+                    pric=ln.pric, bilg_dept_codg=row.bilg_dept_codg, bilg_dept_name=row.bilg_dept_name,
+                    bilg_dr_codg=row.bilg_dr_codg, bilg_dr_name=row.bilg_dr_name,
+                    chrg_bchno=msgid if self.kind == "outpatient" else None,
+                    rx_circ_flag="0" if self.kind == "outpatient" else None,
+                    med_type=self.med_type if self.kind == "inpatient" else None))
+            s.execute(_visit_update(), {"m": msgid, "t": now, "id": self.visit_id})
+        req = (UploadFees if self.kind == "outpatient" else UploadInpatientFees)(details, insuplc_admdvs=p.insuplc_admdvs)
+
+        def not_applied(_exc):
+            ids = [ln.fee_line_id for ln in batch]
+            with self.ctx.store.connection() as conn:
+                conn.exec_driver_sql(f"DELETE FROM fee_lines WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
+            for ln in batch:
+                ln.fee_line_id = None
+                ln.feedetl_sn = ""
+
+        out = self._send(req, msgid, on_refused=not_applied, on_not_sent=not_applied)
+        by_sn = {r.feedetl_sn: r for r in out.result}
+        with self.ctx.store.connection() as conn:
+            for ln in batch:
+                r = by_sn.get(ln.feedetl_sn)
+                split = _jsonable(dict(r.raw)) if r is not None else {}
+                ln.split = split
+                conn.exec_driver_sql(
+                    "UPDATE fee_lines SET uploaded = 1, pric_uplmt_amt = ?, selfpay_prop = ?, fulamt_ownpay_amt = ?, "
+                    "overlmt_amt = ?, preselfpay_amt = ?, inscp_scp_amt = ?, chrgitm_lv = ?, med_chrgitm_type = ?, "
+                    "memo = ? WHERE id = ?",
+                    (_dtext(split.get("pric_uplmt_amt")), _dtext(split.get("selfpay_prop")),
+                     _fen(split.get("fulamt_ownpay_amt")), _fen(split.get("overlmt_amt")),
+                     _fen(split.get("preselfpay_amt")), _fen(split.get("inscp_scp_amt")), split.get("chrgitm_lv"),
+                     split.get("med_chrgitm_type"), split.get("memo") or None, ln.fee_line_id))
+            conn.exec_driver_sql("UPDATE visits SET state = 'uploaded', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
+
+    def discharge(self) -> None:
+        """2402 (inpatient): the discharge time is the given endtime or now."""
+        if self.kind != "inpatient" or self.discharged:
+            return
+        p, vp = self.person, self.visit_params
+        end = vp.get("endtime") or _ts(_now())
+        msgid = self.ctx.new_msgid()
+        self._exec("UPDATE visits SET mdtrt_msgid = ?, endtime = ?, updated_at = ? WHERE id = ?",
+                   (msgid, datetime.strptime(end[:19], "%Y-%m-%d %H:%M:%S"), _now(), self.visit_id))
+        req = Discharge(DischargeInfo(mdtrt_id=self.mdtrt_id, psn_no=p.psn_no, insutype=p.insutype, endtime=end,
+                                      dscg_dept_codg=vp["dept_code"], dscg_dept_name=vp["dept_name"],
+                                      dscg_way=vp.get("dscg_way") or "1", dise_codg=vp["diag_code"],
+                                      dise_name=vp["diag_name"]),
+                        [self._ipt_diag(end)], insuplc_admdvs=p.insuplc_admdvs)
+        self._send(req, msgid)
+        vp["endtime"] = end
+        self.discharged = True
+
+    def presettle(self, acct_used_flag: str = "0") -> Presettlement:
+        """Upload what is not uploaded yet, then 2206 (outpatient) / 2402 + 2303 (inpatient); compare with
+        the local preview and list every differing setlinfo field as a warning."""
+        self._need_visit()
+        if acct_used_flag not in ("0", "1"):
+            raise ServiceError("invalid_input", "个人账户使用标志只能是 0（不使用）或 1（使用）。")
+        if not self.lines:
+            raise ServiceError("invalid_input", "还没有费用明细，请先录入或导入费用。")
+        p = self.person
+        self._check_insured(p)
+        preview = None
+        warnings = list(self.warnings)
+        try:
+            preview = self.preview(acct_used_flag)
+        except ServiceError as exc:
+            warnings.append(f"本地预算不可用：{exc.message}")
+        self._ensure_registered()
+        self._upload_lines()
+        total = self.total
+        if self.kind == "outpatient":
+            req: Any = PreSettle(psn_no=p.psn_no, mdtrt_cert_type=p.mdtrt_cert_type, mdtrt_cert_no=p.mdtrt_cert_no,
+                                 med_type=self.med_type, medfee_sumamt=total, psn_setlway="01", mdtrt_id=self.mdtrt_id,
+                                 chrg_bchno=self._visit_col("upload_msgid") or "", insutype=p.insutype,
+                                 acct_used_flag=acct_used_flag, insuplc_admdvs=p.insuplc_admdvs)
+        else:
+            self.discharge()
+            req = InpatientPreSettle(psn_no=p.psn_no, mdtrt_cert_type=p.mdtrt_cert_type, mdtrt_cert_no=p.mdtrt_cert_no,
+                                     medfee_sumamt=total, psn_setlway="01", mdtrt_id=self.mdtrt_id, insutype=p.insutype,
+                                     acct_used_flag=acct_used_flag, dscg_time=self.visit_params.get("endtime") or "",
+                                     insuplc_admdvs=p.insuplc_admdvs)
+        try:
+            res: SettleResult = self.ctx.call(req)
+        except BusinessError as exc:
+            raise ServiceError("refused", f"医保中心预结算（{req.INFNO}）未通过：{exc.err_msg}", detail=exc.err_msg,
+                               infno=req.INFNO) from None
+        except TransportError as exc:
+            raise ServiceError("offline", str(exc), infno=req.INFNO) from None
+        setlinfo = _jsonable(dict(res.setlinfo.raw))
+        diffs = compare_setlinfo(preview["setlinfo"] if preview else None, setlinfo)
+        if diffs:
+            warnings.append("本地预算与医保中心预结算不一致：" + "；".join(
+                f"{d['field']} 本地 {d['local']} / 中心 {d['central']}" for d in diffs) + "。以医保中心结果为准。")
+        self.trial = Presettlement(setlinfo, _jsonable([dict(d.raw) for d in res.setldetail]), preview, diffs, warnings,
+                                   acct_used_flag, res, req)
+        return self.trial
+
+    # ------------------------------------------------------------------------ settlement
+    def settle(self, tenders: list[Tender]) -> dict:
+        """2207 / 2304 after a presettle; ``tenders`` must cover psn_cash_pay (cash may exceed: change)."""
+        from offline_cache.models import Settlement
+
+        if self.trial is None:
+            raise ServiceError("invalid_input", "请先预结算（费用有变动时须重新预结算）。")
+        trial, p = self.trial, self.person
+        due = trial.psn_cash_pay
+        lines = allocate(due, tenders)              # refuses bad payments before anything is written
+        infno = "2207" if self.kind == "outpatient" else "2304"
+        if self.kind == "outpatient":
+            req: Any = Settle.from_presettle(trial.request, trial.result)
+        else:
+            si = trial.result.setlinfo
+            req = InpatientSettle(**{k: getattr(trial.request, k) for k in (
+                "psn_no", "mdtrt_cert_type", "mdtrt_cert_no", "medfee_sumamt", "psn_setlway", "mdtrt_id", "insutype",
+                "acct_used_flag", "mid_setl_flag", "invono", "dscg_time", "insuplc_admdvs")},
+                fulamt_ownpay_amt=si.fulamt_ownpay_amt or Decimal("0.00"), overlmt_selfpay=si.overlmt_selfpay or Decimal("0.00"),
+                preselfpay_amt=si.preselfpay_amt or Decimal("0.00"), inscp_scp_amt=si.inscp_scp_amt or Decimal("0.00"))
+        msgid = self.ctx.new_msgid()
+        now = _now()
+        meta = {"preview": trial.preview, "presettle": trial.setlinfo, "differences": trial.differences,
+                "warnings": trial.warnings, "acct_used_flag": trial.acct_used_flag,
+                "tenders": [pl.to_dict() for pl in lines], "person": p.view.to_dict(),
+                "visit": self._visit_doc(), "lines": [ln.to_dict() for ln in self.lines], "window": self.window,
+                "cashier": {"opter": self.ctx.operator.opter, "opter_name": self.ctx.operator.opter_name}}
+        with self.ctx.store.session() as s:       # the settlement row with its msgid BEFORE the call
+            row = Settlement(visit_id=self.visit_id, msgid=msgid, infno=infno, state="sent", mdtrt_id=self.mdtrt_id,
+                             medfee_sumamt=self.total, preview_json=json.dumps(meta, ensure_ascii=False),
+                             opter=self.ctx.operator.opter, created_at=now, updated_at=now)
+            s.add(row)
+            s.flush()
+            sid = row.id
+
+        def unknown(_exc):
+            self._exec("UPDATE settlements SET state = 'unknown', updated_at = ? WHERE id = ?", (_now(), sid))
+
+        def failed(exc):
+            err = {"infno": infno, "err_msg": getattr(exc, "err_msg", None) or str(exc)}
+            self._exec("UPDATE settlements SET state = 'failed', preview_json = json_set(preview_json, '$.error', json(?)), "
+                       "updated_at = ? WHERE id = ?", (json.dumps(err, ensure_ascii=False), _now(), sid))
+
+        out: SettleResult = self._send(req, msgid, on_refused=failed, on_unknown=unknown, on_not_sent=failed)
+        info = _jsonable(dict(out.setlinfo.raw))
+        detail = _jsonable([dict(d.raw) for d in out.setldetail])
+        warn = list(trial.warnings)
+        cash = Decimal(str(info.get("psn_cash_pay") or "0.00"))
+        if cash != due:
+            try:
+                lines = allocate(cash, tenders)
+            except ServiceError:
+                lines = []
+                warn.append(f"结算现金支付 {fmt2(cash)} 元与预结算 {fmt2(due)} 元不一致，收款未记录，请按结算单重新收款。")
+        acct = Decimal(str(info.get("acct_pay") or "0.00"))
+        with self.ctx.store.connection() as conn:       # result + payments + visit in ONE transaction
+            conn.exec_driver_sql(
+                "UPDATE settlements SET state = 'confirmed', setl_id = ?, mdtrt_id = ?, medfee_sumamt = ?, "
+                "fund_pay_sumamt = ?, acct_pay = ?, psn_cash_pay = ?, setlinfo_json = ?, setldetail_json = ?, "
+                "preview_json = json_set(preview_json, '$.warnings', json(?)), updated_at = ? WHERE id = ?",
+                (info.get("setl_id"), info.get("mdtrt_id") or self.mdtrt_id, _fen(info.get("medfee_sumamt")),
+                 _fen(info.get("fund_pay_sumamt")), _fen(info.get("acct_pay")), _fen(info.get("psn_cash_pay")),
+                 json.dumps(info, ensure_ascii=False), json.dumps(detail, ensure_ascii=False),
+                 json.dumps(warn, ensure_ascii=False), _now(), sid))
+            pays = list(lines) + ([PaymentLine("account", acct)] if acct > 0 else [])
+            for pl in pays:
+                conn.exec_driver_sql(
+                    "INSERT INTO payments (settlement_id, method, amount, tendered, change, ref, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (sid, pl.method, _fen(pl.amount), _fen(pl.tendered),
+                                                     _fen(pl.change), pl.ref or None, _now()))
+            conn.exec_driver_sql("UPDATE visits SET state = 'settled', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
+        self.trial = None
+        return settlement_record(self.ctx, sid)
+
+    def _visit_doc(self) -> dict:
+        vp = self.visit_params
+        return {"kind": self.kind, "med_type": self.med_type, "ipt_otp_no": vp.get("ipt_otp_no"),
+                "begntime": vp.get("begntime"), "endtime": vp.get("endtime"), "dept_name": vp.get("dept_name"),
+                "mdtrt_id": self.mdtrt_id, "visit_id": self.visit_id}
+
+    # ------------------------------------------------------------------------ reversal
+    def reverse(self, setl_id: str, authorization: Any, *, reason: str = "") -> dict:
+        return reverse_settlement(self.ctx, setl_id, authorization, reason=reason)
+
+
+def _visit_update():
+    from sqlalchemy import text
+
+    return text("UPDATE visits SET upload_msgid = :m, updated_at = :t WHERE id = :id")
+
+
+def _fen(v: Any) -> int | None:
+    from offline_cache.types import to_fen
+
+    if v in (None, ""):
+        return None
+    return to_fen(Decimal(str(v)))
+
+
+def _dtext(v: Any) -> str | None:
+    if v in (None, ""):
+        return None
+    return format(Decimal(str(v)), "f")
+
+
+def compare_setlinfo(local: dict | None, central: dict) -> list[dict]:
+    """Every money field of setlinfo whose local (preview) and central values differ."""
+    if not local:
+        return []
+    out = []
+    for k in MONEY_FIELDS:
+        if k == "balc":
+            continue
+        a, b = local.get(k), central.get(k)
+        if a in (None, "") and b in (None, ""):
+            continue
+        try:
+            if Decimal(str(a or "0")) == Decimal(str(b or "0")):
+                continue
+        except ArithmeticError:
+            pass
+        out.append({"field": k, "local": a, "central": b})
+    return out
+
+
+def _auth_dict(authorization: Any) -> dict:
+    if authorization is None:
+        raise ServiceError("invalid_input", "撤销结算需要收费组长授权，请由组长输入工号和密码。")
+    if hasattr(authorization, "as_dict"):
+        d = dict(authorization.as_dict())
+        d.setdefault("verified", True)
+        return d
+    if isinstance(authorization, dict) and authorization.get("authorized_by"):
+        return dict(authorization)
+    if isinstance(authorization, str) and authorization.strip():
+        return {"authorized_by": authorization.strip(), "verified": False}
+    raise ServiceError("invalid_input", "授权信息无效：需要收费组长工号。")
+
+
+def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *, reason: str = "") -> dict:
+    """Same-day reversal (2208 outpatient / 2305 inpatient) of a settlement confirmed at this window's store."""
+    auth = _auth_dict(authorization)
+    with ctx.store.read_connection() as conn:
+        r = conn.exec_driver_sql(
+            "SELECT s.id, s.state, s.infno, s.mdtrt_id, s.setlinfo_json, v.psn_no, v.insuplc_admdvs, s.visit_id "
+            "FROM settlements s JOIN visits v ON v.id = s.visit_id WHERE s.setl_id = ?", (setl_id,)).fetchone()
+    if r is None:
+        raise ServiceError("invalid_input", f"本机没有结算号为 {setl_id} 的结算记录，请核对结算号（或在结算所在窗口撤销）。")
+    sid, state, infno, mdtrt_id, info_js, psn_no, insuplc, visit_id = r
+    if state == "reversed":
+        raise ServiceError("refused", f"结算 {setl_id} 已经撤销，不能重复撤销。")
+    if state != "confirmed":
+        raise ServiceError("refused", f"结算 {setl_id} 当前状态为“{state}”，不能撤销；结果未知的结算请先查询确认。")
+    info = json.loads(info_js or "{}")
+    if str(info.get("setl_time") or "")[:10] != date.today().isoformat():
+        raise ServiceError("refused", f"只能撤销当日的结算（该结算时间 {info.get('setl_time')}）；跨日退费请按医保经办规定办理。")
+    msgid = ctx.new_msgid()
+    rec = {"msgid": msgid, "authorization": auth, "reason": reason, "opter": ctx.operator.opter,
+           "at": _ts(_now())}
+    with ctx.store.connection() as conn:       # revoke_msgid + authorisation BEFORE the call
+        conn.exec_driver_sql("UPDATE settlements SET revoke_msgid = ?, preview_json = json_set(coalesce(preview_json, '{}'), "
+                             "'$.reversal', json(?)), updated_at = ? WHERE id = ?",
+                             (msgid, json.dumps(rec, ensure_ascii=False), _now(), sid))
+    req: Any = (CancelSettle if infno == "2207" else CancelInpatientSettle)(
+        setl_id=setl_id, mdtrt_id=mdtrt_id, psn_no=psn_no, insuplc_admdvs=insuplc or "")
+    try:
+        out = ctx.call(req, msgid=msgid)
+    except BusinessError as exc:
+        with ctx.store.connection() as conn:
+            conn.exec_driver_sql("UPDATE settlements SET revoke_msgid = NULL, preview_json = json_set(preview_json, "
+                                 "'$.reversal.error', ?), updated_at = ? WHERE id = ?", (exc.err_msg, _now(), sid))
+        raise ServiceError("refused", f"医保中心拒绝撤销结算：{exc.err_msg}", detail=exc.err_msg, msgid=msgid,
+                           infno=req.INFNO) from None
+    except TransportError as exc:
+        if exc.outcome_unknown:
+            with ctx.store.connection() as conn:
+                conn.exec_driver_sql("UPDATE settlements SET state = 'unknown', updated_at = ? WHERE id = ?", (_now(), sid))
+            raise ServiceError("unknown", str(exc), msgid=msgid, infno=req.INFNO) from None
+        with ctx.store.connection() as conn:
+            conn.exec_driver_sql("UPDATE settlements SET revoke_msgid = NULL, updated_at = ? WHERE id = ?", (_now(), sid))
+        raise ServiceError("offline", str(exc), msgid=msgid, infno=req.INFNO) from None
+    rinfo = _jsonable(dict(out.setlinfo.raw))
+    with ctx.store.connection() as conn:
+        conn.exec_driver_sql("UPDATE settlements SET state = 'reversed', preview_json = json_set(preview_json, "
+                             "'$.reversal.setlinfo', json(?)), updated_at = ? WHERE id = ?",
+                             (json.dumps(rinfo, ensure_ascii=False), _now(), sid))
+        for method, amount in conn.exec_driver_sql(
+                "SELECT method, amount FROM payments WHERE settlement_id = ? AND amount > 0", (sid,)).fetchall():
+            conn.exec_driver_sql("INSERT INTO payments (settlement_id, method, amount, ref, created_at) VALUES "
+                                 "(?, ?, ?, ?, ?)", (sid, method, -amount, f"refund:{msgid}", _now()))
+        conn.exec_driver_sql("UPDATE visits SET state = 'reversed', updated_at = ? WHERE id = ?", (_now(), visit_id))
+    return settlement_record(ctx, sid)
+
+
+# ---------------------------------------------------------------------------- records / ledger
+def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
+    """The settlement record (JSON-ready): what the CLI prints and the printing module renders."""
+    store = getattr(ctx_or_store, "store", ctx_or_store)
+    with store.read_connection() as conn:
+        r = conn.exec_driver_sql(
+            "SELECT id, msgid, infno, state, setl_id, mdtrt_id, setlinfo_json, setldetail_json, preview_json, "
+            "revoke_msgid, opter, created_at FROM settlements WHERE id = ?", (settlement_id,)).fetchone()
+        pays = conn.exec_driver_sql("SELECT method, amount, tendered, change, ref FROM payments WHERE settlement_id = ? "
+                                    "ORDER BY id", (settlement_id,)).fetchall()
+    meta = json.loads(r[8] or "{}")
+    info = json.loads(r[6]) if r[6] else None
+    from offline_cache.types import from_fen
+
+    payments = []
+    for m, a, t, c, ref in pays:
+        d = {"method": m, "amount": fmt2(from_fen(a))}
+        if t is not None:
+            d["tendered"] = fmt2(from_fen(t))
+            d["change"] = fmt2(from_fen(c or 0))
+        if ref:
+            d["ref"] = ref
+        payments.append(d)
+    person = dict(meta.get("person") or {})
+    rec = {"settlement_id": r[0], "msgid": r[1], "medins_setl_id": r[1], "infno": r[2], "state": r[3], "setl_id": r[4],
+           "mdtrt_id": r[5], "setl_time": (info or {}).get("setl_time"), "setlinfo": info,
+           "setldetail": json.loads(r[7]) if r[7] else None, "preview": meta.get("preview"),
+           "presettle": meta.get("presettle"), "differences": meta.get("differences") or [],
+           "warnings": meta.get("warnings") or [], "payments": payments, "revoke_msgid": r[9],
+           "reversal": meta.get("reversal"), "error": meta.get("error"),
+           "person": {"psn_no": person.get("psn_no"), "psn_name": person.get("name"),
+                      "certno": person.get("masked_certno"), "gend": (info or {}).get("gend"),
+                      "age": person.get("age"), "insuplc_admdvs": person.get("insuplc_admdvs"),
+                      "insutype": person.get("insutype"), "psn_type": person.get("psn_type"),
+                      "status": person.get("status")},
+           "visit": meta.get("visit"), "lines": meta.get("lines") or [], "cashier": meta.get("cashier") or {"opter": r[10]},
+           "window": meta.get("window", "")}
+    return rec
+
+
+def ledger(store) -> list[dict]:
+    """Local settlements, oldest first: setl_id, mdtrt_id, msgid, state + every setlinfo amount by NHSA name."""
+    with store.read_connection() as conn:
+        rows = conn.exec_driver_sql("SELECT id, setl_id, mdtrt_id, msgid, infno, state, setlinfo_json, revoke_msgid, "
+                                    "created_at FROM settlements ORDER BY id").fetchall()
+    out = []
+    for _sid, setl_id, mdtrt_id, msgid, infno, state, js, revoke, created in rows:
+        info = json.loads(js) if js else {}
+        row = {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "msgid": msgid, "infno": infno, "state": state,
+               "revoke_msgid": revoke, "created_at": str(created)[:19], "setl_time": info.get("setl_time")}
+        for k in MONEY_FIELDS:
+            if k in info:
+                row[k] = info[k]
+        out.append(row)
+    return out

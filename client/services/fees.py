@@ -1,0 +1,178 @@
+"""Charges: fee files (JSON / CSV) and the HIS adapter (pending charges of a patient).
+
+Fee file formats (docs/checkout.md):
+
+* JSON: a list of lines in settlement-case ``lines`` form — ``[{"code": "...", "cnt": "2",
+  "pric": "26.50", "name": "复方丹参滴丸"}, ...]`` (``pric`` optional: the catalogue's hospital price;
+  numbers may be strings or integers, never floats); a document ``{"lines": [...]}`` is accepted too.
+* CSV (UTF-8, optional BOM, comma-separated) with a header naming the columns ``code,cnt,pric,name``
+  (``pric`` and ``name`` optional).
+
+A malformed file raises ServiceError('invalid_input') naming the line; nothing is applied.
+
+HIS adapter: :class:`HisAdapter` is the interface (``pending(person) -> list[HisVisit]``);
+:class:`HttpHisAdapter` talks to the training platform's demo HIS (``POST /his/api/pendingCharges``
+with ``{"fixmedins_code", "certno"}`` → ``{"code": 0, "data": [visit, ...]}``); a site connects its
+own HIS by implementing the same method.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Protocol
+
+import requests
+
+from .errors import ServiceError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FeeInput:
+    code: str
+    cnt: Decimal
+    pric: Decimal | None = None
+    name: str = ""
+    where: str = ""                        # "第3行" — for messages
+    extra: dict = field(default_factory=dict, compare=False)   # HIS fields (bilg_dept_codg …)
+
+
+def _num(value: Any, field_name: str, where: str, positive: bool = True) -> Decimal:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ServiceError("invalid_input", f"费用文件{where}的 {field_name} 必须写成字符串或整数（如 \"2\" 或 \"26.50\"），不能是小数浮点数。")
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ServiceError("invalid_input", f"费用文件{where}的 {field_name}“{value}”不是有效数字，请修改后重试。") from None
+    if not d.is_finite() or (positive and d <= 0):
+        raise ServiceError("invalid_input", f"费用文件{where}的 {field_name} 必须大于0（当前为“{value}”）。")
+    if d.as_tuple().exponent < -6:
+        raise ServiceError("invalid_input", f"费用文件{where}的 {field_name} 小数位过多（最多6位）。")
+    return d
+
+
+def _line(obj: Any, where: str) -> FeeInput:
+    if not isinstance(obj, dict):
+        raise ServiceError("invalid_input", f"费用文件{where}不是对象，应为 {{\"code\": ..., \"cnt\": ..., \"pric\": ...}}。")
+    code = obj.get("code") or obj.get("med_list_codg")
+    if not isinstance(code, str) or not code.strip():
+        raise ServiceError("invalid_input", f"费用文件{where}缺少医疗目录编码 code。")
+    if obj.get("cnt") in (None, ""):
+        raise ServiceError("invalid_input", f"费用文件{where}缺少数量 cnt。")
+    cnt = _num(obj["cnt"], "数量 cnt", where)
+    pric = None if obj.get("pric") in (None, "") else _num(obj["pric"], "单价 pric", where, positive=False)
+    name = obj.get("name") or ""
+    return FeeInput(code.strip(), cnt, pric, str(name), where)
+
+
+def parse_fee_text(text: str, fmt: str) -> list[FeeInput]:
+    if fmt == "json":
+        try:
+            doc = json.loads(text, parse_float=lambda s: float(s))
+        except ValueError as exc:
+            raise ServiceError("invalid_input", f"费用文件不是有效的 JSON（第 {getattr(exc, 'lineno', '?')} 行附近：{exc}）。") from None
+        if isinstance(doc, dict) and isinstance(doc.get("lines"), list):
+            doc = doc["lines"]
+        if not isinstance(doc, list):
+            raise ServiceError("invalid_input", "费用文件应为明细数组 [{\"code\":..., \"cnt\":..., \"pric\":...}, ...]。")
+        lines = [_line(o, f"第{i}条明细") for i, o in enumerate(doc, 1)]
+    else:
+        reader = csv.reader(io.StringIO(text))
+        rows = [r for r in reader]
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        if not rows:
+            raise ServiceError("invalid_input", "费用文件为空。")
+        header = [h.strip().lower() for h in rows[0]]
+        if "code" not in header or "cnt" not in header:
+            raise ServiceError("invalid_input", "CSV 费用文件第1行应为表头，至少包含 code 和 cnt 列（可选 pric、name）。")
+        lines = []
+        for n, r in enumerate(rows[1:], 2):
+            if len(r) != len(header):
+                raise ServiceError("invalid_input", f"CSV 费用文件第{n}行有 {len(r)} 列，与表头的 {len(header)} 列不一致，请检查逗号。")
+            lines.append(_line({h: v.strip() for h, v in zip(header, r, strict=True)}, f"第{n}行"))
+    if not lines:
+        raise ServiceError("invalid_input", "费用文件中没有明细。")
+    return lines
+
+
+def load_fee_file(path: str | Path) -> list[FeeInput]:
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ServiceError("invalid_input", f"费用文件过大（超过 {MAX_FILE_BYTES // 1024 // 1024} MB）：{p}")
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ServiceError("invalid_input", f"找不到费用文件：{p}，请检查路径。") from None
+    except IsADirectoryError:
+        raise ServiceError("invalid_input", f"{p} 是文件夹，不是费用文件。") from None
+    except OSError as exc:
+        raise ServiceError("invalid_input", f"无法读取费用文件 {p}（{exc.strerror or exc}）。") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ServiceError("invalid_input", "费用文件必须是 UTF-8 编码（Excel 另存为“CSV UTF-8”）。") from None
+    fmt = "json" if (p.suffix.lower() == ".json" or text.lstrip()[:1] in ("[", "{")) else "csv"
+    return parse_fee_text(text, fmt)
+
+
+# ------------------------------------------------------------------------------------------ HIS
+@dataclass
+class HisVisit:
+    ipt_otp_no: str
+    med_type: str
+    begntime: str
+    lines: list[FeeInput]
+    dise_codg: str = ""
+    dise_name: str = ""
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+class HisAdapter(Protocol):
+    def pending(self, certno: str, psn_no: str = "") -> list[HisVisit]: ...
+
+
+def his_visit_from_doc(doc: dict) -> HisVisit:
+    lines = []
+    for i, ln in enumerate(doc.get("lines") or [], 1):
+        fi = _line(ln, f"HIS 第{i}条明细")
+        extra = {k: ln[k] for k in ("feedetl_sn", "bilg_dept_codg", "bilg_dept_name", "bilg_dr_codg", "bilg_dr_name",
+                                    "fee_ocur_time", "det_item_fee_sumamt") if ln.get(k) not in (None, "")}
+        lines.append(FeeInput(fi.code, fi.cnt, fi.pric, fi.name, fi.where, extra))
+    return HisVisit(str(doc.get("ipt_otp_no") or ""), str(doc.get("med_type") or "11"), str(doc.get("begntime") or ""),
+                    lines, str(doc.get("dise_codg") or ""), str(doc.get("dise_name") or ""), doc)
+
+
+class HttpHisAdapter:
+    """The training platform's demo HIS endpoint (``POST {base}/his/api/pendingCharges``)."""
+
+    def __init__(self, base_url: str, fixmedins_code: str, session: requests.Session | None = None,
+                 timeout: float = 10.0):
+        self.url = base_url.rstrip("/") + "/his/api/pendingCharges"
+        self.fixmedins_code = fixmedins_code
+        self.session = session or requests.Session()
+        self.timeout = timeout
+
+    def pending(self, certno: str, psn_no: str = "") -> list[HisVisit]:
+        try:
+            r = self.session.post(self.url, json={"fixmedins_code": self.fixmedins_code, "certno": certno,
+                                                  "psn_no": psn_no}, timeout=self.timeout)
+            doc = r.json()
+        except requests.RequestException as exc:
+            raise ServiceError("offline", f"无法连接 HIS 取待收费明细（{exc.__class__.__name__}），请稍后重试或改用费用文件。") from None
+        except ValueError:
+            raise ServiceError("refused", f"HIS 返回的不是 JSON（HTTP {r.status_code}），请联系信息科。") from None
+        if not isinstance(doc, dict) or str(doc.get("code")) != "0":
+            msg = doc.get("message") if isinstance(doc, dict) else ""
+            raise ServiceError("refused", f"HIS 拒绝了查询：{msg or '未知错误'}", detail=str(msg or ""))
+        visits = []
+        for v in doc.get("data") or []:
+            if isinstance(v, dict) and v.get("fixmedins_code") not in (None, "", self.fixmedins_code):
+                continue   # a visit at another institution
+            visits.append(his_visit_from_doc(v))
+        return visits

@@ -1,0 +1,332 @@
+"""Catalogue and policy-bundle synchronisation (idempotent, resumable).
+
+Streams (one ``sync_state`` row each, named ``catalog:<infno>:<admdvs>``, ``hilist:1312:<admdvs>``,
+``bundle:9901:<insuplc_admdvs>``):
+
+* 1301 / 1305 / 1306 (treatment-place catalogue by version): ``{"ver": <stored ver or "0">}`` →
+  file → 9102 zip of tab-separated rows (``casebuild.CATALOG_FILE_COLUMNS``) → the rows are
+  upserted into ``catalog_items`` AND the stream's ``ver`` is advanced to the last row's ``ver`` in
+  ONE SQLite transaction; repeated until ``data_cnt = 0``. A sync killed at any point resumes from
+  the last committed ``ver`` and never leaves half a file applied.
+* 1312 (医保目录信息查询, paged): refreshes the insurance attributes (chrgitm_lv, selfpay_prop,
+  pric_uplmt_amt, vali_flag, enddate) of catalogue rows we already hold; each page is applied and
+  the next page number stored in one transaction; a full pass is done at most once per day.
+* 9901 (MedSettle extension) policy bundles: verified with HMAC-SHA256 (the institution's key),
+  then checked as a schema (format, region, and the engine's own validation of a probe case built
+  with the bundle). A bundle failing either check is refused with a Chinese message and the
+  previously stored bundle stays in use.
+
+``progress(done, total, phase)`` is called after every committed page (total may grow while the
+platform reports more rows).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from client.api import ApiError, BundleMacError, BusinessError, TransportError
+from client.api.transactions import FetchPolicyBundle, QueryHilist
+from client.domain import casebuild, engine
+
+from .context import ServiceContext
+from .errors import ServiceError
+
+log = logging.getLogger("client.services.sync")
+
+CATALOG_INFNOS = ("1301", "1305", "1306")
+ProgressFn = Callable[[int, int, str], None]
+PHASE_NAMES = {"1301": "西药中成药目录", "1305": "医疗服务项目目录", "1306": "医用耗材目录", "1312": "医保目录信息",
+               "9901": "待遇政策包"}
+
+
+@dataclass
+class StreamResult:
+    name: str
+    rows: int = 0
+    pages: int = 0
+    inserted: int = 0
+    updated: int = 0
+    ver: str | None = None
+
+
+@dataclass
+class SyncSummary:
+    streams: list[StreamResult] = field(default_factory=list)
+    bundles: dict[str, str] = field(default_factory=dict)        # insuplc_admdvs -> ver in use
+    refused: dict[str, str] = field(default_factory=dict)        # insuplc_admdvs -> Chinese reason
+    catalog_rows: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"streams": [s.__dict__ for s in self.streams], "bundles": self.bundles, "refused": self.refused,
+                "catalog_rows": self.catalog_rows, "seconds": round(self.seconds, 3)}
+
+
+# ------------------------------------------------------------------------------------ sync_state
+def get_state(conn, name: str) -> dict | None:
+    r = conn.exec_driver_sql("SELECT ver, page, in_progress, target_ver, detail_json FROM sync_state WHERE name = ?",
+                             (name,)).fetchone()
+    if r is None:
+        return None
+    return {"ver": r[0], "page": r[1], "in_progress": bool(r[2]), "target_ver": r[3],
+            "detail": json.loads(r[4]) if r[4] else {}}
+
+
+def put_state(conn, name: str, *, ver: str | None = None, page: int | None = None, in_progress: bool = False,
+              target_ver: str | None = None, detail: dict | None = None) -> None:
+    """Upsert one sync_state row inside the caller's transaction."""
+    conn.exec_driver_sql(
+        "INSERT INTO sync_state (name, ver, page, in_progress, target_ver, detail_json, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET ver = excluded.ver, page = excluded.page, "
+        "in_progress = excluded.in_progress, target_ver = excluded.target_ver, detail_json = excluded.detail_json, "
+        "updated_at = excluded.updated_at",
+        (name, ver, page, 1 if in_progress else 0, target_ver,
+         json.dumps(detail, ensure_ascii=False) if detail is not None else None,
+         datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")))
+
+
+def read_state(store, name: str) -> dict | None:
+    with store.read_connection() as conn:
+        return get_state(conn, name)
+
+
+# ------------------------------------------------------------------------------------ bundles
+def stored_bundle(store, insuplc_admdvs: str) -> dict | None:
+    """The newest verified bundle of a region (by fetched_at), or None."""
+    with store.read_connection() as conn:
+        r = conn.exec_driver_sql("SELECT body_json FROM policy_bundles WHERE insuplc_admdvs = ? "
+                                 "ORDER BY fetched_at DESC, id DESC LIMIT 1", (insuplc_admdvs,)).fetchone()
+    return json.loads(r[0]) if r else None
+
+
+def check_bundle_schema(bundle: Any, insuplc_admdvs: str) -> None:
+    """Schema check of a policy-bundle/1: raises ServiceError('refused') with a Chinese reason."""
+    def bad(why: str) -> ServiceError:
+        return ServiceError("refused", f"参保地 {insuplc_admdvs} 的政策包格式不正确（{why}），已拒绝使用，继续使用原政策包。"
+                                       "请联系信息科或医保中心核查政策包。")
+
+    if not isinstance(bundle, dict) or bundle.get("format") != "policy-bundle/1":
+        raise bad("format 不是 policy-bundle/1")
+    if bundle.get("insuplc_admdvs") not in (None, insuplc_admdvs):
+        raise bad(f"参保地为 {bundle.get('insuplc_admdvs')}")
+    if not bundle.get("ver"):
+        raise bad("缺少版本号 ver")
+    if not isinstance(bundle.get("policies"), list) or not bundle["policies"]:
+        raise bad("没有 policies")
+    probe_visit = {"mdtrtarea_admvs": insuplc_admdvs, "hosp_lv": "2", "med_type": "11",
+                   "begndate": date.today().isoformat(), "filing": "none"}
+    probe_person = {"insuinfo": [{"insuplc_admdvs": insuplc_admdvs, "insutype": "310", "psn_type": "1101",
+                                  "balc": "0.00"}], "brdy": "1980-01-01", "ytd": {}}
+    probe_line = {"feedetl_sn": "1", "med_list_codg": "PROBE", "cnt": "1", "pric": "1.00"}
+    try:
+        case = casebuild.build_case(probe_visit, probe_person, [], [probe_line], bundle)
+        engine.validate_case(case)
+    except casebuild.CaseBuildError as exc:
+        raise bad(exc.message) from None
+    except engine.CaseError as exc:
+        raise bad(exc.message) from None
+
+
+def fetch_bundle(ctx: ServiceContext, insuplc_admdvs: str) -> tuple[str, bool]:
+    """9901 for one insured region; stores a verified bundle. Returns (ver in use, changed).
+
+    Raises ServiceError('refused') when the bundle fails its MAC or schema check (the previous bundle,
+    if any, stays in use) and ServiceError('offline') when the platform cannot be reached.
+    """
+    name = f"bundle:9901:{insuplc_admdvs}"
+    current = stored_bundle(ctx.store, insuplc_admdvs)
+    cur_ver = str(current.get("ver")) if current else ""
+    try:
+        res = ctx.call(FetchPolicyBundle(insuplc_admdvs=insuplc_admdvs, ver=cur_ver))
+    except BusinessError as exc:
+        raise ServiceError("refused", f"获取参保地 {insuplc_admdvs} 的政策包失败：{exc.err_msg}", detail=exc.err_msg) from None
+    except TransportError as exc:
+        raise ServiceError("offline", str(exc)) from None
+    except ApiError as exc:
+        raise ServiceError("refused", str(exc)) from None
+    if ctx.mac_key:
+        try:
+            bundle = res.verified(ctx.mac_key)
+        except BundleMacError as exc:
+            raise ServiceError("refused", f"参保地 {insuplc_admdvs} 的{exc.message}"
+                                          + ("继续使用原政策包（版本 " + cur_ver + "）。" if cur_ver else "")) from None
+    elif ctx.require_mac:
+        raise ServiceError("config", "没有配置政策包校验密钥（policy.mac_key_ref），不能验证政策包，已拒绝使用。请联系信息科配置密钥。")
+    else:
+        log.warning("policy bundle for %s accepted WITHOUT MAC verification (policy.require_mac = false)",
+                    insuplc_admdvs)
+        bundle = res.bundle
+    check_bundle_schema(bundle, insuplc_admdvs)
+    ver = str(bundle["ver"])
+    if current is not None and cur_ver == ver and current == bundle:
+        return ver, False
+    now = datetime.now()
+    with ctx.store.connection() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO policy_bundles (insuplc_admdvs, ver, issued_at, body_json, mac, verified_at, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(insuplc_admdvs, ver) DO UPDATE SET body_json = excluded.body_json, "
+            "mac = excluded.mac, verified_at = excluded.verified_at, fetched_at = excluded.fetched_at",
+            (insuplc_admdvs, ver, str(bundle.get("issued_at") or ""), json.dumps(bundle, ensure_ascii=False,
+                                                                                sort_keys=True),
+             res.mac, now if ctx.mac_key else None, now))
+        put_state(conn, name, ver=ver)
+    return ver, True
+
+
+# ------------------------------------------------------------------------------------ catalogue
+class SyncService:
+    def __init__(self, ctx: ServiceContext, progress: ProgressFn | None = None):
+        self.ctx = ctx
+        self.progress = progress or (lambda done, total, phase: None)
+
+    def run(self, *, catalog_infnos: tuple[str, ...] = CATALOG_INFNOS, hilist: bool = True,
+            bundles: bool | list[str] = True) -> SyncSummary:
+        import time
+
+        from offline_cache.catalog import count_items
+
+        started = time.monotonic()
+        summary = SyncSummary()
+        for infno in catalog_infnos:
+            summary.streams.append(self.sync_catalog(infno))
+        if hilist:
+            summary.streams.append(self.sync_hilist())
+        if bundles:
+            regions = bundles if isinstance(bundles, list) else self.bundle_regions()
+            for i, adm in enumerate(regions):
+                try:
+                    ver, _ = fetch_bundle(self.ctx, adm)
+                    summary.bundles[adm] = ver
+                except ServiceError as exc:
+                    if exc.code == "offline":
+                        raise
+                    summary.refused[adm] = exc.message
+                self.progress(i + 1, len(regions), "9901")
+        summary.catalog_rows = count_items(self.ctx.store, self.ctx.admdvs)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def bundle_regions(self) -> list[str]:
+        """The institution's own region, the demo zone, and every insured region seen in the person cache."""
+        regions = {self.ctx.admdvs, "310118", "320509", "330421"}
+        with self.ctx.store.read_connection() as conn:
+            for (js,) in conn.exec_driver_sql("SELECT insuinfo_json FROM persons"):
+                for row in json.loads(js or "[]"):
+                    if row.get("insuplc_admdvs"):
+                        regions.add(str(row["insuplc_admdvs"]))
+            for (adm,) in conn.exec_driver_sql("SELECT DISTINCT insuplc_admdvs FROM policy_bundles"):
+                regions.add(adm)
+        return sorted(regions)
+
+    def sync_catalog(self, infno: str) -> StreamResult:
+        from offline_cache.catalog import CatalogRowError, prepare_rows, upsert_prepared
+
+        admdvs = self.ctx.admdvs
+        name = f"catalog:{infno}:{admdvs}"
+        res = StreamResult(name)
+        st = read_state(self.ctx.store, name)
+        ver = (st or {}).get("ver") or "0"
+        done = 0
+        while True:
+            try:
+                info, rows = self.ctx.central.download_catalogue(infno, ver, operator=self.ctx.operator)
+            except BusinessError as exc:
+                if "签到" in (exc.err_msg or ""):
+                    self.ctx.central.sign_in(self.ctx.operator)
+                    continue
+                raise ServiceError("refused", f"下载{PHASE_NAMES.get(infno, infno)}失败：{exc.err_msg}",
+                                   detail=exc.err_msg, infno=infno) from None
+            except TransportError as exc:
+                raise ServiceError("offline", f"下载{PHASE_NAMES.get(infno, infno)}时网络中断（{exc.cause}）。"
+                                              f"已下载的部分已保存，重新执行同步会从版本 {ver} 继续。") from None
+            if not rows:
+                break
+            dicts = [casebuild.catalog_row_from_fields(r) for r in rows]
+            new_ver = max((d.get("ver") or "" for d in dicts), default="")
+            if not new_ver or new_ver <= ver:
+                raise ServiceError("refused", f"{PHASE_NAMES.get(infno, infno)}文件中的版本号没有前进（{ver}→{new_ver}），"
+                                              "为避免死循环已停止同步，请联系医保中心。", infno=infno)
+            try:
+                prepared = prepare_rows(dicts, admdvs)
+            except CatalogRowError as exc:
+                raise ServiceError("refused", str(exc), infno=infno) from None
+            with self.ctx.store.connection() as conn:     # ONE transaction: rows + version
+                up = upsert_prepared(conn, prepared)
+                put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": len(rows)})
+            ver = new_ver
+            done += len(rows)
+            res.rows += len(rows)
+            res.pages += 1
+            res.inserted += up.inserted
+            res.updated += up.updated
+            self.progress(done, done + max(0, info.data_cnt - len(rows)), infno)
+        res.ver = ver
+        self.progress(done, done, infno)
+        return res
+
+    def sync_hilist(self, page_size: int = 500, *, force: bool = False) -> StreamResult:
+        admdvs = self.ctx.admdvs
+        name = f"hilist:1312:{admdvs}"
+        res = StreamResult(name)
+        st = read_state(self.ctx.store, name) or {}
+        detail = st.get("detail") or {}
+        today = date.today().isoformat()
+        if not force and detail.get("completed") == today and not st.get("in_progress"):
+            res.ver = st.get("ver")
+            return res
+        page = int(st.get("page") or 1) if st.get("in_progress") else 1
+        updt = detail.get("updt_time") or "2000-01-01 00:00:00"
+        max_updt = st.get("ver") or ""
+        while True:
+            try:
+                out = self.ctx.call(QueryHilist(updt_time=updt, page_num=page, page_size=page_size))
+            except BusinessError as exc:
+                raise ServiceError("refused", f"查询医保目录信息(1312)失败：{exc.err_msg}", detail=exc.err_msg) from None
+            except TransportError as exc:
+                raise ServiceError("offline", f"查询医保目录信息(1312)时网络中断（{exc.cause}），下次同步从第 {page} 页继续。") from None
+            params = []
+            for r in out.rows:
+                code = r.get("hilist_code")
+                if not code:
+                    continue
+                max_updt = max(max_updt, str(r.get("updt_time") or ""))
+                params.append((r.get("chrgitm_lv"), _dec_text(r.get("selfpay_prop")), _dec_text(r.get("pric_uplmt_amt")),
+                               r.get("vali_flag") or "1", (r.get("enddate") or None) and str(r["enddate"])[:10],
+                               r.get("insu_admdvs") or admdvs, code))
+            last = out.last_page or not out.rows or page >= max(out.pages, 1)
+            with self.ctx.store.connection() as conn:     # ONE transaction: page + position
+                if params:
+                    cur = conn.exec_driver_sql(
+                        "UPDATE catalog_items SET chrgitm_lv = coalesce(?, chrgitm_lv), selfpay_prop = ?, "
+                        "pric_uplmt_amt = ?, vali_flag = ?, enddate = ? WHERE admdvs = ? AND med_list_codg = ?", params)
+                    res.updated += max(cur.rowcount, 0)
+                if last:
+                    put_state(conn, name, ver=max_updt or None, page=None, in_progress=False,
+                              detail={"completed": today, "updt_time": updt})
+                else:
+                    put_state(conn, name, ver=max_updt or None, page=page + 1, in_progress=True,
+                              detail={"updt_time": updt})
+            res.rows += len(out.rows)
+            res.pages += 1
+            self.progress(min(page * page_size, out.record_counts), out.record_counts, "1312")
+            if last:
+                break
+            page += 1
+        res.ver = max_updt or None
+        return res
+
+
+def _dec_text(v: Any) -> str | None:
+    if v in (None, ""):
+        return None
+    from offline_cache.types import to_decimal_text
+
+    try:
+        return to_decimal_text(str(v))
+    except ValueError:
+        return None
