@@ -2,16 +2,19 @@
 
 Search design (docs/store.md §Search):
 * exact code / barcode and code prefix use the (admdvs, med_list_codg) unique index and the
-  (admdvs, barcode) index; name, pinyin-initials and full-pinyin *prefix* use their own indexes
-  (range scans ``col >= q AND col < q || U+FFFF``);
-* substrings of >= 3 characters use the FTS5 ``trigram`` table ``catalog_fts``
-  (name, pinyin_initials, pinyin_full); 1-2 character substrings use ``catalog_grams``, an FTS5
+  (admdvs, barcode) index; name, pinyin-initials and full-pinyin *prefix* walk their own
+  (admdvs, column) indexes in order, so LIMIT stops early;
+* substrings of >= 3 characters use FTS5 ``trigram`` tables: ``catalog_fts`` (name) and
+  ``catalog_pyfts`` (pinyin initials); 1-2 character substrings use ``catalog_grams``, an FTS5
   ``unicode61`` table over pre-computed 1- and 2-character grams (trigram cannot match < 3);
-* both FTS tables are external-content tables over ``catalog_items`` kept in sync by triggers.
+  all are external-content tables over ``catalog_items`` kept in sync by triggers;
+* full pinyin is matched by prefix (``toubao`` → 头孢…), not as a substring.
 
 Ranking (deterministic): exact code, exact barcode, code prefix, name prefix, name substring,
-pinyin-initials prefix, initials substring, full-pinyin prefix, full-pinyin substring; inside a tier
-shorter names first, then name, then code.
+pinyin-initials prefix, initials substring, full-pinyin prefix. Inside a prefix tier: index order
+(column value, then id — shorter completions first); inside a substring tier: the first
+``SUBSTRING_CANDIDATES`` hits in catalogue order, ranked by name length, name, code.
+Only entries valid on the search date are returned (vali_flag '1', begndate <= d <= enddate).
 """
 
 from __future__ import annotations
@@ -255,7 +258,6 @@ class Item:
 _SELECT = "SELECT c.id, " + ", ".join(f"c.{c}" for c in CATALOG_COLUMNS) + " FROM catalog_items c"
 _VALID = ("c.vali_flag = '1' AND (c.begndate IS NULL OR c.begndate <= :d) "
           "AND (c.enddate IS NULL OR c.enddate >= :d)")
-_ORDER = "ORDER BY length(c.name), c.name, c.med_list_codg"
 
 
 def _dec(v):
@@ -306,6 +308,17 @@ def _fts_phrase(column: str, text: str) -> str:
     return f'{column} : "{text.replace(chr(34), chr(34) * 2)}"'
 
 
+SUBSTRING_CANDIDATES = 200
+
+
+def _fts_tier(table: str, column: str, text: str) -> tuple[str, dict]:
+    """Substring tier: the first SUBSTRING_CANDIDATES valid hits in catalogue order (FTS5 streams
+    rowids in order, so this stops early even for very common substrings), ranked by name length."""
+    return (f"SELECT * FROM ({_SELECT} JOIN {table} f ON f.rowid = c.id WHERE {table} MATCH :m "
+            f"AND c.admdvs = :a AND {_VALID} ORDER BY f.rowid LIMIT {SUBSTRING_CANDIDATES}) "
+            f"ORDER BY length(name), name, med_list_codg LIMIT :n"), {"m": _fts_phrase(column, text)}
+
+
 def search(store, admdvs: str, query: str, limit: int = 20, *, at: date | None = None) -> list[Item]:
     """Ranked search of valid catalogue entries of ``admdvs`` (see module docstring)."""
     q = (query or "").strip()
@@ -340,30 +353,21 @@ def search(store, admdvs: str, query: str, limit: int = 20, *, at: date | None =
             if is_ascii:
                 tiers.append(("code_prefix", f"{base} AND c.med_list_codg > :q AND c.med_list_codg < :t "
                                              f"ORDER BY c.med_list_codg LIMIT :n", {"q": q_code, "t": q_code + _TOP}))
-        tiers.append(("name_prefix", f"{base} AND c.name >= :q AND c.name < :t {_ORDER} LIMIT :n",
+        tiers.append(("name_prefix", f"{base} AND c.name >= :q AND c.name < :t ORDER BY c.name, c.id LIMIT :n",
                       {"q": q, "t": q + _TOP}))
         if len(q) >= 3:
-            tiers.append(("name", f"{_SELECT} JOIN catalog_fts f ON f.rowid = c.id WHERE catalog_fts MATCH :m "
-                                  f"AND c.admdvs = :a AND {_VALID} {_ORDER} LIMIT :n",
-                          {"m": _fts_phrase("name", q)}))
+            tiers.append(("name", *_fts_tier("catalog_fts", "name", q)))
         elif q_name_gram == q_low:
-            tiers.append(("name", f"{_SELECT} JOIN catalog_grams g ON g.rowid = c.id WHERE catalog_grams MATCH :m "
-                                  f"AND c.admdvs = :a AND {_VALID} {_ORDER} LIMIT :n",
-                          {"m": _fts_phrase("name_grams", q_name_gram)}))
+            tiers.append(("name", *_fts_tier("catalog_grams", "name_grams", q_name_gram)))
         if q_py:
-            for col, prefix_kind, sub_kind, grams_col in (
-                    ("pinyin_initials", "initials_prefix", "initials", "initials_grams"),
-                    ("pinyin_full", "pinyin_prefix", "pinyin", None)):
-                tiers.append((prefix_kind, f"{base} AND c.{col} >= :q AND c.{col} < :t {_ORDER} LIMIT :n",
-                              {"q": q_py, "t": q_py + _TOP}))
-                if len(q_py) >= 3:
-                    tiers.append((sub_kind, f"{_SELECT} JOIN catalog_fts f ON f.rowid = c.id "
-                                            f"WHERE catalog_fts MATCH :m AND c.admdvs = :a AND {_VALID} "
-                                            f"{_ORDER} LIMIT :n", {"m": _fts_phrase(col, q_py)}))
-                elif len(q_py) == 2 and grams_col:
-                    tiers.append((sub_kind, f"{_SELECT} JOIN catalog_grams g ON g.rowid = c.id "
-                                            f"WHERE catalog_grams MATCH :m AND c.admdvs = :a AND {_VALID} "
-                                            f"{_ORDER} LIMIT :n", {"m": _fts_phrase(grams_col, q_py)}))
+            tiers.append(("initials_prefix", f"{base} AND c.pinyin_initials >= :q AND c.pinyin_initials < :t "
+                                             "ORDER BY c.pinyin_initials, c.id LIMIT :n", {"q": q_py, "t": q_py + _TOP}))
+            if len(q_py) >= 3:
+                tiers.append(("initials", *_fts_tier("catalog_pyfts", "pinyin_initials", q_py)))
+            elif len(q_py) == 2:
+                tiers.append(("initials", *_fts_tier("catalog_grams", "initials_grams", q_py)))
+            tiers.append(("pinyin_prefix", f"{base} AND c.pinyin_full >= :q AND c.pinyin_full < :t "
+                                           "ORDER BY c.pinyin_full, c.id LIMIT :n", {"q": q_py, "t": q_py + _TOP}))
         for kind, sql, extra in tiers:
             if take(_run(conn, sql, a=admdvs, d=d, n=n(), **extra), kind):
                 break

@@ -78,7 +78,7 @@ def test_fresh_database_is_not_backed_up(tmp_path):
 
 def test_models_match_the_migrated_schema(tmp_path):
     store = open_store(tmp_path / "db.sqlite3")
-    fts = ("catalog_fts", "catalog_grams")
+    fts = ("catalog_fts", "catalog_pyfts", "catalog_grams")
 
     def include(obj, name, type_, reflected, compare_to):
         return not (type_ == "table" and name and (name.startswith(fts) or name == "alembic_version"))

@@ -51,39 +51,32 @@ def upgrade() -> None:
     op.create_index("ix_catalog_items_admdvs_pinyin_initials", "catalog_items", ["admdvs", "pinyin_initials"])
     op.create_index("ix_catalog_items_admdvs_pinyin_full", "catalog_items", ["admdvs", "pinyin_full"])
 
-    # Search indexes, external-content FTS5 tables kept in sync by triggers (any writer stays consistent).
-    # trigram: substring search of >= 3 characters in names and pinyin; unicode61 over pre-computed
-    # 1-2 character grams: 1-2 character queries (trigram cannot match fewer than 3 characters).
-    op.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(name, pinyin_initials, pinyin_full, "
-               "content='catalog_items', content_rowid='id', tokenize='trigram')")
+    # Search indexes: external-content FTS5 tables kept in sync by triggers (any writer stays consistent).
+    # trigram (substrings >= 3 characters): catalog_fts over names, catalog_pyfts over pinyin initials
+    # (separate tables so a query never reads another column's doclists). unicode61 over pre-computed
+    # 1-2 character grams: 1-2 character substrings (trigram cannot match fewer than 3 characters).
+    # Full pinyin is searched by prefix through its b-tree index only. columnsize=0: no bm25 ranking.
+    op.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(name, content='catalog_items', "
+               "content_rowid='id', tokenize='trigram', columnsize=0)")
+    op.execute("CREATE VIRTUAL TABLE catalog_pyfts USING fts5(pinyin_initials, content='catalog_items', "
+               "content_rowid='id', tokenize='trigram', columnsize=0)")
     op.execute("CREATE VIRTUAL TABLE catalog_grams USING fts5(name_grams, initials_grams, "
-               "content='catalog_items', content_rowid='id', tokenize='unicode61')")
-    op.execute("""
-        CREATE TRIGGER catalog_items_ai AFTER INSERT ON catalog_items BEGIN
-          INSERT INTO catalog_fts(rowid, name, pinyin_initials, pinyin_full)
-            VALUES (new.id, new.name, new.pinyin_initials, new.pinyin_full);
+               "content='catalog_items', content_rowid='id', tokenize='unicode61', columnsize=0)")
+    ins = """
+          INSERT INTO catalog_fts(rowid, name) VALUES (new.id, new.name);
+          INSERT INTO catalog_pyfts(rowid, pinyin_initials) VALUES (new.id, new.pinyin_initials);
           INSERT INTO catalog_grams(rowid, name_grams, initials_grams)
-            VALUES (new.id, new.name_grams, new.initials_grams);
-        END""")
-    op.execute("""
-        CREATE TRIGGER catalog_items_ad AFTER DELETE ON catalog_items BEGIN
-          INSERT INTO catalog_fts(catalog_fts, rowid, name, pinyin_initials, pinyin_full)
-            VALUES ('delete', old.id, old.name, old.pinyin_initials, old.pinyin_full);
+            VALUES (new.id, new.name_grams, new.initials_grams);"""
+    dele = """
+          INSERT INTO catalog_fts(catalog_fts, rowid, name) VALUES ('delete', old.id, old.name);
+          INSERT INTO catalog_pyfts(catalog_pyfts, rowid, pinyin_initials)
+            VALUES ('delete', old.id, old.pinyin_initials);
           INSERT INTO catalog_grams(catalog_grams, rowid, name_grams, initials_grams)
-            VALUES ('delete', old.id, old.name_grams, old.initials_grams);
-        END""")
-    op.execute("""
-        CREATE TRIGGER catalog_items_au
-        AFTER UPDATE OF name, pinyin_initials, pinyin_full, name_grams, initials_grams ON catalog_items BEGIN
-          INSERT INTO catalog_fts(catalog_fts, rowid, name, pinyin_initials, pinyin_full)
-            VALUES ('delete', old.id, old.name, old.pinyin_initials, old.pinyin_full);
-          INSERT INTO catalog_grams(catalog_grams, rowid, name_grams, initials_grams)
-            VALUES ('delete', old.id, old.name_grams, old.initials_grams);
-          INSERT INTO catalog_fts(rowid, name, pinyin_initials, pinyin_full)
-            VALUES (new.id, new.name, new.pinyin_initials, new.pinyin_full);
-          INSERT INTO catalog_grams(rowid, name_grams, initials_grams)
-            VALUES (new.id, new.name_grams, new.initials_grams);
-        END""")
+            VALUES ('delete', old.id, old.name_grams, old.initials_grams);"""
+    op.execute(f"CREATE TRIGGER catalog_items_ai AFTER INSERT ON catalog_items BEGIN {ins}\n        END")
+    op.execute(f"CREATE TRIGGER catalog_items_ad AFTER DELETE ON catalog_items BEGIN {dele}\n        END")
+    op.execute("CREATE TRIGGER catalog_items_au AFTER UPDATE OF name, pinyin_initials, name_grams, "
+               f"initials_grams ON catalog_items BEGIN {dele}{ins}\n        END")
 
     op.create_table(
         "policy_bundles",

@@ -1,0 +1,205 @@
+"""Catalogue upsert (idempotent, atomic pages, FTS in sync) and ranked search on a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from offline_cache import catalog
+from offline_cache.catalog import CatalogRowError, get_item, search, upsert_catalog_rows
+from offline_cache.models import CatalogItem
+from offline_cache.store import open_store
+from offline_cache.sync import apply_catalog_page, get_sync_state
+
+A = "310118"
+
+
+def row(code, name, **kw):
+    r = {"admdvs": A, "med_list_codg": code, "list_type": "101", "name": name, "spec": "0.25g*12粒", "unit": "盒",
+         "chrgitm_lv": "01", "med_chrgitm_type": "09", "selfpay_prop": "0.10", "pric_uplmt_amt": "2.80",
+         "pric": "3.10", "barcode": None, "begndate": "2020-01-01", "enddate": None, "vali_flag": "1",
+         "ver": "V1", "rid": "R" + code}
+    r.update(kw)
+    return r
+
+
+ROWS = [
+    row("XJ01DCA001", "头孢克洛胶囊", barcode="6901234567892"),
+    row("XJ01DCA0011", "头孢克洛缓释片"),
+    row("XJ01DCA002", "注射用头孢曲松钠"),
+    row("XJ01CAA004", "阿莫西林胶囊"),
+    row("ZA01AAA001", "复方头孢克洛颗粒"),
+    row("XJ01DCA003", "头孢克洛干混悬剂", vali_flag="0"),  # invalid → never found
+    row("XJ01DCA004", "头孢克洛分散片", enddate="2021-12-31"),  # expired
+    row("XJ01DCA005", "头孢克洛泡腾片", begndate="2030-01-01"),  # not yet valid
+    row("001201000010000", "门诊诊查费", pric_uplmt_amt=None, pric="25.00"),
+]
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = open_store(tmp_path / "db.sqlite3")
+    upsert_catalog_rows(s, ROWS, admdvs=A)
+    upsert_catalog_rows(s, [row("XJ01DCA001", "头孢克洛胶囊-别区", admdvs="320509")], admdvs="320509")
+    yield s
+    s.close()
+
+
+def codes(items):
+    return [i.med_list_codg for i in items]
+
+
+def test_upsert_is_idempotent_and_counts(tmp_path):
+    s = open_store(tmp_path / "db.sqlite3")
+    try:
+        r1 = upsert_catalog_rows(s, ROWS, admdvs=A)
+        assert (r1.inserted, r1.updated, r1.unchanged) == (len(ROWS), 0, 0)
+        r2 = upsert_catalog_rows(s, ROWS, admdvs=A)
+        assert (r2.inserted, r2.updated, r2.unchanged) == (0, 0, len(ROWS))
+        changed = [row("XJ01DCA001", "头孢克洛胶囊", pric="3.20", ver="V2"), row("NEW0001", "布洛芬缓释胶囊")]
+        r3 = upsert_catalog_rows(s, changed, admdvs=A, page_size=1)
+        assert (r3.inserted, r3.updated, r3.unchanged) == (1, 1, 0)
+        assert catalog.count_items(s, A) == len(ROWS) + 1
+        it = get_item(s, A, "XJ01DCA001", at=date(2026, 11, 5))
+        assert it.pric == Decimal("3.20") and it.ver == "V2" and it.pric_uplmt_amt == Decimal("2.80")
+        # FTS stays in sync with renames
+        upsert_catalog_rows(s, [row("NEW0001", "对乙酰氨基酚片")], admdvs=A)
+        assert codes(search(s, A, "布洛芬", at=date(2026, 11, 5))) == []
+        assert codes(search(s, A, "乙酰氨", at=date(2026, 11, 5))) == ["NEW0001"]
+        with s.read_connection() as c:
+            assert c.exec_driver_sql("INSERT INTO catalog_fts(catalog_fts) VALUES ('integrity-check')") is not None
+    finally:
+        s.close()
+
+
+def test_invalid_row_writes_nothing_of_the_page(tmp_path):
+    s = open_store(tmp_path / "db.sqlite3")
+    try:
+        bad = [row("OK1", "阿司匹林肠溶片"), row("BAD1", "二甲双胍片", pric="3.1x")]
+        with pytest.raises(CatalogRowError) as ei:
+            upsert_catalog_rows(s, bad, admdvs=A)
+        assert "第 2 行" in str(ei.value) and "pric" in str(ei.value)
+        with pytest.raises(CatalogRowError):
+            upsert_catalog_rows(s, [row("X", "名称", admdvs="320509")], admdvs=A)
+        with pytest.raises(CatalogRowError):
+            upsert_catalog_rows(s, [row("X", "名称", begndate="2020-13-01")], admdvs=A)
+        assert catalog.count_items(s) == 0
+    finally:
+        s.close()
+
+
+D = date(2026, 11, 5)
+
+
+def test_exact_code_first_then_code_prefix(store):
+    res = search(store, A, "XJ01DCA001", at=D)
+    assert codes(res) == ["XJ01DCA001", "XJ01DCA0011"]
+    assert [i.match for i in res] == ["code", "code_prefix"]
+    assert search(store, A, "xj01dca001", at=D)[0].med_list_codg == "XJ01DCA001"
+    assert codes(search(store, A, "XJ01DCA", at=D)) == ["XJ01DCA001", "XJ01DCA0011", "XJ01DCA002"]
+
+
+def test_name_prefix_then_substring(store):
+    res = search(store, A, "头孢克洛", at=D)
+    assert codes(res) == ["XJ01DCA0011", "XJ01DCA001", "ZA01AAA001"]
+    assert [i.match for i in res] == ["name_prefix", "name_prefix", "name"]
+    assert codes(search(store, A, "曲松", at=D)) == ["XJ01DCA002"]  # 2-char substring (grams)
+    assert codes(search(store, A, "头孢曲松", at=D)) == ["XJ01DCA002"]
+    assert codes(search(store, A, "诊", at=D)) == ["001201000010000"]  # 1 char
+
+
+def test_pinyin_initials_and_full(store):
+    res = search(store, A, "tbklj", at=D)
+    assert codes(res)[:1] == ["XJ01DCA001"] and res[0].name == "头孢克洛胶囊" and res[0].match == "initials_prefix"
+    assert "ZA01AAA001" in codes(search(store, A, "tbkl", at=D))  # fftbkl: initials substring
+    assert codes(search(store, A, "TBKLJ", at=D)) == codes(search(store, A, "tbklj", at=D))
+    res = search(store, A, "toubao", at=D)
+    assert {i.name for i in res} == {"头孢克洛胶囊", "头孢克洛缓释片"} and {i.match for i in res} == {"pinyin_prefix"}
+    assert codes(search(store, A, "amxl", at=D)) == ["XJ01CAA004"]
+
+
+def test_barcode_and_validity_and_region(store):
+    res = search(store, A, "6901234567892", at=D)
+    assert codes(res) == ["XJ01DCA001"] and res[0].match == "barcode"
+    found = codes(search(store, A, "头孢克洛", at=D))
+    assert not {"XJ01DCA003", "XJ01DCA004", "XJ01DCA005"} & set(found)
+    assert "XJ01DCA004" in codes(search(store, A, "头孢克洛分散", at=date(2021, 6, 1)))
+    other = search(store, "320509", "XJ01DCA001", at=D)
+    assert [i.name for i in other] == ["头孢克洛胶囊-别区"]
+    assert search(store, A, "   ", at=D) == [] and search(store, A, "不存在的药品名", at=D) == []
+
+
+def test_search_is_deterministic_and_limited(store):
+    a = search(store, A, "tb", at=D, limit=2)
+    assert len(a) == 2 and a == search(store, A, "tb", at=D, limit=2)
+
+
+def test_orm_insert_gets_search_columns(store):
+    with store.session() as s:
+        s.add(CatalogItem(admdvs=A, med_list_codg="ORM1", name="蒙脱石散", vali_flag="1", pric=Decimal("12.50")))
+    assert codes(search(store, A, "mtss", at=D)) == ["ORM1"]
+    assert get_item(store, A, "ORM1").pric == Decimal("12.50")
+
+
+def test_apply_page_advances_ver_in_the_same_transaction(tmp_path):
+    s = open_store(tmp_path / "db.sqlite3")
+    try:
+        name = "catalog:1301:" + A
+        assert get_sync_state(s, name) is None
+        apply_catalog_page(s, name=name, admdvs=A, rows=ROWS[:3], ver="V1", page=1)
+        st = get_sync_state(s, name)
+        assert (st.ver, st.page, st.in_progress) == ("V1", 1, True)
+        with pytest.raises(CatalogRowError):
+            apply_catalog_page(s, name=name, admdvs=A, rows=[row("Z1", "好的"), row("Z2", "")], ver="V2", page=2)
+        st = get_sync_state(s, name)
+        assert (st.ver, st.page) == ("V1", 1) and catalog.count_items(s, A) == 3
+        apply_catalog_page(s, name=name, admdvs=A, rows=ROWS[3:], ver="V3", page=2, done=True)
+        st = get_sync_state(s, name)
+        assert (st.ver, st.in_progress) == ("V3", False) and catalog.count_items(s, A) == len(ROWS)
+    finally:
+        s.close()
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    from offline_cache.store import open_store
+    from offline_cache.sync import apply_catalog_page
+    s = open_store(sys.argv[1])
+    rows = [{"med_list_codg": f"K{i:08d}", "name": f"阿莫西林胶囊{i}", "pric": "1.00"} for i in range(60000)]
+    print("ready", flush=True)
+    apply_catalog_page(s, name="catalog:kill", admdvs="310118", rows=rows, ver="V-NEW", page=7)
+    print("done", flush=True)
+""")
+
+
+def test_kill_during_page_never_leaves_half_a_page(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    s = open_store(path)
+    apply_catalog_page(s, name="catalog:kill", admdvs=A, rows=[row("K-OLD", "旧药品")], ver="V-OLD", page=6)
+    s.close()
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(path)], cwd=root, stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.stdout.readline().strip() == "ready"
+    import time
+    time.sleep(2.5)  # past row preparation (~1 s), inside the page transaction (several seconds)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    s = open_store(path)
+    try:
+        st = get_sync_state(s, "catalog:kill")
+        n = catalog.count_items(s, A)
+        if st.ver == "V-OLD":
+            assert (st.page, n) == (6, 1)
+        else:  # the whole page committed before the kill
+            assert (st.ver, st.page, n) == ("V-NEW", 7, 60001)
+    finally:
+        s.close()
