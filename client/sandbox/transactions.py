@@ -1167,6 +1167,8 @@ class Platform:
         visits = self.store.doc("SELECT doc FROM his_charges WHERE certno=?", (str(certno).upper(),)) or []
         pending = []
         for v in visits:
+            if v.get("fixmedins_code") not in (None, body["fixmedins_code"]):
+                continue  # a bill of another hospital: its lines use that hospital's catalogue
             done = c.execute("SELECT 1 FROM visits v JOIN settlements s ON s.mdtrt_id=v.mdtrt_id "
                              "WHERE v.fixmedins_code=? AND v.ipt_otp_no=? AND s.kind='setl' AND s.reversed=0 "
                              "AND v.status!='cancelled'", (body["fixmedins_code"], v.get("ipt_otp_no"))).fetchone()

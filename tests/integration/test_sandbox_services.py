@@ -96,6 +96,12 @@ def test_his_pending_charges(platform_module):
     assert body["code"] == 0 and body["data"] and body["data"][0]["lines"]
     by_psn = requests.post(url, json={"fixmedins_code": "H31011800001", "psn_no": "33042119850315001601"}, timeout=5).json()
     assert by_psn["data"] == body["data"]
+    assert all(v.get("fixmedins_code", "H31011800001") == "H31011800001" for v in body["data"])
+    # The same patient at another hospital's window sees only that hospital's bills.
+    other = requests.post(url, json={"fixmedins_code": "H33042100001", "certno": "330421198503150016"}, timeout=5).json()
+    assert other["code"] == 0
+    assert all(v["fixmedins_code"] == "H33042100001" for v in other["data"])
+    assert not {v["ipt_otp_no"] for v in other["data"]} & {v["ipt_otp_no"] for v in body["data"]}
     bad = requests.post(url, json={"fixmedins_code": "H31011800001"}, timeout=5).json()
     assert bad["code"] != 0
 
