@@ -1,0 +1,166 @@
+"""`medsettle checkout` — one settlement at the window, headless (scripts, drills, IT checks).
+
+Identify with ``--ecqr PAYLOAD`` | ``--card CARDDATA`` | ``--certno ID``; charges from ``--fees FILE``
+(JSON/CSV) or ``--his``; ``--med-type 21`` runs the inpatient discharge flow (2401, 2301 in batches
+of ≤ 50, 2402, 2303, 2304); ``--pay cash:200 wechat:35.5`` (cash may exceed → change; without
+``--pay`` the patient's share is taken in cash, exactly); ``--acct 1`` uses the personal account.
+``--reverse SETL_ID --supervisor CODE [--supervisor-password-env VAR]`` reverses a same-day settlement.
+
+Prints the settlement record as JSON. Exit 0 settled (or reversed), 2 refused / invalid input
+(Chinese message on stderr, ``{"error": ...}`` on stdout), 3 outcome unknown (left for recovery).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("checkout", parents=[common], help="医保结算一位患者（门诊或出院结算）/ 撤销当日结算",
+                              description="识别患者 → 上传费用 → 预结算（与本地预算核对）→ 结算 → 收款记录。")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--ecqr", metavar="PAYLOAD", help="医保电子凭证二维码内容")
+    who.add_argument("--card", metavar="CARDDATA", help="社保卡读卡数据（11段竖线分隔）")
+    who.add_argument("--certno", metavar="ID", help="身份证号")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--fees", metavar="FILE", help="费用文件（JSON 明细数组或 CSV：code,cnt,pric,name）")
+    src.add_argument("--his", action="store_true", help="从 HIS 取该患者待结算费用")
+    p.add_argument("--med-type", metavar="CODE", help="医疗类别：11 普通门诊、13 急诊、14 门诊慢特病、21 普通住院…（默认 11 或 HIS 的类别）")
+    p.add_argument("--pay", nargs="+", action="extend", metavar="METHOD:AMOUNT",
+                   help="收款：cash:200 bank_card:50.5 wechat:… alipay:… ecny:…（可多个；现金可多收找零）")
+    p.add_argument("--acct", choices=("0", "1"), default="0", help="是否使用个人账户（默认 0）")
+    p.add_argument("--mdtrt-id", metavar="ID", help="住院：对已在医保办理入院的就诊ID结算（不再 2401）")
+    p.add_argument("--diag", metavar="CODE:NAME", help="诊断（默认取 HIS，或 Z00.000 一般性医学检查）")
+    p.add_argument("--reverse", metavar="SETL_ID", help="撤销当日结算（2208/2305），需要 --supervisor")
+    p.add_argument("--supervisor", metavar="CODE", help="授权撤销的收费组长工号")
+    p.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（有则在本机核验密码）")
+    p.add_argument("--reason", default="", help="撤销原因")
+    p.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号（默认培训收费员 T001）")
+    p.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
+    p.add_argument("--receipt", metavar="OUT.pdf", help="结算成功并保存后，生成结算凭条 PDF")
+    p.set_defaults(func=run)
+
+
+def _authorization(args, ctx):
+    from client.services.errors import ServiceError
+
+    if not args.supervisor:
+        raise ServiceError("invalid_input", "撤销结算需要收费组长授权：请用 --supervisor 指定组长工号。")
+    if not args.supervisor_password_env:
+        return {"authorized_by": args.supervisor, "verified": False, "action": "reverse",
+                "requested_by": ctx.operator.opter}
+    password = os.environ.get(args.supervisor_password_env)
+    if not password:
+        raise ServiceError("invalid_input", f"环境变量 {args.supervisor_password_env} 中没有组长密码。")
+    from client.security.operators import AuthFailure, authorize_supervisor
+    from client.services.operators import StoreOperatorRepository
+
+    try:
+        return authorize_supervisor(ctx.operator.opter, args.supervisor, password, StoreOperatorRepository(ctx.store),
+                                    action="reverse", reason=args.reason, subject=args.reverse)
+    except AuthFailure as exc:
+        raise ServiceError("refused", f"授权失败：{exc}") from None
+
+
+def run(args) -> int:
+    from client.services.clitools import EXIT_OK, emit_json, guarded
+
+    ctx_box: list = []
+
+    def body() -> int:
+        from client.api import Operator
+        from client.services.checkout import Counter
+        from client.services.context import open_context, settings_from_args
+        from client.services.errors import ServiceError
+        from client.services.fees import HttpHisAdapter
+        from client.services.payments import Tender, parse_tender
+
+        settings = settings_from_args(args)
+        tenders = [parse_tender(s) for s in (args.pay or [])]
+        diag = (None, None)
+        if args.diag:
+            code, _, name = args.diag.partition(":")
+            diag = (code.strip() or None, name.strip() or code.strip())
+        op = Operator(args.operator, args.operator_name, "A03", "内科")
+        with open_context(settings, operator=op) as ctx:
+            ctx_box.append(ctx)
+            counter = Counter(ctx, his=HttpHisAdapter(settings.platform.url, ctx.fixmedins_code))
+            if args.reverse:
+                record = counter.reverse(args.reverse, _authorization(args, ctx), reason=args.reason)
+                emit_json(_masked(record))
+                sys.stderr.write(f"已撤销结算 {args.reverse}（撤销报文 {record.get('revoke_msgid')}）。\n")
+                return EXIT_OK
+            if args.ecqr:
+                view = counter.identify_ecqr(args.ecqr)
+            elif args.card:
+                view = counter.identify_card(args.card)
+            elif args.certno:
+                view = counter.identify_certno(args.certno)
+            else:
+                raise ServiceError("invalid_input", "请用 --ecqr、--card 或 --certno 指定患者。")
+            for w in view.warnings:
+                sys.stderr.write(f"提示：{w}\n")
+            if args.his:
+                counter.load_his()
+                if args.med_type and args.med_type != counter.med_type:
+                    raise ServiceError("invalid_input", f"HIS 就诊的医疗类别是 {counter.med_type}，与 --med-type {args.med_type} 不一致。")
+            elif args.fees:
+                med = args.med_type or "11"
+                from client.services.checkout import is_inpatient_med_type
+
+                if is_inpatient_med_type(med):
+                    counter.start_inpatient(med_type=med, mdtrt_id=args.mdtrt_id, diag_code=diag[0], diag_name=diag[1])
+                else:
+                    counter.start_outpatient(med, diag_code=diag[0], diag_name=diag[1])
+                counter.load_fees(args.fees)
+            else:
+                raise ServiceError("invalid_input", "请用 --fees 指定费用文件，或用 --his 从 HIS 取费用。")
+            trial = counter.presettle(args.acct)
+            for w in trial.warnings:
+                sys.stderr.write(f"提示：{w}\n")
+            if not tenders and trial.psn_cash_pay > 0:
+                tenders = [Tender("cash", trial.psn_cash_pay)]
+            record = counter.settle(tenders)
+            if args.receipt:
+                _receipt(ctx, record, args.receipt)
+            emit_json(_masked(record))
+            si = record["setlinfo"]
+            sys.stderr.write(f"结算成功：{view.name}，医疗费 {si['medfee_sumamt']} 元，基金支付 {si['fund_pay_sumamt']} 元，"
+                             f"个人账户 {si['acct_pay']} 元，个人现金 {si['psn_cash_pay']} 元"
+                             + "".join(f"，找零 {p['change']} 元" for p in record["payments"]
+                                       if p.get("change") not in (None, "0.00")) + "。\n")
+            return EXIT_OK
+
+    return guarded(body, lambda: ctx_box[0].store if ctx_box else None)
+
+
+def _receipt(ctx, record: dict, out: str) -> None:
+    """Render the slip AFTER the settlement was committed (printing failure never undoes a settlement)."""
+    try:
+        from client.printing.documents import render_slip
+    except ImportError:
+        sys.stderr.write("提示：本版本没有打印模块，未生成凭条。\n")
+        return
+    doc = dict(record)
+    doc["institution"] = {"fixmedins_code": ctx.fixmedins_code, "fixmedins_name": ctx.settings.site.fixmedins_name,
+                          "admdvs": ctx.admdvs, "hosp_lv": ctx.hosp_lv}
+    person = dict(doc.get("person") or {})
+    person["certno"] = (doc.get("setlinfo") or {}).get("certno") or person.get("certno")
+    doc["person"] = person
+    try:
+        render_slip(doc, out)
+        sys.stderr.write(f"结算凭条已生成：{out}\n")
+    except Exception as exc:  # noqa: BLE001 - the settlement is saved; the slip can be reprinted
+        sys.stderr.write(f"提示：结算已保存，但凭条生成失败（{exc}），可稍后补打。\n")
+
+
+def _masked(record: dict) -> dict:
+    """The record for stdout: the full ID number returned in setlinfo is masked (the store keeps it)."""
+    from client.domain.masking import mask_certno
+
+    out = dict(record)
+    for key in ("setlinfo",):
+        if isinstance(out.get(key), dict) and out[key].get("certno"):
+            out[key] = dict(out[key], certno=mask_certno(out[key]["certno"]))
+    return out
