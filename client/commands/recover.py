@@ -1,0 +1,77 @@
+"""`medsettle recover` — resolve unknown settlements by asking the platform, then drain the outbox.
+
+Runs the same recovery as the window on start-up (``client.services.recovery.recover``):
+stuck outbox items (``sending``) go back to ``pending``; every settlement whose outcome is unknown
+is resolved by 5203 (medins_setl_id = msgid) — confirmed locally, or marked 未结算 when the
+platform has no record and the request is older than the grace period; then the outbox is drained
+(offline settlements forwarded with their recorded msgids; differences → 退补 records).
+
+Prints a summary JSON. Exit 0 when nothing is left pending or unknown, 3 when something remains
+(platform unreachable, young requests, items refused and waiting for a person), 2 on errors.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("recover", parents=[common], help="崩溃/断网后恢复：按报文ID查询确认结果未知的结算，补传离线结算",
+                              description="查询确认结果未知的结算（5203），补传离线结算（发送队列），输出汇总 JSON。"
+                                          "全部处理完退出码 0，仍有待处理退出码 3。")
+    p.add_argument("--no-drain", action="store_true", help="只确认结果未知的结算，不补传发送队列")
+    p.add_argument("--grace", type=float, default=None, metavar="SECONDS",
+                   help="请求发出后多久无记录才判定为未结算（默认：连接超时+读取超时+30 秒）")
+    p.add_argument("--wait", action="store_true", help="对发出不久的请求等待宽限期结束后再确认")
+    p.add_argument("--max-wait", type=float, default=120.0, metavar="SECONDS", help="--wait 最长等待时间（默认 120 秒）")
+    p.add_argument("--rounds", type=int, default=3, metavar="N", help="补传失败时最多重试轮数（默认 3）")
+    p.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号（默认培训收费员 T001）")
+    p.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from client.services.clitools import EXIT_OK, EXIT_UNKNOWN, emit_json, guarded
+
+    ctx_box: list = []
+
+    def body() -> int:
+        import time
+
+        from client.api import Operator
+        from client.services.context import open_context, settings_from_args
+        from client.services.forward import drain, retry_now
+        from client.services.recovery import recover
+
+        settings = settings_from_args(args)
+        op = Operator(args.operator, args.operator_name, "A03", "内科")
+        with open_context(settings, operator=op) as ctx:
+            ctx_box.append(ctx)
+            retry_now(ctx)
+            rep = recover(ctx, drain=not args.no_drain, grace_s=args.grace, wait=args.wait,
+                          max_wait_s=args.max_wait)
+            rounds = 1
+            while not args.no_drain and rep.remaining_outbox and rounds < max(1, args.rounds):
+                time.sleep(min(2.0, 0.5 * rounds))
+                retry_now(ctx)
+                more = drain(ctx)
+                rounds += 1
+                d = rep.drain or {}
+                for k in ("attempted", "acked", "retry_later", "needs_review"):
+                    d[k] = d.get(k, 0) + getattr(more, k)
+                d.setdefault("adjustments", []).extend(more.adjustments)
+                d["stopped"] = more.stopped
+                rep.drain = d
+                from offline_cache import outbox
+
+                with ctx.store.read_session() as s:
+                    c = outbox.counts(s)
+                rep.remaining_outbox = c["pending"] + c["sending"] + c["failed"]
+                rep.needs_review = c["needs_review"]
+            doc = rep.to_dict()
+            doc["rounds"] = rounds
+            emit_json(doc)
+            sys.stderr.write(rep.message() + "\n")
+            return EXIT_OK if rep.clean else EXIT_UNKNOWN
+
+    return guarded(body, lambda: ctx_box[0].store if ctx_box else None)

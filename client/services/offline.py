@@ -1,0 +1,353 @@
+"""Offline emergency settlement (离线应急结算) and the full self-pay fallback (全自费).
+
+When the platform cannot be reached the window may still settle a patient, within limits the
+hospital configures (``[offline]`` in the site file, ``client.config.OfflineSettings``):
+
+* identification only from the local person cache, by social-security card or ID number — an
+  e-voucher QR cannot be decoded without the platform (``ServiceError('invalid_input')`` saying so);
+* the settlement is computed locally by the engine (``casebuild.build_case`` → ``engine.settle``)
+  with the cached catalogue and policy bundle, and is PROVISIONAL: the platform's result, obtained
+  when the outbox is drained (``client.services.forward``), is authoritative and any difference
+  becomes an adjustment record (退补差额);
+* the personal account is never used offline (``acct_used_flag`` "0"): its balance lives on the
+  platform, so the patient's whole share (``psn_part_amt``) is taken by cash / card / QR payment;
+* the visit, its fee lines, the provisional settlement, the payments and ONE outbox document
+  (kind ``offline_checkout``: 2201 registration → 2204 fee upload → 2206/2207 settlement, with the
+  msgids of 2201, 2204 and 2207 generated and recorded here, before any attempt) are written in ONE
+  SQLite transaction: either all of it exists or none of it;
+* limits — offline disabled, inpatient not allowed, total above ``max_amount``, cached person /
+  policy bundle / catalogue older than ``max_cache_age_hours``, no cached policy bundle, insurance
+  suspended — raise ``OfflineLimitExceeded`` (code ``offline_limit``) listing every reason in
+  Chinese; the window then offers full self-pay (``settle_self_pay``), recorded as such
+  (settlement ``infno`` "0000", never sent, listed for later reimbursement at the insured place).
+
+Receipts: the result's ``receipt`` dict carries ``flags`` (``["离线结算"]`` or ``["全自费"]``) for
+the receipt printer; the patient is told the amount is provisional.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from client.domain import casebuild, engine
+from client.domain.money import fmt2, q2
+
+from .errors import ServiceError
+
+log = logging.getLogger("client.services.offline")
+
+OUTBOX_KIND = "offline_checkout"
+SELF_PAY_INFNO = "0000"
+FLAG_OFFLINE = "离线结算"
+FLAG_SELF_PAY = "全自费"
+ZERO = Decimal("0.00")
+
+
+class OfflineLimitExceeded(ServiceError):
+    """Offline insurance settlement is not allowed for this case; offer full self-pay instead."""
+
+    def __init__(self, reasons: list[str], total: Decimal):
+        self.reasons = list(reasons)
+        self.total = q2(total)
+        msg = ("不能离线医保结算：" + "；".join(reasons) + f"。可按全自费收取 {fmt2(self.total)} 元"
+               "（记录为全自费，患者可凭票据到参保地经办机构申请报销），或等待医保中心恢复后再结算。")
+        super().__init__("offline_limit", msg, detail="；".join(reasons))
+
+
+@dataclass
+class OfflineLine:
+    feedetl_sn: str
+    code: str
+    name: str
+    cnt: Decimal
+    pric: Decimal
+    amount: Decimal
+    entry: dict | None          # cached catalogue row (None = 目录外)
+
+    def fee_line(self) -> dict:
+        return {"feedetl_sn": self.feedetl_sn, "med_list_codg": self.code, "cnt": str(self.cnt),
+                "pric": str(self.pric), "det_item_fee_sumamt": fmt2(self.amount)}
+
+
+@dataclass
+class OfflineQuote:
+    lines: list[OfflineLine]
+    total: Decimal
+    setlinfo: dict | None = None        # provisional (None when limits forbid insurance settlement)
+    setldetail: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
+
+    @property
+    def due(self) -> Decimal:
+        if self.setlinfo is None:
+            return self.total
+        return q2(Decimal(self.setlinfo["psn_cash_pay"]))
+
+
+@dataclass
+class OfflineResult:
+    settlement_id: int
+    visit_id: int
+    msgid: str
+    self_pay: bool
+    setlinfo: dict
+    payments: list[dict]
+    outbox_id: int | None
+    receipt: dict
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _as_dt(v) -> datetime | None:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return v
+    try:
+        return datetime.fromisoformat(str(v))
+    except ValueError:
+        return None
+
+
+def _entry_dict(item) -> dict:
+    return {"med_list_codg": item.med_list_codg, "name": item.name, "chrgitm_lv": item.chrgitm_lv,
+            "med_chrgitm_type": item.med_chrgitm_type,
+            "selfpay_prop": None if item.selfpay_prop is None else str(item.selfpay_prop),
+            "pric_uplmt_amt": None if item.pric_uplmt_amt is None else str(item.pric_uplmt_amt),
+            "begndate": item.begndate.isoformat() if item.begndate else None,
+            "enddate": item.enddate.isoformat() if item.enddate else None, "vali_flag": item.vali_flag or "1"}
+
+
+class OfflineService:
+    def __init__(self, ctx, *, now=datetime.now):
+        self.ctx = ctx
+        self._now = now
+        self.limits = ctx.settings.offline
+
+    # -- identification ------------------------------------------------------------------------
+    def identify(self, *, certno: str | None = None, card: str | None = None, ecqr: str | None = None):
+        """The cached person (IdentifiedPerson) by ID number or card data; never calls the platform."""
+        from client.domain import identity
+
+        from .identify import IdentifyService
+
+        if ecqr:
+            raise ServiceError("invalid_input", "医保中心连接中断，医保电子凭证无法离线识别。"
+                                                "请患者出示社保卡（读卡）或提供身份证号，按离线应急结算办理。")
+        svc = IdentifyService(self.ctx)
+        try:
+            if certno:
+                rid = identity.parse_resident_id(certno)
+                key, cert_type, cert_no, card_sn = ("certno", rid.certno), "02", rid.certno, ""
+            elif card:
+                cd = identity.parse_card_data(card)
+                key, cert_type, cert_no, card_sn = ("card_no", cd.card_no), "03", cd.card_no, cd.card_sn
+            else:
+                raise ServiceError("invalid_input", "请读社保卡或输入身份证号。")
+        except identity.IdentityError as exc:
+            raise ServiceError("invalid_input", exc.message) from None
+        person = svc._from_cache(key, cert_type, cert_no, card_sn)   # noqa: SLF001 - see report: public hook wanted
+        if person is None:
+            raise ServiceError("offline", "医保中心连接中断，本机没有该患者的缓存参保信息，不能离线医保结算。"
+                                          "可按全自费收费，或请患者稍后再来。")
+        return person
+
+    # -- quoting -------------------------------------------------------------------------------
+    def _lines(self, fees) -> list[OfflineLine]:
+        from offline_cache.catalog import get_item
+
+        out = []
+        for i, f in enumerate(fees, 1):
+            item = get_item(self.ctx.store, self.ctx.admdvs, f.code, at=self._now().date())
+            pric = f.pric if f.pric is not None else (item.pric if item is not None else None)
+            if pric is None:
+                raise ServiceError("invalid_input", f"费用{f.where or f'第{i}条'}的项目 {f.code} 不在本机缓存的目录中，"
+                                                    "也没有填写单价，不能离线收费。请填写单价或核对编码。")
+            out.append(OfflineLine(str(i), f.code, f.name or (item.name if item else f.code), f.cnt, Decimal(pric),
+                                   q2(f.cnt * Decimal(pric)), _entry_dict(item) if item else None))
+        if not out:
+            raise ServiceError("invalid_input", "没有费用明细，不能结算。")
+        return out
+
+    def cache_times(self, person) -> dict[str, datetime | None]:
+        from .connectivity import cache_ages
+
+        ages = cache_ages(self.ctx.store)
+        with self.ctx.store.read_connection() as conn:
+            b = conn.exec_driver_sql("SELECT max(fetched_at) FROM policy_bundles WHERE insuplc_admdvs = ?",
+                                     (person.insuplc_admdvs,)).scalar_one()
+            p = conn.exec_driver_sql("SELECT fetched_at FROM persons WHERE psn_no = ?", (person.psn_no,)).scalar_one_or_none()
+        return {"person": _as_dt(p), "bundle": _as_dt(b), "catalog": ages.catalog_synced_at}
+
+    def quote(self, person, fees, *, kind: str = "outpatient", med_type: str = "11") -> OfflineQuote:
+        """Lines, total and (when allowed) the provisional settlement; ``reasons`` lists the limits hit."""
+        from .sync import stored_bundle
+
+        lines = self._lines(fees)
+        total = q2(sum((ln.amount for ln in lines), ZERO))
+        q = OfflineQuote(lines, total)
+        lim = self.limits
+        if not lim.enabled:
+            q.reasons.append("本院未开通离线医保结算")
+        if kind != "outpatient" and not lim.allow_inpatient:
+            q.reasons.append("本院规定住院不能离线结算")
+        if total > lim.max_amount:
+            q.reasons.append(f"费用总额 {fmt2(total)} 元超过离线结算限额 {fmt2(lim.max_amount)} 元")
+        if getattr(person.view, "suspended", False):
+            q.reasons.append("缓存显示该参保人暂停参保")
+        now = self._now()
+        max_age = timedelta(hours=lim.max_cache_age_hours)
+        names = {"person": "参保人信息", "bundle": "参保地待遇政策包", "catalog": "医保目录"}
+        for k, t in self.cache_times(person).items():
+            if t is None:
+                q.reasons.append(f"本机没有{names[k]}缓存")
+            elif now - t > max_age:
+                q.reasons.append(f"本机{names[k]}缓存时间为 {t:%Y-%m-%d %H:%M}，超过 {lim.max_cache_age_hours} 小时")
+        bundle = stored_bundle(self.ctx.store, person.insuplc_admdvs)
+        if q.reasons or bundle is None:
+            return q
+        today = now.date().isoformat()
+        visit = {"mdtrtarea_admvs": self.ctx.admdvs, "hosp_lv": self.ctx.hosp_lv, "med_type": med_type,
+                 "begndate": today, "filing": casebuild.filing_for_visit(person.filing, self.ctx.admdvs, today)}
+        try:
+            case = casebuild.build_case(visit, person.case_person("0"), [ln.entry for ln in lines if ln.entry],
+                                        [ln.fee_line() for ln in lines], bundle)
+            result = engine.settle(case)
+        except casebuild.CaseBuildError as exc:
+            q.reasons.append(f"本地无法计算：{exc.message}")
+            return q
+        except engine.CaseError as exc:
+            q.reasons.append(f"本地无法计算：{exc.message}")
+            return q
+        q.setlinfo = dict(result["setlinfo"], category=result.get("category"), policy_id=result.get("policy_id"))
+        q.setldetail = list(result.get("setldetail") or [])
+        return q
+
+    # -- settling ------------------------------------------------------------------------------
+    def _open_shift(self, conn) -> int | None:
+        r = conn.exec_driver_sql("SELECT id FROM shifts WHERE opter = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1",
+                                 (self.ctx.operator.opter,)).fetchone()
+        return r[0] if r else None
+
+    def settle(self, person, fees, tenders, *, kind: str = "outpatient", med_type: str = "11",
+               quote: OfflineQuote | None = None) -> OfflineResult:
+        """Provisional insurance settlement offline; raises OfflineLimitExceeded past a limit."""
+        from .payments import allocate
+
+        q = quote or self.quote(person, fees, kind=kind, med_type=med_type)
+        if q.reasons or q.setlinfo is None:
+            raise OfflineLimitExceeded(q.reasons or ["本机没有参保地待遇政策包"], q.total)
+        pay = allocate(q.due, list(tenders))
+        return self._write(person, q, pay, kind=kind, med_type=med_type, self_pay=False, reason="")
+
+    def settle_self_pay(self, person, fees, tenders, *, reason: str = "") -> OfflineResult:
+        """Full self-pay (全自费): the patient pays the whole total; nothing is sent to the platform."""
+        from .payments import allocate
+
+        lines = self._lines(fees)
+        total = q2(sum((ln.amount for ln in lines), ZERO))
+        q = OfflineQuote(lines, total)
+        pay = allocate(total, list(tenders))
+        return self._write(person, q, pay, kind="outpatient", med_type="11", self_pay=True,
+                           reason=reason or "离线期间超出离线结算条件，患者选择全自费")
+
+    def _write(self, person, q: OfflineQuote, pay, *, kind: str, med_type: str, self_pay: bool,
+               reason: str) -> OfflineResult:
+        from offline_cache import audit, outbox
+        from offline_cache.models import FeeLine, Payment, Settlement, Visit
+
+        ctx = self.ctx
+        now = self._now()
+        # every msgid is generated (and made durable by the generator) before the transaction
+        m2207 = ctx.new_msgid()
+        m2201 = None if self_pay else ctx.new_msgid()
+        m2204 = None if self_pay else ctx.new_msgid()
+        ipt_otp_no = "L" + m2207[12:]
+        chrg_bchno = "B" + m2207[16:]
+        psn_no = getattr(person, "psn_no", "") or "SELFPAY"
+        if self_pay:
+            info = {"self_pay": True, "medfee_sumamt": fmt2(q.total), "fulamt_ownpay_amt": fmt2(q.total),
+                    "fund_pay_sumamt": "0.00", "acct_pay": "0.00", "psn_part_amt": fmt2(q.total),
+                    "psn_cash_pay": fmt2(q.total), "hosp_part_amt": "0.00", "reason": reason}
+        else:
+            info = dict(q.setlinfo, provisional=True, psn_no=psn_no, insutype=person.insutype,
+                        insuplc_admdvs=person.insuplc_admdvs, med_type=med_type)
+        with ctx.store.session() as s:
+            v = Visit(kind=kind, psn_no=psn_no, insutype=getattr(person, "insutype", None),
+                      insuplc_admdvs=getattr(person, "insuplc_admdvs", None),
+                      mdtrt_cert_type=getattr(person, "mdtrt_cert_type", None), med_type=med_type, begntime=now,
+                      state="settled" if self_pay else "open", reg_msgid=m2201, upload_msgid=m2204,
+                      ipt_otp_no=ipt_otp_no, opter=ctx.operator.opter, created_at=now, updated_at=now)
+            s.add(v)
+            s.flush()
+            for ln in q.lines:
+                e = ln.entry or {}
+                s.add(FeeLine(visit_id=v.id, feedetl_sn=ln.feedetl_sn, med_list_codg=ln.code,
+                              medins_list_codg=ln.code, name=ln.name, cnt=ln.cnt, pric=ln.pric,
+                              det_item_fee_sumamt=ln.amount, chrg_bchno=chrg_bchno, fee_ocur_time=now,
+                              bilg_dept_codg=ctx.operator.office_id or "A03",
+                              bilg_dept_name=ctx.operator.office_name or "门诊",
+                              bilg_dr_codg=ctx.operator.opter, bilg_dr_name=ctx.operator.opter_name, uploaded=False,
+                              chrgitm_lv=e.get("chrgitm_lv"), med_chrgitm_type=e.get("med_chrgitm_type")))
+            shift_id = self._open_shift(s.connection())
+            st = Settlement(visit_id=v.id, msgid=m2207, infno=SELF_PAY_INFNO if self_pay else "2207",
+                            state="confirmed" if self_pay else "provisional",
+                            medfee_sumamt=q.total, fund_pay_sumamt=q2(Decimal(info["fund_pay_sumamt"])),
+                            acct_pay=q2(Decimal(info["acct_pay"])), psn_cash_pay=q2(Decimal(info["psn_cash_pay"])),
+                            setlinfo_json=json.dumps(info, ensure_ascii=False, sort_keys=True) if self_pay else None,
+                            setldetail_json=None,
+                            preview_json=None if self_pay else json.dumps(
+                                {"setlinfo": info, "setldetail": q.setldetail}, ensure_ascii=False, sort_keys=True),
+                            provisional=not self_pay, offline=True, opter=ctx.operator.opter, shift_id=shift_id,
+                            created_at=now, updated_at=now)
+            s.add(st)
+            s.flush()
+            for p in pay:
+                s.add(Payment(settlement_id=st.id, method=p.method, amount=p.amount, tendered=p.tendered,
+                              change=p.change, ref=p.ref or None, created_at=now))
+            outbox_id = None
+            if not self_pay:
+                payload = {"visit_id": v.id, "settlement_id": st.id, "psn_no": psn_no, "insutype": person.insutype,
+                           "insuplc_admdvs": person.insuplc_admdvs, "mdtrt_cert_type": person.mdtrt_cert_type,
+                           "mdtrt_cert_no": person.mdtrt_cert_no, "card_sn": person.card_sn, "med_type": med_type,
+                           "begntime": now.strftime("%Y-%m-%d %H:%M:%S"), "ipt_otp_no": ipt_otp_no,
+                           "chrg_bchno": chrg_bchno, "acct_used_flag": "0",
+                           "msgids": {"2201": m2201, "2204": m2204, "2207": m2207}}
+                outbox_id = outbox.enqueue(s, key=m2207, kind=OUTBOX_KIND, chain=f"visit:{v.id}", payload=payload,
+                                           now=now)
+            audit.append(s, actor=ctx.operator.opter, action="offline.self_pay" if self_pay else "offline.settle",
+                         detail={"settlement_id": st.id, "msgid": m2207, "total": fmt2(q.total),
+                                 "due": info["psn_cash_pay"], "reason": reason})
+            sid, vid = st.id, v.id
+        flags = [FLAG_SELF_PAY] if self_pay else [FLAG_OFFLINE]
+        note = ("全自费：未经医保结算，患者可凭本票据到参保地医保经办机构申请报销。" if self_pay else
+                "离线结算：医保中心恢复后补传，金额以医保中心结算为准，如有差额将退补。")
+        receipt = {"flags": flags, "note": note, "settlement_id": sid, "msgid": m2207,
+                   "psn_name": getattr(person, "psn_name", ""), "setlinfo": info,
+                   "lines": [{"name": ln.name, "code": ln.code, "cnt": str(ln.cnt), "pric": str(ln.pric),
+                              "amount": fmt2(ln.amount)} for ln in q.lines],
+                   "payments": [p.to_dict() for p in pay], "time": now.strftime("%Y-%m-%d %H:%M:%S")}
+        log.info("offline %s settlement %s (msgid %s) total %s", "self-pay" if self_pay else "provisional", sid,
+                 m2207, fmt2(q.total))
+        return OfflineResult(sid, vid, m2207, self_pay, info, [p.to_dict() for p in pay], outbox_id, receipt)
+
+
+def today_offline(store, day: date | None = None) -> list[dict]:
+    """Offline settlements of a day with their state (for the status bar and the day-end report)."""
+    d = (day or date.today()).isoformat()
+    with store.read_connection() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT id, msgid, infno, state, medfee_sumamt, psn_cash_pay FROM settlements WHERE offline = 1 "
+            "AND substr(created_at, 1, 10) = ? ORDER BY id", (d,)).fetchall()
+    return [{"settlement_id": r[0], "msgid": r[1], "self_pay": r[2] == SELF_PAY_INFNO, "state": r[3],
+             "medfee_sumamt": fmt2(Decimal(r[4] or 0) / 100), "psn_cash_pay": fmt2(Decimal(r[5] or 0) / 100)}
+            for r in rows]
