@@ -1,0 +1,274 @@
+"""Checkout service against the training platform on 127.0.0.1 with real SQLite stores.
+
+Outpatient for 沈明 (insured in Jiashan 330421, treated in Qingpu: demo-zone filing-free) with
+e-voucher, card and ID number; inpatient discharge with > 50 lines (2301 batches); same-day
+reversal; the person-cache rule; refusals that write nothing; durable-before-network (the
+settlement row with its msgid is committed before 2207 is answered; a lost answer → 'unknown').
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+
+from client.sandbox import demo
+from client.services.checkout import Counter, ledger
+from client.services.context import STORE_FILE, open_context, training_settings_for
+from client.services.errors import ServiceError
+from client.services.fees import HttpHisAdapter
+from client.services.identify import fetched_at_of
+from client.services.payments import Tender
+from client.services.sync import SyncService
+
+SHEN = "330421198503150016"
+LU = "320509195207080020"
+DATA = demo.generate()
+PEOPLE = {p["certno"]: p for p in DATA["people"]}
+LINES = [("XJ01CRA006A001010104041", "24"), ("001102000010000", "1"), ("250601001", "1"), ("250401015", "1")]
+
+
+def make_window(platform, d: Path, code: str = "H31011800001"):
+    ctx = open_context(training_settings_for(platform.url, d, code))
+    SyncService(ctx).run(hilist=False)
+    return ctx
+
+
+def table_count(ctx, table: str) -> int:
+    with ctx.store.read_connection() as conn:
+        return conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+
+
+@pytest.fixture
+def window(platform, tmp_path):
+    ctx = make_window(platform, tmp_path / "w1")
+    yield ctx
+    ctx.close()
+
+
+def platform_ledger(platform) -> list[dict]:
+    return requests.get(platform.url + "/admin/ledger", timeout=10).json()
+
+
+@pytest.mark.parametrize("how", ["ecqr", "card", "certno"])
+def test_outpatient_shen_ming_each_certificate(window, platform, how):
+    c = Counter(window)
+    p = PEOPLE[SHEN]
+    view = {"ecqr": lambda: c.identify_ecqr(p["ecqr"]), "card": lambda: c.identify_card(p["card"]["card_data"]),
+            "certno": lambda: c.identify_certno(SHEN)}[how]()
+    assert view.name == "沈明" and view.masked_certno == "330421********0016"
+    assert view.status == "示范区免备案" and view.status_code == "zone_exempt" and not view.suspended
+    assert view.insuplc_name.endswith("嘉善县") and view.insutype_label and view.balance == "1280.00"
+    assert c.person.mdtrt_cert_type == {"ecqr": "01", "card": "03", "certno": "02"}[how]
+    c.start_outpatient("11")
+    for code, cnt in LINES:
+        c.add_line(code, cnt)
+    local = c.preview()
+    trial = c.presettle("1")
+    assert trial.differences == [] and trial.preview is not None
+    assert trial.setlinfo["medfee_sumamt"] == local["setlinfo"]["medfee_sumamt"] == "235.90"
+    due = trial.psn_cash_pay
+    rec = c.settle([Tender("wechat", Decimal("10.00")), Tender("cash", Decimal("500"))])
+    assert rec["state"] == "confirmed" and rec["setl_id"] and rec["msgid"] == rec["setlinfo"]["medins_setl_id"]
+    cash = next(x for x in rec["payments"] if x["method"] == "cash")
+    assert Decimal(cash["amount"]) == due - Decimal("10.00")
+    assert Decimal(cash["change"]) == Decimal("500") - Decimal(cash["amount"])
+    acct = Decimal(rec["setlinfo"]["acct_pay"])
+    assert acct > 0 and any(x["method"] == "account" and Decimal(x["amount"]) == acct for x in rec["payments"])
+    # the platform's ledger knows the settlement under our msgid
+    row = next(r for r in platform_ledger(platform) if r["setl_id"] == rec["setl_id"])
+    assert row["medins_setl_id"] == rec["msgid"] and row["psn_cash_pay"] == rec["setlinfo"]["psn_cash_pay"]
+    # local ledger
+    lrow = ledger(window.store)[-1]
+    assert lrow["state"] == "confirmed" and lrow["setl_id"] == rec["setl_id"] and lrow["hifp_pay"] == row["hifp_pay"]
+    with window.store.read_connection() as conn:
+        states = conn.exec_driver_sql("SELECT state FROM visits").scalars().all()
+        uploaded = conn.exec_driver_sql("SELECT count(*) FROM fee_lines WHERE uploaded = 1").scalar_one()
+    assert states == ["settled"] and uploaded == len(LINES)
+
+
+def test_inpatient_discharge_more_than_50_lines_in_batches(platform, tmp_path):
+    ctx = make_window(platform, tmp_path / "wj", "H32050900001")
+    try:
+        c = Counter(ctx, his=HttpHisAdapter(platform.url, ctx.fixmedins_code))
+        c.identify_certno(LU)
+        his = c.load_his()
+        assert his.med_type == "21" and c.kind == "inpatient" and len(c.lines) > 50
+        trial = c.presettle()
+        assert trial.differences == [], trial.warnings
+        with ctx.store.read_connection() as conn:
+            batches = conn.exec_driver_sql("SELECT chrg_bchno, count(*) FROM fee_lines GROUP BY chrg_bchno").fetchall()
+            v = conn.exec_driver_sql("SELECT state, mdtrt_id, reg_msgid, mdtrt_msgid, endtime FROM visits").one()
+        assert len(batches) == -(-len(c.lines) // 50) and max(n for _, n in batches) <= 50
+        assert v[0] == "uploaded" and v[1] and v[2] and v[3] and v[4] is not None
+        rec = c.settle([Tender("cash", trial.psn_cash_pay)])
+        assert rec["infno"] == "2304" and rec["state"] == "confirmed"
+        assert rec["setlinfo"]["medfee_sumamt"] == f"{sum(ln.amount for ln in c.lines):.2f}"
+        # reversal of the inpatient settlement (2305) with a supervisor recorded
+        back = c.reverse(rec["setl_id"], {"authorized_by": "S001", "authorized_by_name": "组长甲", "verified": True})
+        assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "S001"
+        assert back["reversal"]["setlinfo"]["medfee_sumamt"] == "-" + rec["setlinfo"]["medfee_sumamt"]
+    finally:
+        ctx.close()
+
+
+def test_reversal_same_day_needs_authorization_and_refunds(window, platform):
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    trial = c.presettle()
+    rec = c.settle([Tender("cash", trial.psn_cash_pay)])
+    with pytest.raises(ServiceError) as ei:
+        c.reverse(rec["setl_id"], None)
+    assert ei.value.code == "invalid_input" and "授权" in ei.value.message
+    back = c.reverse(rec["setl_id"], "S001", reason="患者退费")
+    assert back["state"] == "reversed" and back["revoke_msgid"]
+    assert back["reversal"]["authorization"] == {"authorized_by": "S001", "verified": False}
+    refunds = [p for p in back["payments"] if Decimal(p["amount"]) < 0]
+    assert refunds and sum(Decimal(p["amount"]) for p in back["payments"]) == 0
+    row = next(r for r in platform_ledger(platform) if r["setl_id"] == rec["setl_id"])
+    assert row["reversed"] is True
+    with pytest.raises(ServiceError) as again:
+        c.reverse(rec["setl_id"], "S001")
+    assert again.value.code == "refused" and "已经撤销" in again.value.message
+
+
+def test_person_cache_rule(window, platform):
+    """Online: 1101 is called every time and the cache row is refreshed; offline: the cache is shown."""
+    c = Counter(window)
+    v1 = c.identify_certno(SHEN)
+    t1 = fetched_at_of(window.store, v1.psn_no)
+    time.sleep(0.01)
+    v2 = c.identify_certno(SHEN)
+    t2 = fetched_at_of(window.store, v2.psn_no)
+    assert not v2.from_cache and str(t2) > str(t1)
+    platform.stop()        # the platform is gone: identification falls back to the cache
+    v3 = c.identify_certno(SHEN)
+    assert v3.from_cache and v3.name == "沈明" and any("缓存" in w for w in v3.warnings)
+    assert v3.fetched_at == v2.fetched_at
+    with pytest.raises(ServiceError) as ei:
+        c.start_outpatient("11")
+    assert ei.value.code == "offline"
+    with pytest.raises(ServiceError) as unknown_person:
+        c.identify_certno("310118199001010036")
+    assert unknown_person.value.code == "offline"
+
+
+def test_suspended_person_refused_nothing_written(window):
+    sus = next(p for p in DATA["people"] if p["insuinfo"][0]["psn_insu_stas"] == "2")
+    c = Counter(window)
+    view = c.identify_certno(sus["certno"])
+    assert view.suspended and any("参保状态" in w for w in view.warnings)
+    with pytest.raises(ServiceError) as ei:
+        c.start_outpatient("11")
+    assert ei.value.code == "refused" and "参保" in ei.value.message
+    assert table_count(window, "visits") == 0 and table_count(window, "settlements") == 0
+
+
+def test_bad_fee_files_add_nothing(window, tmp_path):
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    bad = tmp_path / "fees.json"
+    bad.write_text(json.dumps([{"code": "001102000010000", "cnt": "1"}, {"code": "NO-SUCH-CODE", "cnt": "1"}]),
+                   encoding="utf-8")
+    with pytest.raises(ServiceError) as ei:
+        c.load_fees(bad)
+    assert ei.value.code == "invalid_input" and "第2条明细" in ei.value.message and "NO-SUCH-CODE" in ei.value.message
+    csv_bad = tmp_path / "fees.csv"
+    csv_bad.write_text("code,cnt,pric\n001102000010000,1\n", encoding="utf-8")
+    with pytest.raises(ServiceError) as ec:
+        c.load_fees(csv_bad)
+    assert "第2行" in ec.value.message
+    floaty = tmp_path / "f.json"
+    floaty.write_text('[{"code": "001102000010000", "cnt": 1, "pric": 25.5}]', encoding="utf-8")
+    with pytest.raises(ServiceError):
+        c.load_fees(floaty)
+    assert c.lines == [] and table_count(window, "fee_lines") == 0 and table_count(window, "visits") == 0
+    good = tmp_path / "good.csv"
+    good.write_text("\ufeffcode,cnt,pric,name\n001102000010000,1,,诊查费\n250401015,2,88.00,\n", encoding="utf-8")
+    assert [ln.amount for ln in c.load_fees(good)] == [Decimal("25.00"), Decimal("176.00")]
+
+
+def test_payments_must_add_up_before_anything_is_sent(window, platform):
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("250601001", "2")
+    trial = c.presettle()
+    due = trial.psn_cash_pay
+    assert due > 0
+    for tenders in ([Tender("wechat", due - Decimal("0.01"))], [Tender("cash", due - Decimal("0.01"))],
+                    [Tender("alipay", due + Decimal("1.00"))]):
+        with pytest.raises(ServiceError) as ei:
+            c.settle(tenders)
+        assert ei.value.code == "invalid_input"
+    assert table_count(window, "settlements") == 0
+    rec = c.settle([Tender("bank_card", Decimal("1.00"), "POS1"), Tender("ecny", due - Decimal("1.00"))])
+    assert sum(Decimal(p["amount"]) for p in rec["payments"] if p["method"] != "account") == due
+
+
+def test_settlement_row_committed_before_2207_answer(window, platform):
+    """A slow 2207: while the call is in flight the local row with its msgid already exists ('sent')."""
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    trial = c.presettle()
+    requests.post(platform.url + "/admin/fault", json={"mode": "latency", "infno": "2207", "next": 1,
+                                                       "delay_ms": 1500}, timeout=5)
+    out: dict = {}
+    th = threading.Thread(target=lambda: out.setdefault("rec", c.settle([Tender("cash", trial.psn_cash_pay)])))
+    th.start()
+    seen = None
+    deadline = time.monotonic() + 1.2
+    db = Path(window.settings.data_dir) / STORE_FILE
+    while time.monotonic() < deadline and seen is None:
+        conn = sqlite3.connect(db)
+        seen = conn.execute("SELECT msgid, state FROM settlements").fetchone()
+        conn.close()
+        time.sleep(0.05)
+    th.join(10)
+    assert seen is not None and seen[1] == "sent"
+    assert out["rec"]["msgid"] == seen[0] and out["rec"]["state"] == "confirmed"
+
+
+def test_lost_2207_answer_marks_unknown_and_platform_has_it(window, platform):
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    trial = c.presettle()
+    requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
+                  timeout=5)
+    with pytest.raises(ServiceError) as ei:
+        c.settle([Tender("cash", trial.psn_cash_pay)])
+    assert ei.value.code == "unknown" and ei.value.msgid and "结算结果未知" in ei.value.message
+    rows = ledger(window.store)
+    assert [(r["state"], r["msgid"]) for r in rows] == [("unknown", ei.value.msgid)]
+    assert table_count(window, "payments") == 0
+    plat = [r for r in platform_ledger(platform) if r["medins_setl_id"] == ei.value.msgid]
+    assert len(plat) == 1 and plat[0]["kind"] == "setl"
+
+
+def test_refused_2207_marks_failed_with_err_msg_verbatim(window, platform):
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    trial = c.presettle()
+    requests.post(platform.url + "/admin/fault", json={"mode": "refuse", "infno": "2207", "next": 1,
+                                                       "message": "培训：基金支付超限，请核对"}, timeout=5)
+    with pytest.raises(ServiceError) as ei:
+        c.settle([Tender("cash", trial.psn_cash_pay)])
+    assert ei.value.code == "refused" and ei.value.detail == "培训：基金支付超限，请核对"
+    with window.store.read_connection() as conn:
+        state, meta = conn.exec_driver_sql("SELECT state, preview_json FROM settlements").one()
+    assert state == "failed" and json.loads(meta)["error"]["err_msg"] == "培训：基金支付超限，请核对"
