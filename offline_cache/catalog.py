@@ -198,8 +198,7 @@ def upsert_prepared(conn, prepared: list[tuple]) -> UpsertResult:
     if not prepared:
         return UpsertResult(0, 0, 0)
     max_id = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM catalog_items").scalar_one()
-    cur = conn.exec_driver_sql(UPSERT_SQL, prepared)
-    changed = cur.rowcount
+    changed = conn.exec_driver_sql(UPSERT_SQL, prepared).rowcount
     inserted = conn.exec_driver_sql("SELECT count(*) FROM catalog_items WHERE id > ?", (max_id,)).scalar_one()
     return UpsertResult(inserted, changed - inserted, len(prepared) - changed)
 
