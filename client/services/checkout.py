@@ -107,6 +107,13 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _visit_no(prefix: str, fixmedins_code: str, now: datetime) -> str:
+    """A visit number unique in practice: prefix + institution tail + time + 4 random hex digits (26 chars)."""
+    import secrets
+
+    return f"{prefix}{fixmedins_code[-6:]}{now:%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+
+
 def is_inpatient_med_type(med_type: str) -> bool:
     return med_type in INPATIENT_MED_TYPES or med_type.startswith("2")
 
@@ -219,7 +226,7 @@ class Counter:
             raise ServiceError("invalid_input", f"医疗类别 {med_type} 是住院类别，请用住院出院结算流程。")
         now = _now()
         self.kind, self.med_type = "outpatient", med_type
-        self.visit_params = {"ipt_otp_no": ipt_otp_no or f"MZ{self.ctx.fixmedins_code[-6:]}{now:%Y%m%d%H%M%S}",
+        self.visit_params = {"ipt_otp_no": ipt_otp_no or _visit_no("MZ", self.ctx.fixmedins_code, now),
                              "begntime": begntime or _ts(now), "dept_code": dept_code, "dept_name": dept_name,
                              "dr_code": dr_code, "dr_name": dr_name,
                              "diag_code": diag_code or DEFAULT_DIAG[0], "diag_name": diag_name or DEFAULT_DIAG[1]}
@@ -235,7 +242,7 @@ class Counter:
         now = _now()
         self.kind, self.med_type = "inpatient", med_type
         self.mdtrt_id = mdtrt_id
-        self.visit_params = {"ipt_otp_no": ipt_no or f"ZY{self.ctx.fixmedins_code[-6:]}{now:%Y%m%d%H%M%S}",
+        self.visit_params = {"ipt_otp_no": ipt_no or _visit_no("ZY", self.ctx.fixmedins_code, now),
                              "begntime": begntime or _ts(now), "dept_code": dept_code, "dept_name": dept_name,
                              "dr_code": dr_code, "dr_name": dr_name, "bed": bed,
                              "diag_code": diag_code or DEFAULT_DIAG[0], "diag_name": diag_name or DEFAULT_DIAG[1],
