@@ -1,0 +1,91 @@
+"""Sync service against the training platform: idempotent catalogue sync, 9901 MAC and schema refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from client.sandbox import demo
+from client.services.context import TRAINING_MAC_KEYS, open_context, training_settings_for
+from client.services.errors import ServiceError
+from client.services.sync import SyncService, fetch_bundle, read_state, stored_bundle
+
+from .conftest import platform_db
+
+
+def test_training_mac_keys_are_the_demo_secrets():
+    assert TRAINING_MAC_KEYS == {i["fixmedins_code"]: i["sign_secret"] for i in demo.FIXED_INSTITUTIONS}
+
+
+@pytest.fixture
+def ctx(platform, tmp_path):
+    c = open_context(training_settings_for(platform.url, tmp_path / "w"))
+    yield c
+    c.close()
+
+
+def _catalog(ctx) -> list[tuple]:
+    with ctx.store.read_connection() as conn:
+        return conn.exec_driver_sql("SELECT med_list_codg, name, chrgitm_lv, selfpay_prop, pric_uplmt_amt, pric, ver "
+                                    "FROM catalog_items ORDER BY med_list_codg").fetchall()
+
+
+def test_catalogue_sync_is_idempotent_and_matches_platform(ctx, platform):
+    progress = []
+    s1 = SyncService(ctx, lambda d, t, ph: progress.append((d, t, ph))).run()
+    assert s1.catalog_rows > 100 and not s1.refused and set(s1.bundles) >= {"310118", "320509", "330421"}
+    assert {ph for _, _, ph in progress} >= {"1301", "1305", "1306", "1312", "9901"}
+    assert all(d <= t for d, t, _ in progress)
+    before = _catalog(ctx)
+    s2 = SyncService(ctx).run()
+    assert sum(s.rows for s in s2.streams) == 0 and _catalog(ctx) == before
+    assert read_state(ctx.store, "catalog:1301:310118")["ver"]
+    conn = platform_db(platform)
+    theirs = {r[0] for r in conn.execute("SELECT med_list_codg FROM catalog WHERE admdvs='310118' "
+                                         "AND list_type IN ('101','103','104','201','301')")}
+    conn.close()
+    assert {r[0] for r in before} == theirs
+
+
+def _edit_platform(platform, sql: str, args: tuple) -> None:
+    conn = platform_db(platform)
+    conn.execute(sql, args)
+    conn.commit()
+    conn.close()
+
+
+def test_bundle_failing_mac_is_refused_and_previous_kept(ctx, platform):
+    ver, changed = fetch_bundle(ctx, "330421")
+    assert changed and stored_bundle(ctx.store, "330421")["ver"] == ver
+    # The platform now signs with a key this institution does not trust (= a tampered bundle).
+    conn = platform_db(platform)
+    inst = json.loads(conn.execute("SELECT doc FROM institutions WHERE fixmedins_code='H31011800001'").fetchone()[0])
+    bundle = json.loads(conn.execute("SELECT doc FROM bundles WHERE insuplc_admdvs='330421'").fetchone()[0])
+    conn.close()
+    inst["sign_secret"] = "SOMEONE-ELSE"
+    bundle["ver"] = "2099.9"
+    _edit_platform(platform, "UPDATE institutions SET doc=? WHERE fixmedins_code='H31011800001'",
+                   (json.dumps(inst, ensure_ascii=False),))
+    _edit_platform(platform, "UPDATE bundles SET doc=? WHERE insuplc_admdvs='330421'", (json.dumps(bundle, ensure_ascii=False),))
+    with pytest.raises(ServiceError) as ei:
+        fetch_bundle(ctx, "330421")
+    assert ei.value.code == "refused" and "校验失败" in ei.value.message and "原政策包" in ei.value.message
+    assert stored_bundle(ctx.store, "330421")["ver"] == ver
+    summary = SyncService(ctx).run(catalog_infnos=(), hilist=False, bundles=["330421", "320509"])
+    assert set(summary.refused) == {"330421", "320509"} and not summary.bundles   # a foreign key fails them all
+
+
+def test_bundle_failing_schema_is_refused_and_previous_kept(ctx, platform):
+    ver, _ = fetch_bundle(ctx, "320509")
+    conn = platform_db(platform)
+    bundle = json.loads(conn.execute("SELECT doc FROM bundles WHERE insuplc_admdvs='320509'").fetchone()[0])
+    conn.close()
+    bundle["ver"] = "2099.1"
+    bundle["policies"][0]["deductible"] = "lots"            # correctly signed, but not a valid policy
+    bundle["policies"][0].pop("id", None)
+    _edit_platform(platform, "UPDATE bundles SET doc=? WHERE insuplc_admdvs='320509'", (json.dumps(bundle, ensure_ascii=False),))
+    with pytest.raises(ServiceError) as ei:
+        fetch_bundle(ctx, "320509")
+    assert ei.value.code == "refused" and "政策包格式不正确" in ei.value.message
+    assert stored_bundle(ctx.store, "320509")["ver"] == ver
