@@ -124,6 +124,7 @@ class Forwarder:
             lines = list(s.scalars(select(FeeLine).where(FeeLine.visit_id == v.id).order_by(FeeLine.id)))
             paid = sum((p.amount for p in s.scalars(select(Payment).where(Payment.settlement_id == st.id))
                         if p.method != "account"), ZERO)
+            s.expunge_all()      # plain snapshots: the read transaction's rollback must not expire them
         return v, st, lines, paid
 
     def _register(self, payload: dict, v) -> str:
