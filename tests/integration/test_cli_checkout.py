@@ -1,0 +1,161 @@
+"""`medsettle sync|checkout|ledger` as subprocesses against the training platform on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from client.sandbox import demo
+
+SHEN = "330421198503150016"
+DATA = demo.generate()
+PEOPLE = {p["certno"]: p for p in DATA["people"]}
+
+
+def medsettle(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MEDSETTLE_NO_USER_DIRS="1", PYTHONIOENCODING="utf-8")
+    env.pop("MEDSETTLE_CONFIG", None)
+    return subprocess.run([sys.executable, "-m", "client", *args], capture_output=True, text=True, timeout=timeout,
+                          env=env, cwd=Path(__file__).resolve().parents[2])
+
+
+def assert_refused(r: subprocess.CompletedProcess, *words: str) -> dict:
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
+    doc = json.loads(r.stdout)
+    for w in words:
+        assert w in r.stderr, r.stderr
+    return doc["error"]
+
+
+@pytest.fixture
+def window(platform, tmp_path):
+    d = tmp_path / "w1"
+    r = medsettle("sync", "--platform", platform.url, "--data", str(d), "--no-hilist")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["catalog_rows"] > 100 and "330421" in summary["bundles"]
+    assert "同步完成" in r.stderr
+    return platform, d
+
+
+def fees_file(tmp_path: Path, lines: list[dict], name: str = "fees.json") -> str:
+    p = tmp_path / name
+    p.write_text(json.dumps(lines, ensure_ascii=False), encoding="utf-8")
+    return str(p)
+
+
+FEES = [{"code": "XJ01CRA006A001010104041", "cnt": "24", "name": "头孢克洛胶囊"}, {"code": "001102000010000", "cnt": "1"}]
+
+
+def db_count(d: Path, table: str) -> int:
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_outpatient_with_ecqr_card_and_certno(window, tmp_path):
+    platform, d = window
+    p = PEOPLE[SHEN]
+    fees = fees_file(tmp_path, FEES)
+    base = ("checkout", "--platform", platform.url, "--data", str(d), "--fees", fees, "--med-type", "11")
+    setl_ids = []
+    for who in (("--ecqr", p["ecqr"]), ("--card", p["card"]["card_data"]), ("--certno", SHEN)):
+        r = medsettle(*base, *who, "--pay", "cash:200")
+        assert r.returncode == 0, r.stderr
+        rec = json.loads(r.stdout)
+        assert rec["state"] == "confirmed" and rec["setlinfo"]["medfee_sumamt"] == "99.40"
+        assert rec["setlinfo"]["certno"] == "330421********0016" and rec["differences"] == []
+        cash = rec["payments"][0]
+        assert cash["method"] == "cash" and cash["tendered"] == "200.00"
+        assert float(cash["amount"]) + float(cash["change"]) == 200.0
+        setl_ids.append(rec["setl_id"])
+    r = medsettle("ledger", "--data", str(d))
+    assert r.returncode == 0
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["setl_id"] for x in rows] == setl_ids and {x["state"] for x in rows} == {"confirmed"}
+    assert all(x["msgid"].startswith("H31011800001") and len(x["msgid"]) == 30 for x in rows)
+    assert all("psn_cash_pay" in x and "hifp_pay" in x for x in rows)
+
+
+def test_his_charges_receipt_and_reversal(window, tmp_path):
+    platform, d = window
+    out = tmp_path / "slip.pdf"
+    r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--his",
+                  "--pay", "wechat:10", "cash:1000", "--receipt", str(out))
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert out.read_bytes()[:5] == b"%PDF-" and "结算成功" in r.stderr
+    assert [p["method"] for p in rec["payments"]][:2] == ["wechat", "cash"]
+    no_sup = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--reverse", rec["setl_id"])
+    assert_refused(no_sup, "授权")
+    rev = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--reverse", rec["setl_id"],
+                    "--supervisor", "S001", "--reason", "患者要求退费")
+    assert rev.returncode == 0, rev.stderr
+    back = json.loads(rev.stdout)
+    assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "S001"
+
+
+def test_bad_input_is_refused_and_nothing_half_written(window, tmp_path):
+    platform, d = window
+    common = ("checkout", "--platform", platform.url, "--data", str(d))
+    bad = fees_file(tmp_path, [{"code": "001102000010000", "cnt": "1"}, {"code": "NOT-IN-CATALOG-1", "cnt": "2"}])
+    err = assert_refused(medsettle(*common, "--certno", SHEN, "--fees", bad), "NOT-IN-CATALOG-1", "第2条明细")
+    assert err["code"] == "invalid_input"
+    csv = tmp_path / "fees.csv"
+    csv.write_text("code,cnt,pric\n001102000010000,1,25.00\n250401015,,\n\"x,1\n", encoding="utf-8")
+    assert_refused(medsettle(*common, "--certno", SHEN, "--fees", str(csv)), "第")
+    sus = next(p for p in DATA["people"] if p["insuinfo"][0]["psn_insu_stas"] == "2")
+    err = assert_refused(medsettle(*common, "--certno", sus["certno"], "--fees", fees_file(tmp_path, FEES, "f2.json")),
+                         "参保状态")
+    assert err["code"] == "refused"
+    assert_refused(medsettle(*common, "--certno", "330421198503150017", "--fees", bad), "校验位")
+    assert_refused(medsettle(*common, "--certno", SHEN, "--fees", bad, "--pay", "bitcoin:5"), "不支持的付款方式")
+    assert db_count(d, "visits") == 0 and db_count(d, "fee_lines") == 0 and db_count(d, "settlements") == 0
+
+
+def test_locked_and_corrupt_database(window, tmp_path):
+    platform, d = window
+    holder = sqlite3.connect(d / "medsettle.sqlite3", timeout=1, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
+                      fees_file(tmp_path, FEES))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_refused(r, "占用")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "medsettle.sqlite3").write_bytes(b"this is not a database at all" * 100)
+    r = medsettle("checkout", "--platform", platform.url, "--data", str(bad), "--certno", SHEN, "--fees",
+                  fees_file(tmp_path, FEES))
+    assert_refused(r, "数据库")
+    r = medsettle("ledger", "--data", str(bad))
+    assert_refused(r, "数据库")
+
+
+def test_lost_2207_answer_exit_3_unknown_with_msgid(window, tmp_path):
+    platform, d = window
+    requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
+                  timeout=5)
+    r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
+                  fees_file(tmp_path, FEES))
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and "请勿重复结算" in r.stderr
+    doc = json.loads(r.stdout)
+    msgid = doc["error"]["msgid"]
+    assert doc["state"] == "unknown" and doc["error"]["infno"] == "2207" and len(msgid) == 30
+    rows = [json.loads(x) for x in medsettle("ledger", "--data", str(d)).stdout.splitlines()]
+    assert [(x["state"], x["msgid"]) for x in rows] == [("unknown", msgid)]
+    plat = [x for x in requests.get(platform.url + "/admin/ledger", timeout=5).json() if x["medins_setl_id"] == msgid]
+    assert len(plat) == 1 and plat[0]["kind"] == "setl" and not plat[0]["reversed"]
