@@ -1,0 +1,360 @@
+"""Shift close (交班) and day-end reconciliation (日结对账: 3201 对总账, 3202 对明细账).
+
+Shift close rules (Odoo ``_cannot_close_session`` + counted-vs-expected cash, desktop-anchors §A5/§D):
+
+* a shift cannot be closed while the outbox holds unsent / refused items (pending, sending,
+  failed, needs_review) or a settlement's outcome is unknown (prepared / sent / unknown): the
+  message says what to do (``medsettle recover``); a supervisor may force the close — who and why
+  is recorded on the shift (``forced_by``) and in the audit log, and the report lists what was open;
+* the cashier enters the counted amount per payment method; expected = opening float (cash) +
+  payments of the shift's settlements (refunds are negative payments) + adjustments settled in the
+  shift (refund out, extra charge in, cash); differences are stored with the shift.
+
+Shift membership: a settlement belongs to a shift when its ``shift_id`` names it, or (rows written
+without one) when its operator is the shift's operator and it was created after the shift opened.
+
+Reconciliation of a day (``reconcile_day``), from the local settlements whose ``setl_time`` is that
+day (online and forwarded offline settlements; reversals count as a negative record, as on the
+platform; full self-pay records are not insurance settlements and are left out):
+
+* 3201 once per (insutype, clr_type, setl_optins = clr_optins) with medfee_sumamt,
+  fund_pay_sumamt, acct_pay and fixmedins_setl_cnt (settlements − reversal records);
+* per setl_optins, the detail file (tab-separated, UTF-8, in a zip: setl_id, mdtrt_id, psn_no,
+  medfee_sumamt, fund_pay_sumamt, acct_pay, refd_setl_flag) is uploaded with 9101, 3202 is called
+  with its file_qury_no and the result file is downloaded with 9102; every row whose stmt_rslt is
+  not "0" becomes a mismatch naming the local settlement (id, msgid, setl_id) and both sides' figures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from client.api import ApiError, BusinessError, TransportError
+from client.api.transactions import FileUpload, StatementDetail, StatementTotal, parse_tsv_zip
+from client.domain.money import fmt2, q2
+
+from .errors import ServiceError
+
+log = logging.getLogger("client.services.dayend")
+
+ZERO = Decimal("0.00")
+METHOD_NAMES = {"cash": "现金", "bank_card": "银行卡", "wechat": "微信", "alipay": "支付宝", "ecny": "数字人民币",
+                "account": "个人账户"}
+
+
+def _fen(v) -> Decimal:
+    return (Decimal(v or 0) / 100).quantize(Decimal("0.01"))
+
+
+def _d(v) -> Decimal:
+    if v in (None, ""):
+        return ZERO
+    return q2(Decimal(str(v)))
+
+
+def _ts(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# ------------------------------------------------------------------------------------ shifts
+def open_shift(store, opter: str, float_amt: Decimal = ZERO, *, now: datetime | None = None) -> int:
+    """Open a shift for ``opter`` with an opening cash float; refuses a second open shift."""
+    from offline_cache import audit
+    from offline_cache.models import Shift
+
+    t = now or datetime.now()
+    with store.session() as s:
+        r = s.connection().exec_driver_sql("SELECT id FROM shifts WHERE opter = ? AND closed_at IS NULL",
+                                           (opter,)).fetchone()
+        if r is not None:
+            raise ServiceError("invalid_input", f"收费员 {opter} 已有未交班的班次（{r[0]}），请先交班。")
+        sh = Shift(opter=opter, opened_at=t, float_amt=q2(float_amt))
+        s.add(sh)
+        s.flush()
+        audit.append(s, actor=opter, action="shift.open", detail={"shift_id": sh.id, "float": fmt2(float_amt)})
+        return sh.id
+
+
+def current_shift(store, opter: str) -> int | None:
+    with store.read_connection() as conn:
+        r = conn.exec_driver_sql("SELECT id FROM shifts WHERE opter = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1",
+                                 (opter,)).fetchone()
+    return r[0] if r else None
+
+
+def _shift_row(conn, shift_id: int):
+    r = conn.exec_driver_sql("SELECT id, opter, opened_at, closed_at, float_amt, counted_json, forced_by FROM shifts "
+                             "WHERE id = ?", (shift_id,)).fetchone()
+    if r is None:
+        raise ServiceError("invalid_input", f"没有编号 {shift_id} 的班次。")
+    return r
+
+
+def _member_sql() -> str:
+    return ("(s.shift_id = :sid OR (s.shift_id IS NULL AND s.opter = :opter AND s.created_at >= :opened "
+            "AND (:closed IS NULL OR s.created_at <= :closed)))")
+
+
+def blockers(store) -> dict:
+    """What prevents a shift close: unresolved outbox items and settlements of unknown outcome."""
+    with store.read_connection() as conn:
+        ob = conn.exec_driver_sql(
+            "SELECT id, kind, state, idempotency_key, last_error FROM outbox WHERE state IN "
+            "('pending', 'sending', 'failed', 'needs_review') ORDER BY id").fetchall()
+        unk = conn.exec_driver_sql(
+            "SELECT id, msgid, state FROM settlements WHERE state IN ('prepared', 'sent', 'unknown') AND offline = 0 "
+            "ORDER BY id").fetchall()
+    return {"outbox": [{"outbox_id": r[0], "kind": r[1], "state": r[2], "msgid": r[3], "last_error": r[4]} for r in ob],
+            "unknown_settlements": [{"settlement_id": r[0], "msgid": r[1], "state": r[2]} for r in unk]}
+
+
+def shift_summary(store, shift_id: int) -> dict:
+    """Expected amounts per payment method, settlement counts and adjustments of a shift."""
+    from sqlalchemy import text
+
+    with store.read_connection() as conn:
+        sid, opter, opened, closed, float_fen, counted_js, forced_by = _shift_row(conn, shift_id)
+        # second precision: rows written with microsecond=0 in the same second as the opening belong to it
+        params = {"sid": sid, "opter": opter, "opened": str(opened)[:19], "closed": str(closed) if closed else None}
+        pays = conn.execute(text(
+            "SELECT p.method, sum(p.amount) FROM payments p JOIN settlements s ON s.id = p.settlement_id "
+            f"WHERE {_member_sql()} GROUP BY p.method"), params).fetchall()
+        states = conn.execute(text(
+            f"SELECT s.state, s.offline, s.infno, count(*) FROM settlements s WHERE {_member_sql()} "
+            "GROUP BY s.state, s.offline, s.infno"), params).fetchall()
+        adj = conn.execute(text(
+            "SELECT a.direction, sum(a.amount), count(*) FROM adjustments a WHERE a.state = 'done' AND a.amount > 0 "
+            "AND a.done_at >= :opened AND (:closed IS NULL OR a.done_at <= :closed) AND a.opter = :opter "
+            "GROUP BY a.direction"), params).fetchall()
+    expected: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    expected["cash"] = _fen(float_fen)
+    for method, amt in pays:
+        expected[method] += _fen(amt)
+    adjustments = {"refund": ZERO, "charge": ZERO}
+    for direction, amt, _n in adj:
+        adjustments[direction] = _fen(amt)
+    expected["cash"] += adjustments["charge"] - adjustments["refund"]
+    counts: dict[str, int] = defaultdict(int)
+    for state, offline, infno, n in states:
+        key = "self_pay" if infno == "0000" else (f"offline_{state}" if offline else state)
+        counts[key] += n
+    return {"shift_id": sid, "opter": opter, "opened_at": str(opened), "closed_at": str(closed) if closed else None,
+            "float": fmt2(_fen(float_fen)), "expected": {k: fmt2(v) for k, v in sorted(expected.items())},
+            "settlements": dict(counts), "adjustments_settled": {k: fmt2(v) for k, v in adjustments.items()},
+            "forced_by": forced_by, "closing": json.loads(counted_js) if counted_js else None}
+
+
+def close_shift(store, shift_id: int, counted: dict[str, Decimal], *, force_by: str | None = None,
+                reason: str = "", now: datetime | None = None) -> dict:
+    """Close a shift with the counted amounts per method. Raises ServiceError('blocked') while
+    anything is unresolved unless a supervisor forces it (``force_by`` is recorded)."""
+    from offline_cache import audit
+    from offline_cache.models import Shift
+
+    bad = [m for m in counted if m not in METHOD_NAMES]
+    if bad:
+        raise ServiceError("invalid_input", f"不支持的收款方式：{'、'.join(bad)}。")
+    b = blockers(store)
+    n_open = len(b["outbox"]) + len(b["unknown_settlements"])
+    if n_open and not force_by:
+        raise ServiceError("blocked", f"还有 {len(b['outbox'])} 笔待上传/待处理的离线业务和 {len(b['unknown_settlements'])} 笔"
+                                      "结果未知的结算，不能交班。请先恢复网络并执行“恢复/补传”（medsettle recover），"
+                                      "处理完毕后再交班；确需交班请由收费组长授权强制交班。",
+                           detail=json.dumps(b, ensure_ascii=False))
+    if force_by and n_open and not reason.strip():
+        raise ServiceError("invalid_input", "强制交班须填写原因。")
+    summary = shift_summary(store, shift_id)
+    if summary["closed_at"]:
+        raise ServiceError("invalid_input", f"班次 {shift_id} 已于 {summary['closed_at']} 交班。")
+    expected = {k: _d(v) for k, v in summary["expected"].items()}
+    cnt = {k: q2(Decimal(v)) for k, v in counted.items()}
+    methods = sorted(set(expected) | set(cnt) - {"account"})
+    rows = []
+    for m in methods:
+        if m == "account":
+            continue
+        e, c = expected.get(m, ZERO), cnt.get(m, ZERO)
+        rows.append({"method": m, "method_name": METHOD_NAMES[m], "expected": fmt2(e), "counted": fmt2(c),
+                     "difference": fmt2(c - e)})
+    t = now or datetime.now()
+    closing = {"methods": rows, "forced": bool(force_by and n_open), "open_items": b if n_open else None,
+               "reason": reason}
+    with store.session() as s:
+        sh = s.get(Shift, shift_id)
+        sh.closed_at = t
+        sh.counted_json = json.dumps(closing, ensure_ascii=False)
+        if force_by and n_open:
+            sh.forced_by = force_by
+        audit.append(s, actor=force_by or sh.opter, action="shift.close.forced" if (force_by and n_open) else "shift.close",
+                     detail={"shift_id": shift_id, "methods": rows, "open_items": n_open, "reason": reason})
+    out = shift_summary(store, shift_id)
+    out["closing"] = closing
+    return out
+
+
+# ------------------------------------------------------------------------------------ books
+def local_books(store, day: date) -> list[dict]:
+    """The day's settlement records as the platform books them: one row per settlement and one
+    (negative, refd_setl_flag "1") per reversal record. Self-pay and unconfirmed rows excluded."""
+    d = day.isoformat()
+    out = []
+    with store.read_connection() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT s.id, s.msgid, s.state, s.setlinfo_json, s.preview_json, v.psn_no FROM settlements s "
+            "JOIN visits v ON v.id = s.visit_id WHERE s.state IN ('confirmed', 'reversed') "
+            "AND s.infno IN ('2207', '2304') AND s.setlinfo_json IS NOT NULL ORDER BY s.id").fetchall()
+    for sid, msgid, state, info_js, prev_js, psn_no in rows:
+        info = json.loads(info_js)
+        base = {"settlement_id": sid, "msgid": msgid, "psn_no": info.get("psn_no") or psn_no,
+                "mdtrt_id": info.get("mdtrt_id"), "insutype": info.get("insutype"), "clr_type": info.get("clr_type"),
+                "setl_optins": info.get("clr_optins")}
+        if str(info.get("setl_time") or "")[:10] == d:
+            out.append(dict(base, setl_id=info.get("setl_id"), refd_setl_flag="0",
+                            medfee_sumamt=_d(info.get("medfee_sumamt")), fund_pay_sumamt=_d(info.get("fund_pay_sumamt")),
+                            acct_pay=_d(info.get("acct_pay")), psn_cash_pay=_d(info.get("psn_cash_pay"))))
+        if state == "reversed":
+            rev = (json.loads(prev_js or "{}").get("reversal") or {}).get("setlinfo") or {}
+            if rev.get("setl_id") and str(rev.get("setl_time") or info.get("setl_time") or "")[:10] == d:
+                out.append(dict(base, setl_id=rev["setl_id"], refd_setl_flag="1",
+                                medfee_sumamt=_d(rev.get("medfee_sumamt")),
+                                fund_pay_sumamt=_d(rev.get("fund_pay_sumamt")), acct_pay=_d(rev.get("acct_pay")),
+                                psn_cash_pay=_d(rev.get("psn_cash_pay"))))
+    return out
+
+
+def _zip_text(name: str, text: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, text.encode("utf-8"))
+    return buf.getvalue()
+
+
+def detail_file(rows: list[dict]) -> str:
+    """The 3202 upload file: tab-separated, one row per settlement record, no header."""
+    return "".join("\t".join([r["setl_id"] or "", r["mdtrt_id"] or "", r["psn_no"] or "", fmt2(r["medfee_sumamt"]),
+                              fmt2(r["fund_pay_sumamt"]), fmt2(r["acct_pay"]), r["refd_setl_flag"]]) + "\n"
+                   for r in rows)
+
+
+def reconcile_day(ctx, day: date | None = None) -> dict:
+    """3201 per group and 3202 per setl_optins for ``day``; returns the reconciliation section of
+    the day-end report (``clean`` True when every total and every detail row matches)."""
+    day = day or date.today()
+    d = day.isoformat()
+    books = local_books(ctx.store, day)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in books:
+        groups[(r["insutype"], r["clr_type"], r["setl_optins"])].append(r)
+    totals = []
+    try:
+        for (insutype, clr_type, optins), rows in sorted(groups.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
+            med = sum((r["medfee_sumamt"] for r in rows), ZERO)
+            fund = sum((r["fund_pay_sumamt"] for r in rows), ZERO)
+            acct = sum((r["acct_pay"] for r in rows), ZERO)
+            cnt = sum(1 if r["refd_setl_flag"] == "0" else -1 for r in rows)
+            res = ctx.call(StatementTotal(insutype=insutype, clr_type=clr_type, setl_optins=optins, stmt_begndate=d,
+                                          stmt_enddate=d, medfee_sumamt=med, fund_pay_sumamt=fund, acct_pay=acct,
+                                          fixmedins_setl_cnt=cnt))
+            totals.append({"insutype": insutype, "clr_type": clr_type, "setl_optins": optins,
+                           "medfee_sumamt": fmt2(med), "fund_pay_sumamt": fmt2(fund), "acct_pay": fmt2(acct),
+                           "fixmedins_setl_cnt": cnt, "stmt_rslt": res.stmt_rslt, "stmt_rslt_dscr": res.stmt_rslt_dscr,
+                           "balanced": res.stmt_rslt == "0"})
+        details = []
+        by_optins: dict[str, list[dict]] = defaultdict(list)
+        for r in books:
+            by_optins[r["setl_optins"]].append(r)
+        by_setl = {r["setl_id"]: r for r in books}
+        by_msgid = {r["msgid"]: r for r in books}
+        for optins, rows in sorted(by_optins.items()):
+            name = f"{ctx.fixmedins_code}_{optins}_{d.replace('-', '')}.txt"
+            up = ctx.call(FileUpload(content=_zip_text(name, detail_file(rows)), filename=name.replace(".txt", ".zip"),
+                                     fixmedins_code=ctx.fixmedins_code))
+            med = sum((r["medfee_sumamt"] for r in rows), ZERO)
+            fund = sum((r["fund_pay_sumamt"] for r in rows), ZERO)
+            cash = sum((r["psn_cash_pay"] for r in rows), ZERO)
+            cnt = sum(1 if r["refd_setl_flag"] == "0" else -1 for r in rows)
+            fi = ctx.call(StatementDetail(setl_optins=optins, file_qury_no=up.file_qury_no, stmt_begndate=d,
+                                          stmt_enddate=d, medfee_sumamt=med, fund_pay_sumamt=fund, cash_payamt=cash,
+                                          fixmedins_setl_cnt=cnt))
+            data = ctx.central.download_file(fi.file_qury_no, fi.filename, operator=ctx.operator)
+            result_rows = parse_tsv_zip(data)
+            mismatches = []
+            for cols in result_rows:
+                cols = cols + [""] * (10 - len(cols))
+                psn_no, mdtrt_id, setl_id, msgid, rslt, flag, memo, c_med, c_fund, c_acct = cols[:10]
+                if rslt == "0":
+                    continue
+                local = by_setl.get(setl_id) or by_msgid.get(msgid)
+                mismatches.append({
+                    "setl_id": setl_id, "msgid": msgid or (local or {}).get("msgid"), "mdtrt_id": mdtrt_id,
+                    "psn_no": psn_no, "refd_setl_flag": flag, "memo": memo,
+                    "settlement_id": (local or {}).get("settlement_id"),
+                    "central": {"medfee_sumamt": c_med, "fund_pay_sumamt": c_fund, "acct_pay": c_acct},
+                    "local": None if local is None else {k: fmt2(local[k]) for k in
+                                                         ("medfee_sumamt", "fund_pay_sumamt", "acct_pay")}})
+            details.append({"setl_optins": optins, "file_qury_no": up.file_qury_no, "rows": len(rows),
+                            "result_rows": len(result_rows), "mismatches": mismatches, "balanced": not mismatches})
+    except BusinessError as exc:
+        raise ServiceError("refused", f"医保中心拒绝对账交易 {exc.infno}：{exc.err_msg}", detail=exc.err_msg,
+                           infno=exc.infno) from None
+    except TransportError as exc:
+        raise ServiceError("offline", f"对账时无法连接医保中心（{exc.cause}），请网络恢复后重新对账。", infno=exc.infno) from None
+    except ApiError as exc:
+        raise ServiceError("refused", str(exc)) from None
+    clean = all(t["balanced"] for t in totals) and all(x["balanced"] for x in details)
+    return {"date": d, "records": len(books), "totals": totals, "details": details, "clean": clean,
+            "mismatched_settlements": sorted({m["settlement_id"] for x in details for m in x["mismatches"]
+                                              if m["settlement_id"] is not None})}
+
+
+# ------------------------------------------------------------------------------------ report
+def day_report(store, day: date | None = None, *, reconciliation: dict | None = None,
+               shift_ids: list[int] | None = None) -> dict:
+    """Day-end report data (dict) for the reports/receipts module to print."""
+    from .forward import pending_adjustments
+
+    day = day or date.today()
+    d = day.isoformat()
+    with store.read_connection() as conn:
+        st = conn.exec_driver_sql(
+            "SELECT state, offline, infno, count(*), sum(medfee_sumamt), sum(fund_pay_sumamt), sum(acct_pay), "
+            "sum(psn_cash_pay) FROM settlements WHERE substr(created_at, 1, 10) = ? GROUP BY state, offline, infno",
+            (d,)).fetchall()
+        pays = conn.exec_driver_sql(
+            "SELECT method, sum(amount), count(*) FROM payments WHERE substr(created_at, 1, 10) = ? GROUP BY method",
+            (d,)).fetchall()
+        failed = conn.exec_driver_sql(
+            "SELECT id, msgid, state, offline FROM settlements WHERE substr(created_at, 1, 10) = ? AND state IN "
+            "('failed', 'unknown', 'sent', 'prepared', 'provisional') ORDER BY id", (d,)).fetchall()
+        adj = conn.exec_driver_sql(
+            "SELECT a.id, a.settlement_id, s.msgid, a.direction, a.amount, a.state, a.reason FROM adjustments a "
+            "JOIN settlements s ON s.id = a.settlement_id WHERE substr(a.created_at, 1, 10) = ? ORDER BY a.id",
+            (d,)).fetchall()
+        shifts = [r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM shifts WHERE substr(opened_at, 1, 10) = ? ORDER BY id", (d,))] if shift_ids is None else shift_ids
+    by_state = []
+    for state, offline, infno, n, med, fund, acct, cash in st:
+        by_state.append({"state": state, "offline": bool(offline), "self_pay": infno == "0000", "infno": infno,
+                         "count": n, "medfee_sumamt": fmt2(_fen(med)), "fund_pay_sumamt": fmt2(_fen(fund)),
+                         "acct_pay": fmt2(_fen(acct)), "psn_cash_pay": fmt2(_fen(cash))})
+    return {
+        "format": "medsettle-dayend/1",
+        "date": d,
+        "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        "settlements": by_state,
+        "payments": [{"method": m, "method_name": METHOD_NAMES.get(m, m), "amount": fmt2(_fen(a)), "count": n}
+                     for m, a, n in pays],
+        "not_settled": [{"settlement_id": r[0], "msgid": r[1], "state": r[2], "offline": bool(r[3])} for r in failed],
+        "adjustments": [{"adjustment_id": r[0], "settlement_id": r[1], "msgid": r[2], "direction": r[3],
+                         "amount": fmt2(_fen(r[4])), "state": r[5], "reason": r[6]} for r in adj],
+        "adjustments_pending": pending_adjustments(store),
+        "open_items": blockers(store),
+        "shifts": [shift_summary(store, s) for s in shifts],
+        "reconciliation": reconciliation,
+    }
