@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -52,6 +53,7 @@ class StreamResult:
     inserted: int = 0
     updated: int = 0
     ver: str | None = None
+    apply_seconds: float = 0.0      # local work: parse + validate + upsert + commit (no network)
 
 
 @dataclass
@@ -186,8 +188,6 @@ class SyncService:
 
     def run(self, *, catalog_infnos: tuple[str, ...] = CATALOG_INFNOS, hilist: bool = True,
             bundles: bool | list[str] = True) -> SyncSummary:
-        import time
-
         from offline_cache.catalog import count_items
 
         started = time.monotonic()
@@ -246,6 +246,7 @@ class SyncService:
                                               f"已下载的部分已保存，重新执行同步会从版本 {ver} 继续。") from None
             if not rows:
                 break
+            t0 = time.perf_counter()
             dicts = [casebuild.catalog_row_from_fields(r) for r in rows]
             new_ver = max((d.get("ver") or "" for d in dicts), default="")
             if not new_ver or new_ver <= ver:
@@ -258,6 +259,7 @@ class SyncService:
             with self.ctx.store.connection() as conn:     # ONE transaction: rows + version
                 up = upsert_prepared(conn, prepared)
                 put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": len(rows)})
+            res.apply_seconds += time.perf_counter() - t0
             ver = new_ver
             done += len(rows)
             res.rows += len(rows)
