@@ -53,10 +53,19 @@ def _authorization(args, ctx):
     password = os.environ.get(args.supervisor_password_env)
     if not password:
         raise ServiceError("invalid_input", f"环境变量 {args.supervisor_password_env} 中没有组长密码。")
-    from client.security.operators import AuthFailure, authorize_supervisor
-    from client.services.operators import StoreOperatorRepository
+    from client.security.operators import AuthFailure
 
     try:
+        try:
+            from client.services.operators import OperatorService  # audit-recording service (security helper)
+        except ImportError:
+            OperatorService = None  # noqa: N806
+        if OperatorService is not None:
+            return OperatorService(ctx.store).authorize(ctx.operator.opter, args.supervisor, password, action="reverse",
+                                                        reason=args.reason, subject=args.reverse)
+        from client.security.operators import authorize_supervisor
+        from client.services.operators import StoreOperatorRepository
+
         return authorize_supervisor(ctx.operator.opter, args.supervisor, password, StoreOperatorRepository(ctx.store),
                                     action="reverse", reason=args.reason, subject=args.reverse)
     except AuthFailure as exc:

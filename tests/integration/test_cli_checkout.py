@@ -159,3 +159,35 @@ def test_lost_2207_answer_exit_3_unknown_with_msgid(window, tmp_path):
     assert [(x["state"], x["msgid"]) for x in rows] == [("unknown", msgid)]
     plat = [x for x in requests.get(platform.url + "/admin/ledger", timeout=5).json() if x["medins_setl_id"] == msgid]
     assert len(plat) == 1 and plat[0]["kind"] == "setl" and not plat[0]["reversed"]
+
+
+def test_reversal_with_verified_supervisor_password(window, tmp_path):
+    from dataclasses import replace
+
+    from client.security.operators import create_operator
+    from client.services.operators import StoreOperatorRepository
+    from offline_cache.store import open_store
+
+    platform, d = window
+    r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
+                  fees_file(tmp_path, FEES))
+    assert r.returncode == 0, r.stderr
+    setl_id = json.loads(r.stdout)["setl_id"]
+    store = open_store(d / "medsettle.sqlite3")
+    try:
+        sup = create_operator("S001", "组长甲", "supervisor", "Qingpu#2026-zuzhang")
+        StoreOperatorRepository(store).add_operator(replace(sup, must_change_password=False))
+    finally:
+        store.close()
+    common = ("checkout", "--platform", platform.url, "--data", str(d), "--reverse", setl_id, "--supervisor", "S001",
+              "--supervisor-password-env", "SUP_PW_TEST")
+    os.environ["SUP_PW_TEST"] = "wrong-password-1"
+    try:
+        assert_refused(medsettle(*common), "授权失败")
+        os.environ["SUP_PW_TEST"] = "Qingpu#2026-zuzhang"
+        ok = medsettle(*common)
+    finally:
+        os.environ.pop("SUP_PW_TEST", None)
+    assert ok.returncode == 0, ok.stderr
+    auth = json.loads(ok.stdout)["reversal"]["authorization"]
+    assert auth["authorized_by"] == "S001" and auth["authorized_by_role"] == "supervisor" and auth["verified"] is True
