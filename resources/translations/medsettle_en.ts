@@ -1,0 +1,922 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>CardPickerDialog</name>
+    <message>
+        <source>Training card reader: insert a card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training mode has no physical reader. Pick the card to insert (↑/↓, Enter).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insert card</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ChargesModel</name>
+    <message>
+        <source>No.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spec</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Self-pay %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Self-paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Over limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Co-pay first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Covered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class A: fully within the insurance scope</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class B: the patient pays the self-pay ratio first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class C: not covered, paid by the patient in full</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunDialog</name>
+    <message>
+        <source>MedSettle first start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This computer has no site configuration yet.
+
+Start in training mode to practise with the built-in training platform (上海市青浦区培训医院, nothing is sent to the real insurance centre), or enter the site settings given by the IT department.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training mode (T)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter site settings (S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>IdEntryDialog</name>
+    <message>
+        <source>Identify by ID number (F3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the 18-character resident ID number, or scan the e-voucher now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identify</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of 18 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>male</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>female</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid: born %1, %2, age %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE — the insurance centre cannot be reached. Identification uses cached data; online settlement is not possible until it is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dismiss (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add an item: pinyin initials, name or code, ↓ to pick, Enter adds (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All fields (Ctrl+D)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why this amount? (Ctrl+W)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID / scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HIS charges</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pre-settle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Counter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inpatient discharge settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverse a settlement (supervisor)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove selected line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search the catalogue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decode e-voucher from image file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan with camera</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera scanning needs Qt Multimedia, which is not installed on this computer. Use the scanner or an image file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why this amount?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Synchronise now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adjustment records</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close shift…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lock window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TRAINING</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Window %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MedSettle cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Operator %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insurance centre message: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unexpected error: %1
+The error was logged; tell the IT department if it happens again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the insurance centre refused this transaction (its message is shown above). Check the data it names and try again; if it persists, call the insurance office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the insurance centre cannot be reached. Check the network and try again. Nothing was charged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the result is UNKNOWN. Do NOT settle again and do not take money twice. Run Synchronise (Ctrl+S); the settlement will be confirmed by query.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: correct the input as described and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the local database cannot be used. Call the IT department.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the configuration is incomplete. Call the IT department.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: try again; if it persists, call the IT department.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in at the insurance centre (9001), sign_no %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in locally, but the insurance centre sign-in (9001) failed: %1
+Work continues; the sign-in is repeated before the next transaction.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign-out at the insurance centre (9002) failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outpatient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inpatient discharge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 items, total ¥ %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A scan arrived while a dialog was open; close the dialog and scan again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unrecognised scan: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying by e-voucher…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying by card…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying by ID number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identified from the local cache (the insurance centre is not reachable).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient identified. F4 takes the HIS charges, or add items in the search box.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No card reader is configured on this computer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>E-voucher image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No e-voucher QR code was found in the image. Take a sharper picture and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera scanning is not available on this computer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fetching the charges from the HIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 charge lines from the HIS. F5 pre-settles.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing found for “%1”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identify the patient first (scan the e-voucher, F2 card, F3 ID).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adding the item…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Added %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This line is already uploaded to the insurance centre and cannot be removed here; cancel the case (Esc) and start again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identify the patient first, then choose inpatient discharge (Ctrl+I).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The case already has charges; cancel it (Esc) before switching to inpatient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inpatient discharge: F4 takes the inpatient charges from the HIS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pre-settling with the insurance centre…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pre-settled — not yet charged. Take the payment, then F9.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount due ¥ %1. Type the tendered amount and press Enter or F9.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cash tendered (%1) is less than the amount due (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settling (this charges the insurance)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SETTLED — settlement %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled. Change ¥ %1. Receipt: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No calculation trace yet: pre-settle first (F5). The trace needs the local policy bundle (Ctrl+S synchronises).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ready for the next patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no settlement at this window yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement %1 is %2 and cannot be reversed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverse settlement %1 (%2, ¥ %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversing the settlement…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>REVERSED — settlement %1 was cancelled; refund the patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement reversed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprint the receipt of settlement %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprinted (marked 补打, print %1): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Synchronising…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Synced %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Synchronisation finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adjustment records (refunds / supplements)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No adjustment records.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift closed. Counted cash ¥ %1, expected ¥ %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;take the charges from the HIS&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / close shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outbox %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PatientPanel</name>
+    <message>
+        <source>No patient — scan the e-voucher, read the card (F2) or enter the ID (F3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex / age</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insured place</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Person type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Account balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 years</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insurance SUSPENDED: the insurance cannot pay. Settle as self-pay or ask the patient to contact the insurance office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PaymentPanel</name>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tendered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bank card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>WeChat Pay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alipay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e-CNY</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>short by %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Site settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>empty = system default printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter or Tab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none (pause ends the scan)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Large font</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Platform URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Institution code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Institution name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Region code (admdvs)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hospital level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Window number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner max gap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner suffix</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner min length</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Idle lock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettlementDetailsDialog</name>
+    <message>
+        <source>Settlement details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Meaning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fund payments (setldetail)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fund type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettlementPanel</name>
+    <message>
+        <source>Settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total fee</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fund pays</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Personal account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient pays (cash part)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not pre-settled yet (F5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ShiftCloseDialog</name>
+    <message>
+        <source>Close shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash counted in the drawer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the counted cash as an amount, e.g. 1234.50.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Unlock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Operator sign-in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The window is locked. Operator %1 enters the password to continue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Operator code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the operator code and the password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorDialog</name>
+    <message>
+        <source>Supervisor authorization</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action needing authorization: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A supervisor other than the signed-in cashier enters their own code and password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Supervisor code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Authorize</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the supervisor code and password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SyncDialog</name>
+    <message>
+        <source>Synchronising with the insurance centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TraceDialog</name>
+    <message>
+        <source>Why this amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>
