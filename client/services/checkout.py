@@ -73,7 +73,7 @@ from client.domain import casebuild, engine
 from client.domain.money import fmt2, q2
 
 from .context import ServiceContext
-from .errors import ServiceError
+from .errors import ServiceError, translate_store_errors
 from .fees import FeeInput, HisAdapter, HisVisit, load_fee_file
 from .identify import IdentifiedPerson, IdentifyService, PersonView
 from .payments import PaymentLine, Tender, allocate
@@ -188,15 +188,19 @@ class Counter:
         self._sn = 0
 
     # ------------------------------------------------------------------------ identification
+    @translate_store_errors
     def identify_ecqr(self, payload: str) -> PersonView:
         return self._set_person(self.identifier.by_ecqr(payload))
 
+    @translate_store_errors
     def identify_card(self, card_data: str) -> PersonView:
         return self._set_person(self.identifier.by_card(card_data))
 
+    @translate_store_errors
     def identify_certno(self, certno: str) -> PersonView:
         return self._set_person(self.identifier.by_certno(certno))
 
+    @translate_store_errors
     def identify_scan(self, text: str) -> PersonView:
         return self._set_person(self.identifier.by_scan(text))
 
@@ -217,6 +221,7 @@ class Counter:
         if p.view.from_cache:
             raise ServiceError("offline", "医保中心暂时无法连接，当前为缓存信息，不能联网结算。请稍后重试。")
 
+    @translate_store_errors
     def start_outpatient(self, med_type: str = "11", *, ipt_otp_no: str | None = None, begntime: str | None = None,
                          dept_code: str = "A03", dept_name: str = "内科", dr_code: str = "D0001",
                          dr_name: str = "门诊医师", diag_code: str | None = None, diag_name: str | None = None) -> None:
@@ -231,6 +236,7 @@ class Counter:
                              "dr_code": dr_code, "dr_name": dr_name,
                              "diag_code": diag_code or DEFAULT_DIAG[0], "diag_name": diag_name or DEFAULT_DIAG[1]}
 
+    @translate_store_errors
     def start_inpatient(self, *, med_type: str = "21", ipt_no: str | None = None, begntime: str | None = None,
                         mdtrt_id: str | None = None, dept_code: str = "A03", dept_name: str = "内科",
                         dr_code: str = "D0001", dr_name: str = "住院医师", bed: str = "01",
@@ -287,6 +293,7 @@ class Counter:
             self.trial = None      # charges changed: presettle again
         self.lines.extend(new)
 
+    @translate_store_errors
     def add_line(self, code: str, cnt: Decimal | str | int, pric: Decimal | str | None = None,
                  name: str = "") -> Line:
         from .fees import _line
@@ -297,6 +304,7 @@ class Counter:
         self._add([line])
         return line
 
+    @translate_store_errors
     def load_fees(self, path) -> list[Line]:
         """A JSON/CSV fee file; any bad line → ServiceError naming it, and NO line is added."""
         self._need_visit()
@@ -305,6 +313,7 @@ class Counter:
         self._add(new)
         return new
 
+    @translate_store_errors
     def load_his(self, ipt_otp_no: str | None = None) -> HisVisit:
         """Take the pending HIS visit of this patient (the first, or the one named) with its lines.
 
@@ -339,6 +348,7 @@ class Counter:
         return sum((ln.amount for ln in self.lines), Decimal("0.00"))
 
     # ------------------------------------------------------------------------ local preview
+    @translate_store_errors
     def preview(self, acct_used_flag: str = "0") -> dict:
         """The LOCAL settlement (engine on the cached catalogue and policy bundle) — no network."""
         from .sync import stored_bundle
@@ -537,6 +547,7 @@ class Counter:
                      split.get("med_chrgitm_type"), split.get("memo") or None, ln.fee_line_id))
             conn.exec_driver_sql("UPDATE visits SET state = 'uploaded', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
 
+    @translate_store_errors
     def discharge(self) -> None:
         """2402 (inpatient): the discharge time is the given endtime or now."""
         if self.kind != "inpatient" or self.discharged:
@@ -555,6 +566,7 @@ class Counter:
         vp["endtime"] = end
         self.discharged = True
 
+    @translate_store_errors
     def presettle(self, acct_used_flag: str = "0") -> Presettlement:
         """Upload what is not uploaded yet, then 2206 (outpatient) / 2402 + 2303 (inpatient); compare with
         the local preview and list every differing setlinfo field as a warning."""
@@ -602,6 +614,7 @@ class Counter:
         return self.trial
 
     # ------------------------------------------------------------------------ settlement
+    @translate_store_errors
     def settle(self, tenders: list[Tender]) -> dict:
         """2207 / 2304 after a presettle; ``tenders`` must cover psn_cash_pay (cash may exceed: change)."""
         from offline_cache.models import Settlement
@@ -656,6 +669,18 @@ class Counter:
                 lines = []
                 warn.append(f"结算现金支付 {fmt2(cash)} 元与预结算 {fmt2(due)} 元不一致，收款未记录，请按结算单重新收款。")
         acct = Decimal(str(info.get("acct_pay") or "0.00"))
+        try:
+            self._confirm(sid, info, detail, warn, lines, acct)
+        except Exception as exc:  # noqa: BLE001 - settled centrally but not saved here: recovery must finish it
+            err = self.ctx.store.translate(exc)
+            why = err.message if err is not None else f"{exc.__class__.__name__}: {exc}"
+            raise ServiceError("unknown", f"医保中心已结算（结算号 {info.get('setl_id')}），但本机保存结算结果失败：{why}\n"
+                                          f"请勿重复结算；恢复功能将按报文ID {msgid} 查询并补记本机记录。",
+                               msgid=msgid, infno=infno) from None
+        self.trial = None
+        return settlement_record(self.ctx, sid)
+
+    def _confirm(self, sid: int, info: dict, detail: list, warn: list, lines: list, acct: Decimal) -> None:
         with self.ctx.store.connection() as conn:       # result + payments + visit in ONE transaction
             conn.exec_driver_sql(
                 "UPDATE settlements SET state = 'confirmed', setl_id = ?, mdtrt_id = ?, medfee_sumamt = ?, "
@@ -672,8 +697,6 @@ class Counter:
                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (sid, pl.method, _fen(pl.amount), _fen(pl.tendered),
                                                      _fen(pl.change), pl.ref or None, _now()))
             conn.exec_driver_sql("UPDATE visits SET state = 'settled', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
-        self.trial = None
-        return settlement_record(self.ctx, sid)
 
     def _visit_doc(self) -> dict:
         vp = self.visit_params
@@ -682,6 +705,7 @@ class Counter:
                 "mdtrt_id": self.mdtrt_id, "visit_id": self.visit_id}
 
     # ------------------------------------------------------------------------ reversal
+    @translate_store_errors
     def reverse(self, setl_id: str, authorization: Any, *, reason: str = "") -> dict:
         return reverse_settlement(self.ctx, setl_id, authorization, reason=reason)
 

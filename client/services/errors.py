@@ -35,3 +35,24 @@ class ServiceError(Exception):
             if v:
                 out[k] = v
         return out
+
+
+def translate_store_errors(method):
+    """Method decorator: a sqlite3/SQLAlchemy error of ``self.ctx.store`` becomes ServiceError('store')
+    with the store's Chinese message (locked, corrupt, disk full …)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except ServiceError:
+            raise
+        except Exception as exc:
+            store = getattr(getattr(self, "ctx", None), "store", None)
+            err = store.translate(exc) if store is not None and hasattr(store, "translate") else None
+            if err is None:
+                raise
+            raise ServiceError("store", err.message, detail=err.detail or "") from None
+
+    return wrapper

@@ -32,7 +32,7 @@ from client.api.transactions import QueryCumulative, QuerySpecialDiseaseFiling
 from client.domain import casebuild, codes, engine, identity, masking, regions
 
 from .context import ServiceContext
-from .errors import ServiceError
+from .errors import ServiceError, translate_store_errors
 
 log = logging.getLogger("client.services.identify")
 
@@ -151,6 +151,7 @@ class IdentifyService:
         self.ctx = ctx
 
     # -- entry points ---------------------------------------------------------------------------
+    @translate_store_errors
     def by_ecqr(self, payload: str) -> IdentifiedPerson:
         try:
             ident = self.ctx.evoucher.decode(payload, "01301", operator=self.ctx.operator)
@@ -164,6 +165,7 @@ class IdentifyService:
         req = query_person_by_ecvoucher(ident)
         return self._identify(req, "01", ident.ecToken, "", offline_key=None)
 
+    @translate_store_errors
     def by_card(self, card_data: str) -> IdentifiedPerson:
         try:
             card = identity.parse_card_data(card_data)
@@ -172,6 +174,7 @@ class IdentifyService:
         req = query_person_by_card(card.card_no, card.card_sn, certno=card.certno, psn_name=card.psn_name)
         return self._identify(req, "03", card.card_no, card.card_sn, offline_key=("card_no", card.card_no))
 
+    @translate_store_errors
     def by_certno(self, certno: str) -> IdentifiedPerson:
         try:
             rid = identity.parse_resident_id(certno)
@@ -180,6 +183,7 @@ class IdentifyService:
         req = query_person_by_certno(rid.certno)
         return self._identify(req, "02", rid.certno, "", offline_key=("certno", rid.certno))
 
+    @translate_store_errors
     def by_scan(self, text: str) -> IdentifiedPerson:
         scan = identity.classify_scan(text)
         if scan.kind == "ecqr" or (scan.kind == "unknown" and scan.detail.get("opaque")):

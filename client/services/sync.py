@@ -35,7 +35,7 @@ from client.api.transactions import FetchPolicyBundle, QueryHilist
 from client.domain import casebuild, engine
 
 from .context import ServiceContext
-from .errors import ServiceError
+from .errors import ServiceError, translate_store_errors
 
 log = logging.getLogger("client.services.sync")
 
@@ -186,6 +186,7 @@ class SyncService:
         self.ctx = ctx
         self.progress = progress or (lambda done, total, phase: None)
 
+    @translate_store_errors
     def run(self, *, catalog_infnos: tuple[str, ...] = CATALOG_INFNOS, hilist: bool = True,
             bundles: bool | list[str] = True) -> SyncSummary:
         from offline_cache.catalog import count_items

@@ -272,3 +272,39 @@ def test_refused_2207_marks_failed_with_err_msg_verbatim(window, platform):
     with window.store.read_connection() as conn:
         state, meta = conn.exec_driver_sql("SELECT state, preview_json FROM settlements").one()
     assert state == "failed" and json.loads(meta)["error"]["err_msg"] == "培训：基金支付超限，请核对"
+
+
+def test_settled_centrally_but_local_save_fails_is_unknown(window, platform):
+    """The platform settles, but the local commit of the result is blocked (DB locked): the cashier is told
+    not to settle again, the row keeps state 'sent' with its msgid for recovery."""
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    trial = c.presettle()
+    requests.post(platform.url + "/admin/fault", json={"mode": "latency", "infno": "2207", "next": 1,
+                                                       "delay_ms": 800}, timeout=5)
+    out: dict = {}
+
+    def run():
+        try:
+            c.settle([Tender("cash", trial.psn_cash_pay)])
+        except ServiceError as exc:
+            out["err"] = exc
+
+    th = threading.Thread(target=run)
+    th.start()
+    db = Path(window.settings.data_dir) / STORE_FILE
+    holder = sqlite3.connect(db, timeout=5, isolation_level=None)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not holder.execute("SELECT count(*) FROM settlements").fetchone()[0]:
+        time.sleep(0.02)
+    holder.execute("BEGIN EXCLUSIVE")            # the answer arrives while we hold the write lock
+    th.join(30)
+    holder.execute("ROLLBACK")
+    holder.close()
+    err = out["err"]
+    assert err.code == "unknown" and "请勿重复结算" in err.message and err.msgid
+    rows = ledger(window.store)
+    assert [(r["state"], r["msgid"]) for r in rows] == [("sent", err.msgid)]
+    assert any(r["medins_setl_id"] == err.msgid for r in platform_ledger(platform))
