@@ -548,6 +548,15 @@ class Counter:
             conn.exec_driver_sql("UPDATE visits SET state = 'uploaded', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
 
     @translate_store_errors
+    def admit(self) -> str:
+        """Inpatient: 2401 now (normally done by presettle) and return the mdtrt_id."""
+        self._need_visit()
+        if self.kind != "inpatient":
+            raise ServiceError("invalid_input", "只有住院就诊需要办理入院。")
+        self._ensure_registered()
+        return self.mdtrt_id
+
+    @translate_store_errors
     def discharge(self) -> None:
         """2402 (inpatient): the discharge time is the given endtime or now."""
         if self.kind != "inpatient" or self.discharged:

@@ -308,3 +308,27 @@ def test_settled_centrally_but_local_save_fails_is_unknown(window, platform):
     rows = ledger(window.store)
     assert [(r["state"], r["msgid"]) for r in rows] == [("sent", err.msgid)]
     assert any(r["medins_setl_id"] == err.msgid for r in platform_ledger(platform))
+
+
+def test_inpatient_attach_to_existing_admission(window, platform, tmp_path):
+    """Window A admits (2401); window B (its own store) attaches to that mdtrt_id, uploads, discharges, settles."""
+    a = Counter(window)
+    a.identify_certno(SHEN)
+    a.start_inpatient(med_type="21")
+    mdtrt_id = a.admit()
+    assert mdtrt_id
+    ctx_b = make_window(platform, tmp_path / "wb")
+    try:
+        b = Counter(ctx_b)
+        b.identify_certno(SHEN)
+        b.start_inpatient(med_type="21", mdtrt_id=mdtrt_id)
+        for code, cnt in LINES:
+            b.add_line(code, cnt)
+        trial = b.presettle()
+        assert trial.differences == []
+        rec = b.settle([Tender("cash", trial.psn_cash_pay)])
+        assert rec["infno"] == "2304" and rec["mdtrt_id"] == mdtrt_id and rec["state"] == "confirmed"
+        with ctx_b.store.read_connection() as conn:
+            assert conn.exec_driver_sql("SELECT reg_msgid FROM visits").scalar_one() is None   # no 2401 from B
+    finally:
+        ctx_b.close()
