@@ -1,0 +1,55 @@
+"""`medsettle recover` as a subprocess: summary JSON, exit 0 when all is resolved, 3 when not."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from client.api import Operator
+from client.services.checkout import Counter
+from client.services.context import open_context, training_settings_for
+from client.services.errors import ServiceError
+from client.services.payments import Tender
+from client.services.sync import SyncService
+
+ROOT = Path(__file__).resolve().parents[2]
+OP = Operator("T001", "培训收费员", "A03", "内科")
+
+
+def _recover(url: str, data: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MEDSETTLE_NO_USER_DIRS="1")
+    return subprocess.run([sys.executable, "-m", "client", "recover", "--platform", url, "--data", str(data), *extra],
+                          cwd=ROOT, env=env, capture_output=True, timeout=120)
+
+
+def test_recovery_cli_exit_codes_and_summary(platform, tmp_path):
+    data = tmp_path / "window"
+    with open_context(training_settings_for(platform.url, data), operator=OP) as ctx:
+        SyncService(ctx).run(hilist=False, bundles=["330421"])
+        c = Counter(ctx)
+        c.identify_certno("330421198503150016")
+        c.start_outpatient("11")
+        c.add_line("001102000010000", "1")
+        c.presettle("0")
+        requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
+                      timeout=5).raise_for_status()
+        with pytest.raises(ServiceError):
+            c.settle([Tender("cash", c.trial.psn_cash_pay)])
+    # platform unreachable for every request: nothing can be decided → exit 3
+    requests.post(platform.url + "/admin/fault", json={"mode": "drop-before"}, timeout=5).raise_for_status()
+    p = _recover(platform.url, data, "--grace", "0", "--rounds", "1")
+    assert p.returncode == 3, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    assert doc["remaining_unknown"] == 1 and doc["clean"] is False
+    assert "仍待确认" in p.stderr.decode()
+    requests.post(platform.url + "/admin/fault", json={"clear": True}, timeout=5).raise_for_status()
+    p = _recover(platform.url, data, "--grace", "0")
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    assert doc["resolved"] == {"confirmed": 1} and doc["clean"] is True and len(doc["unpaid"]) == 1
