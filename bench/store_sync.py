@@ -93,8 +93,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         # ours, full (validation + pinyin + upsert + FTS trigram + grams index)
-        catalog.search_columns.cache_clear()
-        catalog._run_pinyin.cache_clear()
+        catalog.clear_caches()
         store = open_store(d / "ours.sqlite3")
         t = time.perf_counter()
         res = catalog.upsert_catalog_rows(store, rows, admdvs="310118")
@@ -123,16 +122,14 @@ def main() -> int:
         with store.connection() as c:
             for trg in ("catalog_items_ai", "catalog_items_au", "catalog_items_ad"):
                 c.exec_driver_sql(f"DROP TRIGGER {trg}")
-        catalog.search_columns.cache_clear()
-        catalog._run_pinyin.cache_clear()
+        catalog.clear_caches()
         t = time.perf_counter()
         catalog.upsert_catalog_rows(store, rows, admdvs="310118")
         rows_only = time.perf_counter() - t
         store.close()
 
         # conversion alone (validation, decimals, dates, pinyin / grams) and raw baseline
-        catalog.search_columns.cache_clear()
-        catalog._run_pinyin.cache_clear()
+        catalog.clear_caches()
         t = time.perf_counter()
         prepared = catalog.prepare_rows(rows, "310118")
         prep_t = time.perf_counter() - t

@@ -20,8 +20,9 @@ Only entries valid on the search date are returned (vali_flag '1', begndate <= d
 from __future__ import annotations
 
 import functools
+import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,10 +38,14 @@ CATALOG_COLUMNS = (
 SEARCH_COLUMNS = ("pinyin_initials", "pinyin_full", "name_grams", "initials_grams")
 _DECIMAL_COLUMNS = ("selfpay_prop", "pric_uplmt_amt", "pric")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_CJK_SPLIT = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)")
+_NOT_ALNUM_ANY = re.compile(r"[\W_]+")  # exactly the characters for which str.isalnum() is False
 _TOP = "\U0010ffff"
 DEFAULT_PAGE_SIZE = 5000
+# distinct names whose derived search columns are memoised (catalogues repeat a name across specs,
+# manufacturers and versions); about 0.5 KB an entry
+SEARCH_COLUMNS_CACHE = 65536
 
 MATCH_KINDS = ("code", "barcode", "code_prefix", "name_prefix", "name", "initials_prefix", "initials",
                "pinyin_prefix", "pinyin")
@@ -50,48 +55,63 @@ MATCH_KINDS = ("code", "barcode", "code_prefix", "name_prefix", "name", "initial
 
 
 @functools.lru_cache(maxsize=65536)
-def _run_pinyin(run: str) -> tuple[tuple[str, ...], str]:
-    """(syllables, initials) of one run of Chinese characters (cached: names share their Chinese part)."""
-    syllables = tuple(lazy_pinyin(run))
-    return syllables, "".join(s[0] for s in syllables if s)
+def _run_pinyin(run: str) -> tuple[str, str]:
+    """(full pinyin, initials) of one run of Chinese characters (cached: names share their Chinese part)."""
+    syllables = lazy_pinyin(run)
+    return "".join(syllables), "".join(s[0] for s in syllables if s)
 
 
-def _grams(chars: Sequence[str], unigrams: bool) -> list[str]:
-    seen: dict[str, None] = {}
-    if unigrams:
-        for c in chars:
-            seen.setdefault(c, None)
-    for a, b in zip(chars, chars[1:], strict=False):
-        seen.setdefault(a + b, None)
-    return list(seen)
+def _grams(chars: str, unigrams: bool) -> str:
+    """Space-separated distinct 1-grams (optional) then 2-grams, in first-seen order."""
+    bigrams = map(operator.add, chars, chars[1:])
+    return " ".join(dict.fromkeys([*chars, *bigrams] if unigrams else bigrams))
 
 
-@functools.lru_cache(maxsize=8192)
+def _search_columns(name: str) -> tuple[str, str, str, str]:
+    initials: list[str] = []
+    full: list[str] = []
+    # re.split with a capturing group alternates: other, CJK run, other, ..., other
+    for i, part in enumerate(_CJK_SPLIT.split(name)):
+        if i % 2:
+            f, ini = _run_pinyin(part)
+            full.append(f)
+            initials.append(ini)
+        elif part:
+            other = _NON_ALNUM.sub("", part.lower())
+            full.append(other)
+            initials.append(other)
+    ini = "".join(initials)
+    return ini, "".join(full), _grams(_NOT_ALNUM_ANY.sub("", name.lower()), True), _grams(ini, False)
+
+
+_SEARCH_MEMO: dict[str, tuple[str, str, str, str]] = {}
+
+
 def search_columns(name: str) -> tuple[str, str, str, str]:
     """(pinyin_initials, pinyin_full, name_grams, initials_grams) for a catalogue name.
 
     Chinese runs become pinyin (pypinyin, most common reading); other characters are kept when
     they are letters or digits (lower-cased), so ``头孢克洛胶囊0.25g`` → ``tbkljn025g`` /
-    ``toubaokeluojiaonang025g``.
+    ``toubaokeluojiaonang025g``. Memoised per distinct name (catalogues repeat a name across
+    specifications, manufacturers and versions); the memo is bounded (cleared when full).
     """
     name = name or ""
-    initials: list[str] = []
-    full: list[str] = []
-    pos = 0
-    for m in _CJK_RUN.finditer(name):
-        other = _NON_ALNUM.sub("", name[pos:m.start()].lower())
-        initials.append(other)
-        full.append(other)
-        syllables, ini = _run_pinyin(m.group())
-        initials.append(ini)
-        full.append("".join(syllables))
-        pos = m.end()
-    other = _NON_ALNUM.sub("", name[pos:].lower())
-    initials.append(other)
-    full.append(other)
-    ini = "".join(initials)
-    chars = [c for c in name.lower() if c.isalnum()]
-    return ini, "".join(full), " ".join(_grams(chars, True)), " ".join(_grams(list(ini), False))
+    hit = _SEARCH_MEMO.get(name)
+    if hit is None:
+        hit = _search_columns(name)
+        if len(_SEARCH_MEMO) >= SEARCH_COLUMNS_CACHE:
+            _SEARCH_MEMO.clear()
+        _SEARCH_MEMO[name] = hit
+    return hit
+
+
+def clear_caches() -> None:
+    """Forget memoised conversions (benchmarks measure cold loads)."""
+    _SEARCH_MEMO.clear()
+    _run_pinyin.cache_clear()
+    _DEC_MEMO.clear()
+    _DATE_MEMO.clear()
+
 
 
 # --------------------------------------------------------------------------- upsert
@@ -120,67 +140,134 @@ def _opt_str(row: Mapping, key: str) -> str | None:
     v = row.get(key)
     if v is None:
         return None
-    v = str(v).strip()
+    v = (v if type(v) is str else str(v)).strip()
     return v or None
 
 
+# Successful conversions of the (few thousand) distinct decimal / date strings of a catalogue, so a
+# 300,000-row load does not parse "0.10" 300,000 times. Bounded: cleared when full.
+_MEMO_MAX = 65536
+_DEC_MEMO: dict[str, str] = {}
+_DATE_MEMO: dict[str, str] = {}
+
+
+def _decimal_col(row: Mapping, col: str, where: str) -> str | None:
+    v = row.get(col)
+    if v is None:
+        return None
+    if type(v) is str:
+        hit = _DEC_MEMO.get(v)
+        if hit is not None:
+            return hit
+    raw = v if isinstance(v, Decimal) else _opt_str(row, col)
+    try:
+        out = to_decimal_text(raw, col)
+    except ValueError as exc:
+        raise CatalogRowError(f"目录数据{where}的 {col} 不是有效数值，本页未写入：{exc}") from None
+    if type(v) is str and out is not None:
+        if len(_DEC_MEMO) >= _MEMO_MAX:
+            _DEC_MEMO.clear()
+        _DEC_MEMO[v] = out
+    return out
+
+
+def _date_col(row: Mapping, col: str, where: str) -> str | None:
+    v = row.get(col)
+    if v is None:
+        return None
+    if isinstance(v, date):
+        return v.isoformat()
+    if type(v) is str:
+        hit = _DATE_MEMO.get(v)
+        if hit is not None:
+            return hit
+    s = _opt_str(row, col)
+    if s is None:
+        return None
+    s = s[:10]
+    try:
+        if not _DATE_RE.match(s):
+            raise ValueError(s)
+        date.fromisoformat(s)
+    except ValueError:
+        raise CatalogRowError(f"目录数据{where}的 {col} 不是有效日期（{s}），本页未写入。") from None
+    if type(v) is str:
+        if len(_DATE_MEMO) >= _MEMO_MAX:
+            _DATE_MEMO.clear()
+        _DATE_MEMO[v] = s
+    return s
+
+
+def _where(index: int, code: str | None) -> str:
+    return f"第 {index + 1} 行（{code or '无编码'}）"
+
+
+_STR_KEYS = ("list_type", "spec", "unit", "chrgitm_lv", "med_chrgitm_type", "barcode", "vali_flag", "ver", "rid")
+
+
 def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
-    code = _opt_str(row, "med_list_codg")
-    where = f"第 {index + 1} 行（{code or '无编码'}）"
+    """One validated row in ``_ALL`` column order (CATALOG_COLUMNS, then SEARCH_COLUMNS).
+
+    Hot path of a catalogue load (300,000 rows): no per-column function calls for plain strings,
+    decimal / date strings seen before come from a memo of successful conversions.
+    """
+    g = row.get
+    code = g("med_list_codg")
+    if code is not None:
+        code = (code if type(code) is str else str(code)).strip() or None
     if not code:
-        raise CatalogRowError(f"目录数据{where}缺少医疗目录编码 med_list_codg，本页未写入，请重新下载目录。")
-    name = _opt_str(row, "name")
+        raise CatalogRowError(f"目录数据{_where(index, code)}缺少医疗目录编码 med_list_codg，本页未写入，请重新下载目录。")
+    name = g("name")
+    if name is not None:
+        name = (name if type(name) is str else str(name)).strip()
     if not name:
-        raise CatalogRowError(f"目录数据{where}缺少名称 name，本页未写入，请重新下载目录。")
+        raise CatalogRowError(f"目录数据{_where(index, code)}缺少名称 name，本页未写入，请重新下载目录。")
     row_admdvs = _opt_str(row, "admdvs")
     if row_admdvs is not None and row_admdvs != admdvs:
-        raise CatalogRowError(f"目录数据{where}的区划 {row_admdvs} 与本次下载的区划 {admdvs} 不一致，本页未写入。")
-    values = []
-    for col in CATALOG_COLUMNS:
-        if col == "admdvs":
-            values.append(admdvs)
-        elif col == "med_list_codg":
-            values.append(code)
-        elif col == "name":
-            values.append(name)
-        elif col in _DECIMAL_COLUMNS:
-            try:
-                values.append(to_decimal_text(_opt_str(row, col) if not isinstance(row.get(col), Decimal)
-                                              else row[col], col))
-            except ValueError as exc:
-                raise CatalogRowError(f"目录数据{where}的 {col} 不是有效数值，本页未写入：{exc}") from None
-        elif col in ("begndate", "enddate"):
-            v = row.get(col)
-            if isinstance(v, date):
-                v = v.isoformat()
-            else:
-                v = _opt_str(row, col)
-                if v is not None:
-                    v = v[:10]
-                    try:
-                        if not _DATE_RE.match(v):
-                            raise ValueError(v)
-                        date.fromisoformat(v)
-                    except ValueError:
-                        raise CatalogRowError(f"目录数据{where}的 {col} 不是有效日期（{v}），本页未写入。") from None
-            values.append(v)
-        elif col == "vali_flag":
-            values.append(_opt_str(row, col) or "1")
-        else:
-            values.append(_opt_str(row, col))
-    values.extend(search_columns(name))
-    return tuple(values)
+        raise CatalogRowError(f"目录数据{_where(index, code)}的区划 {row_admdvs} 与本次下载的区划 {admdvs} "
+                              "不一致，本页未写入。")
+    list_type, spec, unit, chrgitm_lv, med_chrgitm_type, barcode, vali_flag, ver, rid = [
+        None if (v := g(k)) is None else ((v if type(v) is str else str(v)).strip() or None) for k in _STR_KEYS]
+    # decimals are checked before dates, in CATALOG_COLUMNS order (which error a bad row reports)
+    dm = _DEC_MEMO
+    v = g("selfpay_prop")
+    selfpay_prop = None if v is None else (
+        type(v) is str and dm.get(v)) or _decimal_col(row, "selfpay_prop", _where(index, code))
+    v = g("pric_uplmt_amt")
+    pric_uplmt_amt = None if v is None else (
+        type(v) is str and dm.get(v)) or _decimal_col(row, "pric_uplmt_amt", _where(index, code))
+    v = g("pric")
+    pric = None if v is None else (type(v) is str and dm.get(v)) or _decimal_col(row, "pric", _where(index, code))
+    tm = _DATE_MEMO
+    v = g("begndate")
+    begndate = None if v is None else (type(v) is str and tm.get(v)) or _date_col(row, "begndate", _where(index, code))
+    v = g("enddate")
+    enddate = None if v is None else (type(v) is str and tm.get(v)) or _date_col(row, "enddate", _where(index, code))
+    return (admdvs, code, list_type, name, spec, unit, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
+            pric, barcode, begndate, enddate, vali_flag or "1", ver, rid, *search_columns(name))
 
 
 _ALL = CATALOG_COLUMNS + SEARCH_COLUMNS
 _UPDATABLE = [c for c in _ALL if c not in ("admdvs", "med_list_codg")]
-UPSERT_SQL = (
-    f"INSERT INTO catalog_items ({', '.join(_ALL)}) VALUES ({', '.join('?' for _ in _ALL)}) "
-    f"ON CONFLICT(admdvs, med_list_codg) DO UPDATE SET "
+_CONFLICT = (
+    "ON CONFLICT(admdvs, med_list_codg) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
     + f" WHERE ({', '.join('catalog_items.' + c for c in _UPDATABLE)}) "
       f"IS NOT ({', '.join('excluded.' + c for c in _UPDATABLE)})"
 )
+# Row-by-row form (kept for callers that upsert a handful of rows with their own statement).
+UPSERT_SQL = f"INSERT INTO catalog_items ({', '.join(_ALL)}) VALUES ({', '.join('?' for _ in _ALL)}) {_CONFLICT}"
+
+# Bulk form used by upsert_prepared: the page is staged in a per-connection TEMP table, then merged
+# by ONE INSERT ... SELECT ... ON CONFLICT statement. The FTS5 triggers still maintain the three
+# search indexes (any writer stays consistent), but within a single statement: FTS5 flushes its
+# pending-term buffer at every statement boundary, so a row-by-row executemany wrote one tiny
+# segment per row per FTS table (and merged them) -- about 4x the cost of the page itself.
+STAGE_TABLE = "catalog_stage"
+_STAGE_DDL = f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} ({', '.join(_ALL)})"
+_STAGE_INSERT = f"INSERT INTO temp.{STAGE_TABLE} VALUES ({', '.join('?' for _ in _ALL)})"
+MERGE_SQL = (f"INSERT INTO catalog_items ({', '.join(_ALL)}) SELECT {', '.join(_ALL)} FROM temp.{STAGE_TABLE} "
+             f"WHERE true ORDER BY rowid {_CONFLICT}")
 
 
 def prepare_rows(rows: Iterable[Mapping], admdvs: str) -> list[tuple]:
@@ -193,12 +280,27 @@ def prepare_rows(rows: Iterable[Mapping], admdvs: str) -> list[tuple]:
     return list(by_code.values())
 
 
+def _dbapi(conn):
+    """The sqlite3 connection under a SQLAlchemy Core Connection (same transaction)."""
+    return conn.connection.driver_connection
+
+
 def upsert_prepared(conn, prepared: list[tuple]) -> UpsertResult:
-    """Upsert already prepared rows on a Core Connection inside the caller's transaction."""
+    """Upsert already prepared rows on a Core Connection inside the caller's transaction.
+
+    Rows keep their order (new rows get ids in page order). Unchanged rows are not rewritten.
+    """
     if not prepared:
         return UpsertResult(0, 0, 0)
     max_id = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM catalog_items").scalar_one()
-    changed = conn.exec_driver_sql(UPSERT_SQL, prepared).rowcount
+    raw = _dbapi(conn)
+    raw.execute(_STAGE_DDL)
+    raw.execute(f"DELETE FROM temp.{STAGE_TABLE}")
+    try:
+        raw.executemany(_STAGE_INSERT, prepared)
+        changed = raw.execute(MERGE_SQL).rowcount
+    finally:
+        raw.execute(f"DELETE FROM temp.{STAGE_TABLE}")
     inserted = conn.exec_driver_sql("SELECT count(*) FROM catalog_items WHERE id > ?", (max_id,)).scalar_one()
     return UpsertResult(inserted, changed - inserted, len(prepared) - changed)
 
