@@ -34,8 +34,8 @@ PEOPLE = {p["certno"]: p for p in DATA["people"]}
 LINES = [("XJ01CRA006A001010104041", "24"), ("001102000010000", "1"), ("250601001", "1"), ("250401015", "1")]
 
 
-def make_window(platform, d: Path, code: str = "H31011800001"):
-    ctx = open_context(training_settings_for(platform.url, d, code))
+def make_window(platform, d: Path, code: str = "H31011800001", slot: int = 0):
+    ctx = open_context(training_settings_for(platform.url, d, code), msgid_slot=slot)
     SyncService(ctx).run(hilist=False)
     return ctx
 
@@ -317,7 +317,7 @@ def test_inpatient_attach_to_existing_admission(window, platform, tmp_path):
     a.start_inpatient(med_type="21")
     mdtrt_id = a.admit()
     assert mdtrt_id
-    ctx_b = make_window(platform, tmp_path / "wb")
+    ctx_b = make_window(platform, tmp_path / "wb", slot=1)      # another window of the same hospital
     try:
         b = Counter(ctx_b)
         b.identify_certno(SHEN)
@@ -328,7 +328,22 @@ def test_inpatient_attach_to_existing_admission(window, platform, tmp_path):
         assert trial.differences == []
         rec = b.settle([Tender("cash", trial.psn_cash_pay)])
         assert rec["infno"] == "2304" and rec["mdtrt_id"] == mdtrt_id and rec["state"] == "confirmed"
+        assert rec["msgid"][-1] == "1" and a.ctx.new_msgid()[-1] == "0"
         with ctx_b.store.read_connection() as conn:
             assert conn.exec_driver_sql("SELECT reg_msgid FROM visits").scalar_one() is None   # no 2401 from B
     finally:
         ctx_b.close()
+
+
+def test_two_windows_of_one_hospital_never_share_a_msgid(platform, tmp_path):
+    a = open_context(training_settings_for(platform.url, tmp_path / "a"), msgid_slot=0)
+    b = open_context(training_settings_for(platform.url, tmp_path / "b"), msgid_slot=3)
+    try:
+        ids_a = [a.new_msgid() for _ in range(300)]
+        ids_b = [b.new_msgid() for _ in range(300)]
+    finally:
+        a.close()
+        b.close()
+    assert not set(ids_a) & set(ids_b)
+    assert ids_a == sorted(ids_a) and len(set(ids_a)) == 300 and all(len(m) == 30 for m in ids_a + ids_b)
+    assert {m[-1] for m in ids_a} == {"0"} and {m[-1] for m in ids_b} == {"3"}
