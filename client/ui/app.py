@@ -202,8 +202,28 @@ def _platform_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "training-platform"
 
 
+# Modules the workers use, imported on the GUI thread up front: importing C extensions (reportlab,
+# PIL, pypinyin …) for the first time in a worker thread while the GUI thread runs shiboken crashed
+# with "none_dealloc" under PySide6 6.12.
+PREIMPORT = ("client.printing.documents", "client.printing.detail_list", "offline_cache.catalog",
+             "offline_cache.audit", "client.services.sync", "client.services.recovery",
+             "client.services.checkout", "client.services.connectivity", "client.devices.qr", "pypinyin",
+             "PIL.Image")
+
+
+def preimport() -> None:
+    import importlib
+
+    for name in PREIMPORT:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional part missing must not stop the window; logged
+            log.warning("could not pre-import %s", name, exc_info=True)
+
+
 def build_state(settings, *, platform=None) -> AppState:
     """Open the store, the service context and the counter for ``settings``."""
+    preimport()
     from client.devices.cardreader import SimulatedCardReader
     from client.services.checkout import Counter
     from client.services.connectivity import ConnectivityMonitor
@@ -272,6 +292,10 @@ def make_application(argv: list[str] | None = None, lang: str | None = None):
     if app is None:
         QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv or [sys.argv[0]])
+    from client.ui.qtcompat import SingletonGuard
+
+    if not hasattr(app, "_medsettle_guard"):
+        app._medsettle_guard = SingletonGuard(app)     # PySide6 6.12 reference-leak work-around
     app.setApplicationName("MedSettle")
     app.setOrganizationName("MedSettle")
     translators = install_translators(app, lang or "zh_CN")

@@ -100,6 +100,7 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self._check = check
         self.setObjectName("signInDialog")
+        self.setMinimumWidth(460)
         self.setWindowTitle(self.tr("Unlock") if locked_code else self.tr("Operator sign-in"))
         lay = QVBoxLayout(self)
         title = QLabel(institution)

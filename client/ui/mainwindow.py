@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStatusBar,
     QTableView,
@@ -247,8 +248,10 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        hh.setMinimumSectionSize(36)
+        self.table.setMinimumWidth(360)
         self.table.hideColumn(1)
         ll.addWidget(self.table, 1)
         self.total_label = QLabel("")
@@ -277,6 +280,12 @@ class MainWindow(QMainWindow):
         rl.addWidget(self._action_grid())
         rl.addStretch(1)
         split.addWidget(right)
+        # explicit minimums: the columns' size hints (long English words, a settlement number) must
+        # never push the window beyond 1366 px
+        left.setMinimumWidth(560)
+        right.setMinimumWidth(440)
+        for w in (self.settlement, self.payment, self.patient):
+            w.setMinimumWidth(0)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([820, 520])
@@ -383,6 +392,9 @@ class MainWindow(QMainWindow):
         self.st_training.setVisible(self.training)
         self.st_busy = QLabel("")
         self.st_busy.setObjectName("stBusy")
+        # a long status text (a receipt path) must be clipped, never widen the window
+        self.st_busy.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.st_busy.setMinimumWidth(1)
         sb.addWidget(self.st_busy, 1)
         for w in (self.st_conn, self.st_outbox, self.st_sync, self.st_operator, self.st_window, self.st_training):
             sb.addPermanentWidget(w)
@@ -416,6 +428,9 @@ class MainWindow(QMainWindow):
 
     def _update_buttons(self) -> None:
         signed = self.operator is not None
+        for name in ("read_card", "enter_id", "reprint", "cancel"):
+            self.buttons[name].setEnabled(signed)
+            self.actions_by_name[name].setEnabled(signed)
         busy = bool(self._busy_step)
         has_person = self.person is not None
         self.buttons["his"].setEnabled(signed and has_person and not busy)
@@ -668,6 +683,9 @@ class MainWindow(QMainWindow):
 
     def _refresh_lines(self) -> None:
         self.charges.set_lines(self._counter_lines())
+        for c in range(self.charges.columnCount()):
+            if c != 2:
+                self.table.resizeColumnToContents(c)
         self._update_total()
         self._update_buttons()
 
@@ -973,19 +991,25 @@ class MainWindow(QMainWindow):
             return list(src["trace"])
         return None
 
-    def show_trace(self) -> None:
+    def trace_dialog(self):
+        """The "why this amount" dialog for the current pre-settlement or settlement (None: no trace)."""
         trace = self._trace()
         if not trace:
-            self.show_message(self.tr("No calculation trace yet: pre-settle first (F5). The trace needs the local "
-                                      "policy bundle (Ctrl+S synchronises)."), "warning")
-            return
+            return None
         info = (self.trial.setlinfo if self.trial is not None else (self.record or {}).get("setlinfo")) or {}
         summary = self.tr("Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4").replace(
             "%1", fmt_display(Decimal(str(info.get("medfee_sumamt") or "0")))).replace(
             "%2", fmt_display(Decimal(str(info.get("fund_pay_sumamt") or "0")))).replace(
             "%3", fmt_display(Decimal(str(info.get("acct_pay") or "0")))).replace(
             "%4", fmt_display(Decimal(str(info.get("psn_cash_pay") or "0"))))
-        dlg = dialogs.TraceDialog(trace, summary, self)
+        return dialogs.TraceDialog(trace, summary, self)
+
+    def show_trace(self) -> None:
+        dlg = self.trace_dialog()
+        if dlg is None:
+            self.show_message(self.tr("No calculation trace yet: pre-settle first (F5). The trace needs the local "
+                                      "policy bundle (Ctrl+S synchronises)."), "warning")
+            return
         self._dialog = dlg
         dlg.exec()
 
@@ -1111,8 +1135,7 @@ class MainWindow(QMainWindow):
         def done(summary) -> None:
             self._busy_step = ""
             self.st_busy.setText("")
-            self.last_sync = datetime.now().strftime("%H:%M")
-            self.st_sync.setText(self.tr("Synced %1").replace("%1", self.last_sync))
+            self.show_last_sync(datetime.now().strftime("%H:%M"))
             dlg.finish(self.tr("Synchronisation finished.") + (f"\n{summary}" if summary else ""))
             self._update_buttons()
             self.refresh_counts()
@@ -1124,6 +1147,10 @@ class MainWindow(QMainWindow):
 
         self.tasks.run_db(lambda: self.state.run_sync(relay), done, failed, label="sync")
         dlg.open()
+
+    def show_last_sync(self, hhmm: str) -> None:
+        self.last_sync = hhmm
+        self.st_sync.setText(self.tr("Synced %1").replace("%1", hhmm))
 
     def show_adjustments(self) -> None:
         rows = self.state.adjustments()

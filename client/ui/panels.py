@@ -223,7 +223,8 @@ class PaymentPanel(QFrame):
                   "alipay": self.tr("Alipay"), "ecny": self.tr("e-CNY")}
         self.method_buttons: dict[str, QRadioButton] = {}
         for i, key in enumerate(METHOD_KEYS):
-            b = QRadioButton(f"{labels[key]} (Alt+{i + 1})")
+            b = QRadioButton(f"{labels[key]} ({i + 1})")
+            b.setToolTip(f"Alt+{i + 1}")
             b.setObjectName(f"method_{key}")
             b.setShortcut(f"Alt+{i + 1}")
             self.group.addButton(b, i)

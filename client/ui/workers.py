@@ -15,8 +15,10 @@ callable; calling it in the worker delivers ``callback(*args)`` on the GUI threa
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -30,18 +32,25 @@ NET_THREAD_PREFIX = "medsettle-net"
 
 
 class _Relay(QObject):
-    fire = Signal(object)
+    """Thread-safe progress callable. Only a bare signal crosses threads; the Python arguments wait
+    in a deque (no Python objects are marshalled through queued signals)."""
+
+    fire = Signal()
 
     def __init__(self, callback: Callable[..., Any], parent: QObject | None = None):
         super().__init__(parent)
         self._callback = callback
+        self._queue: deque[tuple] = deque()
         self.fire.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
-    def _deliver(self, args: tuple) -> None:
-        self._callback(*args)
+    def _deliver(self) -> None:
+        while self._queue:
+            args = self._queue.popleft()
+            self._callback(*args)
 
     def __call__(self, *args: Any) -> None:
-        self.fire.emit(args)
+        self._queue.append(args)
+        self.fire.emit()
 
 
 class TaskManager(QObject):
@@ -49,13 +58,14 @@ class TaskManager(QObject):
     failed = Signal(object, str)
     #: number of tasks queued or running changed (busy indicator)
     busy_changed = Signal(int)
-    _finished = Signal(object)
+    _finished = Signal(int)
 
     def __init__(self, parent: QObject | None = None, net_workers: int = 3):
         super().__init__(parent)
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix=DB_THREAD_PREFIX)
         self._net = ThreadPoolExecutor(max_workers=net_workers, thread_name_prefix=NET_THREAD_PREFIX)
-        self._pending: set[Future] = set()
+        self._pending: dict[int, tuple] = {}
+        self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._closed = False
         self._relays: list[_Relay] = []
@@ -93,19 +103,22 @@ class TaskManager(QObject):
     def _submit(self, executor: ThreadPoolExecutor, fn, on_done, on_error, label: str) -> Future:
         if self._closed:
             raise RuntimeError("task manager is shut down")
+        task_id = next(self._ids)
         fut = executor.submit(fn)
         with self._lock:
-            self._pending.add(fut)
+            self._pending[task_id] = (fut, on_done, on_error, label)
             n = len(self._pending)
         self.busy_changed.emit(n)
-        fut.add_done_callback(lambda f: self._finished.emit((f, on_done, on_error, label)))
+        fut.add_done_callback(lambda _f, i=task_id: self._finished.emit(i))
         return fut
 
-    def _on_finished(self, payload: tuple) -> None:
-        fut, on_done, on_error, label = payload
+    def _on_finished(self, task_id: int) -> None:
         with self._lock:
-            self._pending.discard(fut)
+            entry = self._pending.pop(task_id, None)
             n = len(self._pending)
+        if entry is None:
+            return
+        fut, on_done, on_error, label = entry
         self.busy_changed.emit(n)
         if fut.cancelled():
             return

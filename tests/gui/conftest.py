@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEventLoop, QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 ALLOWED_QT = [
@@ -43,9 +43,21 @@ def qapp_args():
 @pytest.fixture(scope="session", autouse=True)
 def _zh_translations(qapp):
     from client.ui.i18n import install_translators
+    from client.ui.qtcompat import SingletonGuard
 
+    guard = SingletonGuard(qapp)          # PySide6 6.12 + CPython 3.11 reference-leak work-around
     install_translators(qapp, "zh_CN")
     yield
+    guard.stop()
+
+
+@pytest.fixture(autouse=True)
+def _refill_singletons():
+    from client.ui.qtcompat import top_up
+
+    top_up()
+    yield
+    top_up()
 
 
 @pytest.fixture(autouse=True)
@@ -197,7 +209,7 @@ def press(key, modifier=None) -> None:
     win = CURRENT.get("window")
     if win is not None and QApplication.activeModalWidget() is None and QApplication.activeWindow() is not win:
         win.activateWindow()
-        QApplication.processEvents()
+        QEventLoop().processEvents()   # not QApplication.processEvents(): leaks None refs in PySide6 6.12
     target = QApplication.focusWidget() or QApplication.activeWindow() or win
     QTest.keyClick(target, key, modifier or Qt.KeyboardModifier.NoModifier)
 
