@@ -553,6 +553,19 @@ class MainWindow(QMainWindow):
 
         self.tasks.run_net(signin, done, failed, label="9001")
         self.check_connectivity()
+        if self._catalog_empty():
+            # first start (e.g. a fresh training window): without the local catalogue and policy
+            # bundles nothing can be priced or previewed — synchronise at once, with progress
+            QTimer.singleShot(0, self.sync)
+
+    def _catalog_empty(self) -> bool:
+        from offline_cache.catalog import count_items
+
+        try:
+            return count_items(self.state.ctx.store, self.settings.site.admdvs) == 0
+        except Exception:  # noqa: BLE001 - a broken store shows up at the first real step
+            log.exception("could not count the local catalogue")
+            return False
 
     def sign_out(self) -> None:
         if self.operator is None:
