@@ -287,15 +287,14 @@ def make_application(argv: list[str] | None = None, lang: str | None = None):
     from PySide6.QtWidgets import QApplication
 
     from client.ui.i18n import install_translators
+    from client.ui.qtcompat import check_binding
+
+    check_binding()
 
     app = QApplication.instance()
     if app is None:
         QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv or [sys.argv[0]])
-    from client.ui.qtcompat import SingletonGuard
-
-    if not hasattr(app, "_medsettle_guard"):
-        app._medsettle_guard = SingletonGuard(app)     # PySide6 6.12 reference-leak work-around
     app.setApplicationName("MedSettle")
     app.setOrganizationName("MedSettle")
     translators = install_translators(app, lang or "zh_CN")

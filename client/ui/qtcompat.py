@@ -1,63 +1,40 @@
-"""Work-arounds for known problems of the Qt binding in use.
+"""Guards against known-bad versions of the Qt binding.
 
-PySide6 6.12 under CPython 3.11 loses one reference to ``None`` (and sometimes to ``True``/``False``)
-on many calls: a Python slot that returns ``None`` (most of them), ``QApplication.focusWidget()``
-returning ``None``, ``QObject.property()`` of an unset property, ``QCoreApplication.processEvents()``
-… CPython 3.11's singletons are not immortal (they are from 3.12 on, PEP 683), so after some hours
-of normal use the count reaches zero and the interpreter aborts with "none_dealloc: deallocating
-None". :class:`SingletonGuard` keeps a private reserve of references and tops it up from a timer,
-long before the count could run out. On CPython ≥ 3.12 it does nothing.
+PySide6 6.12.0 under CPython 3.11 loses one reference to ``None`` (and to ``True``/``False``) on
+many ordinary calls — a Python slot returning ``None``, ``QObject.property()`` of an unset
+property, ``QCoreApplication.processEvents()`` … CPython 3.11's singletons are not immortal
+(they are from 3.12 on, PEP 683), so the interpreter aborts with "none_dealloc" after a while.
+6.9–6.11 do not have the defect (measured: 0 references lost over 10,000 calls), so
+``pyproject.toml`` pins ``PySide6-Essentials>=6.9,<6.12``. :func:`check_binding` refuses to start
+on the bad combination instead of crashing at the counter hours later.
 """
 
 from __future__ import annotations
 
-import ctypes
-import logging
 import sys
 
-from PySide6.QtCore import QObject, QTimer
-
-log = logging.getLogger("client.ui.qtcompat")
-
-NEEDED = sys.version_info < (3, 12)
-LOW_WATER = 200_000
-TOP_UP = 1_000_000
-_reserve: list[list] = []
+BAD_VERSIONS = {"6.12.0"}
 
 
-def top_up() -> int:
-    """Add references to None/True/False whose count is low; returns how many were added."""
-    if not NEEDED:
-        return 0
-    added = 0
-    for obj in (None, True, False):
-        n = sys.getrefcount(obj)
-        if n < LOW_WATER:
-            block = [obj] * (TOP_UP - n)             # one C-level reference per slot, cheap
-            # the block itself is never freed (not even at interpreter exit, when the leaked
-            # references would otherwise come due)
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(block))
-            _reserve.append(block)
-            added += TOP_UP - n
-    if added:
-        log.info("refilled singleton references (+%d): PySide6 reference leak work-around", added)
-    return added
+class QtBindingError(RuntimeError):
+    pass
 
 
-class SingletonGuard(QObject):
-    """A timer that calls :func:`top_up` (every second by default)."""
+def binding_problem(version: str | None = None, python: tuple[int, int] | None = None) -> str | None:
+    """A Chinese explanation if this PySide6/CPython combination is known to crash, else None."""
+    if version is None:
+        import PySide6
 
-    def __init__(self, parent: QObject | None = None, interval_ms: int = 1000):
-        super().__init__(parent)
-        top_up()
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._tick)
-        if NEEDED:
-            self._timer.start()
+        version = PySide6.__version__
+    python = python or sys.version_info[:2]
+    if version in BAD_VERSIONS and python < (3, 12):
+        return (f"当前 PySide6 {version} 与 Python {python[0]}.{python[1]} 组合存在已知缺陷（引用计数错误，"
+                "窗口运行一段时间后会崩溃）。请安装 PySide6-Essentials 6.9–6.11（pip install "
+                "'PySide6-Essentials>=6.9,<6.12'）后再启动。")
+    return None
 
-    def _tick(self) -> None:
-        top_up()
 
-    def stop(self) -> None:
-        self._timer.stop()
+def check_binding() -> None:
+    problem = binding_problem()
+    if problem:
+        raise QtBindingError(problem)

@@ -43,21 +43,11 @@ def qapp_args():
 @pytest.fixture(scope="session", autouse=True)
 def _zh_translations(qapp):
     from client.ui.i18n import install_translators
-    from client.ui.qtcompat import SingletonGuard
+    from client.ui.qtcompat import check_binding
 
-    guard = SingletonGuard(qapp)          # PySide6 6.12 + CPython 3.11 reference-leak work-around
+    check_binding()   # a known-crashing PySide6 fails the session at once, not hours into it
     install_translators(qapp, "zh_CN")
     yield
-    guard.stop()
-
-
-@pytest.fixture(autouse=True)
-def _refill_singletons():
-    from client.ui.qtcompat import top_up
-
-    top_up()
-    yield
-    top_up()
 
 
 @pytest.fixture(autouse=True)
