@@ -32,6 +32,8 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from client.domain.codes import TRAINING_PSN_IDET_TYPES, idet_labels
+
 CENT = Decimal("0.01")
 
 # Training cum_type_code values used by the sandbox's 5206 (national codes are province-specific).
@@ -48,12 +50,8 @@ LAYER_PAID_PREFIX = "L2:"
 
 # Identity labels of the engine derived from training psn_idet_type codes (demo data).
 # (mirrors client.sandbox.demo.IDET_TYPES; the domain layer may not import the sandbox).
-IDET_LABELS = {
-    "2201": "special_hardship",
-    "2202": "low_income",
-    "2203": "low_income_edge",
-    "2301": "disabled",
-}
+# Training psn_idet_type codes → engine identity labels: the single table lives in codes.
+IDET_LABELS = {code: str(label) for code, label in TRAINING_PSN_IDET_TYPES.items()}
 
 # Column order of the training catalogue download files (1301/1305/1306 → 9102 zip, one TXT,
 # tab-separated, no header). Empty string = null.
@@ -258,15 +256,11 @@ def _insuinfo(person: dict, insutype: str | None) -> dict:
     return rows[0]
 
 
-def person_idet(person: dict) -> list[str]:
+def person_idet(person: dict, at: _dt.date | None = None) -> list[str]:
+    """Identity labels: explicit ``idet`` if given, else from 1101 ``idetinfo`` rows valid on ``at``."""
     if person.get("idet") is not None:
         return list(person["idet"])
-    labels = []
-    for row in person.get("idetinfo") or []:
-        lab = IDET_LABELS.get(str(row.get("psn_idet_type", "")))
-        if lab and lab not in labels:
-            labels.append(lab)
-    return labels
+    return idet_labels(person.get("idetinfo") or [], at=at)
 
 
 def build_case(visit: dict, person: dict, catalog_entries: list[dict], lines: list[dict],
@@ -281,7 +275,7 @@ def build_case(visit: dict, person: dict, catalog_entries: list[dict], lines: li
         "insuplc_admdvs": ins.get("insuplc_admdvs"),
         "insutype": ins.get("insutype"),
         "psn_type": ins.get("psn_type"),
-        "idet": person_idet(person),
+        "idet": person_idet(person, at=_dt.date.fromisoformat(begndate)),
         "acct_balc": str(ins.get("balc") or "0"),
         "acct_used_flag": str(person.get("acct_used_flag") or "0"),
         "ytd": _pick_ytd(person.get("ytd"), year),

@@ -426,7 +426,8 @@ class Idet(CodeEnum):
     LOW_INCOME_EDGE = ("low_income_edge", "低保边缘家庭成员", "低保边缘")
     EXTREME_POVERTY = ("extreme_poverty", "特困供养人员", "特困")
     IMPOVERISHED_BY_ILLNESS = ("impoverished_by_illness", "因病致贫重病患者", "因病致贫")
-    DISABLED_1_6 = ("disabled_1_6", "一至六级残疾人员", "残疾")
+    DISABLED = ("disabled", "残疾人员", "残疾")
+    SPECIAL_CARE = ("special_care", "优抚对象", "优抚")
 
 
 type.__setattr__(Idet, "dict_name", "idet")
@@ -436,12 +437,15 @@ type.__setattr__(Idet, "title", "人员身份标签")
 # TRAINING CODES.  The national psn_idet_type (人员身份类别) dictionary could not be verified from
 # any public source (reference §3.3 / §8), so the training platform and this client agree on the
 # following codes.  A real deployment must replace this table with the province's dictionary.
+# This is the ONE table: the training platform's demo data, the case builder (client and platform
+# side) and the window all read it.
 TRAINING_PSN_IDET_TYPES: Mapping[str, Idet] = {
     "2301": Idet.LOW_INCOME,
-    "2302": Idet.LOW_INCOME_EDGE,
-    "2303": Idet.EXTREME_POVERTY,
-    "2304": Idet.IMPOVERISHED_BY_ILLNESS,
-    "2401": Idet.DISABLED_1_6,
+    "2302": Idet.EXTREME_POVERTY,
+    "2303": Idet.DISABLED,
+    "2304": Idet.SPECIAL_CARE,
+    "2305": Idet.LOW_INCOME_EDGE,
+    "2306": Idet.IMPOVERISHED_BY_ILLNESS,
 }
 
 

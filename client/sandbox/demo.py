@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from client.domain.codes import TRAINING_PSN_IDET_TYPES
 from client.resources import resource
 from client.sandbox import demo_catalog as cat
 
@@ -65,11 +66,8 @@ EINVOICE = {
 
 # Person-identity categories (人员身份类别).  The national code list was not available: the codes
 # are training codes; the engine matches the labels.
-IDET_TYPES = {  # same training codes as client.domain.casebuild.IDET_LABELS
-    "low_income": ("2301", "最低生活保障对象"),
-    "extreme_poverty": ("2302", "特困供养人员"),
-    "disabled": ("2303", "残疾人"),
-    "special_care": ("2304", "优抚对象"),
+IDET_TYPES = {  # label → (training code, name), from the single table in client.domain.codes
+    str(label): (code, label.label) for code, label in TRAINING_PSN_IDET_TYPES.items()
 }
 
 # 门诊慢特病 (outpatient chronic/special diseases): real-style codes, training data.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from client.sandbox.demo import generate
 from client.services.checkout import MONEY_FIELDS, Counter, compare_setlinfo
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
@@ -17,6 +18,11 @@ from client.services.sync import SyncService
 
 FIXED = ["330421198503150016", "320509195207080020", "310118199001010036", "110105197804120046",
          "330421201706010050"]
+# People with identity labels (medical-assistance layers by idet), so that the client's reading of
+# 1101 idetinfo is checked against the platform's as well.
+IDET_PEOPLE = [p["certno"] for p in generate()["people"]
+               if p.get("idet") and p["insuinfo"][0]["psn_insu_stas"] == "1"][:3]
+assert IDET_PEOPLE, "the demo data must hold insured people with identity labels"
 INSTITUTIONS = ["H31011800001", "H32050900001", "H33042100001"]
 # A: 甲类 service, B: drug with a limit price, 乙类 test, 丙类 item, consumable
 LINES = [("XJ01CRA006A001010104041", "24"), ("001102000010000", "1"), ("250601001", "2"), ("250401015", "1"),
@@ -40,7 +46,7 @@ def windows(platform_module, tmp_path_factory):
 def test_preview_equals_central(windows, code, med_type):
     ctx = windows[code]
     compared = refused = 0
-    for certno in FIXED:
+    for certno in FIXED + IDET_PEOPLE:
         c = Counter(ctx)
         c.identify_certno(certno)
         if med_type == "11":

@@ -129,9 +129,10 @@ def test_options_for_combo_boxes():
 
 def test_training_idet_codes_map_to_engine_labels():
     assert idet_label_for("2301") is Idet.LOW_INCOME
-    assert idet_label_for(" 2302 ") == "low_income_edge"
-    assert idet_label_for("2303").label == "特困供养人员"
-    assert idet_label_for("2401") == "disabled_1_6"
+    assert idet_label_for(" 2305 ") == "low_income_edge"
+    assert idet_label_for("2302").label == "特困供养人员"
+    assert idet_label_for("2303") == "disabled"
+    assert idet_label_for("2304") == "special_care"
     assert idet_label_for("9999") is None and idet_label_for(None) is None
 
 
@@ -139,11 +140,11 @@ def test_idet_labels_respect_validity_window():
     from datetime import date
     rows = [
         {"psn_idet_type": "2301", "begntime": "2024-01-01 00:00:00", "endtime": "2024-12-31 23:59:59"},
-        {"psn_idet_type": "2303", "begntime": "2025-01-01", "endtime": ""},
+        {"psn_idet_type": "2302", "begntime": "2025-01-01", "endtime": ""},
         {"psn_idet_type": "8888"},
-        {"psn_idet_type": "2401"},
+        {"psn_idet_type": "2303"},
         "not a row",
     ]
-    assert idet_labels(rows, at=date(2024, 6, 1)) == ["disabled_1_6", "low_income"]
-    assert idet_labels(rows, at=date(2025, 3, 1)) == ["disabled_1_6", "extreme_poverty"]
+    assert idet_labels(rows, at=date(2024, 6, 1)) == ["disabled", "low_income"]
+    assert idet_labels(rows, at=date(2025, 3, 1)) == ["disabled", "extreme_poverty"]
     assert idet_labels([], at=date(2025, 3, 1)) == []
