@@ -12,6 +12,12 @@ strictly after the reserved mark, so a msgid is never repeated even if the resta
 within the same second or the clock went backwards. If the clock goes backwards while
 running, values keep increasing from the last one issued.
 
+Windows of one institution: every window has its own state file, so two windows starting in the
+same second would issue the same msgid. With ``slot`` (0–99, one per window of an institution)
+the 4-digit sequence is ``slot(2) + counter(2)``: windows draw from disjoint sets, each window
+still gets 100 strictly increasing msgids per second (a counter overflow advances the time part),
+and no value is thrown away.
+
 One generator per state file per process; the application's single-instance lock keeps a
 second process away from the same state directory.
 """
@@ -53,22 +59,15 @@ def parse_msgid(s: str) -> ParsedMsgId:
     return ParsedMsgId(m.group(1), t, int(m.group(3)))
 
 
-def _value_of(t: datetime, seq: int) -> int:
-    secs = (t.replace(microsecond=0) - _EPOCH) // timedelta(seconds=1)
-    return secs * 10000 + seq
-
-
-def _format(code: str, value: int) -> str:
-    secs, seq = divmod(value, 10000)
-    t = _EPOCH + timedelta(seconds=secs)
-    return f"{code}{t:%Y%m%d%H%M%S}{seq:04d}"
+def _seconds(t: datetime) -> int:
+    return (t.replace(microsecond=0) - _EPOCH) // timedelta(seconds=1)
 
 
 class MsgIdGenerator:
     """Thread-safe, restart-safe msgid generator (see module docstring)."""
 
     def __init__(self, state_path: Path | str, fixmedins_code: str, *,
-                 block: int = 1000, clock: Callable[[], datetime] = datetime.now):
+                 block: int = 1000, clock: Callable[[], datetime] = datetime.now, slot: int | None = None):
         if not isinstance(fixmedins_code, str) or not FIXMEDINS_CODE_RE.match(fixmedins_code):
             raise ApiConfigError(
                 f"定点医药机构编号必须是12位字母或数字，当前为“{fixmedins_code}”"
@@ -76,6 +75,10 @@ class MsgIdGenerator:
                 "请在系统设置中填写医保局下发的12位编号。")
         if block < 1:
             raise ValueError("block must be >= 1")
+        if slot is not None and (not isinstance(slot, int) or not 0 <= slot <= 99):
+            raise ApiConfigError(f"窗口报文ID槽位必须是0到99的整数（当前为 {slot!r}），同一机构的各窗口不能相同。")
+        self.slot = slot
+        self._per_sec = 10000 if slot is None else 100
         self.state_path = Path(state_path)
         self.fixmedins_code = fixmedins_code
         self._block = block
@@ -101,24 +104,38 @@ class MsgIdGenerator:
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ApiConfigError(
                 f"报文ID状态文件内容无效：{self.state_path}。请联系信息科处理，切勿直接删除。") from exc
-        return _value_of(p.time, p.seq)
+        if self.slot is None:
+            return self._value_of(p.time, p.seq)
+        if p.seq // 100 == self.slot:
+            return self._value_of(p.time, p.seq % 100)
+        # The mark was written under another slot (the window was renumbered): continue after that second.
+        return self._value_of(p.time, self._per_sec - 1)
+
+    def _value_of(self, t: datetime, k: int) -> int:
+        return _seconds(t) * self._per_sec + k
+
+    def _format(self, value: int) -> str:
+        secs, k = divmod(value, self._per_sec)
+        seq = k if self.slot is None else self.slot * 100 + k
+        t = _EPOCH + timedelta(seconds=secs)
+        return f"{self.fixmedins_code}{t:%Y%m%d%H%M%S}{seq:04d}"
 
     def _persist(self, reserved: int) -> None:
         write_json_durable(self.state_path, {
             "format": STATE_FORMAT,
             "fixmedins_code": self.fixmedins_code,
-            "reserved": _format(self.fixmedins_code, reserved),
+            "reserved": self._format(reserved),
         })
         self.fsync_count += 1
 
     def next(self) -> str:
         with self._lock:
-            candidate = max(_value_of(self._clock(), 0), self._last + 1)
+            candidate = max(self._value_of(self._clock(), 0), self._last + 1)
             if candidate > self._reserved:
                 new_reserved = candidate + self._block - 1
                 self._persist(new_reserved)   # durable before the msgid leaves this method
                 self._reserved = new_reserved
             self._last = candidate
-            return _format(self.fixmedins_code, candidate)
+            return self._format(candidate)
 
     __call__ = next

@@ -134,49 +134,27 @@ def open_store_for(settings: Settings):
         raise ServiceError("store", exc.message, detail=exc.detail or "") from None
 
 
-class SlotMsgIds:
-    """msgids of one window of an institution: the 4-digit sequence's last digit is the window's slot.
-
-    Several windows of one hospital each have their own msgid state file; without a partition two
-    windows starting in the same second would issue the SAME msgid (and the platform would answer
-    the second with the first one's stored response). Each window takes the sequence values whose
-    last digit is its slot (0–9): disjoint across windows, still unique and increasing per window
-    (the underlying generator is durable and restart-safe); ≤ 1000 msgids per second per window.
-    """
-
-    def __init__(self, inner: Any, slot: int):
-        if not 0 <= slot <= 9:
-            raise ServiceError("config", f"窗口报文ID槽位必须是0到9（当前为 {slot}）。")
-        self.inner = inner
-        self.slot = slot
-
-    def next(self) -> str:
-        while True:
-            m = self.inner.next()
-            if int(m[-1]) == self.slot:
-                return m
-
-    __call__ = next
-
-
 def window_slot(settings: Settings) -> int:
-    """The msgid slot of this window: a numeric window id's last digit, else a stable hash of the id (0
-    without a window id). Sites with several windows must make the slots distinct."""
+    """The msgid slot (0–99) of this window: the number in its window id ("w07" → 7, "12" → 12),
+    else a stable hash of the id; 0 without a window id. Windows of one institution must have
+    distinct slots (`medsettle config check` shows each window's id)."""
     wid = settings.window_id or ""
     if not wid:
         return 0
-    if wid[-1:].isdigit():
-        return int(wid[-1])
+    digits = "".join(ch for ch in wid if ch.isdigit())
+    if digits:
+        return int(digits) % 100
     import zlib
 
-    return zlib.crc32(wid.encode("utf-8")) % 10
+    return zlib.crc32(wid.encode("utf-8")) % 100
 
 
 def open_context(settings: Settings, *, operator: Operator | None = None, secret: str = "",
                  store: Any = None, msgid_slot: int | None = None) -> ServiceContext:
     """Build the context of one window. The caller closes it (``with open_context(...) as ctx``).
 
-    ``msgid_slot`` (0–9) partitions msgids between the windows of one institution (see SlotMsgIds);
+    ``msgid_slot`` (0–99) partitions msgids between the windows of one institution (see
+    client.api.msgid.MsgIdGenerator);
     default :func:`window_slot`."""
     if not settings.platform.url:
         raise ServiceError("config", "没有配置医保中心地址（platform.url），请用 --platform 指定或在站点配置中填写。")
@@ -189,8 +167,8 @@ def open_context(settings: Settings, *, operator: Operator | None = None, secret
             from client.api import MsgIdGenerator
 
             slot = window_slot(settings) if msgid_slot is None else msgid_slot
-            central = CentralClient(api, msgids=SlotMsgIds(MsgIdGenerator(api.state_dir / "msgid.json",
-                                                                          api.fixmedins_code), slot))
+            central = CentralClient(api, msgids=MsgIdGenerator(api.state_dir / "msgid.json",
+                                                               api.fixmedins_code, slot=slot))
         except ApiError as exc:
             raise ServiceError("config", str(exc)) from None
         ctx = ServiceContext(settings=settings, store=st, central=central, evoucher=EVoucherClient(api),

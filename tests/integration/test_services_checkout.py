@@ -346,4 +346,4 @@ def test_two_windows_of_one_hospital_never_share_a_msgid(platform, tmp_path):
         b.close()
     assert not set(ids_a) & set(ids_b)
     assert ids_a == sorted(ids_a) and len(set(ids_a)) == 300 and all(len(m) == 30 for m in ids_a + ids_b)
-    assert {m[-1] for m in ids_a} == {"0"} and {m[-1] for m in ids_b} == {"3"}
+    assert {m[-4:-2] for m in ids_a} == {"00"} and {m[-4:-2] for m in ids_b} == {"03"}

@@ -129,3 +129,33 @@ def test_state_file_written_atomically_no_tmp_left(tmp_path):
     for _ in range(5):
         g.next()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
+
+
+def test_window_slots_partition_the_sequence_without_waste(tmp_path):
+    clock = FakeClock(datetime(2025, 3, 4, 12, 0, 0))
+    a = MsgIdGenerator(tmp_path / "a.json", CODE, clock=clock, slot=7)
+    b = MsgIdGenerator(tmp_path / "b.json", CODE, clock=clock, slot=12)
+    ids_a = [a.next() for _ in range(250)]   # more than 100 in one second: the time part advances
+    ids_b = [b.next() for _ in range(250)]
+    assert not set(ids_a) & set(ids_b)
+    assert ids_a == sorted(ids_a) and len(set(ids_a)) == 250
+    assert {m[-4:-2] for m in ids_a} == {"07"} and {m[-4:-2] for m in ids_b} == {"12"}
+    assert ids_a[0].endswith("202503041200000700") and ids_a[100].endswith("202503041200010700")
+    for m in ids_a + ids_b:
+        parse_msgid(m)
+    # restart in the same second continues strictly after the reserved mark, still in its slot
+    a2 = MsgIdGenerator(tmp_path / "a.json", CODE, clock=clock, slot=7)
+    nxt = a2.next()
+    assert nxt > ids_a[-1] and nxt[-4:-2] == "07"
+
+
+def test_renumbered_window_never_reuses_a_msgid(tmp_path):
+    clock = FakeClock(datetime(2025, 3, 4, 12, 0, 0))
+    old = [MsgIdGenerator(tmp_path / "m.json", CODE, clock=clock, slot=3).next() for _ in range(1)]
+    new = MsgIdGenerator(tmp_path / "m.json", CODE, clock=clock, slot=4).next()
+    assert new[12:26] > old[0][12:26]   # a later second: nothing issued under slot 3 can repeat
+
+
+def test_slot_out_of_range_is_a_configuration_error(tmp_path):
+    with pytest.raises(ApiConfigError, match="0到99"):
+        MsgIdGenerator(tmp_path / "m.json", CODE, slot=100)
