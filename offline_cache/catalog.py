@@ -19,9 +19,11 @@ Only entries valid on the search date are returned (vali_flag '1', begndate <= d
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 import re
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +45,7 @@ _CJK_SPLIT = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)")
 _NOT_ALNUM_ANY = re.compile(r"[\W_]+")  # exactly the characters for which str.isalnum() is False
 _TOP = "\U0010ffff"
 DEFAULT_PAGE_SIZE = 5000
+WAL_AUTOCHECKPOINT = 1000  # SQLite's default, restored after a multi-page load
 # distinct names whose derived search columns are memoised (catalogues repeat a name across specs,
 # manufacturers and versions); about 0.5 KB an entry
 SEARCH_COLUMNS_CACHE = 65536
@@ -314,19 +317,30 @@ def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
     """
     total = UpsertResult(0, 0, 0)
     page: list[Mapping] = []
+    # One pooled connection for the whole load; one BEGIN IMMEDIATE ... COMMIT per page (the write
+    # lock is released between pages). The automatic WAL checkpoint after every commit is switched
+    # off for the load (it copies the same hot index pages into the database file again and again)
+    # and done once at the end. Every page commit is still a durable (synchronous=FULL) WAL commit.
+    with store.engine.connect() as conn:
+        raw = _dbapi(conn)
+        raw.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            def flush() -> UpsertResult:
+                prepared = prepare_rows(page, admdvs)
+                with conn.begin():
+                    return upsert_prepared(conn, prepared)
 
-    def flush() -> UpsertResult:
-        prepared = prepare_rows(page, admdvs)
-        with store.connection() as conn:
-            return upsert_prepared(conn, prepared)
-
-    for row in rows:
-        page.append(row)
-        if len(page) >= page_size:
-            total = total + flush()
-            page = []
-    if page:
-        total = total + flush()
+            for row in rows:
+                page.append(row)
+                if len(page) >= page_size:
+                    total = total + flush()
+                    page = []
+            if page:
+                total = total + flush()
+        finally:
+            raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+            with contextlib.suppress(sqlite3.Error):  # an optimisation; the next auto-checkpoint catches up
+                raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return total
 
 

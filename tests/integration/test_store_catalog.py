@@ -169,10 +169,27 @@ def test_apply_page_advances_ver_in_the_same_transaction(tmp_path):
 
 
 KILL_SCRIPT = textwrap.dedent("""
-    import sys
+    import sys, time
+    from sqlalchemy import event
     from offline_cache.store import open_store
     from offline_cache.sync import apply_catalog_page
     s = open_store(sys.argv[1])
+    calls = [0]
+
+    def on_connect(dbapi_conn, _record):
+        # SQLite progress handler: once the 60,000 rows are staged and the merge statement is
+        # running inside the page transaction, say so and stall until the test SIGKILLs us.
+        def progress():
+            if dbapi_conn.in_transaction and dbapi_conn.total_changes >= 60000:
+                calls[0] += 1
+                if calls[0] == 20:
+                    print("writing", flush=True)
+                    time.sleep(120)
+            return 0
+        dbapi_conn.set_progress_handler(progress, 10000)
+
+    event.listen(s.engine, "connect", on_connect)
+    s.engine.dispose()
     rows = [{"med_list_codg": f"K{i:08d}", "name": f"阿莫西林胶囊{i}", "pric": "1.00"} for i in range(60000)]
     print("ready", flush=True)
     apply_catalog_page(s, name="catalog:kill", admdvs="310118", rows=rows, ver="V-NEW", page=7)
@@ -188,18 +205,84 @@ def test_kill_during_page_never_leaves_half_a_page(tmp_path):
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(path)], cwd=root, stdout=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONPATH": str(root)})
-    assert proc.stdout.readline().strip() == "ready"
-    import time
-    time.sleep(2.5)  # past row preparation (~1 s), inside the page transaction (several seconds)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        assert proc.stdout.readline().strip() == "writing"  # inside the page transaction, mid-merge
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     s = open_store(path)
     try:
         st = get_sync_state(s, "catalog:kill")
-        n = catalog.count_items(s, A)
-        if st.ver == "V-OLD":
-            assert (st.page, n) == (6, 1)
-        else:  # the whole page committed before the kill
-            assert (st.ver, st.page, n) == ("V-NEW", 7, 60001)
+        assert (st.ver, st.page) == ("V-OLD", 6) and catalog.count_items(s, A) == 1
+        with s.read_connection() as c:
+            for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
+                c.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
+        assert codes(search(s, A, "阿莫西林", at=D)) == [] and codes(search(s, A, "旧药", at=D)) == ["K-OLD"]
+        # the interrupted page applies cleanly afterwards
+        rows = [{"med_list_codg": f"K{i:08d}", "name": f"阿莫西林胶囊{i}", "pric": "1.00"} for i in range(3000)]
+        apply_catalog_page(s, name="catalog:kill", admdvs=A, rows=rows, ver="V-NEW", page=7)
+        assert catalog.count_items(s, A) == 3001 and get_sync_state(s, "catalog:kill").ver == "V-NEW"
+    finally:
+        s.close()
+
+
+def _fts_integrity(s):
+    with s.read_connection() as c:
+        for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
+            c.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
+
+
+def test_bulk_load_keeps_every_search_tier(tmp_path):
+    """A multi-page bulk load (staged pages merged by one statement each) indexes 1-2 character
+    names, pinyin initials (prefix, 2-char and >=3-char substrings) and full pinyin like row writes."""
+    s = open_store(tmp_path / "db.sqlite3")
+    try:
+        bulk = [row(f"B{i:05d}", f"{('阿莫西林胶囊', '注射用头孢曲松钠', '复方甘草片', '换药')[i % 4]}{i}")
+                for i in range(2400)]
+        bulk.append(row("C00001", "诊"))
+        r = upsert_catalog_rows(s, bulk, admdvs=A, page_size=500)
+        assert (r.inserted, r.updated, r.unchanged) == (len(bulk), 0, 0)
+        _fts_integrity(s)
+        # ids follow the input order (catalogue order used by substring tiers)
+        with s.read_connection() as c:
+            got = [x for (x,) in c.exec_driver_sql("SELECT med_list_codg FROM catalog_items ORDER BY id")]
+        assert got == [b["med_list_codg"] for b in bulk]
+        assert codes(search(s, A, "诊", at=D)) == ["C00001"]                      # 1 char (grams)
+        res = search(s, A, "曲松", at=D, limit=3)                                  # 2 chars (grams)
+        assert codes(res) == ["B00001", "B00005", "B00009"] and {i.match for i in res} == {"name"}
+        assert {i.name[:2] for i in search(s, A, "换药", at=D, limit=50)} == {"换药"}
+        res = search(s, A, "gcp", at=D, limit=5)                                  # initials substring (fgcp)
+        assert res and all(i.name.startswith("复方甘草片") for i in res) and res[0].match == "initials"
+        res = search(s, A, "qs", at=D, limit=5)  # 2-char initials substring (zsytbqsn)
+        assert res and {i.match for i in res} == {"initials"} and all("曲松" in i.name for i in res)
+        res = search(s, A, "amxljn", at=D, limit=5)
+        assert res[0].match == "initials_prefix" and res[0].name.startswith("阿莫西林胶囊")
+        res = search(s, A, "fufanggan", at=D, limit=5)
+        assert res[0].match == "pinyin_prefix" and res[0].name.startswith("复方甘草片")
+        # re-sync of the same rows writes nothing
+        r = upsert_catalog_rows(s, bulk, admdvs=A, page_size=700)
+        assert (r.inserted, r.updated, r.unchanged) == (0, 0, len(bulk))
+    finally:
+        s.close()
+
+
+def test_incremental_rename_updates_every_index(tmp_path):
+    s = open_store(tmp_path / "db.sqlite3")
+    try:
+        upsert_catalog_rows(s, [row(f"R{i:04d}", f"布洛芬缓释胶囊{i}") for i in range(1000)], admdvs=A)
+        renamed = [row(f"R{i:04d}", f"蒙脱石散{i}", ver="V2") for i in range(0, 1000, 100)]
+        priced = [row(f"R{i:04d}", f"布洛芬缓释胶囊{i}", pric="9.99", ver="V2") for i in range(1, 1000, 100)]
+        r = upsert_catalog_rows(s, renamed + priced + [row("R9999", "新药品")], admdvs=A)
+        assert (r.inserted, r.updated, r.unchanged) == (1, 20, 0)
+        _fts_integrity(s)
+        assert set(codes(search(s, A, "蒙脱石", at=D, limit=50))) == {f"R{i:04d}" for i in range(0, 1000, 100)}
+        assert set(codes(search(s, A, "mtss", at=D, limit=50))) == {f"R{i:04d}" for i in range(0, 1000, 100)}
+        assert set(codes(search(s, A, "脱石", at=D, limit=50))) == {f"R{i:04d}" for i in range(0, 1000, 100)}
+        assert "R0100" not in codes(search(s, A, "布洛芬", at=D, limit=1000))
+        assert "R0100" not in codes(search(s, A, "blf", at=D, limit=1000))
+        assert len(search(s, A, "布洛芬", at=D, limit=1000)) == 990
+        assert get_item(s, A, "R0101", at=D).pric == Decimal("9.99")
+        assert codes(search(s, A, "新药", at=D)) == ["R9999"]
     finally:
         s.close()
