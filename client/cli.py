@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"medsettle {__version__}")
         return 0
+    _setup_operations(args)
     if args.command is None:
         try:
             from client.ui.app import run_window
@@ -88,3 +89,27 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return run_window(args)
     return int(args.func(args) or 0)
+
+
+def _setup_operations(args: argparse.Namespace) -> None:
+    """Masked rotating log + crash handler for the window and every subcommand (issue #9)."""
+    from pathlib import Path
+
+    from client import crash
+    from client.config import check_config, cli_overrides, default_log_dir
+    from client.logging_setup import setup_logging
+
+    log_dir, window = None, getattr(args, "window", None)
+    try:
+        report = check_config(getattr(args, "config", None), window=window, overrides=cli_overrides(args))
+        if report.settings is not None:
+            log_dir, window = report.settings.log_dir, report.settings.window_id
+    except Exception:  # noqa: BLE001 - a bad site file is reported by the command itself
+        pass
+    if log_dir is None:
+        log_dir = Path(args.data) / "logs" if getattr(args, "data", None) else default_log_dir()
+    try:
+        setup_logging(log_dir, window_id=window)
+        crash.install(log_dir, dialog=args.command is None)
+    except OSError:
+        pass  # unwritable log directory: the command still runs
