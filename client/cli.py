@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point. Process-wide hooks (rotating log, crash handler) are installed only when this runs
+    as the process entry point (``argv`` None: the console script or ``python -m client``), not when
+    embedded callers such as tests pass their own argv."""
+    entry_point = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -79,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"medsettle {__version__}")
         return 0
-    _setup_operations(args)
+    if entry_point:
+        _setup_operations(args)
     if args.command is None:
         try:
             from client.ui.app import run_window
