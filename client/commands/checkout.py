@@ -4,7 +4,9 @@ Identify with ``--ecqr PAYLOAD`` | ``--card CARDDATA`` | ``--certno ID``; charge
 (JSON/CSV) or ``--his``; ``--med-type 21`` runs the inpatient discharge flow (2401, 2301 in batches
 of ≤ 50, 2402, 2303, 2304); ``--pay cash:200 wechat:35.5`` (cash may exceed → change; without
 ``--pay`` the patient's share is taken in cash, exactly); ``--acct 1`` uses the personal account.
-``--reverse SETL_ID --supervisor CODE [--supervisor-password-env VAR]`` reverses a same-day settlement.
+``--reverse SETL_ID --supervisor CODE --supervisor-password-env VAR | --supervisor-password-stdin``
+reverses a same-day settlement: the supervisor's password is verified against the local operators
+(``OperatorService.authorize``, audited) and must be another person's than the operator's.
 
 Prints the settlement record as JSON. Exit 0 settled (or reversed), 2 refused / invalid input
 (Chinese message on stderr, ``{"error": ...}`` on stdout), 3 outcome unknown (left for recovery).
@@ -32,9 +34,11 @@ def register(subparsers, common) -> None:
     p.add_argument("--acct", choices=("0", "1"), default="0", help="是否使用个人账户（默认 0）")
     p.add_argument("--mdtrt-id", metavar="ID", help="住院：对已在医保办理入院的就诊ID结算（不再 2401）")
     p.add_argument("--diag", metavar="CODE:NAME", help="诊断（默认取 HIS，或 Z00.000 一般性医学检查）")
-    p.add_argument("--reverse", metavar="SETL_ID", help="撤销当日结算（2208/2305），需要 --supervisor")
-    p.add_argument("--supervisor", metavar="CODE", help="授权撤销的收费组长工号")
-    p.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（有则在本机核验密码）")
+    p.add_argument("--reverse", metavar="SETL_ID", help="撤销当日结算（2208/2305），需要另一位组长授权（--supervisor + 密码）")
+    p.add_argument("--supervisor", metavar="CODE", help="授权的收费组长工号（不能是经办人本人）")
+    pw = p.add_mutually_exclusive_group()
+    pw.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（在本机核验）")
+    pw.add_argument("--supervisor-password-stdin", action="store_true", help="从标准输入第一行读组长密码（在本机核验）")
     p.add_argument("--reason", default="", help="撤销原因")
     p.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号（默认培训收费员 T001）")
     p.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
@@ -42,34 +46,64 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def _authorization(args, ctx):
+def _supervisor_password(args) -> str:
     from client.services.errors import ServiceError
 
-    if not args.supervisor:
-        raise ServiceError("invalid_input", "撤销结算需要收费组长授权：请用 --supervisor 指定组长工号。")
-    if not args.supervisor_password_env:
-        return {"authorized_by": args.supervisor, "verified": False, "action": "reverse",
-                "requested_by": ctx.operator.opter}
-    password = os.environ.get(args.supervisor_password_env)
-    if not password:
-        raise ServiceError("invalid_input", f"环境变量 {args.supervisor_password_env} 中没有组长密码。")
+    if args.supervisor_password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ServiceError("invalid_input", "标准输入中没有组长密码：请把组长密码作为第一行输入。")
+        return password
+    if args.supervisor_password_env:
+        password = os.environ.get(args.supervisor_password_env) or ""
+        if not password:
+            raise ServiceError("invalid_input", f"环境变量 {args.supervisor_password_env} 中没有组长密码，"
+                                                "请设置后重试。")
+        return password
+    raise ServiceError("invalid_input", "组长授权需要当场核验组长密码：请用 --supervisor-password-env 变量名 "
+                                        "或 --supervisor-password-stdin 提供组长密码。")
+
+
+def _authorization(args, ctx, action: str, subject: str):
+    """A VERIFIED authorization by another supervisor (password checked against the local operators,
+    granted or refused recorded in the audit log)."""
     from client.security.operators import AuthFailure
+    from client.services.errors import ServiceError
+    from client.services.operators import OperatorService
 
+    label = {"reverse": "撤销结算", "reprint": "补打票据"}[action]
+    if not args.supervisor:
+        raise ServiceError("invalid_input", f"{label}需要另一位收费组长授权：请用 --supervisor 指定组长工号，"
+                                            "并用 --supervisor-password-env 或 --supervisor-password-stdin 提供组长密码。")
+    password = _supervisor_password(args)
     try:
-        try:
-            from client.services.operators import OperatorService  # audit-recording service (security helper)
-        except ImportError:
-            OperatorService = None  # noqa: N806
-        if OperatorService is not None:
-            return OperatorService(ctx.store).authorize(ctx.operator.opter, args.supervisor, password, action="reverse",
-                                                        reason=args.reason, subject=args.reverse)
-        from client.security.operators import authorize_supervisor
-        from client.services.operators import StoreOperatorRepository
-
-        return authorize_supervisor(ctx.operator.opter, args.supervisor, password, StoreOperatorRepository(ctx.store),
-                                    action="reverse", reason=args.reason, subject=args.reverse)
+        return OperatorService.from_settings(ctx.store, ctx.settings).authorize(
+            ctx.operator.opter, args.supervisor, password, action=action, reason=args.reason, subject=subject)
     except AuthFailure as exc:
-        raise ServiceError("refused", f"授权失败：{exc}") from None
+        raise ServiceError("refused", f"授权失败：{exc}。未{label}。") from None
+
+
+def _operator(args, settings, store):
+    """The CLI's operator: a real, active local operator (non-training); in training mode the training
+    accounts are seeded if missing and the training operator is allowed."""
+    from client.api import Operator
+    from client.security.operators import AuthFailure
+    from client.services.errors import ServiceError
+    from client.services.operators import StoreOperatorRepository, seed_training_operators
+
+    if settings.training.enabled:
+        try:
+            seed_training_operators(store, settings)
+        except AuthFailure as exc:  # pragma: no cover - training is enabled here
+            raise ServiceError("config", str(exc)) from None
+        local = StoreOperatorRepository(store).get_operator(args.operator)
+        name = local.name if local is not None and args.operator_name == "培训收费员" else args.operator_name
+        return Operator(args.operator, name, "A03", "内科")
+    local = StoreOperatorRepository(store).get_operator(args.operator)
+    if local is None or not local.active:
+        raise ServiceError("config", f"工号 {args.operator} 不是本机的有效操作员。请用 --operator 指定本机已建立的操作员工号"
+                                     "（由系统管理员创建）。")
+    return Operator(local.code, local.name, "A03", "内科")
 
 
 def run(args) -> int:
@@ -91,12 +125,13 @@ def run(args) -> int:
         if args.diag:
             code, _, name = args.diag.partition(":")
             diag = (code.strip() or None, name.strip() or code.strip())
-        op = Operator(args.operator, args.operator_name, "A03", "内科")
-        with open_context(settings, operator=op) as ctx:
+        with open_context(settings, operator=Operator(args.operator, args.operator_name, "A03", "内科")) as ctx:
             ctx_box.append(ctx)
+            ctx.operator = _operator(args, settings, ctx.store)
             counter = Counter(ctx, his=HttpHisAdapter(settings.platform.url, ctx.fixmedins_code))
             if args.reverse:
-                record = counter.reverse(args.reverse, _authorization(args, ctx), reason=args.reason)
+                auth = _authorization(args, ctx, "reverse", args.reverse)
+                record = counter.reverse(args.reverse, auth, reason=args.reason)
                 emit_json(_masked(record))
                 sys.stderr.write(f"已撤销结算 {args.reverse}（撤销报文 {record.get('revoke_msgid')}）。\n")
                 return EXIT_OK

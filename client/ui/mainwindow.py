@@ -1061,10 +1061,13 @@ class MainWindow(QMainWindow):
         policy = sec.LockoutPolicy.from_settings(self.settings.security)
         op = self.operator
 
+        from client.services.operators import OperatorService
+
+        service = OperatorService(repo.store, policy=policy, window=self.settings.window_id or "")
+
         def check(code: str, pw: str, reason: str):
-            try:
-                auth = sec.authorize_supervisor(op, code, pw, repo, action=action, reason=reason, subject=subject,
-                                                policy=policy)
+            try:       # granted and refused authorizations are both written to the audit log
+                auth = service.authorize(op, code, pw, action=action, reason=reason, subject=subject)
             except sec.AuthFailure as exc:
                 return None, str(exc)
             return auth, ""
@@ -1073,7 +1076,6 @@ class MainWindow(QMainWindow):
         dlg = dialogs.SupervisorDialog(label, check, hint=hint, parent=self)
         self._dialog = dlg
         if dlg.exec():
-            self.state.audit("authorize", op.code, dlg.authorization.as_dict())
             return dlg.authorization
         return None
 

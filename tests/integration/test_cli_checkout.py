@@ -19,11 +19,11 @@ DATA = demo.generate()
 PEOPLE = {p["certno"]: p for p in DATA["people"]}
 
 
-def medsettle(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+def medsettle(*args: str, timeout: float = 90, stdin: str = "") -> subprocess.CompletedProcess:
     env = dict(os.environ, MEDSETTLE_NO_USER_DIRS="1", PYTHONIOENCODING="utf-8")
     env.pop("MEDSETTLE_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "client", *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, cwd=Path(__file__).resolve().parents[2])
+                          env=env, cwd=Path(__file__).resolve().parents[2], input=stdin)
 
 
 def assert_refused(r: subprocess.CompletedProcess, *words: str) -> dict:
@@ -99,10 +99,63 @@ def test_his_charges_receipt_and_reversal(window, tmp_path):
     no_sup = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--reverse", rec["setl_id"])
     assert_refused(no_sup, "授权")
     rev = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--reverse", rec["setl_id"],
-                    "--supervisor", "S001", "--reason", "患者要求退费")
+                    "--supervisor", "0009", "--supervisor-password-stdin", "--reason", "患者要求退费",
+                    stdin="Train-0009\n")
     assert rev.returncode == 0, rev.stderr
     back = json.loads(rev.stdout)
-    assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "S001"
+    assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "0009"
+
+
+def central_reversed(platform, setl_id: str) -> bool:
+    return next(r for r in requests.get(platform.url + "/admin/ledger", timeout=5).json()
+                if r["setl_id"] == setl_id)["reversed"]
+
+
+def test_reversal_refused_without_a_verified_other_supervisor(window, tmp_path):
+    """No supervisor, no password, the operator's own credentials, a cashier's, a wrong password: exit 2 with
+    a Chinese message, nothing sent (the platform's ledger still shows it settled); then 0009 reverses."""
+    from dataclasses import replace
+
+    from client.security.operators import create_operator
+    from client.services.operators import StoreOperatorRepository
+    from offline_cache.store import open_store
+
+    platform, d = window
+    r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
+                  fees_file(tmp_path, FEES))
+    assert r.returncode == 0, r.stderr
+    setl_id = json.loads(r.stdout)["setl_id"]
+    store = open_store(d / "medsettle.sqlite3")
+    try:       # a cashier whose initial password was already changed (so only the role refuses)
+        StoreOperatorRepository(store).add_operator(replace(create_operator("C002", "收费员乙", "cashier",
+                                                                            "Cashier#2026-yi"),
+                                                            must_change_password=False))
+    finally:
+        store.close()
+    rev = ("checkout", "--platform", platform.url, "--data", str(d), "--reverse", setl_id)
+    cases = [((), "--supervisor"),
+             (("--supervisor", "0009"), "密码"),
+             (("--operator", "0009", "--supervisor", "0009", "--supervisor-password-stdin"), "不能为自己的操作授权"),
+             (("--supervisor", "C002", "--supervisor-password-stdin"), "无权授权"),
+             (("--supervisor", "0009", "--supervisor-password-stdin"), "密码错误")]
+    pwds = ["", "", "Train-0009\n", "Cashier#2026-yi\n", "Train-0008\n"]
+    for (extra, word), pw in zip(cases, pwds, strict=True):
+        err = assert_refused(medsettle(*rev, *extra, stdin=pw), word, "未撤销" if pw else "授权")
+        assert err["code"] in ("invalid_input", "refused")
+        assert not central_reversed(platform, setl_id)
+    rows = [json.loads(x) for x in medsettle("ledger", "--data", str(d)).stdout.splitlines()]
+    assert [(x["state"], x["revoke_msgid"]) for x in rows] == [("confirmed", None)]
+    ok = medsettle(*rev, "--supervisor", "0009", "--supervisor-password-stdin", "--reason", "退费", stdin="Train-0009\n")
+    assert ok.returncode == 0, ok.stderr
+    auth = json.loads(ok.stdout)["reversal"]["authorization"]
+    assert auth["authorized_by"] == "0009" and auth["requested_by"] == "T001" and auth["verified"] is True
+    assert central_reversed(platform, setl_id)
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    try:
+        acts = [a for (a,) in conn.execute("SELECT action FROM audit_events ORDER BY seq")]
+    finally:
+        conn.close()
+    assert acts.count("authorize_refused") == 3 and acts.count("authorize") == 1
 
 
 def test_bad_input_is_refused_and_nothing_half_written(window, tmp_path):

@@ -36,7 +36,7 @@ def day(platform, tmp_path):
                 c.add_line(code, cnt)
             trial = c.presettle("1")
             recs.append(c.settle([Tender("cash", trial.psn_cash_pay + Decimal("10"))] if trial.psn_cash_pay else []))
-        reverse_settlement(ctx, recs[-1]["setl_id"], {"authorized_by": "S001"}, reason="患者退费")
+        reverse_settlement(ctx, recs[-1]["setl_id"], _supervisor(ctx, recs[-1]["setl_id"]), reason="患者退费")
         yield ctx, shift, recs
 
 
@@ -99,3 +99,14 @@ def test_dayend_close_blocked_while_outbox_unresolved_unless_forced(day):
     assert out["closing"]["open_items"]["outbox"][0]["msgid"] == "K-pending"
     cash = [m for m in out["closing"]["methods"] if m["method"] == "cash"][0]
     assert Decimal(cash["difference"]) == Decimal("100.00") - (Decimal("200.00") + _cash(recs))
+
+
+def _supervisor(ctx, setl_id: str):
+    """A verified reversal authorization by training supervisor 0009 (checkout refuses anything else)."""
+    from client.security.passwords import TEST_PARAMS, make_hasher
+    from client.services.operators import OperatorService, seed_training_operators
+
+    hasher = make_hasher(TEST_PARAMS)
+    seed_training_operators(ctx.store, ctx.settings, hasher=hasher)
+    return OperatorService(ctx.store, hasher=hasher).authorize(ctx.operator.opter, "0009", "Train-0009",
+                                                               action="reverse", subject=setl_id)

@@ -127,7 +127,7 @@ def test_recovery_lost_reversal_answer_resolved_from_revs_flag(platform, ctx):
     setl_id = rec["setl_id"]
     fault(platform, mode="drop-after-commit", infno="2208", next=1)
     with pytest.raises(ServiceError) as ei:
-        reverse_settlement(ctx, setl_id, {"authorized_by": "S001"}, reason="测试")
+        reverse_settlement(ctx, setl_id, _supervisor(ctx, setl_id), reason="测试")
     assert ei.value.code == "unknown"
     rep = recover(ctx, drain=False, grace_s=0)
     assert rep.counts() == {"reversed": 1}
@@ -154,3 +154,14 @@ def test_recovery_grace_uses_time_of_sending(platform, ctx):
     rep = recover(ctx, drain=False, grace_s=600, now_fn=lambda: later)
     assert rep.counts() == {"failed": 1}
     assert _row(ctx, sid)[2] == "failed"
+
+
+def _supervisor(ctx, setl_id: str):
+    """A verified reversal authorization by training supervisor 0009 (checkout refuses anything else)."""
+    from client.security.passwords import TEST_PARAMS, make_hasher
+    from client.services.operators import OperatorService, seed_training_operators
+
+    hasher = make_hasher(TEST_PARAMS)
+    seed_training_operators(ctx.store, ctx.settings, hasher=hasher)
+    return OperatorService(ctx.store, hasher=hasher).authorize(ctx.operator.opter, "0009", "Train-0009",
+                                                               action="reverse", subject=setl_id)

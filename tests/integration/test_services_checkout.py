@@ -34,6 +34,17 @@ PEOPLE = {p["certno"]: p for p in DATA["people"]}
 LINES = [("XJ01CRA006A001010104041", "24"), ("001102000010000", "1"), ("250601001", "1"), ("250401015", "1")]
 
 
+def supervisor_ok(ctx, setl_id: str, action: str = "reverse", supervisor: str = "0009"):
+    """A verified authorization by a training supervisor (seeded with fast test hashing parameters)."""
+    from client.security.passwords import TEST_PARAMS, make_hasher
+    from client.services.operators import OperatorService, seed_training_operators
+
+    hasher = make_hasher(TEST_PARAMS)
+    seed_training_operators(ctx.store, ctx.settings, hasher=hasher)
+    return OperatorService(ctx.store, hasher=hasher).authorize(ctx.operator.opter, supervisor, f"Train-{supervisor}",
+                                                               action=action, subject=setl_id, reason="患者退费")
+
+
 def make_window(platform, d: Path, code: str = "H31011800001", slot: int = 0):
     ctx = open_context(training_settings_for(platform.url, d, code), msgid_slot=slot)
     SyncService(ctx).run(hilist=False)
@@ -111,8 +122,8 @@ def test_inpatient_discharge_more_than_50_lines_in_batches(platform, tmp_path):
         assert rec["infno"] == "2304" and rec["state"] == "confirmed"
         assert rec["setlinfo"]["medfee_sumamt"] == f"{sum(ln.amount for ln in c.lines):.2f}"
         # reversal of the inpatient settlement (2305) with a supervisor recorded
-        back = c.reverse(rec["setl_id"], {"authorized_by": "S001", "authorized_by_name": "组长甲", "verified": True})
-        assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "S001"
+        back = c.reverse(rec["setl_id"], supervisor_ok(ctx, rec["setl_id"], supervisor="0008"))
+        assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "0008"
         assert back["reversal"]["setlinfo"]["medfee_sumamt"] == "-" + rec["setlinfo"]["medfee_sumamt"]
     finally:
         ctx.close()
@@ -125,18 +136,31 @@ def test_reversal_same_day_needs_authorization_and_refunds(window, platform):
     c.add_line("001102000010000", "1")
     trial = c.presettle()
     rec = c.settle([Tender("cash", trial.psn_cash_pay)])
-    with pytest.raises(ServiceError) as ei:
-        c.reverse(rec["setl_id"], None)
-    assert ei.value.code == "invalid_input" and "授权" in ei.value.message
-    back = c.reverse(rec["setl_id"], "S001", reason="患者退费")
+    from datetime import datetime
+
+    from client.security.operators import Authorization
+
+    forged = [None, "S001", {"authorized_by": "S001", "verified": True},
+              Authorization("reverse", "T001", "T001", "培训收费员", "supervisor", datetime.now()),   # own
+              supervisor_ok(window, rec["setl_id"], action="reprint"),                          # another action
+              supervisor_ok(window, "310118000000000000000099")]                                # another settlement
+    for auth in forged:
+        with pytest.raises(ServiceError) as ei:
+            c.reverse(rec["setl_id"], auth)
+        assert ei.value.code in ("invalid_input", "refused") and "授权" in ei.value.message, auth
+    assert not next(r for r in platform_ledger(platform) if r["setl_id"] == rec["setl_id"])["reversed"]
+    with window.store.read_connection() as conn:
+        assert conn.exec_driver_sql("SELECT state, revoke_msgid FROM settlements").one() == ("confirmed", None)
+    back = c.reverse(rec["setl_id"], supervisor_ok(window, rec["setl_id"]), reason="患者退费")
     assert back["state"] == "reversed" and back["revoke_msgid"]
-    assert back["reversal"]["authorization"] == {"authorized_by": "S001", "verified": False}
+    auth = back["reversal"]["authorization"]
+    assert auth["authorized_by"] == "0009" and auth["requested_by"] == "T001" and auth["verified"] is True
     refunds = [p for p in back["payments"] if Decimal(p["amount"]) < 0]
     assert refunds and sum(Decimal(p["amount"]) for p in back["payments"]) == 0
     row = next(r for r in platform_ledger(platform) if r["setl_id"] == rec["setl_id"])
     assert row["reversed"] is True
     with pytest.raises(ServiceError) as again:
-        c.reverse(rec["setl_id"], "S001")
+        c.reverse(rec["setl_id"], supervisor_ok(window, rec["setl_id"]))
     assert again.value.code == "refused" and "已经撤销" in again.value.message
 
 
