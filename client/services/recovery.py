@@ -316,6 +316,27 @@ def unpaid_settlements(store, since: datetime | None = None) -> list[dict]:
     return out
 
 
+def drain_einvoices(ctx) -> dict:
+    """Upload the e-invoice records waiting in the outbox (kind ``einvoice.issue``), then top up the
+    window's number ranges while the platform answers. Never raises: what cannot be sent stays
+    pending and is counted in ``remaining_outbox``."""
+    from .invoicing import EInvoicePlatform, drain_invoice_uploads, ensure_ranges
+
+    platform = EInvoicePlatform.from_settings(ctx.settings)
+    try:
+        res = drain_invoice_uploads(ctx.store, platform)
+        out = {"acked": res.acked, "failed": res.failed, "needs_review": res.needs_review,
+               "messages": list(res.messages)}
+        if ctx.settings.einvoice.enabled and not res.failed:
+            try:
+                out["numbers_added"] = ensure_ranges(ctx.store, platform)
+            except ServiceError as exc:
+                out["messages"].append(getattr(exc, "message", str(exc)))
+        return out
+    finally:
+        platform.close()
+
+
 def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool = False,
             max_wait_s: float = 120.0, now_fn=datetime.now, sleep=time.sleep) -> RecoveryReport:
     """Start-up / ``medsettle recover``: reset stuck outbox items, resolve unknown settlements,
@@ -344,6 +365,7 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
         from .forward import drain as drain_outbox
 
         rep.drain = drain_outbox(ctx).to_dict()
+        rep.drain["einvoice"] = drain_einvoices(ctx)
     rep.unpaid = unpaid_settlements(ctx.store, since=started - timedelta(days=1))
     with ctx.store.read_session() as s:
         c = outbox.counts(s)
