@@ -706,6 +706,13 @@ class Counter:
                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (sid, pl.method, _fen(pl.amount), _fen(pl.tendered),
                                                      _fen(pl.change), pl.ref or None, _now()))
             conn.exec_driver_sql("UPDATE visits SET state = 'settled', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
+            from . import audit
+
+            msgid, infno = conn.exec_driver_sql("SELECT msgid, infno FROM settlements WHERE id = ?", (sid,)).one()
+            audit.record_settlement(conn, self.ctx.operator.opter, msgid=msgid, setl_id=info.get("setl_id") or "",
+                                    infno=infno, medfee_sumamt=info.get("medfee_sumamt"),
+                                    fund_pay_sumamt=info.get("fund_pay_sumamt"), acct_pay=info.get("acct_pay"),
+                                    psn_cash_pay=info.get("psn_cash_pay"), psn_no=info.get("psn_no") or "")
 
     def _visit_doc(self) -> dict:
         vp = self.visit_params
@@ -852,6 +859,10 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
             conn.exec_driver_sql("INSERT INTO payments (settlement_id, method, amount, ref, created_at) VALUES "
                                  "(?, ?, ?, ?, ?)", (sid, method, -amount, f"refund:{msgid}", _now()))
         conn.exec_driver_sql("UPDATE visits SET state = 'reversed', updated_at = ? WHERE id = ?", (_now(), visit_id))
+        from . import audit
+
+        audit.record_reversal(conn, ctx.operator.opter, setl_id=setl_id, revoke_msgid=msgid,
+                              authorized_by=auth["authorized_by"], reason=reason)
     return settlement_record(ctx, sid)
 
 

@@ -163,7 +163,7 @@ class IdentifyService:
         except ApiError as exc:
             raise ServiceError("invalid_input", str(exc)) from None
         req = query_person_by_ecvoucher(ident)
-        return self._identify(req, "01", ident.ecToken, "", offline_key=None)
+        return self._identify(req, "01", ident.ecToken, "", offline_key=None, method="ecqr")
 
     @translate_store_errors
     def by_card(self, card_data: str) -> IdentifiedPerson:
@@ -172,7 +172,8 @@ class IdentifyService:
         except identity.IdentityError as exc:
             raise ServiceError("invalid_input", exc.message) from None
         req = query_person_by_card(card.card_no, card.card_sn, certno=card.certno, psn_name=card.psn_name)
-        return self._identify(req, "03", card.card_no, card.card_sn, offline_key=("card_no", card.card_no))
+        return self._identify(req, "03", card.card_no, card.card_sn, offline_key=("card_no", card.card_no),
+                              method="card")
 
     @translate_store_errors
     def by_certno(self, certno: str) -> IdentifiedPerson:
@@ -181,7 +182,7 @@ class IdentifyService:
         except identity.IdentityError as exc:
             raise ServiceError("invalid_input", exc.message) from None
         req = query_person_by_certno(rid.certno)
-        return self._identify(req, "02", rid.certno, "", offline_key=("certno", rid.certno))
+        return self._identify(req, "02", rid.certno, "", offline_key=("certno", rid.certno), method="certno")
 
     @translate_store_errors
     def by_scan(self, text: str) -> IdentifiedPerson:
@@ -195,7 +196,7 @@ class IdentifyService:
         raise ServiceError("invalid_input", scan.reason or "无法识别的扫描内容，请扫描医保电子凭证、读社保卡或输入身份证号。")
 
     # -- internals ------------------------------------------------------------------------------
-    def _identify(self, req, cert_type: str, cert_no: str, card_sn: str, offline_key) -> IdentifiedPerson:
+    def _identify(self, req, cert_type: str, cert_no: str, card_sn: str, offline_key, method: str = "") -> IdentifiedPerson:
         try:
             info = self.ctx.call(req)
         except BusinessError as exc:
@@ -204,6 +205,7 @@ class IdentifyService:
         except TransportError as exc:
             cached = self._from_cache(offline_key, cert_type, cert_no, card_sn) if offline_key else None
             if cached is not None:
+                self._audit(self.ctx.store, method, cached, offline=True)
                 return cached
             raise ServiceError("offline", f"无法连接医保中心（{exc.cause}），本机也没有该患者的缓存信息，暂时无法识别。") from None
         base = dict(info.baseinfo.raw)
@@ -231,9 +233,19 @@ class IdentifyService:
             log.warning("5301 failed for a person (%s)", exc)
         self._ensure_bundle(adm)
         fetched = datetime.now()
-        self._cache(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn, fetched)
-        return self._build(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn,
-                           fetched, from_cache=False)
+        person = self._build(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn,
+                             fetched, from_cache=False)
+        self._cache(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn, fetched,
+                    audit_event=(method, person))
+        return person
+
+    def _audit(self, target, method: str, person: IdentifiedPerson, *, offline: bool = False) -> None:
+        """The identification in the audit log (masked by client.services.audit)."""
+        from . import audit
+
+        audit.record_identification(target, self.ctx.operator.opter, method=method or "unknown", certno=person.certno,
+                                    psn_no=person.psn_no, psn_name=person.psn_name,
+                                    insuplc_admdvs=person.insuplc_admdvs, offline=offline)
 
     def _ensure_bundle(self, adm: str) -> None:
         from .sync import fetch_bundle, stored_bundle
@@ -245,7 +257,9 @@ class IdentifyService:
         except ServiceError as exc:
             log.warning("could not fetch the policy bundle of %s: %s", adm, exc.message)
 
-    def _cache(self, base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn, fetched) -> None:
+    def _cache(self, base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn, fetched,
+               audit_event=None) -> None:
+        """Upsert the person (1101 answer) and, in the SAME transaction, the audit event of the identification."""
         brdy = None
         try:
             brdy = date.fromisoformat(str(base.get("brdy") or "")[:10])
@@ -267,6 +281,8 @@ class IdentifyService:
                  json.dumps(insuinfo, ensure_ascii=False), json.dumps(idetinfo, ensure_ascii=False),
                  json.dumps(dict(filing, chronic=chronic, baseinfo=base), ensure_ascii=False), card_no,
                  card_sn or None, json.dumps(ytd, ensure_ascii=False), fetched.strftime("%Y-%m-%d %H:%M:%S.%f")))
+            if audit_event is not None:
+                self._audit(conn, *audit_event)
 
     def _from_cache(self, key, cert_type, cert_no, card_sn) -> IdentifiedPerson | None:
         col, value = key

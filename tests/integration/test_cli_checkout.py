@@ -152,10 +152,24 @@ def test_reversal_refused_without_a_verified_other_supervisor(window, tmp_path):
     assert central_reversed(platform, setl_id)
     conn = sqlite3.connect(d / "medsettle.sqlite3")
     try:
-        acts = [a for (a,) in conn.execute("SELECT action FROM audit_events ORDER BY seq")]
+        events = conn.execute("SELECT action, actor, detail_json FROM audit_events ORDER BY seq").fetchall()
     finally:
         conn.close()
+    acts = [a for a, _, _ in events]
     assert acts.count("authorize_refused") == 3 and acts.count("authorize") == 1
+    # identification, settlement and reversal are in the audit chain (masked), and the chain verifies
+    assert acts.index("identify") < acts.index("settle") < acts.index("authorize") < acts.index("reverse")
+    ident = json.loads(next(x for a, _, x in events if a == "identify"))
+    assert ident["certno"] == "330421********0016" and ident["method"] == "certno" and ident["psn_name"] == "沈*"
+    settle = json.loads(next(x for a, _, x in events if a == "settle"))
+    assert settle["setl_id"] == setl_id and settle["medfee_sumamt"] == "99.40"
+    reverse = json.loads(next(x for a, _, x in events if a == "reverse"))
+    assert reverse["setl_id"] == setl_id and reverse["authorized_by"] == "0009" and reverse["revoke_msgid"]
+    from client.security import leakscan
+
+    assert all(leakscan.find_in_text(x, "audit", cards=[], secrets=[]) == [] for _, _, x in events)
+    verify = medsettle("audit", "verify", "--data", str(d))
+    assert verify.returncode == 0 and "完整" in verify.stdout + verify.stderr, verify.stderr
 
 
 def test_bad_input_is_refused_and_nothing_half_written(window, tmp_path):

@@ -83,6 +83,9 @@ def day(platform_module, tmp_path_factory):
         assert sess.must_change_password
         ops.change_password("0001", "Train-0001", "Cashier-2026!")
         cashier = ops.sign_in("0001", "Cashier-2026!").operator
+        from client.api import Operator as ApiOperator
+
+        ctx.operator = ApiOperator(cashier.code, cashier.name, "A03", "内科")   # as the window does after sign-in
 
         prints.mkdir(parents=True)
         records = []
