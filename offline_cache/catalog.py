@@ -209,7 +209,7 @@ _STR_KEYS = ("list_type", "spec", "unit", "chrgitm_lv", "med_chrgitm_type", "bar
 
 
 def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
-    """One validated row in ``_ALL`` column order (CATALOG_COLUMNS, then SEARCH_COLUMNS).
+    """One validated row in CATALOG_COLUMNS order.
 
     Hot path of a catalogue load (300,000 rows): no per-column function calls for plain strings,
     decimal / date strings seen before come from a memo of successful conversions.
@@ -247,30 +247,34 @@ def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
     v = g("enddate")
     enddate = None if v is None else (type(v) is str and tm.get(v)) or _date_col(row, "enddate", _where(index, code))
     return (admdvs, code, list_type, name, spec, unit, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
-            pric, barcode, begndate, enddate, vali_flag or "1", ver, rid, *search_columns(name))
+            pric, barcode, begndate, enddate, vali_flag or "1", ver, rid)
 
 
-_ALL = CATALOG_COLUMNS + SEARCH_COLUMNS
-_UPDATABLE = [c for c in _ALL if c not in ("admdvs", "med_list_codg")]
+_UPDATABLE = [c for c in CATALOG_COLUMNS if c not in ("admdvs", "med_list_codg")] + ["name_id"]
+_ITEM_COLUMNS = (*CATALOG_COLUMNS, "name_id")
 _CONFLICT = (
     "ON CONFLICT(admdvs, med_list_codg) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
     + f" WHERE ({', '.join('catalog_items.' + c for c in _UPDATABLE)}) "
       f"IS NOT ({', '.join('excluded.' + c for c in _UPDATABLE)})"
 )
-# Row-by-row form (kept for callers that upsert a handful of rows with their own statement).
-UPSERT_SQL = f"INSERT INTO catalog_items ({', '.join(_ALL)}) VALUES ({', '.join('?' for _ in _ALL)}) {_CONFLICT}"
+# catalog_items carries no search index of its own (no triggers): a plain row-by-row upsert, like a
+# raw executemany, with the row's name_id resolved beforehand (see _name_ids).
+UPSERT_SQL = (f"INSERT INTO catalog_items ({', '.join(_ITEM_COLUMNS)}) "
+              f"VALUES ({', '.join('?' for _ in _ITEM_COLUMNS)}) {_CONFLICT}")
 
-# Bulk form used by upsert_prepared: the page is staged in a per-connection TEMP table, then merged
-# by ONE INSERT ... SELECT ... ON CONFLICT statement. The FTS5 triggers still maintain the three
-# search indexes (any writer stays consistent), but within a single statement: FTS5 flushes its
-# pending-term buffer at every statement boundary, so a row-by-row executemany wrote one tiny
-# segment per row per FTS table (and merged them) -- about 4x the cost of the page itself.
-STAGE_TABLE = "catalog_stage"
-_STAGE_DDL = f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} ({', '.join(_ALL)})"
-_STAGE_INSERT = f"INSERT INTO temp.{STAGE_TABLE} VALUES ({', '.join('?' for _ in _ALL)})"
-MERGE_SQL = (f"INSERT INTO catalog_items ({', '.join(_ALL)}) SELECT {', '.join(_ALL)} FROM temp.{STAGE_TABLE} "
-             f"WHERE true ORDER BY rowid {_CONFLICT}")
+# New distinct names of a page are staged in a per-connection TEMP table and inserted by ONE
+# INSERT ... SELECT: the FTS5 triggers on catalog_names then index them within a single statement
+# (FTS5 flushes its pending-term buffer at every statement boundary; row-by-row inserts would write
+# one tiny segment per name per FTS table).
+NAME_STAGE = "catalog_name_stage"
+_NAME_COLUMNS = ("name", *SEARCH_COLUMNS)
+_NAME_STAGE_DDL = f"CREATE TEMP TABLE IF NOT EXISTS {NAME_STAGE} ({', '.join(_NAME_COLUMNS)})"
+_NAME_STAGE_INSERT = f"INSERT INTO temp.{NAME_STAGE} VALUES ({', '.join('?' for _ in _NAME_COLUMNS)})"
+_NAME_MERGE = (f"INSERT INTO catalog_names ({', '.join(_NAME_COLUMNS)}) SELECT {', '.join(_NAME_COLUMNS)} "
+               f"FROM temp.{NAME_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM catalog_names n WHERE n.name = s.name) "
+               "ORDER BY rowid")
+_NAME_LOOKUP = f"SELECT s.name, n.id FROM temp.{NAME_STAGE} s JOIN catalog_names n ON n.name = s.name"
 
 
 def prepare_rows(rows: Iterable[Mapping], admdvs: str) -> list[tuple]:
@@ -288,23 +292,62 @@ def _dbapi(conn):
     return conn.connection.driver_connection
 
 
-def upsert_prepared(conn, prepared: list[tuple]) -> UpsertResult:
+def _name_ids(raw: sqlite3.Connection, names: Iterable[str], known: dict[str, int] | None) -> dict[str, int]:
+    """name -> catalog_names.id for ``names``, inserting the new ones (with their search columns and
+    FTS entries) in the caller's transaction. ``known`` holds ids already COMMITTED (names are never
+    deleted, so a committed id stays valid); it is not modified here."""
+    want = list(dict.fromkeys(names))
+    out: dict[str, int] = {}
+    if known:
+        missing = []
+        for nm in want:
+            i = known.get(nm)
+            if i is None:
+                missing.append(nm)
+            else:
+                out[nm] = i
+        want = missing
+    if not want:
+        return out
+    raw.execute(_NAME_STAGE_DDL)
+    raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
+    try:
+        raw.executemany(f"INSERT INTO temp.{NAME_STAGE} (name) VALUES (?)", [(nm,) for nm in want])
+        found = dict(raw.execute(_NAME_LOOKUP).fetchall())
+        new = [nm for nm in want if nm not in found]
+        if new:
+            raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
+            raw.executemany(_NAME_STAGE_INSERT, [(nm, *search_columns(nm)) for nm in new])
+            raw.execute(_NAME_MERGE)
+            found.update(raw.execute(_NAME_LOOKUP).fetchall())
+    finally:
+        raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
+    out.update(found)
+    return out
+
+
+def name_id_for(connection, name: str) -> int:
+    """catalog_names.id of ``name`` (inserted if new) on a Core Connection, in its transaction."""
+    return _name_ids(_dbapi(connection), [name or ""], None)[name or ""]
+
+
+def upsert_prepared(conn, prepared: list[tuple], *, known_names: dict[str, int] | None = None,
+                    new_names: dict[str, int] | None = None) -> UpsertResult:
     """Upsert already prepared rows on a Core Connection inside the caller's transaction.
 
     Rows keep their order (new rows get ids in page order). Unchanged rows are not rewritten.
+    ``known_names`` (optional): name -> id already committed; ``new_names`` (optional) receives the
+    name ids used by this page (add them to ``known_names`` only after the commit).
     """
     if not prepared:
         return UpsertResult(0, 0, 0)
-    max_id = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM catalog_items").scalar_one()
     raw = _dbapi(conn)
-    raw.execute(_STAGE_DDL)
-    raw.execute(f"DELETE FROM temp.{STAGE_TABLE}")
-    try:
-        raw.executemany(_STAGE_INSERT, prepared)
-        changed = raw.execute(MERGE_SQL).rowcount
-    finally:
-        raw.execute(f"DELETE FROM temp.{STAGE_TABLE}")
-    inserted = conn.exec_driver_sql("SELECT count(*) FROM catalog_items WHERE id > ?", (max_id,)).scalar_one()
+    max_id = raw.execute("SELECT coalesce(max(id), 0) FROM catalog_items").fetchone()[0]
+    ids = _name_ids(raw, (t[3] for t in prepared), known_names)
+    if new_names is not None:
+        new_names.update(ids)
+    changed = raw.executemany(UPSERT_SQL, [(*t, ids[t[3]]) for t in prepared]).rowcount
+    inserted = raw.execute("SELECT count(*) FROM catalog_items WHERE id > ?", (max_id,)).fetchone()[0]
     return UpsertResult(inserted, changed - inserted, len(prepared) - changed)
 
 
@@ -325,10 +368,17 @@ def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
         raw = _dbapi(conn)
         raw.execute("PRAGMA wal_autocheckpoint = 0")
         try:
+            known: dict[str, int] = {}   # committed name ids (names are never deleted)
+
             def flush() -> UpsertResult:
                 prepared = prepare_rows(page, admdvs)
+                used: dict[str, int] = {}
                 with conn.begin():
-                    return upsert_prepared(conn, prepared)
+                    res = upsert_prepared(conn, prepared, known_names=known, new_names=used)
+                known.update(used)       # committed now
+                if len(known) > SEARCH_COLUMNS_CACHE:
+                    known.clear()
+                return res
 
             for row in rows:
                 page.append(row)
@@ -424,14 +474,26 @@ def _fts_phrase(column: str, text: str) -> str:
 
 
 SUBSTRING_CANDIDATES = 200
+# names are walked first (CROSS JOIN fixes the loop order), then their items of the region
+_BY_NAME = f"{_SELECT[:_SELECT.index(' FROM ')]} FROM catalog_names n CROSS JOIN catalog_items c ON c.name_id = n.id"
 
 
 def _fts_tier(table: str, column: str, text: str) -> tuple[str, dict]:
-    """Substring tier: the first SUBSTRING_CANDIDATES valid hits in catalogue order (FTS5 streams
-    rowids in order, so this stops early even for very common substrings), ranked by name length."""
-    return (f"SELECT * FROM ({_SELECT} JOIN {table} f ON f.rowid = c.id WHERE {table} MATCH :m "
-            f"AND c.admdvs = :a AND {_VALID} ORDER BY f.rowid LIMIT {SUBSTRING_CANDIDATES}) "
-            f"ORDER BY length(name), name, med_list_codg LIMIT :n"), {"m": _fts_phrase(column, text)}
+    """Substring tier: FTS5 over the distinct names streams name ids in order; the first
+    SUBSTRING_CANDIDATES valid items of the region (name order of first appearance, then id) are
+    ranked by name length (stops early even for very common substrings)."""
+    sel = _SELECT[:_SELECT.index(" FROM ")]
+    return (f"SELECT * FROM ({sel} FROM {table} f CROSS JOIN catalog_items c ON c.name_id = f.rowid "
+            f"WHERE {table} MATCH :m AND c.admdvs = :a AND {_VALID} ORDER BY f.rowid, c.id "
+            f"LIMIT {SUBSTRING_CANDIDATES}) ORDER BY length(name), name, med_list_codg LIMIT :n"), \
+        {"m": _fts_phrase(column, text)}
+
+
+def _prefix_tier(column: str, q: str) -> tuple[str, dict]:
+    """Prefix tier: walk the catalog_names index on ``column`` in order (shorter completions first),
+    items of the region by id inside one name; LIMIT stops the walk early."""
+    return (f"{_BY_NAME} WHERE n.{column} >= :q AND n.{column} < :t AND c.admdvs = :a AND {_VALID} "
+            f"ORDER BY n.{column}, c.id LIMIT :n"), {"q": q, "t": q + _TOP}
 
 
 def search(store, admdvs: str, query: str, limit: int = 20, *, at: date | None = None) -> list[Item]:
@@ -468,21 +530,18 @@ def search(store, admdvs: str, query: str, limit: int = 20, *, at: date | None =
             if is_ascii:
                 tiers.append(("code_prefix", f"{base} AND c.med_list_codg > :q AND c.med_list_codg < :t "
                                              f"ORDER BY c.med_list_codg LIMIT :n", {"q": q_code, "t": q_code + _TOP}))
-        tiers.append(("name_prefix", f"{base} AND c.name >= :q AND c.name < :t ORDER BY c.name, c.id LIMIT :n",
-                      {"q": q, "t": q + _TOP}))
+        tiers.append(("name_prefix", *_prefix_tier("name", q)))
         if len(q) >= 3:
             tiers.append(("name", *_fts_tier("catalog_fts", "name", q)))
         elif q_name_gram == q_low:
             tiers.append(("name", *_fts_tier("catalog_grams", "name_grams", q_name_gram)))
         if q_py:
-            tiers.append(("initials_prefix", f"{base} AND c.pinyin_initials >= :q AND c.pinyin_initials < :t "
-                                             "ORDER BY c.pinyin_initials, c.id LIMIT :n", {"q": q_py, "t": q_py + _TOP}))
+            tiers.append(("initials_prefix", *_prefix_tier("pinyin_initials", q_py)))
             if len(q_py) >= 3:
                 tiers.append(("initials", *_fts_tier("catalog_pyfts", "pinyin_initials", q_py)))
             elif len(q_py) == 2:
                 tiers.append(("initials", *_fts_tier("catalog_grams", "initials_grams", q_py)))
-            tiers.append(("pinyin_prefix", f"{base} AND c.pinyin_full >= :q AND c.pinyin_full < :t "
-                                           "ORDER BY c.pinyin_full, c.id LIMIT :n", {"q": q_py, "t": q_py + _TOP}))
+            tiers.append(("pinyin_prefix", *_prefix_tier("pinyin_full", q_py)))
         for kind, sql, extra in tiers:
             if take(_run(conn, sql, a=admdvs, d=d, n=n(), **extra), kind):
                 break

@@ -62,16 +62,42 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class CatalogName(Base):
+    """One DISTINCT catalogue name with its derived search columns (pypinyin, grams).
+
+    Names repeat across specifications, manufacturers, regions and versions, so pinyin and the FTS5
+    search indexes (``catalog_fts``, ``catalog_pyfts``, ``catalog_grams``: external content over
+    this table, kept in sync by triggers) cost once per name. Rows are immutable and never deleted:
+    a renamed item points to another name; the old name then finds no items (like another region's).
+    """
+
+    __tablename__ = "catalog_names"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        Index("ix_catalog_names_pinyin_initials", "pinyin_initials"),
+        Index("ix_catalog_names_pinyin_full", "pinyin_full"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    pinyin_initials: Mapped[str] = mapped_column(String(200))
+    pinyin_full: Mapped[str] = mapped_column(String(800))
+    # space-separated 1- and 2-character grams of the name / initials (for 1-2 character queries)
+    name_grams: Mapped[str] = mapped_column(Text)
+    initials_grams: Mapped[str] = mapped_column(Text)
+
+
 class CatalogItem(Base):
-    """Treatment-place catalogue row (1301-1321 / 1312), one per (admdvs, med_list_codg)."""
+    """Treatment-place catalogue row (1301-1321 / 1312), one per (admdvs, med_list_codg).
+
+    ``name_id`` → ``catalog_names`` (the row's ``name``; set by the writer in the same statement).
+    """
 
     __tablename__ = "catalog_items"
     __table_args__ = (
         UniqueConstraint("admdvs", "med_list_codg"),
         Index("ix_catalog_items_admdvs_barcode", "admdvs", "barcode"),
-        Index("ix_catalog_items_admdvs_name", "admdvs", "name"),
-        Index("ix_catalog_items_admdvs_pinyin_initials", "admdvs", "pinyin_initials"),
-        Index("ix_catalog_items_admdvs_pinyin_full", "admdvs", "pinyin_full"),
+        Index("ix_catalog_items_name_id_admdvs", "name_id", "admdvs"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -92,22 +118,16 @@ class CatalogItem(Base):
     vali_flag: Mapped[str] = mapped_column(String(1), default="1")
     ver: Mapped[str | None] = mapped_column(String(20))
     rid: Mapped[str | None] = mapped_column(String(40))
-    pinyin_initials: Mapped[str] = mapped_column(String(200), default="")
-    pinyin_full: Mapped[str] = mapped_column(String(800), default="")
-    # space-separated 1- and 2-character grams of the name / initials (for 1-2 character queries)
-    name_grams: Mapped[str] = mapped_column(Text, default="")
-    initials_grams: Mapped[str] = mapped_column(Text, default="")
+    name_id: Mapped[int] = mapped_column(Integer)
 
 
 @event.listens_for(CatalogItem, "before_insert")
 @event.listens_for(CatalogItem, "before_update")
-def _catalog_item_search_columns(mapper, connection, target: CatalogItem) -> None:
-    """ORM writes get the same derived search columns as ``catalog.upsert_catalog_rows``."""
-    from .catalog import search_columns
+def _catalog_item_name_id(mapper, connection, target: CatalogItem) -> None:
+    """ORM writes get the same ``name_id`` (and a ``catalog_names`` row) as ``catalog.upsert_catalog_rows``."""
+    from .catalog import name_id_for
 
-    target.pinyin_initials, target.pinyin_full, target.name_grams, target.initials_grams = (
-        search_columns(target.name)
-    )
+    target.name_id = name_id_for(connection, target.name)
 
 
 class PolicyBundle(Base):

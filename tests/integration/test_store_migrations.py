@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from decimal import Decimal
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
+from offline_cache.catalog import search, search_columns, upsert_catalog_rows
 from offline_cache.models import Base, Person, Settlement
-from offline_cache.store import backup_name, migrate, open_store
+from offline_cache.store import backup_name, head_revision, migrate, open_store
 
 
 def _make_0001_db_with_data(path):
@@ -33,13 +35,81 @@ def _make_0001_db_with_data(path):
     c.close()
 
 
+D = date(2026, 11, 5)
+
+_ITEM_COLS = ("id", "admdvs", "med_list_codg", "name", "spec", "pric", "barcode", "begndate", "enddate", "vali_flag",
+              "ver", "rid")
+
+
+def _make_0002_db_with_catalogue(path):
+    """A 0002 store with catalogue rows written the 0002 way (derived columns per row, FTS by trigger)."""
+    engine = create_engine(f"sqlite:///{path}")
+    migrate(engine, "0002")
+    engine.dispose()
+    c = sqlite3.connect(str(path))
+    rows = []
+    for i in range(300):
+        name = ("头孢克洛胶囊", "阿莫西林胶囊", "注射用头孢曲松钠", "门诊诊查费", "维生素B6片")[i % 5]
+        adm = "320509" if i % 50 == 7 else "310118"
+        rows.append((adm, f"C{i:05d}", name, "0.25g*12粒", f"{i % 90 + 1}.50", f"69{i:011d}" if i % 3 == 0 else None,
+                     "2020-01-01", "2021-12-31" if i % 10 == 9 else None, "0" if i % 25 == 4 else "1", "V1", f"R{i}",
+                     *search_columns(name)))
+    c.executemany("INSERT INTO catalog_items(admdvs, med_list_codg, name, spec, pric, barcode, begndate, enddate, "
+                  "vali_flag, ver, rid, pinyin_initials, pinyin_full, name_grams, initials_grams) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    c.execute("INSERT INTO sync_state(name, ver, page, in_progress, updated_at) "
+              "VALUES ('catalog:1301:310118', 'V1', NULL, 0, '2026-11-05 09:00:00')")
+    c.commit()
+    before = c.execute(f"SELECT {', '.join(_ITEM_COLS)} FROM catalog_items ORDER BY id").fetchall()
+    c.close()
+    return before
+
+
+def test_upgrade_0002_catalogue_rebuilds_search_over_distinct_names(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    before = _make_0002_db_with_catalogue(path)
+    store = open_store(path, backup_dir=tmp_path / "b")
+    try:
+        assert store.revision == "0003" and store.auto_backup.name.startswith("medsettle-0002-")
+        with store.read_connection() as c:
+            after = c.exec_driver_sql(f"SELECT {', '.join(_ITEM_COLS)} FROM catalog_items ORDER BY id").fetchall()
+            assert [tuple(r) for r in after] == before          # same ids, same data
+            names = c.exec_driver_sql("SELECT name FROM catalog_names ORDER BY id").fetchall()
+            assert [n for (n,) in names] == ["头孢克洛胶囊", "阿莫西林胶囊", "注射用头孢曲松钠", "门诊诊查费", "维生素B6片"]
+            assert c.exec_driver_sql("SELECT count(*) FROM catalog_items c JOIN catalog_names n "
+                                     "ON n.id = c.name_id AND n.name = c.name").scalar_one() == 300
+            for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
+                c.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
+            assert c.exec_driver_sql("SELECT ver FROM sync_state").fetchall() == [("V1",)]
+        # every search tier answers from the rebuilt index, validity and region still filter
+        valid_a = {r[2] for r in before if r[1] == "310118" and r[9] == "1" and r[8] is None}
+        res = search(store, "310118", "头孢", at=D, limit=1000)      # name prefix + substring (grams)
+        assert {i.med_list_codg for i in res} == {r[2] for r in before if "头孢" in r[3]} & valid_a
+        assert {i.match for i in res} == {"name_prefix", "name"}
+        assert {i.med_list_codg for i in search(store, "310118", "克洛胶", at=D, limit=1000)} == {
+            r[2] for r in before if r[3] == "头孢克洛胶囊"} & valid_a
+        res = search(store, "310118", "tbqs", at=D, limit=1000)      # initials substring (zsytbqsn)
+        assert res and {i.name for i in res} == {"注射用头孢曲松钠"} and {i.match for i in res} == {"initials"}
+        assert search(store, "310118", "amoxi", at=D)[0].match == "pinyin_prefix"
+        assert {i.name for i in search(store, "310118", "b6", at=D)} == {"维生素B6片"}
+        assert [i.med_list_codg for i in search(store, "320509", "C00007", at=D)] == ["C00007"]
+        # and new pages keep using the migrated names
+        r = upsert_catalog_rows(store, [{"med_list_codg": "NEW1", "name": "阿莫西林胶囊", "pric": "1.00"}],
+                                admdvs="310118")
+        assert r.inserted == 1
+        with store.read_connection() as c:
+            assert c.exec_driver_sql("SELECT count(*) FROM catalog_names").scalar_one() == 5
+    finally:
+        store.close()
+
+
 def test_upgrade_old_database_with_data_backs_up_first(tmp_path):
     path = tmp_path / "db.sqlite3"
     _make_0001_db_with_data(path)
     bdir = tmp_path / "backups"
     store = open_store(path, backup_dir=bdir)
     try:
-        assert store.revision == "0002"
+        assert store.revision == head_revision() == "0003"
         # backup written before migrating, named with the old revision, holding the old schema + data
         assert store.auto_backup is not None and store.auto_backup.parent == bdir
         assert store.auto_backup.name.startswith("medsettle-0001-") and store.auto_backup.suffix == ".sqlite3"
@@ -58,9 +128,10 @@ def test_upgrade_old_database_with_data_backs_up_first(tmp_path):
         with store.read_connection() as c:
             idx = [r[1] for r in c.exec_driver_sql("PRAGMA index_list(settlements)")]
             assert "ix_settlements_state" in idx
-            # FTS built by 0001's trigger still answers after the upgrade
-            assert c.exec_driver_sql("SELECT rowid FROM catalog_fts WHERE catalog_fts MATCH 'name : \"克洛胶\"'"
-                                     ).fetchall() == [(1,)]
+            # 0003 rebuilt the search index over the distinct names: the old row is found again
+            assert c.exec_driver_sql("SELECT n.name FROM catalog_fts f JOIN catalog_names n ON n.id = f.rowid "
+                                     "WHERE catalog_fts MATCH 'name : \"克洛胶\"'").fetchall() == [("头孢克洛胶囊",)]
+        assert [i.med_list_codg for i in search(store, "310118", "克洛胶", at=D)] == ["XJ01"]
     finally:
         store.close()
     # re-open at head: no further backup
@@ -78,7 +149,7 @@ def test_fresh_database_is_not_backed_up(tmp_path):
 
 def test_models_match_the_migrated_schema(tmp_path):
     store = open_store(tmp_path / "db.sqlite3")
-    fts = ("catalog_fts", "catalog_pyfts", "catalog_grams")
+    fts = ("catalog_fts", "catalog_pyfts", "catalog_grams")  # FTS5 virtual + shadow tables (not in the models)
 
     def include(obj, name, type_, reflected, compare_to):
         return not (type_ == "table" and name and (name.startswith(fts) or name == "alembic_version"))
