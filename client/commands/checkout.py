@@ -34,6 +34,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--acct", choices=("0", "1"), default="0", help="是否使用个人账户（默认 0）")
     p.add_argument("--mdtrt-id", metavar="ID", help="住院：对已在医保办理入院的就诊ID结算（不再 2401）")
     p.add_argument("--diag", metavar="CODE:NAME", help="诊断（默认取 HIS，或 Z00.000 一般性医学检查）")
+    p.add_argument("--ack-warnings", action="store_true",
+                   help="确认事前提醒（经办人已核对提醒内容）；没有此项时有提醒就停止，不发送任何交易")
     p.add_argument("--reverse", metavar="SETL_ID", help="撤销当日结算（2208/2305），需要另一位组长授权（--supervisor + 密码）")
     p.add_argument("--supervisor", metavar="CODE", help="授权的收费组长工号（不能是经办人本人）")
     pw = p.add_mutually_exclusive_group()
@@ -106,6 +108,24 @@ def _operator(args, settings, store):
     return Operator(local.code, local.name, "A03", "内科")
 
 
+def _prechecks(counter, args, ctx) -> None:
+    """事前提醒 before anything is sent: print them; without --ack-warnings stop (exit 2), with it record the
+    operator's acknowledgement in the audit log."""
+    from client.domain.prechecks import SEVERITY_LABELS
+    from client.services.errors import ServiceError
+
+    checks = counter.precheck()
+    for i, w in enumerate(checks, 1):
+        sys.stderr.write(f"事前提醒 {i}【{SEVERITY_LABELS.get(w.severity, w.severity)}】{w.message}\n")
+    if not checks:
+        return
+    if not args.ack_warnings:
+        raise ServiceError("invalid_input", f"有 {len(checks)} 条事前提醒需要核对（见上）。请核对费用明细和患者信息，"
+                                            "确认无误后加 --ack-warnings 重新运行；本次没有向医保中心发送任何交易。")
+    counter.acknowledge_prechecks("all", ctx.operator.opter)
+    sys.stderr.write(f"经办人 {ctx.operator.opter} 已确认 {len(checks)} 条事前提醒。\n")
+
+
 def run(args) -> int:
     from client.services.clitools import EXIT_OK, emit_json, guarded
 
@@ -160,7 +180,10 @@ def run(args) -> int:
                 counter.load_fees(args.fees)
             else:
                 raise ServiceError("invalid_input", "请用 --fees 指定费用文件，或用 --his 从 HIS 取费用。")
+            _prechecks(counter, args, ctx)
             trial = counter.presettle(args.acct)
+            if trial.pending_prechecks and args.ack_warnings:
+                counter.acknowledge_prechecks("all", ctx.operator.opter)
             for w in trial.warnings:
                 sys.stderr.write(f"提示：{w}\n")
             if not tenders and trial.psn_cash_pay > 0:

@@ -153,6 +153,13 @@ class Presettlement:
     acct_used_flag: str
     result: Any = field(default=None, repr=False)      # SettleResult
     request: Any = field(default=None, repr=False)
+    prechecks: list = field(default_factory=list)       # client.domain.prechecks.PrecheckWarning (事前提醒)
+    acknowledged: set = field(default_factory=set, repr=False)   # keys of the acknowledged ones
+
+    @property
+    def pending_prechecks(self) -> list:
+        """The 事前提醒 not yet acknowledged by the operator (settle() refuses while there are any)."""
+        return [w for w in self.prechecks if _precheck_key(w) not in self.acknowledged]
 
     @property
     def psn_cash_pay(self) -> Decimal:
@@ -160,7 +167,14 @@ class Presettlement:
 
     def to_dict(self) -> dict:
         return {"setlinfo": self.setlinfo, "setldetail": self.setldetail, "preview": self.preview,
-                "differences": self.differences, "warnings": self.warnings, "acct_used_flag": self.acct_used_flag}
+                "differences": self.differences, "warnings": self.warnings, "acct_used_flag": self.acct_used_flag,
+                "prechecks": [dict(w.as_dict(), acknowledged=_precheck_key(w) in self.acknowledged)
+                              for w in self.prechecks]}
+
+
+def _precheck_key(w: Any) -> tuple:
+    return (w.code, w.item_code, tuple(w.line_refs), w.message)
+
 
 
 class Counter:
@@ -185,6 +199,9 @@ class Counter:
         self.discharged = False
         self.trial: Presettlement | None = None
         self.warnings: list[str] = []
+        self.prechecks: list = []
+        self._acked: set = set()
+        self._ack_by = ""
         self._sn = 0
 
     # ------------------------------------------------------------------------ identification
@@ -292,6 +309,7 @@ class Counter:
         if self.trial is not None:
             self.trial = None      # charges changed: presettle again
         self.lines.extend(new)
+        self.prechecks = []
 
     @translate_store_errors
     def add_line(self, code: str, cnt: Decimal | str | int, pric: Decimal | str | None = None,
@@ -347,6 +365,86 @@ class Counter:
     def total(self) -> Decimal:
         return sum((ln.amount for ln in self.lines), Decimal("0.00"))
 
+    # ------------------------------------------------------------------------ 事前提醒
+    @staticmethod
+    def _entry(item) -> dict:
+        return {"med_list_codg": item.med_list_codg, "name": item.name, "chrgitm_lv": item.chrgitm_lv,
+                "med_chrgitm_type": item.med_chrgitm_type,
+                "selfpay_prop": None if item.selfpay_prop is None else format(item.selfpay_prop, "f"),
+                "pric_uplmt_amt": None if item.pric_uplmt_amt is None else format(item.pric_uplmt_amt, "f"),
+                "begndate": item.begndate.isoformat() if item.begndate else None,
+                "enddate": item.enddate.isoformat() if item.enddate else None,
+                "vali_flag": item.vali_flag}
+
+    def _previous_lines_today(self) -> list[dict]:
+        """This person's lines already charged today in OTHER visits (settled or being settled)."""
+        p = self.person
+        day = self.visit_date
+        with self.ctx.store.read_connection() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT f.med_list_codg, f.name, f.cnt, f.pric FROM fee_lines f JOIN visits v ON v.id = f.visit_id "
+                "WHERE v.psn_no = ? AND v.id IS NOT ? AND substr(f.fee_ocur_time, 1, 10) = ? AND EXISTS (SELECT 1 FROM "
+                "settlements s WHERE s.visit_id = v.id AND s.state IN ('confirmed', 'provisional', 'sent', 'unknown'))",
+                (p.psn_no, self.visit_id, day)).fetchall()
+        return [{"code": code, "name": name or code, "cnt": str(cnt), "pric": str(pric), "date": day}
+                for code, name, cnt, pric in rows]
+
+    @translate_store_errors
+    def precheck(self) -> list:
+        """事前提醒: run ``client.domain.prechecks.run_prechecks`` on the current lines, the person, the local
+        catalogue entries and this person's lines charged earlier today — locally, nothing is sent. Line
+        references are the 1-based line positions. Returns the PrecheckWarning list (also kept in
+        ``self.prechecks``); ``presettle()`` runs it too and ``settle()`` requires every warning acknowledged."""
+        from client.domain import prechecks as dprechecks
+
+        self._need_visit()
+        p = self.person
+        lines, catalog = [], {}
+        for i, ln in enumerate(self.lines, 1):
+            day = str(ln.extra.get("fee_ocur_time") or self.visit_params.get("begntime") or self.visit_date)[:10]
+            lines.append({"feedetl_sn": str(i), "code": ln.code, "name": ln.name, "cnt": format(ln.cnt, "f"),
+                          "pric": format(ln.pric, "f"), "date": day})
+            if not ln.off_catalog and ln.code not in catalog:
+                item = self._catalog_item(ln.code)
+                if item is not None:
+                    catalog[ln.code] = self._entry(item)
+        ins = (p.info.get("insuinfo") or [{}])[0]
+        person = {"gend": (p.info.get("baseinfo") or {}).get("gend"), "age": p.view.age,
+                  "psn_insu_stas": ins.get("psn_insu_stas")}
+        try:
+            found = dprechecks.run_prechecks(lines, person, catalog, visit={"med_type": self.med_type,
+                                                                             "begndate": self.visit_date},
+                                             previous_lines=self._previous_lines_today())
+        except ValueError as exc:
+            raise ServiceError("invalid_input", f"事前提醒检查无法进行：{exc}") from None
+        self.prechecks = list(found)
+        return self.prechecks
+
+    @translate_store_errors
+    def acknowledge_prechecks(self, ids_or_all: Any = "all", operator: Any = None) -> list:
+        """The operator acknowledges 事前提醒 warnings: ``"all"``, or 1-based positions / rule codes. Recorded
+        in the audit log (``precheck_ack``: codes, lines, messages). Works before or after ``presettle()``.
+        Returns the warnings still not acknowledged."""
+        from . import audit
+
+        current = self.trial.prechecks if self.trial is not None else (self.prechecks or self.precheck())
+        if ids_or_all == "all":
+            chosen = list(current)
+        else:
+            wanted = {ids_or_all} if isinstance(ids_or_all, (str, int)) else set(ids_or_all)
+            chosen = [w for i, w in enumerate(current, 1) if i in wanted or w.code in wanted]
+        by = operator if isinstance(operator, str) else (getattr(operator, "code", None)
+                                                          or getattr(operator, "opter", None) or self.ctx.operator.opter)
+        new = [w for w in chosen if _precheck_key(w) not in self._acked]
+        if new:
+            audit.record_precheck_ack(self.ctx.store, by, warnings=new,
+                                      subject=f"{self.kind or ''}:{self.visit_params.get('ipt_otp_no') or ''}")
+        self._acked |= {_precheck_key(w) for w in chosen}
+        self._ack_by = by
+        if self.trial is not None:
+            self.trial.acknowledged = {k for k in (_precheck_key(w) for w in self.trial.prechecks) if k in self._acked}
+        return [w for w in current if _precheck_key(w) not in self._acked]
+
     # ------------------------------------------------------------------------ local preview
     @translate_store_errors
     def preview(self, acct_used_flag: str = "0") -> dict:
@@ -364,13 +462,7 @@ class Counter:
         for ln in self.lines:
             item = None if ln.off_catalog else self._catalog_item(ln.code)
             if item is not None:
-                entries.append({"med_list_codg": item.med_list_codg, "name": item.name, "chrgitm_lv": item.chrgitm_lv,
-                                "med_chrgitm_type": item.med_chrgitm_type,
-                                "selfpay_prop": None if item.selfpay_prop is None else format(item.selfpay_prop, "f"),
-                                "pric_uplmt_amt": None if item.pric_uplmt_amt is None else format(item.pric_uplmt_amt, "f"),
-                                "begndate": item.begndate.isoformat() if item.begndate else None,
-                                "enddate": item.enddate.isoformat() if item.enddate else None,
-                                "vali_flag": item.vali_flag})
+                entries.append(self._entry(item))
         lines = [{"feedetl_sn": ln.feedetl_sn or str(i), "med_list_codg": ln.code, "cnt": format(ln.cnt, "f"),
                   "pric": format(ln.pric, "f"), "det_item_fee_sumamt": fmt2(ln.amount)}
                  for i, ln in enumerate(self.lines, 1)]
@@ -586,6 +678,7 @@ class Counter:
             raise ServiceError("invalid_input", "还没有费用明细，请先录入或导入费用。")
         p = self.person
         self._check_insured(p)
+        checks = self.precheck()               # 事前提醒, local: before anything is sent
         preview = None
         warnings = list(self.warnings)
         try:
@@ -619,7 +712,8 @@ class Counter:
             warnings.append("本地预算与医保中心预结算不一致：" + "；".join(
                 f"{d['field']} 本地 {d['local']} / 中心 {d['central']}" for d in diffs) + "。以医保中心结果为准。")
         self.trial = Presettlement(setlinfo, _jsonable([dict(d.raw) for d in res.setldetail]), preview, diffs, warnings,
-                                   acct_used_flag, res, req)
+                                   acct_used_flag, res, req, prechecks=checks,
+                                   acknowledged={_precheck_key(w) for w in checks if _precheck_key(w) in self._acked})
         return self.trial
 
     # ------------------------------------------------------------------------ settlement
@@ -631,6 +725,11 @@ class Counter:
         if self.trial is None:
             raise ServiceError("invalid_input", "请先预结算（费用有变动时须重新预结算）。")
         trial, p = self.trial, self.person
+        pending = trial.pending_prechecks
+        if pending:
+            raise ServiceError("invalid_input", f"还有 {len(pending)} 条事前提醒未经确认，不能结算：\n"
+                               + "\n".join(f"{i}. {w.message}" for i, w in enumerate(pending, 1))
+                               + "\n请逐条核对（必要时与患者或医生确认）后确认提醒，再结算。")
         due = trial.psn_cash_pay
         lines = allocate(due, tenders)              # refuses bad payments before anything is written
         infno = "2207" if self.kind == "outpatient" else "2304"
@@ -649,6 +748,8 @@ class Counter:
                 "warnings": trial.warnings, "acct_used_flag": trial.acct_used_flag,
                 "tenders": [pl.to_dict() for pl in lines], "person": p.view.to_dict(),
                 "visit": self._visit_doc(), "lines": [ln.to_dict() for ln in self.lines], "window": self.window,
+                "prechecks": [w.as_dict() for w in trial.prechecks],
+                "prechecks_ack": {"by": self._ack_by, "count": len(trial.prechecks)} if trial.prechecks else None,
                 "cashier": {"opter": self.ctx.operator.opter, "opter_name": self.ctx.operator.opter_name}}
         with self.ctx.store.session() as s:       # the settlement row with its msgid BEFORE the call
             row = Settlement(visit_id=self.visit_id, msgid=msgid, infno=infno, state="sent", mdtrt_id=self.mdtrt_id,
@@ -894,7 +995,8 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
            "mdtrt_id": r[5], "setl_time": (info or {}).get("setl_time"), "setlinfo": info,
            "setldetail": json.loads(r[7]) if r[7] else None, "preview": meta.get("preview"),
            "presettle": meta.get("presettle"), "differences": meta.get("differences") or [],
-           "warnings": meta.get("warnings") or [], "payments": payments, "revoke_msgid": r[9],
+           "warnings": meta.get("warnings") or [], "prechecks": meta.get("prechecks") or [],
+           "payments": payments, "revoke_msgid": r[9],
            "reversal": meta.get("reversal"), "error": meta.get("error"),
            "person": {"psn_no": person.get("psn_no"), "psn_name": person.get("name"),
                       "certno": person.get("masked_certno"), "gend": (info or {}).get("gend"),

@@ -941,8 +941,9 @@ class MainWindow(QMainWindow):
         self.settlement.show_amounts(info, self.tr("Pre-settled — not yet charged. Take the payment, then F9."))
         due = q2(Decimal(str(info.get("psn_cash_pay") or "0")))
         self.payment.set_due(due)
-        if trial.warnings:
-            self.show_message("\n".join(trial.warnings), "warning")
+        shown = list(trial.warnings) + [f"事前提醒：{w.message}" for w in getattr(trial, "prechecks", [])]
+        if shown:
+            self.show_message("\n".join(shown), "warning")
         self._busy_step = ""
         self.st_busy.setText(self.tr("Amount due ¥ %1. Type the tendered amount and press Enter or F9.")
                              .replace("%1", fmt_display(due)))
@@ -969,10 +970,37 @@ class MainWindow(QMainWindow):
             amount = due
         tenders = [Tender(method, amount)] if due > 0 else []
         counter = self.state.counter
+        pending = list(getattr(self.trial, "pending_prechecks", []))
+        if pending and not self.confirm_prechecks(pending):
+            self.step_failed.emit("settle", "prechecks not confirmed")
+            return
+        by = self.operator.code if self.operator is not None else None
         self.clear_message()
         self._begin("settle", self.tr("Settling (this charges the insurance)…"))
-        self.tasks.run_db(lambda: self.state.finish_settlement(counter.settle(tenders)), self._settled,
-                          lambda exc: self.show_error("settle", exc), label="settle")
+
+        def work():
+            if pending:        # the cashier confirmed the 事前提醒 list: recorded in the audit log
+                counter.acknowledge_prechecks("all", by)
+            return self.state.finish_settlement(counter.settle(tenders))
+
+        self.tasks.run_db(work, self._settled, lambda exc: self.show_error("settle", exc), label="settle")
+
+    def confirm_prechecks(self, warnings) -> bool:
+        """事前提醒 before F9: the list of warnings; Enter confirms (recorded), Esc goes back to the case."""
+        from client.domain.prechecks import SEVERITY_LABELS
+
+        box = QMessageBox(QMessageBox.Icon.Warning, "事前提醒",
+                          f"结算前请核对以下 {len(warnings)} 条事前提醒，必要时与患者或医生确认：\n\n"
+                          + "\n".join(f"{i}.【{SEVERITY_LABELS.get(w.severity, w.severity)}】{w.message}"
+                                      for i, w in enumerate(warnings, 1))
+                          + "\n\n按 Enter 确认已核对并继续结算；按 Esc 返回修改。", parent=self)
+        box.setObjectName("precheckDialog")
+        ok = box.addButton("确认并结算", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("返回修改", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(ok)
+        self._dialog = box
+        box.exec()
+        return box.clickedButton() is ok
 
     def _settled(self, record: dict) -> None:
         self.record = record

@@ -54,10 +54,28 @@ def _outpatient_settled(qtbot, win, state) -> dict:
     due = win.payment.due_amount()
     assert due is not None and due > 0
     assert win.charges.has_split()                       # per-line split shown after upload
+    assert win.state.counter.trial.prechecks                # 事前提醒 (目录外, 超限价, 丙类 …) shown in a dialog
+    confirmed = _confirm_prechecks(qtbot)
     with expect_step(qtbot, win, "settle") as r:
         scanner_types(qtbot, "1000", gap_ms=0)            # short: typed into the field, Enter settles
     assert r.get("ok"), r
+    assert confirmed and "事前提醒" in confirmed[0]
     return win.record
+
+
+def _confirm_prechecks(qtbot) -> list:
+    """Press Enter on the 事前提醒 dialog when it opens (keyboard only); returns its text."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QMessageBox
+
+    seen: list = []
+
+    def enter(box):
+        if box.objectName() == "precheckDialog" and not seen:
+            seen.append(box.windowTitle() + box.text())
+            QTest.keyClick(box, Qt.Key.Key_Return)
+    _when_modal(qtbot, QMessageBox, enter)
+    return seen
 
 
 def test_gui_outpatient_keyboard_only(qtbot, window, app_state):
@@ -110,9 +128,11 @@ def test_gui_inpatient_discharge(qtbot, window, app_state):
     with expect_step(qtbot, window, "presettle", timeout=60000) as r:
         press(Qt.Key.Key_F5)
     assert r.get("ok"), r
+    confirmed = _confirm_prechecks(qtbot)
     with expect_step(qtbot, window, "settle", timeout=60000) as r:
-        press(Qt.Key.Key_F9)                                 # no tendered amount: exact cash
+        press(Qt.Key.Key_F9)                                 # no tendered amount: exact cash; Enter on 事前提醒
     assert r.get("ok"), r
+    assert confirmed and "住院诊查费" in confirmed[0]
     assert window.record["infno"] == "2304"
     assert window.record["state"] == "confirmed"
 

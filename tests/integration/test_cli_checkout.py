@@ -67,7 +67,7 @@ def test_outpatient_with_ecqr_card_and_certno(window, tmp_path):
     platform, d = window
     p = PEOPLE[SHEN]
     fees = fees_file(tmp_path, FEES)
-    base = ("checkout", "--platform", platform.url, "--data", str(d), "--fees", fees, "--med-type", "11")
+    base = ("checkout", "--platform", platform.url, "--data", str(d), "--fees", fees, "--med-type", "11", "--ack-warnings")
     setl_ids = []
     for who in (("--ecqr", p["ecqr"]), ("--card", p["card"]["card_data"]), ("--certno", SHEN)):
         r = medsettle(*base, *who, "--pay", "cash:200")
@@ -91,7 +91,7 @@ def test_his_charges_receipt_and_reversal(window, tmp_path):
     platform, d = window
     out = tmp_path / "slip.pdf"
     r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--his",
-                  "--pay", "wechat:10", "cash:1000", "--receipt", str(out))
+                  "--pay", "wechat:10", "cash:1000", "--receipt", str(out), "--ack-warnings")
     assert r.returncode == 0, r.stderr
     rec = json.loads(r.stdout)
     assert out.read_bytes()[:5] == b"%PDF-" and "结算成功" in r.stderr
@@ -104,6 +104,31 @@ def test_his_charges_receipt_and_reversal(window, tmp_path):
     assert rev.returncode == 0, rev.stderr
     back = json.loads(rev.stdout)
     assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "0009"
+
+
+def test_prechecks_stop_before_anything_is_sent_unless_acknowledged(window, tmp_path):
+    """事前提醒 (price above the insurance limit, a duplicate line, a class C item): without --ack-warnings exit 2
+    with the warnings and a Chinese hint, nothing written or sent; with it: settled, acknowledgement audited."""
+    platform, d = window
+    fees = fees_file(tmp_path, FEES + [{"code": "001102000010000", "cnt": "1"}, {"code": "250401015", "cnt": "1"}])
+    common = ("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees", fees)
+    before = len(requests.get(platform.url + "/admin/ledger", timeout=5).json())
+    err = assert_refused(medsettle(*common), "事前提醒", "超过医保限价", "丙类", "--ack-warnings", "没有向医保中心发送")
+    assert err["code"] == "invalid_input"
+    assert db_count(d, "visits") == 0 and db_count(d, "fee_lines") == 0 and db_count(d, "settlements") == 0
+    assert len(requests.get(platform.url + "/admin/ledger", timeout=5).json()) == before
+    ok = medsettle(*common, "--ack-warnings")
+    assert ok.returncode == 0, ok.stderr
+    rec = json.loads(ok.stdout)
+    codes = {w["code"] for w in rec["prechecks"]}
+    assert {"over_limit_price", "qty_over_max", "duplicate_in_visit", "class_c"} <= codes, codes
+    assert "已确认" in ok.stderr
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    try:
+        acks = [json.loads(x) for (x,) in conn.execute("SELECT detail_json FROM audit_events WHERE action = 'precheck_ack'")]
+    finally:
+        conn.close()
+    assert len(acks) == 1 and {w["code"] for w in acks[0]["warnings"]} == codes and acks[0]["count"] == len(codes)
 
 
 def central_reversed(platform, setl_id: str) -> bool:
@@ -122,7 +147,7 @@ def test_reversal_refused_without_a_verified_other_supervisor(window, tmp_path):
 
     platform, d = window
     r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
-                  fees_file(tmp_path, FEES))
+                  fees_file(tmp_path, FEES), "--ack-warnings")
     assert r.returncode == 0, r.stderr
     setl_id = json.loads(r.stdout)["setl_id"]
     store = open_store(d / "medsettle.sqlite3")
@@ -216,7 +241,7 @@ def test_lost_2207_answer_exit_3_unknown_with_msgid(window, tmp_path):
     requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
                   timeout=5)
     r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
-                  fees_file(tmp_path, FEES))
+                  fees_file(tmp_path, FEES), "--ack-warnings")
     assert r.returncode == 3, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr and "请勿重复结算" in r.stderr
     doc = json.loads(r.stdout)
@@ -237,7 +262,7 @@ def test_reversal_with_verified_supervisor_password(window, tmp_path):
 
     platform, d = window
     r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
-                  fees_file(tmp_path, FEES))
+                  fees_file(tmp_path, FEES), "--ack-warnings")
     assert r.returncode == 0, r.stderr
     setl_id = json.loads(r.stdout)["setl_id"]
     store = open_store(d / "medsettle.sqlite3")

@@ -35,6 +35,7 @@ def day(platform, tmp_path):
             for code, cnt in LINES:
                 c.add_line(code, cnt)
             trial = c.presettle("1")
+            c.acknowledge_prechecks("all")    # 事前提醒 confirmed by the operator (checkout requires it)
             recs.append(c.settle([Tender("cash", trial.psn_cash_pay + Decimal("10"))] if trial.psn_cash_pay else []))
         reverse_settlement(ctx, recs[-1]["setl_id"], _supervisor(ctx, recs[-1]["setl_id"]), reason="患者退费")
         yield ctx, shift, recs

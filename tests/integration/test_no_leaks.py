@@ -114,6 +114,7 @@ def day(platform_module, tmp_path_factory):
             assert any(w.code == "duplicate_in_visit" for w in warnings)
             audit.record_precheck_ack(ctx.store, cashier.code, warnings=warnings, subject=certno)
             trial = c.presettle("1")
+            assert trial.prechecks and c.acknowledge_prechecks("all", cashier) == []   # the counter's own 事前提醒
             due = Decimal(str(trial.psn_cash_pay))
             rec = c.settle([Tender("cash", due + Decimal("50"))] if due > 0 else [])
             assert rec["state"] == "confirmed" and local["setlinfo"]["medfee_sumamt"]

@@ -37,6 +37,7 @@ def test_recovery_cli_exit_codes_and_summary(platform, tmp_path):
         c.start_outpatient("11")
         c.add_line("001102000010000", "1")
         c.presettle("0")
+        c.acknowledge_prechecks("all")    # 事前提醒 confirmed by the operator (checkout requires it)
         requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
                       timeout=5).raise_for_status()
         with pytest.raises(ServiceError):

@@ -46,6 +46,7 @@ def _checkout(ctx) -> Counter:
     for code, cnt in LINES:
         c.add_line(code, cnt)
     c.presettle("0")
+    c.acknowledge_prechecks("all")        # 事前提醒 confirmed by the operator (checkout requires it)
     return c
 
 

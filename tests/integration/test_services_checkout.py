@@ -83,6 +83,12 @@ def test_outpatient_shen_ming_each_certificate(window, platform, how):
     local = c.preview()
     trial = c.presettle("1")
     assert trial.differences == [] and trial.preview is not None
+    assert [w.code for w in trial.prechecks] == ["over_limit_price", "class_c"]     # 事前提醒
+    with pytest.raises(ServiceError) as not_acked:
+        c.settle([Tender("cash", Decimal("500"))])
+    assert not_acked.value.code == "invalid_input" and "事前提醒" in not_acked.value.message
+    assert table_count(window, "settlements") == 0
+    assert c.acknowledge_prechecks("all", window.operator.opter) == [] and trial.pending_prechecks == []
     assert trial.setlinfo["medfee_sumamt"] == local["setlinfo"]["medfee_sumamt"] == "235.90"
     due = trial.psn_cash_pay
     rec = c.settle([Tender("wechat", Decimal("10.00")), Tender("cash", Decimal("500"))])
@@ -113,6 +119,7 @@ def test_inpatient_discharge_more_than_50_lines_in_batches(platform, tmp_path):
         assert his.med_type == "21" and c.kind == "inpatient" and len(c.lines) > 50
         trial = c.presettle()
         assert trial.differences == [], trial.warnings
+        c.acknowledge_prechecks("all", ctx.operator.opter)
         with ctx.store.read_connection() as conn:
             batches = conn.exec_driver_sql("SELECT chrg_bchno, count(*) FROM fee_lines GROUP BY chrg_bchno").fetchall()
             v = conn.exec_driver_sql("SELECT state, mdtrt_id, reg_msgid, mdtrt_msgid, endtime FROM visits").one()
@@ -350,6 +357,7 @@ def test_inpatient_attach_to_existing_admission(window, platform, tmp_path):
             b.add_line(code, cnt)
         trial = b.presettle()
         assert trial.differences == []
+        b.acknowledge_prechecks("all", ctx_b.operator.opter)
         rec = b.settle([Tender("cash", trial.psn_cash_pay)])
         assert rec["infno"] == "2304" and rec["mdtrt_id"] == mdtrt_id and rec["state"] == "confirmed"
         assert rec["msgid"][-4:-2] == "01" and a.ctx.new_msgid()[-4:-2] == "00"
@@ -371,3 +379,36 @@ def test_two_windows_of_one_hospital_never_share_a_msgid(platform, tmp_path):
     assert not set(ids_a) & set(ids_b)
     assert ids_a == sorted(ids_a) and len(set(ids_a)) == 300 and all(len(m) == 30 for m in ids_a + ids_b)
     assert {m[-4:-2] for m in ids_a} == {"00"} and {m[-4:-2] for m in ids_b} == {"03"}
+
+
+def test_prechecks_acknowledged_per_warning_duplicate_today_and_audited(window, platform):
+    """A second visit of the same person today repeating a charge: duplicate_today; acknowledging some
+    warnings is not enough; positions / codes / "all"; every acknowledgement is in the audit log."""
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    assert c.precheck() == []
+    trial = c.presettle()
+    assert trial.prechecks == [] and trial.to_dict()["prechecks"] == []
+    c.settle([Tender("cash", trial.psn_cash_pay)])
+    c.identify_certno(SHEN)                        # the same patient comes back today
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    c.add_line("250401015", "1")
+    early = c.precheck()                           # before anything is sent
+    assert [w.code for w in early] == ["duplicate_today", "class_c"] and early[0].line_refs == ("1",)
+    assert table_count(window, "visits") == 1
+    left = c.acknowledge_prechecks([1], "0009")
+    assert [w.code for w in left] == ["class_c"]
+    trial = c.presettle()
+    assert [w.code for w in trial.pending_prechecks] == ["class_c"]
+    with pytest.raises(ServiceError):
+        c.settle([Tender("cash", trial.psn_cash_pay)])
+    assert c.acknowledge_prechecks(["class_c"], "0009") == []
+    rec = c.settle([Tender("cash", trial.psn_cash_pay)])
+    assert rec["state"] == "confirmed" and [w["code"] for w in rec["prechecks"]] == ["duplicate_today", "class_c"]
+    with window.store.read_connection() as conn:
+        acks = [json.loads(x) for x in conn.exec_driver_sql(
+            "SELECT detail_json FROM audit_events WHERE action = 'precheck_ack' ORDER BY seq").scalars()]
+    assert [[w["code"] for w in a["warnings"]] for a in acks] == [["duplicate_today"], ["class_c"]]
