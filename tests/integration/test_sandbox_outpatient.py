@@ -8,6 +8,8 @@ import copy
 import datetime as dt
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 
@@ -97,6 +99,15 @@ def test_zone_exempt_flow_matches_engine_and_reverses(platform, nhsa, data):
         assert info[k] == expected["setlinfo"][k], k
     assert [(r["fund_pay_type"], r["fund_payamt"]) for r in out["output"]["setldetail"]] == \
         [(r["fund_pay_type"], r["fund_payamt"]) for r in expected["setldetail"]]
+    # ... and equal to `medsettle settle` (the real command an auditor replays) on that case file
+    case_file = platform.data_dir.parent / "replay-case.json"
+    case_file.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "client", "settle", str(case_file)], capture_output=True,
+                          text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    replay = json.loads(proc.stdout)
+    for k in MONEY:
+        assert info[k] == replay["setlinfo"][k], k
     # 2204 line split = engine line split
     assert {r["feedetl_sn"]: r["inscp_scp_amt"] for r in ctx["upload"]} == \
         {r["feedetl_sn"]: r["inscp_scp_amt"] for r in expected["lines"]}
