@@ -30,8 +30,18 @@ def result_line(payload: dict) -> None:
 
 
 def peak_rss_bytes() -> int:
-    """High-water mark of the resident set (VmHWM; ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """High-water mark of this process's resident set: VmHWM from /proc/self/status.
+
+    Not ``ru_maxrss``: Linux carries the pre-exec high-water mark over execve, so a child spawned by
+    a big parent would report the parent's RSS at fork time."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # other systems (KiB on Linux)
 
 
 def wait_until(pred, timeout_ms: int = 30_000, interval_ms: int = 1) -> bool:
@@ -210,11 +220,16 @@ def scan(text: str) -> float:
 
 def type_slowly(text: str, gap_ms: int = 80) -> None:
     """A person typing (gaps above the scanner's inter-key threshold): every key reaches the field."""
-    from PySide6.QtTest import QTest
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
 
     for ch in text:
-        QTest.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), ch)
+        target = QApplication.focusWidget() or QApplication.activeWindow()
+        # QTest.keyClick asserts on non-ASCII characters: send the events an input method would
+        key = Qt.Key(ord(ch.upper())) if ch.isascii() and ch.isalnum() else Qt.Key.Key_unknown
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(target, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, ch))
         idle(gap_ms)
 
 

@@ -13,8 +13,12 @@ start-up are not polluted by the others. Figures and floors:
    is the 18-digit ID number typed by the scanner. Clock: from just before the scanner's Enter key
    event is delivered (QTest.keyClick into the focused widget, through the app-wide ScannerFilter)
    to the first Paint event of the patient panel's name label showing the person's name. Median /
-   p95 over --scans scans. Floor p95 <= 100 ms. Measured with the site default
-   ``platform.read_retries`` (2) and, for the cause, with ``read_retries = 0``.
+   p95 over --scans scans. Floor p95 <= 100 ms. The first scan after the outage is printed apart:
+   the window still believes it is online, 1101 is retried ``platform.read_retries`` times with
+   backoff (client/api/client.py) before the cache answers and the window switches to its offline
+   mode (MainWindow.offline_mode → identify_offline: the cache straight away); the next scan and
+   one more are warm-up, then --scans are counted. Run with the site default read_retries (2) and
+   with 0.
 2. scan → patient shown via the training platform: the e-voucher QR (ec.query + 1101 + 5206 +
    5301 over HTTP on loopback), same clock. Floor p95 <= 300 ms.
 3. cold start (byte code cached in the run's temp dir, PYTHONPYCACHEPREFIX, as an installed
@@ -42,6 +46,7 @@ Exit status 1 when a floor is missed.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -125,6 +130,8 @@ def part_scan(args) -> dict:
             if ms < 0:
                 out.setdefault("cache_failures", []).append(steps.failed[-1])
                 continue
+            if i == 0:
+                out["cache_first_ms"] = ms        # the first scan after the outage (window still thinks online)
             if i >= 2:
                 times.append(ms)
                 texts.append(tms)
@@ -196,9 +203,9 @@ w = QLabel("医保窗口结算 MedSettle")
 w.resize(400, 100)
 w.show()
 app.exec()
-import psutil, resource
-print("READY", repr(t_start), repr(0.0), repr(seen["ready"]), psutil.Process().memory_info().rss,
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, flush=True)
+import psutil
+hwm = [int(ln.split()[1]) * 1024 for ln in open("/proc/self/status") if ln.startswith("VmHWM:")][0]
+print("READY", repr(t_start), repr(0.0), repr(seen["ready"]), psutil.Process().memory_info().rss, hwm, flush=True)
 """
 
 
@@ -255,8 +262,11 @@ def part_rss(args) -> dict:
     out: dict = {}
     try:
         out["rows"] = count_items(state.ctx.store, ADMDVS)
-        H.sign_in(win, steps)
+        out["peak_before_sign_in"] = H.peak_rss_bytes()
+        out["rss_before_sign_in"] = proc.memory_info().rss
+        H.sign_in(win, steps)                     # argon2id verification (64 MiB, client/security/passwords.py)
         out["rss_signed_in"] = proc.memory_info().rss
+        out["peak_signed_in"] = H.peak_rss_bytes()
         queries = args.queries.split(",")
         hits = {}
         for q in queries:
@@ -296,14 +306,32 @@ def part_stall(args) -> dict:
     hb.setInterval(10)
     hb.timeout.connect(lambda: beats.append(time.perf_counter()))
     out: dict = {}
+    # full garbage collections (generation 2) stop every thread: record when they ran
+    gcs: list[tuple[float, float]] = []
+    gc_start = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if info.get("generation") == 2:
+            if phase == "start":
+                gc_start[0] = time.perf_counter()
+            else:
+                gcs.append((gc_start[0], time.perf_counter()))
+
+    gc.callbacks.append(on_gc)
     try:
         hb.start()
         H.idle(2000)
         idle_beats = list(beats)
+        from client.security import operators as sec
+
+        # the password check (argon2id, 64 MiB, on the GUI thread in the sign-in dialog) is not part of
+        # the sync: done before the clock starts
+        res = sec.login(win.state.operators, "0001", "Train-0001")
         t0 = time.perf_counter()
         beats.clear()
         beats.append(t0)
-        H.sign_in(win, steps)                                # empty catalogue → automatic sync
+        win.complete_sign_in(res.operator)                   # empty catalogue → automatic sync
+        steps.wait("sign_in", 30_000)
         ok = steps.wait("sync", 900_000)
         t1 = time.perf_counter()
         beats.append(t1)
@@ -312,10 +340,15 @@ def part_stall(args) -> dict:
         out["sync_s"] = t1 - t0
         out["rows"] = count_items(state.ctx.store, ADMDVS)
         out["gaps_ms"] = [(b - a) * 1000 for a, b in zip(beats, beats[1:], strict=False)]
+        late = [(a, b) for a, b in zip(beats, beats[1:], strict=False) if (b - a) * 1000 > FLOORS["stall"]]
+        out["late_with_full_gc"] = sum(1 for a, b in late if any(gs < b and ge > a for gs, ge in gcs))
+        out["late"] = len(late)
+        out["full_gcs"] = [(ge - gs) * 1000 for gs, ge in gcs if gs >= t0]
         out["idle_gaps_ms"] = [(b - a) * 1000 for a, b in zip(idle_beats, idle_beats[1:], strict=False)]
         if getattr(win, "sync_dialog", None) is not None:
             win.sync_dialog.accept()
     finally:
+        gc.callbacks.remove(on_gc)
         hb.stop()
         win.shutdown()
         win.close()
@@ -354,11 +387,24 @@ def prepare_big_store(tpl: Path, dest: Path, rows: int) -> float:
     from offline_cache.catalog import upsert_catalog_rows
     from offline_cache.store import open_store
 
+    def region_rows():
+        """``rows`` rows for 310118: its base rows, then the expanded rows given to 310118."""
+        base, n = demo.base_catalog_size(), 0
+        for i, r in enumerate(demo.iter_catalog(size=rows + base)):
+            if i >= base:
+                r["admdvs"] = ADMDVS
+            elif r["admdvs"] != ADMDVS:
+                continue
+            yield r
+            n += 1
+            if n >= rows:
+                return
+
     shutil.copytree(tpl, dest)
     t = time.perf_counter()
     store = open_store(dest / STORE_FILE)
     try:
-        upsert_catalog_rows(store, demo.iter_catalog(size=rows), admdvs=ADMDVS)
+        upsert_catalog_rows(store, region_rows(), admdvs=ADMDVS)
     finally:
         store.close()
     return time.perf_counter() - t
@@ -432,6 +478,9 @@ def main() -> int:
             text = data[key.replace("_ms", "_text_ms")]
             rows.append(fmt_row(label, f"med {med:.0f} / p95 {p95:.0f} ms", f"p95≤{floor:.0f}ms", ok,
                                 f"text set {statistics.median(text):.0f}ms", ""))
+        print(f"first scan after the platform stopped (the window still believes it is online: 1101 retried "
+              f"read_retries times with backoff, then the cache): {r['cache_first_ms']:.0f} ms with read_retries="
+              f"{r['read_retries']}, {r0['cache_first_ms']:.0f} ms with 0 (not counted below)")
         print(f"scans: {len(r['cache_ms'])} cache scans ({r['cache_from_cache']} marked from_cache), "
               f"{len(r['online_ms'])} e-voucher scans, {r['people_cached']} people cached first; "
               f"failures: {r.get('cache_failures') or r.get('online_failures') or 'none'}", flush=True)
@@ -473,7 +522,9 @@ def main() -> int:
                                 f"bare {base_rss / MB:.0f} MB", f"{m['rss'] / base_rss:.1f}x"))
             print("searches: " + "; ".join(f"{q}: {h['results']} results, {h['ms_after_last_key']:.0f} ms after the "
                                            f"last key" for q, h in m["searches"].items())
-                  + f"; RSS signed in {m['rss_signed_in'] / MB:.0f} MB, sampled peak {m['rss_sampled_peak'] / MB:.0f} MB",
+                  + f"; before sign-in RSS {m['rss_before_sign_in'] / MB:.0f} MB / peak {m['peak_before_sign_in'] / MB:.0f} MB"
+                  + f"; signed in RSS {m['rss_signed_in'] / MB:.0f} MB / peak {m['peak_signed_in'] / MB:.0f} MB"
+                  + f"; 20 ms sampled peak {m['rss_sampled_peak'] / MB:.0f} MB",
                   flush=True)
 
             # -- 5: stalls during the big sync -------------------------------------------------------
@@ -493,6 +544,10 @@ def main() -> int:
             print(f"sync: {s['rows']:,} rows in the store after {s['sync_s']:.1f} s (ok={s['sync_ok']}), "
                   f"{len(g)} heartbeats, {over} intervals > 50 ms, worst five "
                   + ", ".join(f"{x:.0f}" for x in sorted(g)[-5:]) + " ms", flush=True)
+            fg = s["full_gcs"]
+            print(f"  full garbage collections (gen 2) during the sync: {len(fg)}, longest {max(fg, default=0):.0f} ms, "
+                  f"total {sum(fg):.0f} ms; {s['late_with_full_gc']} of the {s['late']} intervals > 50 ms overlap one",
+                  flush=True)
 
     print()
     print(fmt_row("figure", "measured", "floor", None, "baseline", "ratio").replace("    -", "  p/f"))
