@@ -44,7 +44,10 @@ def register(subparsers, common) -> None:
     p.add_argument("--reason", default="", help="撤销原因")
     p.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号（默认培训收费员 T001）")
     p.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
-    p.add_argument("--receipt", metavar="OUT.pdf", help="结算成功并保存后，生成结算凭条 PDF")
+    p.add_argument("--receipt", metavar="OUT.pdf", help="结算成功并保存后，生成结算票据 PDF（含电子票据查验二维码）")
+    p.add_argument("--receipt-kind", choices=("form", "slip"), default="form",
+                   help="form 医疗收费票据（默认，241×140 mm）或 slip 80 mm 结算凭条")
+    p.add_argument("--reprint", metavar="SETL_ID", help="补打该结算的票据（--receipt 输出），需要另一位组长授权")
     p.set_defaults(func=run)
 
 
@@ -133,7 +136,7 @@ def run(args) -> int:
 
     def body() -> int:
         from client.api import Operator
-        from client.services.checkout import Counter
+        from client.services.checkout import Counter, settlement_record
         from client.services.context import open_context, settings_from_args
         from client.services.errors import ServiceError
         from client.services.fees import HttpHisAdapter
@@ -149,9 +152,14 @@ def run(args) -> int:
             ctx_box.append(ctx)
             ctx.operator = _operator(args, settings, ctx.store)
             counter = Counter(ctx, his=HttpHisAdapter(settings.platform.url, ctx.fixmedins_code))
+            if args.reprint:
+                emit_json(_reprint(args, ctx))
+                return EXIT_OK
             if args.reverse:
                 auth = _authorization(args, ctx, "reverse", args.reverse)
                 record = counter.reverse(args.reverse, auth, reason=args.reason)
+                _invoice_housekeeping(ctx)
+                record = settlement_record(ctx, record["settlement_id"])
                 emit_json(_masked(record))
                 sys.stderr.write(f"已撤销结算 {args.reverse}（撤销报文 {record.get('revoke_msgid')}）。\n")
                 return EXIT_OK
@@ -190,8 +198,17 @@ def run(args) -> int:
                 tenders = [Tender("cash", trial.psn_cash_pay)]
             record = counter.settle(tenders)
             if args.receipt:
-                _receipt(ctx, record, args.receipt)
+                _receipt(ctx, record, args.receipt, args.receipt_kind)
+            _invoice_housekeeping(ctx)
+            record = settlement_record(ctx, record["settlement_id"])
             emit_json(_masked(record))
+            for w in record.get("warnings") or []:
+                if "电子票据" in w:
+                    sys.stderr.write(f"提示：{w}\n")
+            inv = record.get("invoice")
+            if inv:
+                sys.stderr.write(f"电子票据：代码 {inv['EInvoiceCode']} 号码 {inv['EInvoiceNumber']} "
+                                 f"校验码 {inv['RandomNumber']}。\n")
             si = record["setlinfo"]
             sys.stderr.write(f"结算成功：{view.name}，医疗费 {si['medfee_sumamt']} 元，基金支付 {si['fund_pay_sumamt']} 元，"
                              f"个人账户 {si['acct_pay']} 元，个人现金 {si['psn_cash_pay']} 元"
@@ -202,31 +219,97 @@ def run(args) -> int:
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)
 
 
-def _receipt(ctx, record: dict, out: str) -> None:
-    """Render the slip AFTER the settlement was committed (printing failure never undoes a settlement)."""
+def _document(ctx, settlement_id: int) -> dict:
+    """The settlement record of docs/documents.md (invoice_split, lines with their split, the e-invoice)."""
+    from client.services import invoicing
+    from client.services.checkout import settlement_record
+
+    doc = invoicing.settlement_record(ctx.store, settlement_id, ctx.settings)
+    doc["einvoice"] = settlement_record(ctx, settlement_id).get("einvoice")
+    return doc
+
+
+def _render(ctx, settlement_id: int, out: str, kind: str, *, reprint: bool = False) -> dict:
+    """Count the print (invoicing.begin_print, committed before the paper) and render the form or the slip."""
+    from client.printing.documents import render_form, render_slip
+    from client.services import invoicing
+
+    doc = _document(ctx, settlement_id)
+    flags = invoicing.begin_print(ctx.store, settlement_id)
+    if reprint and not flags["reprint"]:        # a reprint of a never-printed settlement is still a copy
+        flags = {"reprint": True, "print_count": max(1, flags["print_count"])}
+    doc["flags"] = dict(doc["flags"], **flags)
+    (render_form if kind == "form" else render_slip)(doc, out)
+    return doc["flags"]
+
+
+def _receipt(ctx, record: dict, out: str, kind: str) -> None:
+    """Render AFTER the settlement was committed (a printing failure never undoes a settlement)."""
+    name = "结算票据" if kind == "form" else "结算凭条"
     try:
-        from client.printing.documents import render_slip
-    except ImportError:
-        sys.stderr.write("提示：本版本没有打印模块，未生成凭条。\n")
+        _render(ctx, record["settlement_id"], out, kind)
+        sys.stderr.write(f"{name}已生成：{out}\n")
+    except Exception as exc:  # noqa: BLE001 - the settlement is saved; the document can be reprinted
+        sys.stderr.write(f"提示：结算已保存，但{name}生成失败（{exc}），可稍后补打（--reprint）。\n")
+
+
+def _reprint(args, ctx) -> dict:
+    """``--reprint SETL_ID --receipt OUT``: another supervisor authorizes, the copy is marked 补打（第N次）
+    and the reprint is recorded in the audit log."""
+    from client.security.operators import AuthFailure
+    from client.services import audit
+    from client.services.checkout import _requester
+    from client.services.errors import ServiceError
+    from client.services.operators import OperatorService
+
+    if not args.receipt:
+        raise ServiceError("invalid_input", "补打需要用 --receipt 指定输出的 PDF 文件。")
+    with ctx.store.read_connection() as conn:
+        sid = conn.exec_driver_sql("SELECT id FROM settlements WHERE setl_id = ?", (args.reprint,)).scalar()
+    if sid is None:
+        raise ServiceError("invalid_input", f"本机没有结算号为 {args.reprint} 的结算记录，请核对结算号。")
+    auth = _authorization(args, ctx, "reprint", args.reprint)
+    try:
+        OperatorService(ctx.store).require(_requester(ctx), "reprint", authorization=auth)
+    except AuthFailure as exc:
+        raise ServiceError("refused", f"授权无效：{exc}") from None
+    flags = _render(ctx, sid, args.receipt, args.receipt_kind, reprint=True)
+    audit.record_reprint(ctx.store, ctx.operator.opter, setl_id=args.reprint, document=args.receipt_kind,
+                         copy_no=int(flags["print_count"]) + 1, authorized_by=auth.authorized_by)
+    sys.stderr.write(f"已补打（第{flags['print_count']}次）：{args.receipt}\n")
+    return {"setl_id": args.reprint, "settlement_id": sid, "document": args.receipt_kind, "path": args.receipt,
+            "flags": flags, "authorized_by": auth.authorized_by}
+
+
+def _invoice_housekeeping(ctx, record: dict | None = None) -> None:
+    """E-invoices after a checkout: retry earlier ones that could not be issued, then try to upload the
+    queue once (best effort; what fails stays queued for `medsettle recover`)."""
+    if not ctx.settings.einvoice.enabled:
         return
-    doc = dict(record)
-    doc["institution"] = {"fixmedins_code": ctx.fixmedins_code, "fixmedins_name": ctx.settings.site.fixmedins_name,
-                          "admdvs": ctx.admdvs, "hosp_lv": ctx.hosp_lv}
-    person = dict(doc.get("person") or {})
-    person["certno"] = (doc.get("setlinfo") or {}).get("certno") or person.get("certno")
-    doc["person"] = person
+    from client.services import invoicing
+    from client.services.checkout import issue_missing_invoices
+
     try:
-        render_slip(doc, out)
-        sys.stderr.write(f"结算凭条已生成：{out}\n")
-    except Exception as exc:  # noqa: BLE001 - the settlement is saved; the slip can be reprinted
-        sys.stderr.write(f"提示：结算已保存，但凭条生成失败（{exc}），可稍后补打。\n")
+        issue_missing_invoices(ctx)
+        platform = invoicing.EInvoicePlatform.from_settings(ctx.settings)
+        try:
+            platform.timeout = min(platform.timeout, 5.0)
+            res = invoicing.drain_invoice_uploads(ctx.store, platform)
+        finally:
+            platform.close()
+        for m in res.messages:
+            sys.stderr.write(f"提示：{m}\n")
+    except Exception as exc:  # noqa: BLE001 - the settlement is saved; invoices are retried later
+        sys.stderr.write(f"提示：电子票据上传暂未完成（{exc}），稍后自动重试。\n")
 
 
 def _masked(record: dict) -> dict:
-    """The record for stdout: the full ID number returned in setlinfo is masked (the store keeps it)."""
+    """The record for stdout: the full ID number returned in setlinfo is masked (the store keeps it); the
+    e-invoice is shown as its summary (``invoice``: EInvoiceCode/Number/RandomNumber, state)."""
     from client.domain.masking import mask_certno
 
     out = dict(record)
+    out.pop("einvoice", None)
     for key in ("setlinfo",):
         if isinstance(out.get(key), dict) and out[key].get("certno"):
             out[key] = dict(out[key], certno=mask_certno(out[key]["certno"]))

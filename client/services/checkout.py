@@ -788,6 +788,7 @@ class Counter:
                                           f"请勿重复结算；恢复功能将按报文ID {msgid} 查询并补记本机记录。",
                                msgid=msgid, infno=infno) from None
         self.trial = None
+        issue_invoice(self.ctx, sid, window=self.window or None)
         return settlement_record(self.ctx, sid)
 
     def _confirm(self, sid: int, info: dict, detail: list, warn: list, lines: list, acct: Decimal) -> None:
@@ -964,7 +965,95 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
 
         audit.record_reversal(conn, ctx.operator.opter, setl_id=setl_id, revoke_msgid=msgid,
                               authorized_by=auth["authorized_by"], reason=reason)
+    red_letter(ctx, sid, reason=reason)
     return settlement_record(ctx, sid)
+
+
+# ---------------------------------------------------------------------------- e-invoices
+def _invoice_warning(ctx: ServiceContext, sid: int, text: str) -> None:
+    """A visible, persistent warning on the settlement (shown with the record); never raises."""
+    try:
+        with ctx.store.connection() as conn:
+            conn.exec_driver_sql("UPDATE settlements SET preview_json = json_set(coalesce(preview_json, '{}'), "
+                                 "'$.warnings', json(?)) WHERE id = ?",
+                                 (json.dumps(_warnings_of(conn, sid) + [text], ensure_ascii=False), sid))
+    except Exception:  # noqa: BLE001 - the settlement is saved; the warning is also logged
+        log.exception("could not store the e-invoice warning of settlement %s", sid)
+
+
+def _warnings_of(conn: Any, sid: int) -> list:
+    js = conn.exec_driver_sql("SELECT preview_json FROM settlements WHERE id = ?", (sid,)).scalar()
+    return list((json.loads(js or "{}") or {}).get("warnings") or [])
+
+
+def issue_invoice(ctx: ServiceContext, settlement_id: int, *, window: str | None = None) -> Any:
+    """The e-invoice of a locally committed settlement (``invoicing.issue_for_settlement``: number from the
+    window's pre-allocated range, upload queued in the outbox). A failure never undoes the settlement: it
+    is logged and stored as a warning on the settlement, and :func:`issue_missing_invoices` retries it.
+    Returns the IssuedInvoice, or None (e-invoices disabled, or failed)."""
+    if not ctx.settings.einvoice.enabled:
+        return None
+    from . import invoicing
+
+    try:
+        return invoicing.issue_for_settlement(ctx.store, settlement_id, settings=ctx.settings, window=window,
+                                              secret=ctx.einvoice_secret or None)
+    except Exception as exc:  # noqa: BLE001 - settled is settled: the invoice is issued later
+        why = exc.message if isinstance(exc, ServiceError) else f"{exc.__class__.__name__}: {exc}"
+        log.warning("e-invoice of settlement %s not issued: %s", settlement_id, why)
+        _invoice_warning(ctx, settlement_id, f"电子票据暂未开具：{why}。结算已完成，无需重新结算；"
+                                             "联网后系统会自动补开（也可由信息科执行 medsettle recover）。")
+        return None
+
+
+def red_letter(ctx: ServiceContext, settlement_id: int, *, reason: str = "", window: str | None = None) -> Any:
+    """The red-letter (冲红) invoice after a reversal, when the settlement had a blue one; a failure is a
+    warning (retried by :func:`issue_missing_invoices`), never an error of the reversal."""
+    if not ctx.settings.einvoice.enabled:
+        return None
+    from . import invoicing
+
+    with ctx.store.read_connection() as conn:
+        blue = conn.exec_driver_sql("SELECT count(*) FROM invoices WHERE settlement_id = ? AND kind = 'normal'",
+                                    (settlement_id,)).scalar_one()
+    if not blue:
+        return None
+    try:
+        return invoicing.red_letter_for_reversal(ctx.store, settlement_id, settings=ctx.settings, window=window,
+                                                 reason=reason or "撤销结算", secret=ctx.einvoice_secret or None)
+    except Exception as exc:  # noqa: BLE001 - the reversal is done; the red letter is issued later
+        why = exc.message if isinstance(exc, ServiceError) else f"{exc.__class__.__name__}: {exc}"
+        log.warning("red-letter invoice of settlement %s not issued: %s", settlement_id, why)
+        _invoice_warning(ctx, settlement_id, f"红字电子票据暂未开具：{why}。撤销已完成；联网后系统会自动补开。")
+        return None
+
+
+def issue_missing_invoices(ctx: ServiceContext, *, window: str | None = None) -> int:
+    """Retry: blue invoices of confirmed/provisional settlements without one, red letters of reversed ones
+    whose blue invoice has no red letter. Returns how many were issued now."""
+    if not ctx.settings.einvoice.enabled:
+        return 0
+    with ctx.store.read_connection() as conn:
+        blue = [r[0] for r in conn.exec_driver_sql(
+            "SELECT s.id FROM settlements s WHERE s.state IN ('confirmed', 'provisional') AND s.setlinfo_json IS NOT "
+            "NULL AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.settlement_id = s.id AND i.kind = 'normal') "
+            "ORDER BY s.id")]
+        red = [r[0] for r in conn.exec_driver_sql(
+            "SELECT s.id FROM settlements s JOIN invoices b ON b.settlement_id = s.id AND b.kind = 'normal' "
+            "WHERE s.state = 'reversed' AND NOT EXISTS (SELECT 1 FROM invoices r WHERE r.related_invoice_id = b.id "
+            "AND r.kind = 'red') ORDER BY s.id")]
+    done = sum(issue_invoice(ctx, sid, window=window) is not None for sid in blue)
+    return done + sum(red_letter(ctx, sid, window=window) is not None for sid in red)
+
+
+def _invoices_of(conn: Any, settlement_id: int) -> dict:
+    out: dict = {}
+    for kind, code, number, check, state, body in conn.exec_driver_sql(
+            "SELECT kind, einvoice_code, einvoice_number, random_number, state, body_json FROM invoices "
+            "WHERE settlement_id = ? ORDER BY id", (settlement_id,)).fetchall():
+        out[kind] = ({"EInvoiceCode": code, "EInvoiceNumber": number, "RandomNumber": check or "", "state": state},
+                     json.loads(body) if body else None)
+    return out
 
 
 # ---------------------------------------------------------------------------- records / ledger
@@ -977,6 +1066,7 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
             "revoke_msgid, opter, created_at FROM settlements WHERE id = ?", (settlement_id,)).fetchone()
         pays = conn.exec_driver_sql("SELECT method, amount, tendered, change, ref FROM payments WHERE settlement_id = ? "
                                     "ORDER BY id", (settlement_id,)).fetchall()
+        invoices = _invoices_of(conn, settlement_id)
     meta = json.loads(r[8] or "{}")
     info = json.loads(r[6]) if r[6] else None
     from offline_cache.types import from_fen
@@ -1004,7 +1094,10 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
                       "insutype": person.get("insutype"), "psn_type": person.get("psn_type"),
                       "status": person.get("status")},
            "visit": meta.get("visit"), "lines": meta.get("lines") or [], "cashier": meta.get("cashier") or {"opter": r[10]},
-           "window": meta.get("window", "")}
+           "window": meta.get("window", ""),
+           # e-invoice (医疗收费电子票据): the summary, and the full record for the renderers (QR = MSEI1 payload)
+           "invoice": invoices.get("normal", (None, None))[0], "einvoice": invoices.get("normal", (None, None))[1],
+           "red_invoice": invoices.get("red", (None, None))[0]}
     return rec
 
 

@@ -59,6 +59,7 @@ class ServiceContext:
     operator: Operator
     mac_key: bytes = b""
     require_mac: bool = True
+    einvoice_secret: bytes = b""     # check-code (校验码) key of offline-numbered invoices; b"" = random
     closers: list = field(default_factory=list, repr=False)
 
     # -- identity of this institution ---------------------------------------------------------
@@ -182,7 +183,55 @@ def open_context(settings: Settings, *, operator: Operator | None = None, secret
     ctx.closers.append(ctx.evoucher.close)
     if own_store:
         ctx.closers.append(st.close)
+    _register_secrets(ctx, secret)
+    if settings.einvoice.enabled:
+        ensure_invoice_ranges(ctx)
     return ctx
+
+
+def _register_secrets(ctx: ServiceContext, gateway_secret: str) -> None:
+    """Secrets resolved for this context never reach a log file (client.logging_setup masks them): the
+    gateway secret handed in, the policy MAC key, and the e-invoice key (resolved here from
+    ``einvoice.secret_ref`` when configured)."""
+    from client.logging_setup import register_secret
+
+    register_secret(gateway_secret or None)
+    if ctx.mac_key:
+        register_secret(ctx.mac_key.decode("utf-8", "replace"))
+    ref = ctx.settings.einvoice.secret_ref
+    if ref and ctx.settings.einvoice.enabled:
+        from client.secrets import SecretStore
+
+        try:
+            value = SecretStore(ctx.settings.data_dir).get(ref)
+        except Exception as exc:  # noqa: BLE001 - without the key check codes are random (training-like)
+            log.warning("e-invoice secret %s unavailable: %s", ref, exc.__class__.__name__)
+            value = None
+        if value:
+            register_secret(value)
+            ctx.einvoice_secret = value.encode("utf-8")
+        else:
+            log.warning("e-invoice secret %s not found; offline check codes will be random", ref)
+
+
+def ensure_invoice_ranges(ctx: ServiceContext) -> int | None:
+    """Top up this window's e-invoice number stock while online (``invoicing.ensure_ranges``); offline or
+    refused, the window keeps issuing from what it has (logged). Returns the stock, None when unknown."""
+    from . import invoicing
+
+    try:
+        platform = invoicing.EInvoicePlatform.from_settings(ctx.settings)
+    except ServiceError as exc:
+        log.warning("no e-invoice platform: %s", exc.message)
+        return None
+    try:
+        platform.timeout = min(platform.timeout, 5.0)
+        return invoicing.ensure_ranges(ctx.store, platform)
+    except Exception as exc:  # noqa: BLE001 - opening a window never fails because of the invoice platform
+        log.warning("e-invoice range top-up failed: %s", getattr(exc, "message", None) or exc.__class__.__name__)
+        return None
+    finally:
+        platform.close()
 
 
 def settings_from_args(args: Any) -> Settings:

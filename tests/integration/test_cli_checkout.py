@@ -95,6 +95,10 @@ def test_his_charges_receipt_and_reversal(window, tmp_path):
     assert r.returncode == 0, r.stderr
     rec = json.loads(r.stdout)
     assert out.read_bytes()[:5] == b"%PDF-" and "结算成功" in r.stderr
+    inv = rec["invoice"]                        # e-invoice issued after the local commit, uploaded at once
+    assert inv["state"] == "issued" and "电子票据：代码" in r.stderr and "einvoice" not in rec
+    assert qr_of(out) == f"MSEI1|{inv['EInvoiceCode']}|{inv['EInvoiceNumber']}|{inv['RandomNumber']}|" \
+                         f"{rec['setlinfo']['medfee_sumamt']}|{rec['setl_time'][:10].replace('-', '')}|H31011800001"
     assert [p["method"] for p in rec["payments"]][:2] == ["wechat", "cash"]
     no_sup = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--reverse", rec["setl_id"])
     assert_refused(no_sup, "授权")
@@ -104,6 +108,37 @@ def test_his_charges_receipt_and_reversal(window, tmp_path):
     assert rev.returncode == 0, rev.stderr
     back = json.loads(rev.stdout)
     assert back["state"] == "reversed" and back["reversal"]["authorization"]["authorized_by"] == "0009"
+    assert back["red_invoice"]["state"] == "issued" and back["invoice"]["EInvoiceNumber"] == inv["EInvoiceNumber"]
+    # a reprint needs another supervisor too, is marked 补打 and audited
+    copy = tmp_path / "copy.pdf"
+    assert_refused(medsettle("checkout", "--platform", platform.url, "--data", str(d), "--reprint", rec["setl_id"],
+                             "--receipt", str(copy), "--receipt-kind", "slip"), "授权")
+    rp = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--reprint", rec["setl_id"],
+                   "--receipt", str(copy), "--receipt-kind", "slip", "--supervisor", "0008",
+                   "--supervisor-password-stdin", stdin="Train-0008\n")
+    assert rp.returncode == 0, rp.stderr
+    assert json.loads(rp.stdout)["flags"] == {"training": True, "offline": False, "reprint": True, "print_count": 1}
+    text = subprocess.run(["pdftotext", str(copy), "-"], capture_output=True, text=True, check=True).stdout
+    assert "补打" in text and SHEN not in text
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    try:
+        acts = [a for (a,) in conn.execute("SELECT action FROM audit_events ORDER BY seq")]
+    finally:
+        conn.close()
+    assert acts[-2:] == ["authorize", "reprint"]
+    assert medsettle("audit", "verify", "--data", str(d)).returncode == 0
+
+
+def qr_of(pdf: Path) -> str:
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    base = pdf.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-singlefile", str(pdf), str(base)], check=True)
+    with Image.open(str(base) + ".png") as img:
+        codes = decode(img)
+    assert len(codes) == 1
+    return codes[0].data.decode("ascii")
 
 
 def test_prechecks_stop_before_anything_is_sent_unless_acknowledged(window, tmp_path):

@@ -38,6 +38,7 @@ def day(platform, tmp_path):
             c.acknowledge_prechecks("all")    # 事前提醒 confirmed by the operator (checkout requires it)
             recs.append(c.settle([Tender("cash", trial.psn_cash_pay + Decimal("10"))] if trial.psn_cash_pay else []))
         reverse_settlement(ctx, recs[-1]["setl_id"], _supervisor(ctx, recs[-1]["setl_id"]), reason="患者退费")
+        _upload_invoices(ctx)    # the e-invoices of the day are uploaded (medsettle recover's job) before day end
         yield ctx, shift, recs
 
 
@@ -111,3 +112,14 @@ def _supervisor(ctx, setl_id: str):
     seed_training_operators(ctx.store, ctx.settings, hasher=hasher)
     return OperatorService(ctx.store, hasher=hasher).authorize(ctx.operator.opter, "0009", "Train-0009",
                                                                action="reverse", subject=setl_id)
+
+
+def _upload_invoices(ctx) -> None:
+    from client.services import invoicing
+
+    platform = invoicing.EInvoicePlatform.from_settings(ctx.settings)
+    try:
+        res = invoicing.drain_invoice_uploads(ctx.store, platform)
+    finally:
+        platform.close()
+    assert res.failed == res.needs_review == 0

@@ -412,3 +412,62 @@ def test_prechecks_acknowledged_per_warning_duplicate_today_and_audited(window, 
         acks = [json.loads(x) for x in conn.exec_driver_sql(
             "SELECT detail_json FROM audit_events WHERE action = 'precheck_ack' ORDER BY seq").scalars()]
     assert [[w["code"] for w in a["warnings"]] for a in acks] == [["duplicate_today"], ["class_c"]]
+
+
+def test_einvoice_issued_after_settlement_red_letter_after_reversal(window, platform):
+    """The invoice is numbered from the window's pre-allocated range (allocated at context open) after the
+    local commit, its upload is queued; the reversal creates the linked red letter; uploads drain."""
+    from client.services import invoicing
+
+    assert invoicing.remaining_numbers(window.store, "01") > 0          # ensure_ranges ran at open_context
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    trial = c.presettle()
+    rec = c.settle([Tender("cash", trial.psn_cash_pay)])
+    inv = rec["invoice"]
+    assert inv["state"] == "allocated" and len(inv["EInvoiceCode"]) == 8 and len(inv["EInvoiceNumber"]) == 10
+    assert rec["einvoice"]["Main"]["EInvoiceNumber"] == inv["EInvoiceNumber"]
+    assert rec["einvoice"]["Main"]["TotalAmount"] == rec["setlinfo"]["medfee_sumamt"]
+    from client.printing.common import qr_payload
+
+    doc = invoicing.settlement_record(window.store, rec["settlement_id"], window.settings)
+    doc["einvoice"] = rec["einvoice"]
+    assert qr_payload(doc).startswith(f"MSEI1|{inv['EInvoiceCode']}|{inv['EInvoiceNumber']}|{inv['RandomNumber']}|")
+    back = c.reverse(rec["setl_id"], supervisor_ok(window, rec["setl_id"]))
+    red = back["red_invoice"]
+    assert red and red["EInvoiceNumber"] != inv["EInvoiceNumber"] and back["invoice"] == inv
+    with window.store.read_connection() as conn:
+        kinds = conn.exec_driver_sql("SELECT kind, related_invoice_id IS NOT NULL FROM invoices ORDER BY id").fetchall()
+        queued = conn.exec_driver_sql("SELECT count(*) FROM outbox WHERE kind = 'einvoice.issue'").scalar_one()
+    assert kinds == [("normal", 0), ("red", 1)] and queued == 2
+    platform_ = invoicing.EInvoicePlatform.from_settings(window.settings)
+    try:
+        res = invoicing.drain_invoice_uploads(window.store, platform_)
+    finally:
+        platform_.close()
+    assert res.acked == 2 and res.failed == res.needs_review == 0
+
+
+def test_einvoice_failure_does_not_undo_the_settlement_and_is_retried(window, platform):
+    """No invoice number left (and the invoice platform unreachable at that moment): the settlement stays
+    confirmed with a visible warning; issue_missing_invoices issues it once numbers are available."""
+    from client.services.checkout import issue_missing_invoices, settlement_record
+    from client.services.context import ensure_invoice_ranges
+
+    with window.store.connection() as conn:
+        conn.exec_driver_sql("DELETE FROM invoice_ranges")
+    c = Counter(window)
+    c.identify_certno(SHEN)
+    c.start_outpatient("11")
+    c.add_line("001102000010000", "1")
+    trial = c.presettle()
+    rec = c.settle([Tender("cash", trial.psn_cash_pay)])
+    assert rec["state"] == "confirmed" and rec["invoice"] is None
+    assert any("电子票据暂未开具" in w and "无需重新结算" in w for w in rec["warnings"])
+    assert ledger(window.store)[-1]["state"] == "confirmed"
+    assert ensure_invoice_ranges(window) > 0
+    assert issue_missing_invoices(window) == 1 and issue_missing_invoices(window) == 0
+    again = settlement_record(window, rec["settlement_id"])
+    assert again["invoice"]["state"] == "allocated" and again["einvoice"]["Main"]["BizCode"] == rec["setl_id"]
