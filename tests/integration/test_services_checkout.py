@@ -471,3 +471,18 @@ def test_einvoice_failure_does_not_undo_the_settlement_and_is_retried(window, pl
     assert issue_missing_invoices(window) == 1 and issue_missing_invoices(window) == 0
     again = settlement_record(window, rec["settlement_id"])
     assert again["invoice"]["state"] == "allocated" and again["einvoice"]["Main"]["BizCode"] == rec["setl_id"]
+
+
+def test_secrets_resolved_at_open_are_masked_in_logs(platform, tmp_path):
+    """open_context registers the secrets it resolves (MAC key, the gateway secret handed in) with the log
+    masking filter."""
+    from client.logging_setup import clear_secrets, mask_log_text
+    from client.services.context import TRAINING_MAC_KEYS
+
+    clear_secrets()
+    key = TRAINING_MAC_KEYS["H31011800001"]
+    assert key in mask_log_text(f"key={key}")
+    with open_context(training_settings_for(platform.url, tmp_path / "w"), secret="GW-SECRET-for-test-42"):
+        pass
+    assert key not in mask_log_text(f"key={key}") and "GW-SECRET-for-test-42" not in mask_log_text("GW-SECRET-for-test-42")
+    clear_secrets()
