@@ -1,19 +1,24 @@
 """Treatment-place catalogue: bulk upsert (1301-1321 / 1312 pages) and ranked search.
 
 Search design (docs/store.md §Search):
+* the derived search columns (pinyin initials, full pinyin, 1-2 character grams) and the FTS5
+  indexes live on ``catalog_names``, one row per DISTINCT name (a catalogue repeats a name across
+  specifications, manufacturers, regions and versions); ``catalog_items.name_id`` points to it;
 * exact code / barcode and code prefix use the (admdvs, med_list_codg) unique index and the
-  (admdvs, barcode) index; name, pinyin-initials and full-pinyin *prefix* walk their own
-  (admdvs, column) indexes in order, so LIMIT stops early;
+  (admdvs, barcode) index; name, pinyin-initials and full-pinyin *prefix* walk the catalog_names
+  index of that column in order, then the region's items of each name ((name_id, admdvs) index),
+  so LIMIT stops early;
 * substrings of >= 3 characters use FTS5 ``trigram`` tables: ``catalog_fts`` (name) and
   ``catalog_pyfts`` (pinyin initials); 1-2 character substrings use ``catalog_grams``, an FTS5
-  ``unicode61`` table over pre-computed 1- and 2-character grams (trigram cannot match < 3);
-  all are external-content tables over ``catalog_items`` kept in sync by triggers;
+  ``unicode61`` table (detail=column) over pre-computed 1- and 2-character grams (trigram cannot
+  match < 3); all are external-content tables over ``catalog_names`` kept in sync by triggers;
 * full pinyin is matched by prefix (``toubao`` → 头孢…), not as a substring.
 
 Ranking (deterministic): exact code, exact barcode, code prefix, name prefix, name substring,
 pinyin-initials prefix, initials substring, full-pinyin prefix. Inside a prefix tier: index order
 (column value, then id — shorter completions first); inside a substring tier: the first
-``SUBSTRING_CANDIDATES`` hits in catalogue order, ranked by name length, name, code.
+``SUBSTRING_CANDIDATES`` hits in name order (first appearance of the name, then item id), ranked
+by name length, name, code.
 Only entries valid on the search date are returned (vali_flag '1', begndate <= d <= enddate).
 """
 
@@ -21,9 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import operator
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -40,12 +47,18 @@ CATALOG_COLUMNS = (
 SEARCH_COLUMNS = ("pinyin_initials", "pinyin_full", "name_grams", "initials_grams")
 _DECIMAL_COLUMNS = ("selfpay_prop", "pric_uplmt_amt", "pric")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PLAIN_DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?").fullmatch
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _CJK_SPLIT = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)")
 _NOT_ALNUM_ANY = re.compile(r"[\W_]+")  # exactly the characters for which str.isalnum() is False
 _TOP = "\U0010ffff"
 DEFAULT_PAGE_SIZE = 5000
 WAL_AUTOCHECKPOINT = 1000  # SQLite's default, restored after a multi-page load
+# page cache of the bulk-load connection (KiB, negative = size): pages of the unique / barcode /
+# name_id indexes touched by one page stay cached across page commits instead of being re-read
+# from the WAL; restored after the load
+LOAD_CACHE_KIB = -32768
+LAST_LOAD_STATS: dict[str, float] = {}  # figures of the last upsert_catalog_rows (benchmarks)
 # distinct names whose derived search columns are memoised (catalogues repeat a name across specs,
 # manufacturers and versions); about 0.5 KB an entry
 SEARCH_COLUMNS_CACHE = 65536
@@ -232,15 +245,17 @@ def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
     list_type, spec, unit, chrgitm_lv, med_chrgitm_type, barcode, vali_flag, ver, rid = [
         None if (v := g(k)) is None else ((v if type(v) is str else str(v)).strip() or None) for k in _STR_KEYS]
     # decimals are checked before dates, in CATALOG_COLUMNS order (which error a bad row reports)
-    dm = _DEC_MEMO
+    # a plain decimal string ("12.50", "0", no sign/exponent/leading zero/space) is already the exact
+    # text to_decimal_text would produce (prices are mostly distinct: a memo does not help them)
+    pd = _PLAIN_DECIMAL
     v = g("selfpay_prop")
-    selfpay_prop = None if v is None else (
-        type(v) is str and dm.get(v)) or _decimal_col(row, "selfpay_prop", _where(index, code))
+    selfpay_prop = None if v is None else (v if type(v) is str and pd(v) else
+                                           _decimal_col(row, "selfpay_prop", _where(index, code)))
     v = g("pric_uplmt_amt")
-    pric_uplmt_amt = None if v is None else (
-        type(v) is str and dm.get(v)) or _decimal_col(row, "pric_uplmt_amt", _where(index, code))
+    pric_uplmt_amt = None if v is None else (v if type(v) is str and pd(v) else
+                                             _decimal_col(row, "pric_uplmt_amt", _where(index, code)))
     v = g("pric")
-    pric = None if v is None else (type(v) is str and dm.get(v)) or _decimal_col(row, "pric", _where(index, code))
+    pric = None if v is None else (v if type(v) is str and pd(v) else _decimal_col(row, "pric", _where(index, code)))
     tm = _DATE_MEMO
     v = g("begndate")
     begndate = None if v is None else (type(v) is str and tm.get(v)) or _date_col(row, "begndate", _where(index, code))
@@ -274,7 +289,8 @@ _NAME_STAGE_INSERT = f"INSERT INTO temp.{NAME_STAGE} VALUES ({', '.join('?' for 
 _NAME_MERGE = (f"INSERT INTO catalog_names ({', '.join(_NAME_COLUMNS)}) SELECT {', '.join(_NAME_COLUMNS)} "
                f"FROM temp.{NAME_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM catalog_names n WHERE n.name = s.name) "
                "ORDER BY rowid")
-_NAME_LOOKUP = f"SELECT s.name, n.id FROM temp.{NAME_STAGE} s JOIN catalog_names n ON n.name = s.name"
+# ids of a page's names in one statement (a JSON array parameter; the unique index on name)
+_NAME_LOOKUP = "SELECT n.name, n.id FROM json_each(?) j CROSS JOIN catalog_names n ON n.name = j.value"
 
 
 def prepare_rows(rows: Iterable[Mapping], admdvs: str) -> list[tuple]:
@@ -309,20 +325,20 @@ def _name_ids(raw: sqlite3.Connection, names: Iterable[str], known: dict[str, in
         want = missing
     if not want:
         return out
-    raw.execute(_NAME_STAGE_DDL)
-    raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
-    try:
-        raw.executemany(f"INSERT INTO temp.{NAME_STAGE} (name) VALUES (?)", [(nm,) for nm in want])
-        found = dict(raw.execute(_NAME_LOOKUP).fetchall())
-        new = [nm for nm in want if nm not in found]
-        if new:
-            raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
+    found = dict(raw.execute(_NAME_LOOKUP, (json.dumps(want, ensure_ascii=False),)).fetchall())
+    out.update(found)
+    new = [nm for nm in want if nm not in found]
+    if new:
+        max_id = raw.execute("SELECT coalesce(max(id), 0) FROM catalog_names").fetchone()[0]
+        raw.execute(_NAME_STAGE_DDL)
+        raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
+        try:
             raw.executemany(_NAME_STAGE_INSERT, [(nm, *search_columns(nm)) for nm in new])
             raw.execute(_NAME_MERGE)
-            found.update(raw.execute(_NAME_LOOKUP).fetchall())
-    finally:
-        raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
-    out.update(found)
+        finally:
+            raw.execute(f"DELETE FROM temp.{NAME_STAGE}")
+        # the rows just inserted (a rowid range scan; we hold the write lock)
+        out.update(raw.execute("SELECT name, id FROM catalog_names WHERE id > ?", (max_id,)).fetchall())
     return out
 
 
@@ -367,6 +383,8 @@ def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
     with store.engine.connect() as conn:
         raw = _dbapi(conn)
         raw.execute("PRAGMA wal_autocheckpoint = 0")
+        old_cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+        raw.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")
         try:
             known: dict[str, int] = {}   # committed name ids (names are never deleted)
 
@@ -389,8 +407,11 @@ def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
                 total = total + flush()
         finally:
             raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+            raw.execute(f"PRAGMA cache_size = {old_cache}")
+            t_ckpt = time.perf_counter()
             with contextlib.suppress(sqlite3.Error):  # an optimisation; the next auto-checkpoint catches up
                 raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            LAST_LOAD_STATS["checkpoint_s"] = time.perf_counter() - t_ckpt
     return total
 
 
@@ -479,12 +500,13 @@ _BY_NAME = f"{_SELECT[:_SELECT.index(' FROM ')]} FROM catalog_names n CROSS JOIN
 
 
 def _fts_tier(table: str, column: str, text: str) -> tuple[str, dict]:
-    """Substring tier: FTS5 over the distinct names streams name ids in order; the first
-    SUBSTRING_CANDIDATES valid items of the region (name order of first appearance, then id) are
-    ranked by name length (stops early even for very common substrings)."""
+    """Substring tier: FTS5 over the distinct names streams name ids in order (no sort: the FTS5
+    table is the outer loop and consumes ORDER BY rowid); inside one name the (name_id, admdvs)
+    index yields items by id. The first SUBSTRING_CANDIDATES valid items of the region are ranked
+    by name length, name, code (stops early even for very common substrings)."""
     sel = _SELECT[:_SELECT.index(" FROM ")]
     return (f"SELECT * FROM ({sel} FROM {table} f CROSS JOIN catalog_items c ON c.name_id = f.rowid "
-            f"WHERE {table} MATCH :m AND c.admdvs = :a AND {_VALID} ORDER BY f.rowid, c.id "
+            f"WHERE {table} MATCH :m AND c.admdvs = :a AND {_VALID} ORDER BY f.rowid "
             f"LIMIT {SUBSTRING_CANDIDATES}) ORDER BY length(name), name, med_list_codg LIMIT :n"), \
         {"m": _fts_phrase(column, text)}
 

@@ -219,6 +219,8 @@ def test_kill_during_page_never_leaves_half_a_page(tmp_path):
             for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
                 c.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
         assert codes(search(s, A, "阿莫西林", at=D)) == [] and codes(search(s, A, "旧药", at=D)) == ["K-OLD"]
+        with s.read_connection() as c:  # the killed page's new names (and their FTS entries) are gone too
+            assert c.exec_driver_sql("SELECT name FROM catalog_names").fetchall() == [("旧药品",)]
         # the interrupted page applies cleanly afterwards
         rows = [{"med_list_codg": f"K{i:08d}", "name": f"阿莫西林胶囊{i}", "pric": "1.00"} for i in range(3000)]
         apply_catalog_page(s, name="catalog:kill", admdvs=A, rows=rows, ver="V-NEW", page=7)
@@ -284,5 +286,32 @@ def test_incremental_rename_updates_every_index(tmp_path):
         assert len(search(s, A, "布洛芬", at=D, limit=1000)) == 990
         assert get_item(s, A, "R0101", at=D).pric == Decimal("9.99")
         assert codes(search(s, A, "新药", at=D)) == ["R9999"]
+    finally:
+        s.close()
+
+
+def test_names_are_indexed_once_and_shared(tmp_path):
+    """One catalog_names row (and one FTS entry) per distinct name, shared by rows and regions;
+    a rename points the item to another name and search follows; decimals stay exact text."""
+    s = open_store(tmp_path / "db.sqlite3")
+    try:
+        rows = [row(f"S{i:03d}", ("阿莫西林胶囊", "头孢克洛胶囊")[i % 2], pric=p)
+                for i, p in enumerate(("3.10", "0012.50", " 7.5 ", "0", "1E+1", "0.000001"))]
+        upsert_catalog_rows(s, rows, admdvs=A)
+        upsert_catalog_rows(s, [row("S900", "阿莫西林胶囊", admdvs="320509")], admdvs="320509")
+        with s.read_connection() as c:
+            assert c.exec_driver_sql("SELECT name FROM catalog_names ORDER BY id").fetchall() == [
+                ("阿莫西林胶囊",), ("头孢克洛胶囊",)]
+            assert c.exec_driver_sql("SELECT count(*) FROM catalog_fts").scalar_one() == 2
+            prices = c.exec_driver_sql("SELECT pric FROM catalog_items WHERE admdvs = ? ORDER BY id", (A,)).fetchall()
+        assert [p for (p,) in prices] == ["3.10", "12.50", "7.5", "0", "10", "0.000001"]
+        assert get_item(s, A, "S004", at=D).pric == Decimal("10")
+        assert codes(search(s, A, "莫西林", at=D)) == ["S000", "S002", "S004"]
+        assert codes(search(s, "320509", "莫西林", at=D)) == ["S900"]
+        r = upsert_catalog_rows(s, [row("S002", "蒙脱石散", pric=" 7.5 ")], admdvs=A)
+        assert (r.inserted, r.updated, r.unchanged) == (0, 1, 0)
+        assert codes(search(s, A, "莫西林", at=D)) == ["S000", "S004"]
+        assert codes(search(s, A, "mtss", at=D)) == ["S002"] and codes(search(s, A, "脱石", at=D)) == ["S002"]
+        _fts_integrity(s)
     finally:
         s.close()
