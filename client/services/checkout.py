@@ -1028,11 +1028,11 @@ def red_letter(ctx: ServiceContext, settlement_id: int, *, reason: str = "", win
         return None
 
 
-def issue_missing_invoices(ctx: ServiceContext, *, window: str | None = None) -> int:
-    """Retry: blue invoices of confirmed/provisional settlements without one, red letters of reversed ones
-    whose blue invoice has no red letter. Returns how many were issued now."""
+def missing_invoices(ctx: ServiceContext) -> tuple[list[int], list[int]]:
+    """Settlements still owed an e-invoice: (confirmed/provisional without a blue invoice, reversed
+    whose blue invoice has no red letter). Empty when e-invoicing is off."""
     if not ctx.settings.einvoice.enabled:
-        return 0
+        return [], []
     with ctx.store.read_connection() as conn:
         blue = [r[0] for r in conn.exec_driver_sql(
             "SELECT s.id FROM settlements s WHERE s.state IN ('confirmed', 'provisional') AND s.setlinfo_json IS NOT "
@@ -1042,6 +1042,13 @@ def issue_missing_invoices(ctx: ServiceContext, *, window: str | None = None) ->
             "SELECT s.id FROM settlements s JOIN invoices b ON b.settlement_id = s.id AND b.kind = 'normal' "
             "WHERE s.state = 'reversed' AND NOT EXISTS (SELECT 1 FROM invoices r WHERE r.related_invoice_id = b.id "
             "AND r.kind = 'red') ORDER BY s.id")]
+    return blue, red
+
+
+def issue_missing_invoices(ctx: ServiceContext, *, window: str | None = None) -> int:
+    """Retry: blue invoices of confirmed/provisional settlements without one, red letters of reversed ones
+    whose blue invoice has no red letter. Returns how many were issued now."""
+    blue, red = missing_invoices(ctx)
     done = sum(issue_invoice(ctx, sid, window=window) is not None for sid in blue)
     return done + sum(red_letter(ctx, sid, window=window) is not None for sid in red)
 

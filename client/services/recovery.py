@@ -137,10 +137,12 @@ class RecoveryReport:
     remaining_unknown: int = 0
     remaining_outbox: int = 0         # pending + sending + failed
     needs_review: int = 0
+    invoices_owed: int = 0            # settlements still without their e-invoice / red letter
 
     @property
     def clean(self) -> bool:
-        return self.remaining_unknown == 0 and self.remaining_outbox == 0 and self.needs_review == 0
+        return (self.remaining_unknown == 0 and self.remaining_outbox == 0 and self.needs_review == 0
+                and self.invoices_owed == 0)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -153,7 +155,7 @@ class RecoveryReport:
                 "resolutions": [r.to_dict() for r in self.resolutions], "unpaid": self.unpaid,
                 "drain": self.drain, "remaining_unknown": self.remaining_unknown,
                 "remaining_outbox": self.remaining_outbox, "needs_review": self.needs_review,
-                "clean": self.clean}
+                "invoices_owed": self.invoices_owed, "clean": self.clean}
 
     def message(self) -> str:
         c = self.counts()
@@ -165,6 +167,8 @@ class RecoveryReport:
             parts.append(f"待上传 {self.remaining_outbox} 笔")
         if self.needs_review:
             parts.append(f"被医保中心拒绝待人工处理 {self.needs_review} 笔")
+        if self.invoices_owed:
+            parts.append(f"电子票据待开具 {self.invoices_owed} 笔（电子票据平台联通后执行 medsettle recover 补开）")
         if self.unpaid:
             parts.append(f"已结算但未收款 {len(self.unpaid)} 笔（请收取患者自付部分或按规定撤销）")
         return "恢复完成：" + "，".join(parts) + "。"
@@ -317,21 +321,26 @@ def unpaid_settlements(store, since: datetime | None = None) -> list[dict]:
 
 
 def drain_einvoices(ctx) -> dict:
-    """Upload the e-invoice records waiting in the outbox (kind ``einvoice.issue``), then top up the
-    window's number ranges while the platform answers. Never raises: what cannot be sent stays
-    pending and is counted in ``remaining_outbox``."""
+    """E-invoices after a crash or an outage: top up the window's number ranges while the platform
+    answers, issue the invoices (and red letters) that settlements are still missing, then upload
+    the records waiting in the outbox (kind ``einvoice.issue``). Never raises: what cannot be done
+    now stays pending and is counted in ``remaining_outbox``."""
+    from .checkout import issue_missing_invoices
     from .invoicing import EInvoicePlatform, drain_invoice_uploads, ensure_ranges
 
+    out: dict = {"issued": 0, "acked": 0, "failed": 0, "needs_review": 0, "messages": []}
     platform = EInvoicePlatform.from_settings(ctx.settings)
     try:
+        if ctx.settings.einvoice.enabled:
+            for step in ("numbers_added", "issued"):
+                try:
+                    out[step] = (ensure_ranges(ctx.store, platform) if step == "numbers_added"
+                                 else issue_missing_invoices(ctx))
+                except ServiceError as exc:
+                    out["messages"].append(getattr(exc, "message", str(exc)))
         res = drain_invoice_uploads(ctx.store, platform)
-        out = {"acked": res.acked, "failed": res.failed, "needs_review": res.needs_review,
-               "messages": list(res.messages)}
-        if ctx.settings.einvoice.enabled and not res.failed:
-            try:
-                out["numbers_added"] = ensure_ranges(ctx.store, platform)
-            except ServiceError as exc:
-                out["messages"].append(getattr(exc, "message", str(exc)))
+        out.update(acked=res.acked, failed=res.failed, needs_review=res.needs_review)
+        out["messages"].extend(res.messages)
         return out
     finally:
         platform.close()
@@ -372,5 +381,9 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
     rep.remaining_outbox = c["pending"] + c["sending"] + c["failed"]
     rep.needs_review = c["needs_review"]
     rep.remaining_unknown = len(unresolved_ids(ctx.store))
+    from .checkout import missing_invoices
+
+    blue, red = missing_invoices(ctx)
+    rep.invoices_owed = len(blue) + len(red)
     log.info("recovery: %s", rep.message())
     return rep

@@ -54,3 +54,42 @@ def test_recovery_cli_exit_codes_and_summary(platform, tmp_path):
     assert p.returncode == 0, p.stderr.decode()
     doc = json.loads(p.stdout)
     assert doc["resolved"] == {"confirmed": 1} and doc["clean"] is True and len(doc["unpaid"]) == 1
+
+
+def test_recover_issues_missing_invoices_and_uploads_them(platform, tmp_path):
+    """The e-invoice platform was unreachable when the window settled: the settlement is confirmed
+    without an invoice (numbers could not be allocated). `recover` allocates numbers, issues the
+    missing invoice and uploads it; the e-invoice platform has it exactly once."""
+    data = tmp_path / "window"
+    for scope in ("einvoice.allocate", "einvoice.issue"):
+        requests.post(platform.url + "/admin/fault", json={"mode": "drop-before", "infno": scope},
+                      timeout=5).raise_for_status()
+    with open_context(training_settings_for(platform.url, data), operator=OP) as ctx:
+        SyncService(ctx).run(hilist=False, bundles=["330421"])
+        c = Counter(ctx)
+        c.identify_certno("330421198503150016")
+        c.start_outpatient("11")
+        c.add_line("001102000010000", "1")
+        c.presettle("0")
+        c.acknowledge_prechecks("all")
+        rec = c.settle([Tender("cash", c.trial.psn_cash_pay)])
+        assert rec["state"] == "confirmed" and not (rec.get("invoice") or {}).get("EInvoiceNumber")
+    p = _recover(platform.url, data, "--grace", "0", "--rounds", "1")
+    assert p.returncode == 3, p.stderr.decode()          # the invoice is still owed
+    requests.post(platform.url + "/admin/fault", json={"clear": True}, timeout=5).raise_for_status()
+    p = _recover(platform.url, data, "--grace", "0")
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    assert doc["drain"]["einvoice"]["issued"] == 1 and doc["drain"]["einvoice"]["acked"] == 1, doc
+    with open_context(training_settings_for(platform.url, data), operator=OP) as ctx:
+        with ctx.store.read_connection() as conn:
+            rows = conn.exec_driver_sql("SELECT einvoice_code, einvoice_number, state FROM invoices").fetchall()
+    assert len(rows) == 1 and rows[0][2] not in ("pending", "failed"), rows
+    import sqlite3
+
+    plat = sqlite3.connect(platform.data_dir / "platform.sqlite3")
+    try:
+        n = plat.execute("SELECT COUNT(*) FROM einv_issued WHERE number = ?", (rows[0][1],)).fetchone()[0]
+    finally:
+        plat.close()
+    assert n == 1
