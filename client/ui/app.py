@@ -13,7 +13,6 @@ counter, the operator repository, the embedded platform. Tests build it with
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -90,24 +89,114 @@ class AppState:
         rec.setdefault("einvoice", None)
         return rec
 
-    def print_receipt(self, settlement_id: int, *, reprint: bool = False) -> dict:
-        """Render the slip PDF (worker thread) after the local commit; count the print."""
-        from client.printing.documents import render_slip
-        from client.services.checkout import settlement_record
-
-        with self.ctx.store.connection() as conn:
-            conn.exec_driver_sql("UPDATE settlements SET print_count = print_count + 1 WHERE id = ?", (settlement_id,))
-            count = conn.exec_driver_sql("SELECT print_count FROM settlements WHERE id = ?",
-                                         (settlement_id,)).scalar_one()
-        rec = self._decorate(settlement_record(self.ctx, settlement_id), reprint=reprint, print_count=int(count))
+    def receipt_path(self, rec: dict, count: int) -> Path:
         out_dir = self.receipts_dir or (Path(self.settings.data_dir) / "receipts")
         out_dir.mkdir(parents=True, exist_ok=True)
-        suffix = f"-reprint{count}" if reprint else ""
-        path = out_dir / f"{rec.get('setl_id') or rec['msgid']}{suffix}.pdf"
-        render_slip(rec, path)
-        self.audit("print", self.ctx.operator.opter, {"settlement_id": settlement_id, "reprint": reprint,
-                                                       "print_count": int(count), "path": str(path)})
+        suffix = f"-reprint{count}" if count else ""
+        return out_dir / f"{rec.get('setl_id') or rec['msgid']}{suffix}.pdf"
+
+    def _output(self, rec: dict, settlement_id: int) -> dict:
+        """Count the print (invoicing.begin_print, committed first) and produce the slip: directly on
+        the configured receipt printer, otherwise as a PDF file whose path is shown. The PDF is
+        always kept in the receipts folder (the reprint source and the proof of what was printed)."""
+        from client.printing.qtprint import print_document, render_document
+        from client.services.invoicing import begin_print
+
+        store = self.ctx.store
+        counted: dict = {}
+
+        def begin() -> dict:
+            counted.update(begin_print(store, settlement_id))
+            return counted
+
+        printer = (self.settings.printers.receipt_printer or "").strip()
+        via = "file"
+        if printer:
+            res = print_document(rec, "slip", begin, printers=self.settings.printers, mode="direct")
+            via = res["via"]
+            flags = res["flags"]
+        else:
+            flags = dict(rec.get("flags") or {})
+            flags.update(begin())
+        rec["flags"] = flags
+        path = self.receipt_path(rec, int(flags.get("print_count") or 0) if flags.get("reprint") else 0)
+        from client.printing.common import write_out
+
+        write_out(render_document(rec, "slip"), path)
+        self.audit("print", self.ctx.operator.opter, {"settlement_id": settlement_id, "reprint": bool(flags.get("reprint")),
+                                                       "print_count": int(flags.get("print_count") or 0),
+                                                       "path": str(path), "via": via, "printer": printer})
         rec["_receipt_path"] = str(path)
+        rec["_printed_via"] = via
+        return rec
+
+    def print_receipt(self, settlement_id: int, *, reprint: bool = False) -> dict:
+        """Render the slip (worker thread) after the local commit; the print is counted first
+        (``invoicing.begin_print``): the second and later prints are marked 补打（第N次）."""
+        from client.services.checkout import settlement_record
+
+        with self.ctx.store.read_connection() as conn:
+            offline = conn.exec_driver_sql("SELECT offline, setlinfo_json IS NULL FROM settlements WHERE id = ?",
+                                           (settlement_id,)).fetchone()
+        if offline is not None and offline[0]:
+            return self._output(self.offline_record(settlement_id), settlement_id)
+        rec = self._decorate(settlement_record(self.ctx, settlement_id), reprint=reprint, print_count=0)
+        return self._output(rec, settlement_id)
+
+    # -- offline (离线应急结算) -------------------------------------------------------------------
+    def offline_record(self, settlement_id: int) -> dict:
+        """The receipt record of an offline settlement (provisional or full self-pay): the stored
+        provisional result until the platform's result is in, marked 离线结算."""
+        import json as _json
+
+        from client.services.invoicing import settlement_record as inv_record
+
+        with self.ctx.store.read_connection() as conn:
+            r = conn.exec_driver_sql("SELECT setlinfo_json, preview_json, infno, state, msgid FROM settlements "
+                                     "WHERE id = ?", (settlement_id,)).fetchone()
+        if r[0]:
+            rec = inv_record(self.ctx.store, settlement_id, self.settings)
+        else:
+            # provisional: the record of the stored rows with the provisional setlinfo, built in a
+            # read transaction that is always rolled back (nothing is written)
+            from offline_cache.models import Settlement
+
+            prov = (_json.loads(r[1] or "{}").get("setlinfo")) or {}
+            with self.ctx.store.read_session() as s:
+                st = s.get(Settlement, settlement_id)
+                st.setlinfo_json = _json.dumps(prov, ensure_ascii=False, sort_keys=True)
+                rec = inv_record(s, settlement_id, self.settings)
+        rec["msgid"] = r[4]
+        rec["settlement_id"] = settlement_id
+        rec["state"] = r[3]
+        rec["infno"] = r[2]
+        rec["self_pay"] = r[2] == "0000"
+        info = dict(rec.get("setlinfo") or {})
+        info.setdefault("balc", "0.00")
+        rec["setlinfo"] = info
+        rec["flags"] = dict(rec.get("flags") or {}, offline=True, training=self.training)
+        rec["window"] = rec.get("window") or self.settings.window_id or "01"
+        return rec
+
+    def offline_settle(self, person, fees, tenders, *, quote=None, self_pay: bool = False, reason: str = "") -> dict:
+        """Settle offline (worker thread) and print the receipt marked 离线结算; returns the record."""
+        from client.services.offline import OfflineService
+
+        svc = OfflineService(self.ctx)
+        if self_pay:
+            res = svc.settle_self_pay(person, fees, tenders, reason=reason)
+        else:
+            res = svc.settle(person, fees, tenders, quote=quote)
+        try:
+            rec = self.print_receipt(res.settlement_id)
+        except Exception as exc:  # noqa: BLE001 - settled is settled; report the print problem
+            log.exception("offline receipt printing failed")
+            rec = {"settlement_id": res.settlement_id, "msgid": res.msgid, "setlinfo": res.setlinfo,
+                   "payments": res.payments, "flags": {"offline": True, "training": self.training},
+                   "warnings": [f"离线结算已完成，但票据打印失败：{exc}。请用补打（F12）重新打印。"]}
+        rec["offline_note"] = res.receipt.get("note", "")
+        rec["self_pay"] = res.self_pay
+        rec["payments"] = res.payments
         return rec
 
     def finish_settlement(self, record: dict) -> dict:
@@ -148,46 +237,120 @@ class AppState:
         text = f"目录 {rows} 条" if rows is not None else ""
         return "；".join(x for x in (text, extra) if x)
 
-    def adjustments(self) -> list[list[str]]:
-        from offline_cache.types import from_fen
+    # -- start-up recovery and store-and-forward -------------------------------------------------
+    def recover(self) -> dict:
+        """Start-up recovery (worker): resolve unknown outcomes (5203), reset stuck outbox items,
+        drain the outbox. Returns ``RecoveryReport.to_dict()`` plus its Chinese ``message``."""
+        from client.services.recovery import recover
 
-        with self.ctx.store.read_connection() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT s.setl_id, a.direction, a.amount, a.reason, a.state, a.created_at FROM adjustments a "
-                "JOIN settlements s ON s.id = a.settlement_id ORDER BY a.id DESC LIMIT 500").fetchall()
-        return [[str(r[0] or ""), {"refund": "退", "charge": "补"}.get(r[1], r[1]), f"{from_fen(r[2]):.2f}",
-                 r[3] or "", r[4] or "", str(r[5])[:19]] for r in rows]
-
-    def shift_expected(self, opter: str) -> dict[str, Decimal]:
-        from offline_cache.types import from_fen
-
-        today = date.today().isoformat()
-        with self.ctx.store.read_connection() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT p.method, SUM(p.amount - COALESCE(p.change, 0)) FROM payments p JOIN settlements s "
-                "ON s.id = p.settlement_id WHERE s.opter = ? AND substr(p.created_at, 1, 10) = ? GROUP BY p.method",
-                (opter, today)).fetchall()
-        out = {"cash": Decimal("0.00")}
-        for method, total in rows:
-            if method == "account":
-                continue
-            out[method] = from_fen(total or 0)
+        rep = recover(self.ctx)
+        out = rep.to_dict()
+        out["message"] = rep.message()
         return out
 
-    def close_shift(self, opter: str, expected: dict[str, Decimal], counted: Decimal) -> None:
-        now = datetime.now()
-        counted_doc = {"cash_counted": f"{counted:.2f}", "expected": {k: f"{v:.2f}" for k, v in expected.items()},
-                       "difference": f"{counted - expected.get('cash', Decimal('0')):.2f}"}
-        with self.ctx.store.connection() as conn:
-            open_id = conn.exec_driver_sql("SELECT id FROM shifts WHERE opter = ? AND closed_at IS NULL ORDER BY id DESC",
-                                           (opter,)).scalar()
-            if open_id is None:
-                conn.exec_driver_sql("INSERT INTO shifts (opter, opened_at, closed_at, float_amt, counted_json) "
-                                     "VALUES (?, ?, ?, 0, ?)", (opter, now, now, json.dumps(counted_doc)))
-            else:
-                conn.exec_driver_sql("UPDATE shifts SET closed_at = ?, counted_json = ? WHERE id = ?",
-                                     (now, json.dumps(counted_doc), open_id))
-        self.audit("shift_close", opter, counted_doc)
+    def drain(self) -> dict:
+        """Back online (worker): send the offline settlements (forward.drain), then the e-invoice
+        uploads. Returns the drain report with ``adjustments`` created and the e-invoice result."""
+        from client.services.forward import drain
+        from client.services.invoicing import EInvoicePlatform, drain_invoice_uploads
+
+        rep = drain(self.ctx).to_dict()
+        platform = EInvoicePlatform.from_settings(self.settings)
+        try:
+            res = drain_invoice_uploads(self.ctx.store, platform)
+            rep["einvoice"] = {"acked": res.acked, "failed": res.failed, "needs_review": res.needs_review,
+                               "messages": list(res.messages)}
+        finally:
+            platform.close()
+        return rep
+
+    # -- adjustments (退补差额) ---------------------------------------------------------------------
+    def adjustments(self) -> list[dict]:
+        """Every adjustment (pending first), newest first within its state."""
+        from offline_cache.types import from_fen
+
+        with self.ctx.store.read_connection() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT a.id, s.setl_id, s.msgid, a.direction, a.amount, a.reason, a.state, a.created_at "
+                "FROM adjustments a JOIN settlements s ON s.id = a.settlement_id "
+                "ORDER BY a.state != 'pending', a.id DESC LIMIT 500").fetchall()
+        return [{"adjustment_id": r[0], "setl_id": r[1] or "", "msgid": r[2], "direction": r[3],
+                 "amount": from_fen(r[4] or 0), "reason": r[5] or "", "state": r[6], "created_at": str(r[7])[:19]}
+                for r in rows]
+
+    def settle_adjustment(self, adjustment_id: int, method: str) -> None:
+        from client.services.forward import settle_adjustment
+
+        settle_adjustment(self.ctx, adjustment_id, method=method, opter=self.ctx.operator.opter)
+
+    # -- shifts (交班) ------------------------------------------------------------------------------
+    def current_shift(self, opter: str) -> int | None:
+        from client.services.dayend import current_shift
+
+        return current_shift(self.ctx.store, opter)
+
+    def open_shift(self, opter: str, float_amt: Decimal) -> int:
+        from client.services.dayend import open_shift
+
+        return open_shift(self.ctx.store, opter, float_amt)
+
+    def shift_state(self, opter: str) -> dict:
+        """For the shift-close dialog: the open shift's summary (expected per method) and the blockers."""
+        from client.services.dayend import blockers, current_shift, open_shift, shift_summary
+
+        sid = current_shift(self.ctx.store, opter)
+        if sid is None:      # a shift that was never opened: open it now with no float, then close it
+            sid = open_shift(self.ctx.store, opter, Decimal("0.00"))
+        return {"shift_id": sid, "summary": shift_summary(self.ctx.store, sid), "blockers": blockers(self.ctx.store)}
+
+    def close_shift(self, shift_id: int, counted: dict[str, Decimal], *, force_by: str | None = None,
+                    reason: str = "", reconcile: bool = True) -> dict:
+        """Close the shift (dayend.close_shift), reconcile the day (3201/3202) when the platform
+        answers, and write the Z report PDF. Returns {"closing", "reconciliation", "recon_error",
+        "zreport_path"}."""
+        from client.services import dayend
+        from client.services.errors import ServiceError
+
+        out: dict = {"closing": dayend.close_shift(self.ctx.store, shift_id, counted, force_by=force_by,
+                                                   reason=reason)}
+        out["reconciliation"] = None
+        out["recon_error"] = ""
+        if reconcile:
+            try:
+                out["reconciliation"] = dayend.reconcile_day(self.ctx)
+            except ServiceError as exc:
+                out["recon_error"] = exc.message
+        try:
+            out["zreport_path"] = str(self.write_zreport(out["reconciliation"]))
+        except Exception as exc:  # noqa: BLE001 - the shift is closed; the report can be printed later
+            log.exception("Z report failed")
+            out["zreport_path"] = ""
+            out["zreport_error"] = f"日结报表生成失败：{exc}"
+        return out
+
+    def write_zreport(self, reconciliation: dict | None) -> Path:
+        from client.printing.reports import render_zreport
+        from client.services.reports import zreport
+
+        recon = None
+        if reconciliation:
+            recon = [{"infno": "3201", "setl_optins": t.get("setl_optins"), "stmt_rslt": t.get("stmt_rslt"),
+                      "stmt_rslt_dscr": t.get("stmt_rslt_dscr") or ("平" if t.get("balanced") else "不平")}
+                     for t in reconciliation.get("totals") or []]
+            recon += [{"infno": "3202", "setl_optins": d.get("setl_optins"),
+                       "stmt_rslt": "0" if d.get("balanced") else "1",
+                       "stmt_rslt_dscr": "明细一致" if d.get("balanced") else
+                       "明细不符：" + "、".join(str(m.get("setl_id") or m.get("msgid")) for m in d.get("mismatches") or [])}
+                      for d in reconciliation.get("details") or []]
+        s = self.settings.site
+        rep = zreport(self.ctx.store, date.today(), operator=self.ctx.operator.opter,
+                      institution={"fixmedins_code": s.fixmedins_code, "fixmedins_name": s.fixmedins_name},
+                      reconciliation=recon)
+        out_dir = Path(self.settings.data_dir) / "reports"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"zreport-{date.today():%Y%m%d}-{self.ctx.operator.opter}-{datetime.now():%H%M%S}.pdf"
+        render_zreport(rep, path)
+        return path
 
     def close(self) -> None:
         for c in reversed(self.closers):
@@ -208,7 +371,9 @@ def _platform_dir(data_dir: Path) -> Path:
 PREIMPORT = ("client.printing.documents", "client.printing.detail_list", "offline_cache.catalog",
              "offline_cache.audit", "client.services.sync", "client.services.recovery",
              "client.services.checkout", "client.services.connectivity", "client.devices.qr", "pypinyin",
-             "PIL.Image")
+             "PIL.Image", "client.services.offline", "client.services.forward", "client.services.dayend",
+             "client.services.invoicing", "client.services.reports", "client.printing.reports",
+             "client.printing.qtprint", "client.printing.common")
 
 
 def preimport() -> None:

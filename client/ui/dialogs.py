@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -570,51 +571,274 @@ class SyncDialog(QDialog):
         self.close_button.setFocus()
 
 
-class ShiftCloseDialog(QDialog):
-    """Count the cash in the drawer; compare with the expected cash of the shift."""
+class OpenShiftDialog(QDialog):
+    """At sign-in, when no shift is open: the opening cash float (备用金), editable."""
 
-    def __init__(self, expected: dict[str, Decimal], parent: QWidget | None = None):
+    def __init__(self, operator_label: str, default: Decimal = Decimal("0.00"), parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Close shift"))
-        self.expected = expected
+        self.setObjectName("openShiftDialog")
+        self.setWindowTitle(self.tr("Open shift"))
         lay = QVBoxLayout(self)
+        head = QLabel(self.tr("Open a shift for %1").replace("%1", operator_label))
+        head.setObjectName("dialogHeading")
+        lay.addWidget(head)
         form = QFormLayout()
-        from client.services.payments import METHODS
-
-        for method, amount in expected.items():
-            form.addRow(METHODS.get(method, method), QLabel(fmt_display(q2(amount))))
-        self.counted = QLineEdit()
-        self.counted.setObjectName("countedCash")
-        self.counted.setPlaceholderText("0.00")
-        form.addRow(self.tr("Cash counted in the drawer"), self.counted)
+        self.float_edit = QLineEdit(f"{q2(default):.2f}")
+        self.float_edit.setObjectName("openingFloat")
+        self.float_edit.selectAll()
+        form.addRow(self.tr("Opening cash float (¥)"), self.float_edit)
         lay.addLayout(form)
-        self.diff = QLabel("")
-        lay.addWidget(self.diff)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
-        lay.addWidget(_buttons(self, self.tr("Close shift")))
-        self.counted.textChanged.connect(self._update)
-        self.counted_amount: Decimal | None = None
-
-    def _update(self, text: str) -> None:
-        try:
-            counted = q2(Decimal(text.strip()))
-        except (InvalidOperation, ValueError):
-            self.diff.setText("")
-            return
-        diff = counted - q2(self.expected.get("cash", Decimal("0")))
-        self.diff.setText(self.tr("Difference: %1").replace("%1", fmt_display(diff)))
+        lay.addWidget(_buttons(self, self.tr("Open shift")))
+        self.amount: Decimal | None = None
+        self.float_edit.setFocus()
 
     def accept(self) -> None:
-        try:
-            d = Decimal(self.counted.text().strip())
-            if not d.is_finite() or d < 0:
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            self.error.show_error(self.tr("Enter the counted cash as an amount, e.g. 1234.50."))
+        amt = _amount(self.float_edit.text())
+        if amt is None:
+            self.error.show_error(self.tr("Enter the opening float as an amount, e.g. 200.00."))
             return
-        self.counted_amount = q2(d)
+        self.amount = amt
         super().accept()
+
+
+def _amount(text: str) -> Decimal | None:
+    """A non-negative amount typed by the cashier (None when it is not one)."""
+    t = (text or "").strip().replace(",", "").replace("¥", "")
+    if not t:
+        return None
+    try:
+        d = Decimal(t)
+    except (InvalidOperation, ValueError):
+        return None
+    if not d.is_finite() or d < 0 or d.as_tuple().exponent < -2:
+        return None
+    return q2(d)
+
+
+class ShiftCloseDialog(QDialog):
+    """交班: the blockers (offline items not sent, unknown outcomes), the counted amount per payment
+    method against the expected one, and the supervisor's force when something is still open."""
+
+    def __init__(self, summary: dict, blockers: dict, authorize, *, online: bool = True,
+                 parent: QWidget | None = None):
+        from client.services.payments import METHODS
+
+        super().__init__(parent)
+        self.setObjectName("shiftCloseDialog")
+        self.setWindowTitle(self.tr("Close shift"))
+        self._authorize = authorize
+        self.summary = summary
+        self.authorization = None
+        self.reason = ""
+        self.counted: dict[str, Decimal] = {}
+        lay = QVBoxLayout(self)
+        head = QLabel(self.tr("Shift %1 — opened %2, opening float ¥ %3").replace("%1", str(summary["shift_id"]))
+                      .replace("%2", str(summary["opened_at"])[:16]).replace("%3", fmt_display(Decimal(summary["float"]))))
+        head.setObjectName("dialogHeading")
+        lay.addWidget(head)
+        n_open = len(blockers.get("outbox") or []) + len(blockers.get("unknown_settlements") or [])
+        self.blocked = n_open > 0
+        self.blockers_label = QLabel("")
+        self.blockers_label.setObjectName("shiftBlockers")
+        self.blockers_label.setWordWrap(True)
+        if self.blocked:
+            items = []
+            for o in blockers.get("outbox") or []:
+                state = {"pending": self.tr("not sent yet"), "sending": self.tr("being sent"),
+                         "failed": self.tr("send failed, retrying"),
+                         "needs_review": self.tr("refused, needs the insurance office")}.get(o["state"], o["state"])
+                items.append(f"• {o['msgid']}  {state}" + (f"  {o['last_error']}" if o.get("last_error") else ""))
+            for u in blockers.get("unknown_settlements") or []:
+                items.append(f"• {u['msgid']}  " + self.tr("result unknown"))
+            shown = items[:8] + ([self.tr("… and %1 more").replace("%1", str(len(items) - 8))] if len(items) > 8 else [])
+            self.blockers_label.setText(
+                self.tr("The shift cannot be closed: %1 item(s) are still open. Restore the connection and let the "
+                        "window send them (or run recovery). A supervisor may force the close.")
+                .replace("%1", str(n_open)) + "\n" + "\n".join(shown))
+        self.blockers_label.setVisible(self.blocked)
+        lay.addWidget(self.blockers_label)
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel(self.tr("Payment method")), 0, 0)
+        grid.addWidget(QLabel(self.tr("Expected")), 0, 1)
+        grid.addWidget(QLabel(self.tr("Counted")), 0, 2)
+        grid.addWidget(QLabel(self.tr("Difference")), 0, 3)
+        self.expected = {k: Decimal(v) for k, v in summary["expected"].items() if k != "account"}
+        self.expected.setdefault("cash", Decimal("0.00"))
+        self.edits: dict[str, QLineEdit] = {}
+        self.diffs: dict[str, QLabel] = {}
+        order = ["cash", "bank_card", "wechat", "alipay", "ecny"]
+        methods = sorted(self.expected, key=lambda m: order.index(m) if m in order else 99)
+        for r, m in enumerate(methods, 1):
+            grid.addWidget(QLabel(METHODS.get(m, m)), r, 0)
+            exp = QLabel(fmt_display(self.expected[m]))
+            exp.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(exp, r, 1)
+            e = QLineEdit()
+            e.setObjectName(f"counted_{m}")
+            e.setPlaceholderText(f"{self.expected[m]:.2f}" if m != "cash" else "0.00")
+            if m != "cash":
+                e.setText(f"{self.expected[m]:.2f}")      # non-cash: the terminal's total, editable
+            e.textChanged.connect(lambda _t, m=m: self._update(m))
+            grid.addWidget(e, r, 2)
+            d = QLabel("")
+            d.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(d, r, 3)
+            self.edits[m], self.diffs[m] = e, d
+        lay.addLayout(grid)
+        self.counted_cash = self.edits["cash"]
+        self.counted_cash.setObjectName("countedCash")
+        if not online:
+            note = QLabel(self.tr("Offline: the reconciliation with the insurance centre (3201/3202) is done later."))
+            note.setWordWrap(True)
+            lay.addWidget(note)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        box = QDialogButtonBox()
+        self.ok = box.addButton(self.tr("Close shift"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("shiftCloseOk")
+        self.force = box.addButton(self.tr("Supervisor: force close…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.force.setObjectName("shiftForce")
+        cancel = box.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.ok.clicked.connect(self.accept)
+        self.force.clicked.connect(self.force_close)
+        cancel.clicked.connect(self.reject)
+        self.ok.setEnabled(not self.blocked)
+        self.ok.setDefault(not self.blocked)
+        self.force.setVisible(self.blocked)
+        lay.addWidget(box)
+        self.counted_cash.setFocus()
+
+    def _update(self, m: str) -> None:
+        amt = _amount(self.edits[m].text())
+        self.diffs[m].setText("" if amt is None else fmt_display(amt - self.expected[m]))
+
+    def _read(self) -> bool:
+        counted = {}
+        for m, e in self.edits.items():
+            amt = _amount(e.text())
+            if amt is None:
+                self.error.show_error(self.tr("Enter the counted amount for every payment method, e.g. 1234.50."))
+                e.setFocus()
+                return False
+            counted[m] = amt
+        self.counted = counted
+        return True
+
+    def accept(self) -> None:
+        if self.blocked and self.authorization is None:
+            self.error.show_error(self.tr("Open items remain: only a supervisor may force the close."))
+            return
+        if self._read():
+            super().accept()
+
+    def force_close(self) -> None:
+        if not self._read():
+            return
+        auth = self._authorize(self.reason)
+        if auth is None:
+            self.error.show_error(self.tr("Not authorized: the shift stays open."))
+            return
+        if not (auth.reason or "").strip():
+            self.error.show_error(self.tr("A forced close needs a reason: authorize again and type the reason."))
+            return
+        self.authorization = auth
+        self.reason = auth.reason
+        super().accept()
+
+
+class AdjustmentsDialog(QDialog):
+    """退补差额: the adjustment records (pending first). Select one, choose how the money moved,
+    and mark it done (refunded to / collected from the patient) — recorded in the audit trail."""
+
+    def __init__(self, load, settle, parent: QWidget | None = None):
+        from client.services.payments import METHODS
+
+        super().__init__(parent)
+        self.setObjectName("adjustmentsDialog")
+        self.setWindowTitle(self.tr("Adjustment records (refunds / supplements)"))
+        self.resize(900, 440)
+        self._load = load
+        self._settle = settle
+        lay = QVBoxLayout(self)
+        self.empty = QLabel(self.tr("No adjustment records."))
+        lay.addWidget(self.empty)
+        self.table = QTableWidget(0, 6)
+        self.table.setObjectName("adjustmentsTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Settlement"), self.tr("Direction"), self.tr("Amount"),
+                                              self.tr("State"), self.tr("Time"), self.tr("Reason")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        lay.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Paid out / taken by")))
+        self.method = QComboBox()
+        self.method.setObjectName("adjustmentMethod")
+        for k in ("cash", "bank_card", "wechat", "alipay", "ecny"):
+            self.method.addItem(METHODS.get(k, k), k)
+        row.addWidget(self.method)
+        self.done_button = QPushButton(self.tr("Mark done (money refunded / collected)"))
+        self.done_button.setObjectName("adjustmentDone")
+        self.done_button.clicked.connect(self.mark_done)
+        row.addWidget(self.done_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.rows: list[dict] = []
+        self.reload()
+
+    def reload(self) -> None:
+        self.rows = self._load()
+        self.table.setRowCount(len(self.rows))
+        first_pending = -1
+        for r, a in enumerate(self.rows):
+            direction = self.tr("Refund to patient") if a["direction"] == "refund" else self.tr("Collect from patient")
+            state = self.tr("pending") if a["state"] == "pending" else self.tr("done")
+            for c, text in enumerate([a["setl_id"] or a["msgid"], direction, fmt_display(a["amount"]), state,
+                                      a["created_at"], a["reason"]]):
+                it = QTableWidgetItem(text)
+                if c == 5:
+                    it.setToolTip(text)
+                self.table.setItem(r, c, it)
+            if a["state"] == "pending" and first_pending < 0:
+                first_pending = r
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(5, 360)
+        self.empty.setVisible(not self.rows)
+        if first_pending >= 0:
+            self.table.selectRow(first_pending)
+        self.done_button.setEnabled(first_pending >= 0)
+        self.table.setFocus()
+
+    def selected(self) -> dict | None:
+        r = self.table.currentRow()
+        return self.rows[r] if 0 <= r < len(self.rows) else None
+
+    def mark_done(self) -> None:
+        a = self.selected()
+        if a is None or a["state"] != "pending":
+            self.error.show_error(self.tr("Select a pending record first."))
+            return
+        self.done_button.setEnabled(False)
+
+        def reply(err: str) -> None:
+            if err:
+                self.error.show_error(err)
+            else:
+                self.error.hide()
+            self.reload()
+
+        self._settle(a["adjustment_id"], self.method.currentData(), reply)
 
 
 class TableDialog(QDialog):

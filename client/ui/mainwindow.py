@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from client.domain.money import fmt2, fmt_display, q2
 from client.ui import dialogs
+from client.ui.daywork import DayworkMixin
 from client.ui.models import CatalogListModel, ChargesModel
 from client.ui.panels import PatientPanel, PaymentPanel, SettlementPanel
 from client.ui.scanner_filter import ScannerFilter, scanner_config_from_settings
@@ -79,7 +80,7 @@ class CatalogSearch(QLineEdit):
         super().__init__(parent)
         self.setObjectName("catalogSearch")
         self.model = CatalogListModel(self)
-        self.popup = QListView()
+        self.popup = QListView(self)      # owned by the box: view and model die together
         self.popup.setObjectName("catalogPopup")
         self.popup.setWindowFlags(Qt.WindowType.ToolTip)
         self.popup.setModel(self.model)
@@ -137,15 +138,17 @@ class CatalogSearch(QLineEdit):
         super().focusOutEvent(event)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(DayworkMixin, QMainWindow):
     """The counter. ``app_state`` is a :class:`client.ui.app.AppState` (settings, context, platform)."""
 
     #: emitted after every finished step (tests wait on it): step name
     step_done = Signal(str)
     #: emitted when a step failed: (step, message)
     step_failed = Signal(str, str)
+    #: the connectivity monitor's state changed (ConnStatus), relayed from the worker thread
+    connectivity_changed = Signal(object)
 
-    def __init__(self, app_state, parent: QWidget | None = None):
+    def __init__(self, app_state, parent: QWidget | None = None, *, poll_seconds: float | None = None):
         super().__init__(parent)
         self.state = app_state
         self.settings = app_state.settings
@@ -180,9 +183,10 @@ class MainWindow(QMainWindow):
         self._conn_timer = QTimer(self)
         self._conn_timer.setInterval(20_000)
         self._conn_timer.timeout.connect(self.check_connectivity)
+        self._shut = False
+        self._setup_connectivity(poll_seconds)
         self._conn_timer.start()
         self.set_signed_in(None)
-        self._shut = False
 
     # ================================================================== construction
     def _build(self) -> None:
@@ -203,6 +207,11 @@ class MainWindow(QMainWindow):
         self.offline_banner.setWordWrap(True)
         self.offline_banner.hide()
         outer.addWidget(self.offline_banner)
+        self.recovery_banner = QLabel("")
+        self.recovery_banner.setObjectName("recoveryBanner")
+        self.recovery_banner.setWordWrap(True)
+        self.recovery_banner.hide()
+        outer.addWidget(self.recovery_banner)
         self.message = QFrame()
         self.message.setObjectName("messageBar")
         ml = QHBoxLayout(self.message)
@@ -384,6 +393,8 @@ class MainWindow(QMainWindow):
         self.st_conn.setObjectName("stConn")
         self.st_outbox = QLabel("")
         self.st_sync = QLabel("")
+        self.st_cache = QLabel("")
+        self.st_cache.setObjectName("stCache")
         self.st_operator = QLabel("")
         self.st_operator.setObjectName("stOperator")
         self.st_window = QLabel("")
@@ -396,7 +407,8 @@ class MainWindow(QMainWindow):
         self.st_busy.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.st_busy.setMinimumWidth(1)
         sb.addWidget(self.st_busy, 1)
-        for w in (self.st_conn, self.st_outbox, self.st_sync, self.st_operator, self.st_window, self.st_training):
+        for w in (self.st_conn, self.st_outbox, self.st_cache, self.st_sync, self.st_operator, self.st_window,
+                  self.st_training):
             sb.addPermanentWidget(w)
         self.st_window.setText(self.tr("Window %1").replace("%1", self.settings.window_id or "01"))
 
@@ -438,7 +450,12 @@ class MainWindow(QMainWindow):
         can_pre = signed and has_person and self.charges.rowCount() > 0 and not busy
         self.actions_by_name["presettle"].setEnabled(can_pre)
         self.buttons["presettle"].setEnabled(can_pre)
-        can_settle = signed and self.trial is not None and not busy
+        case = getattr(self, "offline_case", None)
+        if case is not None:
+            can_pre = signed and bool(case.fees) and not busy
+            self.actions_by_name["presettle"].setEnabled(can_pre)
+            self.buttons["presettle"].setEnabled(can_pre)
+        can_settle = signed and (self.trial is not None or (case is not None and case.quote is not None)) and not busy
         self.actions_by_name["settle"].setEnabled(can_settle)
         self.buttons["settle"].setEnabled(can_settle)
         self.details_button.setEnabled(self.trial is not None or self.record is not None)
@@ -525,11 +542,17 @@ class MainWindow(QMainWindow):
                                    training_hint=self.state.training_hint(), parent=self)
         self._dialog = dlg
         if dlg.exec() and "op" in result:
-            self.complete_sign_in(result["op"])
+            opening = None
+            op = result["op"]
+            if self.state.current_shift(op.code) is None:
+                fdlg = dialogs.OpenShiftDialog(f"{op.code} {op.name}", parent=self)
+                self._dialog = fdlg
+                opening = fdlg.amount if fdlg.exec() else Decimal("0.00")
+            self.complete_sign_in(op, opening_float=opening)
             return True
         return False
 
-    def complete_sign_in(self, op) -> None:
+    def complete_sign_in(self, op, *, opening_float: Decimal | None = None) -> None:
         """Local sign-in done: use this operator for the platform and sign in there (9001)."""
         from client.api import Operator as ApiOperator
 
@@ -544,12 +567,16 @@ class MainWindow(QMainWindow):
         def done(sign_no: str) -> None:
             self.st_busy.setText(self.tr("Signed in at the insurance centre (9001), sign_no %1").replace("%1", sign_no))
             self.step_done.emit("sign_in")
+            self.run_recovery()          # start-up recovery: unknown outcomes, queued offline items
 
         def failed(exc: BaseException) -> None:
             self.show_message(self.tr("Signed in locally, but the insurance centre sign-in (9001) failed: %1\n"
                                       "Work continues; the sign-in is repeated before the next transaction.")
                               .replace("%1", str(exc)), "warning")
+            self._recovery_due = True    # recovery runs when the platform answers again
             self.step_done.emit("sign_in")
+
+        self.ensure_shift(opening_float)
 
         self.tasks.run_net(signin, done, failed, label="9001")
         self.check_connectivity()
@@ -641,6 +668,7 @@ class MainWindow(QMainWindow):
 
     # ================================================================== the case
     def clear_case(self) -> None:
+        self.offline_case = None
         self.person = None
         self.trial = None
         self.kind = "outpatient"
@@ -655,6 +683,12 @@ class MainWindow(QMainWindow):
             self._update_buttons()
 
     def _update_kind(self) -> None:
+        if getattr(self, "offline_case", None) is not None:
+            self.kind_label.setText(self.tr("Outpatient · OFFLINE"))
+            self.kind_label.setProperty("kind", "offline")
+            self.kind_label.style().unpolish(self.kind_label)
+            self.kind_label.style().polish(self.kind_label)
+            return
         self.kind_label.setText(self.tr("Outpatient") if self.kind == "outpatient" else self.tr("Inpatient discharge"))
         self.kind_label.setProperty("kind", self.kind)
         self.kind_label.style().unpolish(self.kind_label)
@@ -724,6 +758,9 @@ class MainWindow(QMainWindow):
                               "warning")
 
     def identify(self, kind: str, value: str) -> None:
+        if self.offline_mode():
+            self.identify_offline(kind, value)
+            return
         counter = self.state.counter
         fn = {"ecqr": counter.identify_ecqr, "card_data": counter.identify_card,
               "certno": counter.identify_certno}[kind]
@@ -735,6 +772,12 @@ class MainWindow(QMainWindow):
                           label="identify")
 
     def _identified(self, view) -> None:
+        if view.from_cache and self.state.counter.person is not None:
+            # the platform stopped answering between two checks: continue as an offline case
+            self.online = False
+            self.check_connectivity()
+            self._identified_offline(self.state.counter.person)
+            return
         self.clear_case()
         self.person = view
         self.patient.show_person(view)
@@ -807,6 +850,9 @@ class MainWindow(QMainWindow):
     def load_his(self) -> None:
         if self.person is None:
             return
+        if self.offline_case is not None:
+            self.load_his_offline()
+            return
         self._begin("his", self.tr("Fetching the charges from the HIS…"))
         counter = self.state.counter
         want_inpatient = self.kind == "inpatient"
@@ -871,6 +917,9 @@ class MainWindow(QMainWindow):
         if self.person is None:
             self.show_message(self.tr("Identify the patient first (scan the e-voucher, F2 card, F3 ID)."), "warning")
             return
+        if self.offline_case is not None:
+            self.add_code_offline(code, cnt)
+            return
         counter = self.state.counter
         kind = self.kind
 
@@ -896,6 +945,12 @@ class MainWindow(QMainWindow):
 
     def remove_line(self) -> None:
         row = self.table.currentIndex().row()
+        if self.offline_case is not None:
+            if 0 <= row < len(self.offline_case.fees):
+                self.offline_case.remove(row)
+                self._offline_lines_changed()
+                self._update_buttons()
+            return
         counter = self.state.counter
         if row < 0 or row >= len(counter.lines):
             return
@@ -927,6 +982,9 @@ class MainWindow(QMainWindow):
     def presettle(self) -> None:
         if self.person is None or not self.charges.rowCount():
             return
+        if self.offline_case is not None:
+            self.presettle_offline()
+            return
         counter = self.state.counter
         self.clear_message()
         self._begin("presettle", self.tr("Pre-settling with the insurance centre…"))
@@ -952,7 +1010,8 @@ class MainWindow(QMainWindow):
         self.step_done.emit("presettle")
 
     def settle(self) -> None:
-        if self.trial is None or self._busy_step:
+        offline = self.offline_case is not None and self.offline_case.quote is not None
+        if (self.trial is None and not offline) or self._busy_step:
             return
         from client.services.payments import Tender
 
@@ -969,6 +1028,9 @@ class MainWindow(QMainWindow):
         else:
             amount = due
         tenders = [Tender(method, amount)] if due > 0 else []
+        if offline:
+            self.settle_offline(tenders)
+            return
         counter = self.state.counter
         pending = list(getattr(self.trial, "pending_prechecks", []))
         if pending and not self.confirm_prechecks(pending):
@@ -1195,28 +1257,6 @@ class MainWindow(QMainWindow):
         self.last_sync = hhmm
         self.st_sync.setText(self.tr("Synced %1").replace("%1", hhmm))
 
-    def show_adjustments(self) -> None:
-        rows = self.state.adjustments()
-        dlg = dialogs.TableDialog(self.tr("Adjustment records (refunds / supplements)"),
-                                  [self.tr("Settlement"), self.tr("Direction"), self.tr("Amount"), self.tr("Reason"),
-                                   self.tr("State"), self.tr("Time")], rows,
-                                  self.tr("No adjustment records."), self)
-        self._dialog = dlg
-        dlg.exec()
-
-    def close_shift(self) -> None:
-        if self.operator is None:
-            return
-        expected = self.state.shift_expected(self.operator.code)
-        dlg = dialogs.ShiftCloseDialog(expected, self)
-        self._dialog = dlg
-        if dlg.exec():
-            self.state.close_shift(self.operator.code, expected, dlg.counted_amount)
-            self.show_message(self.tr("Shift closed. Counted cash ¥ %1, expected ¥ %2.").replace(
-                "%1", fmt_display(dlg.counted_amount)).replace(
-                "%2", fmt_display(expected.get("cash", Decimal("0")))), "info")
-            self.step_done.emit("shift")
-
     def show_help(self) -> None:
         text = self.tr(
             "<h3>Keyboard</h3><table>"
@@ -1243,33 +1283,6 @@ class MainWindow(QMainWindow):
         self._dialog = box
         box.open()
 
-    # ---------------------------------------------------------------- connectivity
-    def check_connectivity(self) -> None:
-        monitor = self.state.monitor
-        if monitor is None or self._shut:
-            return
-        self.tasks.run_net(monitor.check, self._conn_status, lambda exc: log.warning("connectivity check: %s", exc),
-                           label="connectivity")
-
-    def _conn_status(self, status) -> None:
-        self.set_online(status.reachable, status.outbox_pending + status.outbox_needs_review)
-
-    def set_online(self, online: bool, outbox: int | None = None) -> None:
-        self.online = online
-        self.offline_banner.setVisible(not online)
-        self.st_conn.setText(self.tr("Online") if online else self.tr("OFFLINE"))
-        self.st_conn.setProperty("online", online)
-        self.st_conn.style().unpolish(self.st_conn)
-        self.st_conn.style().polish(self.st_conn)
-        if outbox is not None:
-            self.outbox_count = outbox
-        self.st_outbox.setText(self.tr("Outbox %1").replace("%1", str(self.outbox_count)))
-        if not self.last_sync:
-            self.st_sync.setText(self.tr("Not synced yet"))
-
-    def refresh_counts(self) -> None:
-        self.check_connectivity()
-
     # ---------------------------------------------------------------- shutdown
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
@@ -1281,6 +1294,8 @@ class MainWindow(QMainWindow):
         self._shut = True
         self._idle_timer.stop()
         self._conn_timer.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         app = QApplication.instance()
         if app is not None:
             self.scanner.flush()

@@ -2,6 +2,69 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>AdjustmentsDialog</name>
+    <message>
+        <source>Adjustment records (refunds / supplements)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No adjustment records.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid out / taken by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark done (money refunded / collected)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund to patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collect from patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a pending record first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CardPickerDialog</name>
     <message>
         <source>Training card reader: insert a card</source>
@@ -84,6 +147,214 @@
     </message>
 </context>
 <context>
+    <name>DayworkMixin</name>
+    <message>
+        <source>Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recovering</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outbox %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cache %1 h old</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recovery: confirming unknown results and sending queued items…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start-up recovery could not run: %1
+Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reachable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Items remain unresolved: do not settle these patients again; the shift cannot be closed until they are resolved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline settlements sent to the insurance centre: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The insurance centre refused %1 offline settlement(s); they wait for the insurance office (the shift cannot be closed until resolved).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refund ¥ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>collect ¥ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The insurance centre&apos;s result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE: the e-voucher cannot be read without the insurance centre. Ask for the social security card (F2) or the ID number (F3) to settle offline (离线应急结算).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying from the local cache (offline)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window&apos;s cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre&apos;s result is final and differences are refunded/collected later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline: patient identified from the cache.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Added %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adding the item…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 charge lines from the HIS. F5 shows the provisional amount.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fetching the charges from the HIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Computing the provisional offline settlement…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre&apos;s result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>• no cached policy for the insured place</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline insurance settlement is not possible:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Charge the whole amount ¥ %1 as full self-pay (全自费)? The patient can claim reimbursement at the insured place with the receipt. Otherwise wait until the insurance centre is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline limits exceeded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Full self-pay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FULL SELF-PAY (全自费) — not an insurance settlement; the receipt is the proof for reimbursement at the insured place.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline: amount due ¥ %1. Type the tendered amount and press Enter or F9.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settling offline…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SETTLED AS FULL SELF-PAY (全自费) — not sent to the insurance centre.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SETTLED OFFLINE (离线结算, provisional) — queued; sent when the insurance centre is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled offline. Change ¥ %1. Receipt: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift %1 opened, opening float ¥ %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preparing the shift close…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Force the shift close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closing the shift and reconciling with the insurance centre…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FORCED by supervisor %1 with open items.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: expected ¥ %2, counted ¥ %3, difference ¥ %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reconciliation with the insurance centre (3201/3202): balanced, %1 records.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reconciliation NOT balanced — settlements to check:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reconciliation not done: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reconciliation not done (offline); reconcile when the insurance centre is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Z report: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FirstRunDialog</name>
     <message>
         <source>MedSettle first start</source>
@@ -143,7 +414,7 @@ Start in training mode to practise with the built-in training platform (上海�
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
-        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message)</extracomment>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -337,6 +608,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Outpatient · OFFLINE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Outpatient</source>
         <translation type="unfinished"></translation>
     </message>
@@ -525,59 +800,26 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Adjustment records (refunds / supplements)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Settlement</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Direction</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>State</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No adjustment records.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Shift closed. Counted cash ¥ %1, expected ¥ %2.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;take the charges from the HIS&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / close shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
         <translation type="unfinished"></translation>
     </message>
+</context>
+<context>
+    <name>OpenShiftDialog</name>
     <message>
-        <source>Online</source>
+        <source>Open shift</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>OFFLINE</source>
+        <source>Open a shift for %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Outbox %1</source>
+        <source>Opening cash float (¥)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Not synced yet</source>
+        <source>Enter the opening float as an amount, e.g. 200.00.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -819,15 +1061,75 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cash counted in the drawer</source>
+        <source>Shift %1 — opened %2, opening float ¥ %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Difference: %1</source>
+        <source>not sent yet</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Enter the counted cash as an amount, e.g. 1234.50.</source>
+        <source>being sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>send failed, retrying</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused, needs the insurance office</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>result unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The shift cannot be closed: %1 item(s) are still open. Restore the connection and let the window send them (or run recovery). A supervisor may force the close.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline: the reconciliation with the insurance centre (3201/3202) is done later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Supervisor: force close…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the counted amount for every payment method, e.g. 1234.50.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open items remain: only a supervisor may force the close.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not authorized: the shift stays open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A forced close needs a reason: authorize again and type the reason.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

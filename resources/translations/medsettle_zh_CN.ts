@@ -2,6 +2,69 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdjustmentsDialog</name>
+    <message>
+        <source>Adjustment records (refunds / supplements)</source>
+        <translation>退补差额记录</translation>
+    </message>
+    <message>
+        <source>No adjustment records.</source>
+        <translation>没有退补记录。</translation>
+    </message>
+    <message>
+        <source>Settlement</source>
+        <translation>结算</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Paid out / taken by</source>
+        <translation>退/补方式</translation>
+    </message>
+    <message>
+        <source>Mark done (money refunded / collected)</source>
+        <translation>标记已办结（已退款/已补收）</translation>
+    </message>
+    <message>
+        <source>Refund to patient</source>
+        <translation>退还患者</translation>
+    </message>
+    <message>
+        <source>Collect from patient</source>
+        <translation>向患者补收</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>Select a pending record first.</source>
+        <translation>请先选中一条待处理的记录。</translation>
+    </message>
+</context>
+<context>
     <name>CardPickerDialog</name>
     <message>
         <source>Training card reader: insert a card</source>
@@ -84,6 +147,215 @@
     </message>
 </context>
 <context>
+    <name>DayworkMixin</name>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>OFFLINE</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Recovering</source>
+        <translation>恢复中</translation>
+    </message>
+    <message>
+        <source>Outbox %1</source>
+        <translation>待上传 %1</translation>
+    </message>
+    <message>
+        <source>refused %1</source>
+        <translation>被拒 %1</translation>
+    </message>
+    <message>
+        <source>unknown %1</source>
+        <translation>待确认 %1</translation>
+    </message>
+    <message>
+        <source>Cache %1 h old</source>
+        <translation>缓存 %1 小时前</translation>
+    </message>
+    <message>
+        <source>No cache</source>
+        <translation>无缓存</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Recovery: confirming unknown results and sending queued items…</source>
+        <translation>启动恢复：正在确认结果未知的结算并上传待传业务…</translation>
+    </message>
+    <message>
+        <source>Start-up recovery could not run: %1
+Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reachable.</source>
+        <translation>启动恢复未能执行：%1
+请勿交班；医保中心可连接后按 Ctrl+S 同步。</translation>
+    </message>
+    <message>
+        <source>Items remain unresolved: do not settle these patients again; the shift cannot be closed until they are resolved.</source>
+        <translation>仍有未解决的业务：不要为这些患者重复结算；处理完毕前不能交班。</translation>
+    </message>
+    <message>
+        <source>Offline settlements sent to the insurance centre: %1.</source>
+        <translation>离线结算已补传医保中心：%1 笔。</translation>
+    </message>
+    <message>
+        <source>The insurance centre refused %1 offline settlement(s); they wait for the insurance office (the shift cannot be closed until resolved).</source>
+        <translation>医保中心拒绝了 %1 笔离线结算，已转待人工处理（请联系医保办；处理完毕前不能交班）。</translation>
+    </message>
+    <message>
+        <source>refund ¥ %1</source>
+        <translation>应退还患者 ¥ %1</translation>
+    </message>
+    <message>
+        <source>collect ¥ %1</source>
+        <translation>应向患者补收 ¥ %1</translation>
+    </message>
+    <message>
+        <source>The insurance centre&apos;s result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
+        <translation>医保中心结算结果与离线结算不一致，已生成退补差额记录（Ctrl+J 查看并办理）：</translation>
+    </message>
+    <message>
+        <source>OFFLINE: the e-voucher cannot be read without the insurance centre. Ask for the social security card (F2) or the ID number (F3) to settle offline (离线应急结算).</source>
+        <translation>离线：医保中心连接中断，医保电子凭证无法识别。请患者出示社保卡（F2 读卡）或提供身份证号（F3 输入），按离线应急结算办理。</translation>
+    </message>
+    <message>
+        <source>Identifying from the local cache (offline)…</source>
+        <translation>正在从本机缓存识别患者（离线）…</translation>
+    </message>
+    <message>
+        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window&apos;s cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre&apos;s result is final and differences are refunded/collected later.</source>
+        <translation>离线应急结算：患者信息来自本窗口缓存。请录入费用（Ctrl+F 搜索目录，F4 取 HIS 费用），F5 显示临时结算金额，F9 结算；以医保中心结算为准，差额日后退补。</translation>
+    </message>
+    <message>
+        <source>Offline: patient identified from the cache.</source>
+        <translation>离线：已从缓存识别患者。</translation>
+    </message>
+    <message>
+        <source>Added %1.</source>
+        <translation>已添加 %1。</translation>
+    </message>
+    <message>
+        <source>Adding the item…</source>
+        <translation>正在添加项目…</translation>
+    </message>
+    <message>
+        <source>%1 charge lines from the HIS. F5 shows the provisional amount.</source>
+        <translation>已从 HIS 取得 %1 条费用。按 F5 显示临时结算金额。</translation>
+    </message>
+    <message>
+        <source>Fetching the charges from the HIS…</source>
+        <translation>正在从 HIS 获取费用…</translation>
+    </message>
+    <message>
+        <source>Computing the provisional offline settlement…</source>
+        <translation>正在计算离线临时结算…</translation>
+    </message>
+    <message>
+        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre&apos;s result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
+        <translation>离线·临时结算：金额以医保中心结算为准，如有差额将退补；离线时不使用个人账户。</translation>
+    </message>
+    <message>
+        <source>• no cached policy for the insured place</source>
+        <translation>• 本机没有参保地待遇政策包</translation>
+    </message>
+    <message>
+        <source>Offline insurance settlement is not possible:</source>
+        <translation>不能离线医保结算：</translation>
+    </message>
+    <message>
+        <source>Charge the whole amount ¥ %1 as full self-pay (全自费)? The patient can claim reimbursement at the insured place with the receipt. Otherwise wait until the insurance centre is back.</source>
+        <translation>是否按全自费收取全部费用 ¥ %1？患者可凭票据到参保地医保经办机构申请报销。也可等待医保中心恢复后再结算。</translation>
+    </message>
+    <message>
+        <source>Offline limits exceeded</source>
+        <translation>超出离线结算条件</translation>
+    </message>
+    <message>
+        <source>Full self-pay</source>
+        <translation>按全自费收取</translation>
+    </message>
+    <message>
+        <source>Wait</source>
+        <translation>等待恢复</translation>
+    </message>
+    <message>
+        <source>FULL SELF-PAY (全自费) — not an insurance settlement; the receipt is the proof for reimbursement at the insured place.</source>
+        <translation>全自费：不是医保结算，票据作为到参保地申请报销的凭证。</translation>
+    </message>
+    <message>
+        <source>Offline: amount due ¥ %1. Type the tendered amount and press Enter or F9.</source>
+        <translation>离线：应收 ¥ %1。输入实收金额后按回车或 F9。</translation>
+    </message>
+    <message>
+        <source>Settling offline…</source>
+        <translation>正在离线结算…</translation>
+    </message>
+    <message>
+        <source>SETTLED AS FULL SELF-PAY (全自费) — not sent to the insurance centre.</source>
+        <translation>已按全自费收费，不上传医保中心。</translation>
+    </message>
+    <message>
+        <source>SETTLED OFFLINE (离线结算, provisional) — queued; sent when the insurance centre is back.</source>
+        <translation>离线结算完成（临时）：已排队，医保中心恢复后自动补传。</translation>
+    </message>
+    <message>
+        <source>Settled offline. Change ¥ %1. Receipt: %2</source>
+        <translation>离线结算完成。找零 ¥ %1。票据：%2</translation>
+    </message>
+    <message>
+        <source>Shift %1 opened, opening float ¥ %2.</source>
+        <translation>班次 %1 已开班，备用金 ¥ %2。</translation>
+    </message>
+    <message>
+        <source>Preparing the shift close…</source>
+        <translation>正在准备交班…</translation>
+    </message>
+    <message>
+        <source>Force the shift close</source>
+        <translation>强制交班</translation>
+    </message>
+    <message>
+        <source>Closing the shift and reconciling with the insurance centre…</source>
+        <translation>正在交班并与医保中心对账…</translation>
+    </message>
+    <message>
+        <source>Shift closed.</source>
+        <translation>已交班。</translation>
+    </message>
+    <message>
+        <source>FORCED by supervisor %1 with open items.</source>
+        <translation>存在未处理业务，由组长 %1 授权强制交班。</translation>
+    </message>
+    <message>
+        <source>%1: expected ¥ %2, counted ¥ %3, difference ¥ %4</source>
+        <translation>%1：应有 ¥ %2，实点 ¥ %3，差额 ¥ %4</translation>
+    </message>
+    <message>
+        <source>Reconciliation with the insurance centre (3201/3202): balanced, %1 records.</source>
+        <translation>与医保中心对账（3201/3202）：平，共 %1 笔。</translation>
+    </message>
+    <message>
+        <source>Reconciliation NOT balanced — settlements to check:</source>
+        <translation>对账不平，请核对以下结算：</translation>
+    </message>
+    <message>
+        <source>Reconciliation not done: %1</source>
+        <translation>未完成对账：%1</translation>
+    </message>
+    <message>
+        <source>Reconciliation not done (offline); reconcile when the insurance centre is back.</source>
+        <translation>离线，未对账；请在医保中心恢复后对账。</translation>
+    </message>
+    <message>
+        <source>Z report: %1</source>
+        <translation>日结报表：%1</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunDialog</name>
     <message>
         <source>MedSettle first start</source>
@@ -145,7 +417,7 @@ Start in training mode to practise with the built-in training platform (上海�
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
-        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message)</extracomment>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
         <translation>培训模式 — 仅为练习数据，不会发送到真实医保中心，票据均标注“培训模式”</translation>
     </message>
     <message>
@@ -341,6 +613,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>医保中心签退（9002）失败：%1</translation>
     </message>
     <message>
+        <source>Outpatient · OFFLINE</source>
+        <translation>门诊 · 离线</translation>
+    </message>
+    <message>
         <source>Outpatient</source>
         <translation>门诊</translation>
     </message>
@@ -529,60 +805,27 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>同步完成。</translation>
     </message>
     <message>
-        <source>Adjustment records (refunds / supplements)</source>
-        <translation>退补差额记录（退款/补收）</translation>
-    </message>
-    <message>
-        <source>Settlement</source>
-        <translation>结算</translation>
-    </message>
-    <message>
-        <source>Direction</source>
-        <translation>方向</translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation>金额</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <source>State</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <source>No adjustment records.</source>
-        <translation>没有退补差额记录。</translation>
-    </message>
-    <message>
-        <source>Shift closed. Counted cash ¥ %1, expected ¥ %2.</source>
-        <translation>已交班。清点现金 ¥ %1，应有 ¥ %2。</translation>
-    </message>
-    <message>
         <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;take the charges from the HIS&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / close shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
         <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;本帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从 HIS 取费用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;搜索目录（拼音首字母），回车添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中按回车）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;补打（需组长授权，标注补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;撤销当日结算（需组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;全部结算字段 / 为什么是这个金额&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补差额记录 / 交班结账&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 签退&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
+</context>
+<context>
+    <name>OpenShiftDialog</name>
     <message>
-        <source>Online</source>
-        <translation>在线</translation>
+        <source>Open shift</source>
+        <translation>开班</translation>
     </message>
     <message>
-        <source>OFFLINE</source>
-        <translation>离线</translation>
+        <source>Open a shift for %1</source>
+        <translation>为 %1 开班</translation>
     </message>
     <message>
-        <source>Outbox %1</source>
-        <translation>待上传 %1</translation>
+        <source>Opening cash float (¥)</source>
+        <translation>备用金（元）</translation>
     </message>
     <message>
-        <source>Not synced yet</source>
-        <translation>尚未同步</translation>
+        <source>Enter the opening float as an amount, e.g. 200.00.</source>
+        <translation>请输入备用金金额，例如 200.00。</translation>
     </message>
 </context>
 <context>
@@ -823,16 +1066,76 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>交班结账</translation>
     </message>
     <message>
-        <source>Cash counted in the drawer</source>
-        <translation>钱箱清点现金</translation>
+        <source>Shift %1 — opened %2, opening float ¥ %3</source>
+        <translation>班次 %1 — 开班 %2，备用金 ¥ %3</translation>
     </message>
     <message>
-        <source>Difference: %1</source>
-        <translation>差额：%1</translation>
+        <source>not sent yet</source>
+        <translation>尚未上传</translation>
     </message>
     <message>
-        <source>Enter the counted cash as an amount, e.g. 1234.50.</source>
-        <translation>请输入清点的现金金额，如 1234.50。</translation>
+        <source>being sent</source>
+        <translation>正在上传</translation>
+    </message>
+    <message>
+        <source>send failed, retrying</source>
+        <translation>上传失败，稍后重试</translation>
+    </message>
+    <message>
+        <source>refused, needs the insurance office</source>
+        <translation>被拒，待医保办处理</translation>
+    </message>
+    <message>
+        <source>result unknown</source>
+        <translation>结果待确认</translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation>…… 另有 %1 笔</translation>
+    </message>
+    <message>
+        <source>The shift cannot be closed: %1 item(s) are still open. Restore the connection and let the window send them (or run recovery). A supervisor may force the close.</source>
+        <translation>不能交班：还有 %1 笔业务未处理。请恢复网络，等待本窗口自动补传（或执行恢复）；确需交班请由收费组长授权强制交班。</translation>
+    </message>
+    <message>
+        <source>Payment method</source>
+        <translation>收款方式</translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation>应有</translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation>实点</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>差额</translation>
+    </message>
+    <message>
+        <source>Offline: the reconciliation with the insurance centre (3201/3202) is done later.</source>
+        <translation>离线：与医保中心的对账（3201/3202）需稍后进行。</translation>
+    </message>
+    <message>
+        <source>Supervisor: force close…</source>
+        <translation>组长授权强制交班…</translation>
+    </message>
+    <message>
+        <source>Enter the counted amount for every payment method, e.g. 1234.50.</source>
+        <translation>请为每种收款方式输入实点金额，例如 1234.50。</translation>
+    </message>
+    <message>
+        <source>Open items remain: only a supervisor may force the close.</source>
+        <translation>仍有未处理业务：只能由收费组长授权强制交班。</translation>
+    </message>
+    <message>
+        <source>Not authorized: the shift stays open.</source>
+        <translation>未获授权，班次未交。</translation>
+    </message>
+    <message>
+        <source>A forced close needs a reason: authorize again and type the reason.</source>
+        <translation>强制交班须填写原因：请重新授权并填写原因。</translation>
     </message>
 </context>
 <context>

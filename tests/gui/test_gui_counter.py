@@ -90,7 +90,11 @@ def test_gui_outpatient_keyboard_only(qtbot, window, app_state):
     assert Decimal(cash[0]["change"]) == Decimal("1000.00") - Decimal(info["psn_cash_pay"])
     pdf = Path(record["_receipt_path"])
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
-    assert record["flags"] == {"training": True, "offline": False, "reprint": False, "print_count": 1}
+    # the print was counted (invoicing.begin_print) before it was produced: an original, not 补打
+    assert record["flags"] == {"training": True, "offline": False, "reprint": False, "print_count": 0}
+    with app_state.ctx.store.read_connection() as conn:
+        assert conn.exec_driver_sql("SELECT print_count FROM settlements WHERE id = ?",
+                                    (record["settlement_id"],)).scalar_one() == 1
     assert "培训模式" in window.windowTitle()
     assert window.training_banner.isVisible()
     # the trace ("why this amount") is the engine's
@@ -193,10 +197,10 @@ def test_gui_reprint_marked(qtbot, window, app_state):
         press(Qt.Key.Key_F12)
     assert r.get("ok"), (r, fill.errors)
     rec = window.record
-    assert rec["flags"]["reprint"] is True and rec["flags"]["print_count"] == 2
+    assert rec["flags"]["reprint"] is True and rec["flags"]["print_count"] == 1     # 补打（第1次）
     text = subprocess.run(["pdftotext", rec["_receipt_path"], "-"], capture_output=True, text=True,
                           check=True).stdout
-    assert "补打" in text and "培训模式" in text
+    assert "补打（第1次）" in text and "培训模式" in text
 
 
 def test_gui_platform_error_shown_verbatim(qtbot, window, app_state):
