@@ -503,13 +503,15 @@ def _pages(rows: Iterable[Mapping], page_size: int) -> Iterator[list[Mapping]]:
 
 
 def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
-                        page_size: int = DEFAULT_PAGE_SIZE, pipeline: bool = True) -> UpsertResult:
+                        page_size: int = DEFAULT_PAGE_SIZE, pipeline: bool = False) -> UpsertResult:
     """Insert or update catalogue rows of one region; one transaction per ``page_size`` rows.
 
     A page is validated completely before it is written: an invalid row raises CatalogRowError and
-    nothing of that page is written (earlier pages stay committed). A load of more than one page
-    converts page N+1 on a worker thread (``Prefetch``; it consumes ``rows`` from the second page
-    on) while this thread writes page N; ``pipeline=False`` does everything on this thread.
+    nothing of that page is written (earlier pages stay committed). ``pipeline=True``: a load of
+    more than one page converts page N+1 on a worker thread (``Prefetch``; it then consumes
+    ``rows`` from the second page on) while this thread writes page N. Off by default: on the
+    2-core bench machine the GIL hand-offs cost more than the overlap gains (bench/store_sync.py
+    prints both modes).
     """
     total = UpsertResult(0, 0, 0)
     pages = _pages(rows, page_size)

@@ -53,7 +53,8 @@ class StreamResult:
     inserted: int = 0
     updated: int = 0
     ver: str | None = None
-    apply_seconds: float = 0.0      # local work: parse + validate + upsert + commit (no network)
+    apply_seconds: float = 0.0      # local work: parse + validate + upsert + commit (no network), summed
+    #                                 over the converter and writer threads (they overlap in wall time)
 
 
 @dataclass
@@ -225,50 +226,78 @@ class SyncService:
         return sorted(regions)
 
     def sync_catalog(self, infno: str) -> StreamResult:
-        from offline_cache.catalog import CatalogRowError, prepare_rows, upsert_prepared
+        """Download and apply one catalogue stream, file by file, until the platform has nothing newer.
+
+        Pipelined: a worker thread (``offline_cache.catalog.Prefetch``) downloads, parses, validates
+        and converts file N+1 (and computes the pinyin / grams of its names) while this thread
+        writes file N. The worker never writes: each file's rows and its ``ver`` still commit in
+        ONE transaction on this thread, in download order; an error of file N+1 (network, invalid
+        row, version not advancing) is raised here after file N is committed, and the worker is
+        always joined before this method returns or raises.
+        """
+        from offline_cache.catalog import (
+            CatalogRowError,
+            Prefetch,
+            prepare_rows,
+            short_gil_switch,
+            upsert_prepared,
+            warm_names,
+        )
 
         admdvs = self.ctx.admdvs
         name = f"catalog:{infno}:{admdvs}"
         res = StreamResult(name)
         st = read_state(self.ctx.store, name)
-        ver = (st or {}).get("ver") or "0"
+        start_ver = (st or {}).get("ver") or "0"
+        committed = [start_ver]          # the last ver committed by the writer (for messages)
+
+        def files():
+            ver = start_ver
+            while True:
+                try:
+                    info, rows = self.ctx.central.download_catalogue(infno, ver, operator=self.ctx.operator)
+                except BusinessError as exc:
+                    if "签到" in (exc.err_msg or ""):
+                        self.ctx.central.sign_in(self.ctx.operator)
+                        continue
+                    raise ServiceError("refused", f"下载{PHASE_NAMES.get(infno, infno)}失败：{exc.err_msg}",
+                                       detail=exc.err_msg, infno=infno) from None
+                except TransportError as exc:
+                    raise ServiceError("offline", f"下载{PHASE_NAMES.get(infno, infno)}时网络中断（{exc.cause}）。"
+                                                  f"已下载的部分已保存，重新执行同步会从版本 {ver} 继续。") from None
+                if not rows:
+                    return
+                t0 = time.perf_counter()
+                dicts = [casebuild.catalog_row_from_fields(r) for r in rows]
+                new_ver = max((d.get("ver") or "" for d in dicts), default="")
+                if not new_ver or new_ver <= ver:
+                    raise ServiceError("refused", f"{PHASE_NAMES.get(infno, infno)}文件中的版本号没有前进（{ver}→{new_ver}），"
+                                                  "为避免死循环已停止同步，请联系医保中心。", infno=infno)
+                try:
+                    prepared = prepare_rows(dicts, admdvs)
+                except CatalogRowError as exc:
+                    raise ServiceError("refused", str(exc), infno=infno) from None
+                del dicts
+                warm_names(prepared)
+                yield info, len(rows), new_ver, prepared, time.perf_counter() - t0
+                ver = new_ver
+
         done = 0
-        while True:
-            try:
-                info, rows = self.ctx.central.download_catalogue(infno, ver, operator=self.ctx.operator)
-            except BusinessError as exc:
-                if "签到" in (exc.err_msg or ""):
-                    self.ctx.central.sign_in(self.ctx.operator)
-                    continue
-                raise ServiceError("refused", f"下载{PHASE_NAMES.get(infno, infno)}失败：{exc.err_msg}",
-                                   detail=exc.err_msg, infno=infno) from None
-            except TransportError as exc:
-                raise ServiceError("offline", f"下载{PHASE_NAMES.get(infno, infno)}时网络中断（{exc.cause}）。"
-                                              f"已下载的部分已保存，重新执行同步会从版本 {ver} 继续。") from None
-            if not rows:
-                break
-            t0 = time.perf_counter()
-            dicts = [casebuild.catalog_row_from_fields(r) for r in rows]
-            new_ver = max((d.get("ver") or "" for d in dicts), default="")
-            if not new_ver or new_ver <= ver:
-                raise ServiceError("refused", f"{PHASE_NAMES.get(infno, infno)}文件中的版本号没有前进（{ver}→{new_ver}），"
-                                              "为避免死循环已停止同步，请联系医保中心。", infno=infno)
-            try:
-                prepared = prepare_rows(dicts, admdvs)
-            except CatalogRowError as exc:
-                raise ServiceError("refused", str(exc), infno=infno) from None
-            with self.ctx.store.connection() as conn:     # ONE transaction: rows + version
-                up = upsert_prepared(conn, prepared)
-                put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": len(rows)})
-            res.apply_seconds += time.perf_counter() - t0
-            ver = new_ver
-            done += len(rows)
-            res.rows += len(rows)
-            res.pages += 1
-            res.inserted += up.inserted
-            res.updated += up.updated
-            self.progress(done, done + max(0, info.data_cnt - len(rows)), infno)
-        res.ver = ver
+        with short_gil_switch(), Prefetch(files, name=f"sync-{infno}") as pf:
+            for info, n_rows, new_ver, prepared, convert_s in pf:
+                t0 = time.perf_counter()
+                with self.ctx.store.connection() as conn:     # ONE transaction: rows + version
+                    up = upsert_prepared(conn, prepared)
+                    put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": n_rows})
+                committed[0] = new_ver
+                res.apply_seconds += convert_s + time.perf_counter() - t0
+                done += n_rows
+                res.rows += n_rows
+                res.pages += 1
+                res.inserted += up.inserted
+                res.updated += up.updated
+                self.progress(done, done + max(0, info.data_cnt - n_rows), infno)
+        res.ver = committed[0]
         self.progress(done, done, infno)
         return res
 

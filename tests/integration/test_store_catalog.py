@@ -316,3 +316,98 @@ def test_names_are_indexed_once_and_shared(tmp_path):
         _fts_integrity(s)
     finally:
         s.close()
+
+
+def _converter_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "catalog-convert"]
+
+
+def test_pipeline_bad_row_in_page_3_of_5_commits_pages_1_2_only(tmp_path, monkeypatch):
+    """Multi-page load (converter thread one page ahead): a bad row in page 3 of 5 leaves pages 1-2
+    committed (each with its ver, via apply-style per-page commits), nothing of page 3 or later,
+    the Chinese error raised here, and the converter thread joined — after failure and success."""
+    import sys as _sys
+
+    from offline_cache.sync import set_sync_state
+
+    s = open_store(tmp_path / "db.sqlite3")
+    try:
+        pages = [[row(f"P{p}{i:03d}", f"阿莫西林胶囊{p}{i}", ver=f"V{p}") for i in range(200)] for p in range(1, 6)]
+        pages[2][137]["pric"] = "3.1x"   # page 3, row 138
+        flat = [r for page in pages for r in page]
+        interval = _sys.getswitchinterval()
+        committed_vers = []
+
+        real = catalog.upsert_prepared
+
+        def upsert_and_advance_ver(conn, prepared, **kw):   # each page + its ver in the same transaction
+            res = real(conn, prepared, **kw)
+            set_sync_state(conn, "catalog:pipeline", ver=prepared[0][15])
+            committed_vers.append(prepared[0][15])
+            return res
+
+        monkeypatch.setattr(catalog, "upsert_prepared", upsert_and_advance_ver)
+        with pytest.raises(CatalogRowError) as ei:
+            upsert_catalog_rows(s, iter(flat), admdvs=A, page_size=200, pipeline=True)
+        assert "第 138 行" in str(ei.value) and "pric" in str(ei.value) and "本页未写入" in str(ei.value)
+        assert catalog.LAST_LOAD_STATS["pipelined"] == 1.0 and catalog.LAST_LOAD_STATS["pages"] == 2
+        assert _converter_threads() == [] and _sys.getswitchinterval() == interval
+        assert committed_vers == ["V1", "V2"]
+        assert get_sync_state(s, "catalog:pipeline").ver == "V2"
+        with s.read_connection() as c:
+            got = [x for (x,) in c.exec_driver_sql("SELECT med_list_codg FROM catalog_items ORDER BY id")]
+            names = c.exec_driver_sql("SELECT count(*) FROM catalog_names").scalar_one()
+        assert got == [r["med_list_codg"] for r in flat[:400]] and names == 400
+        _fts_integrity(s)
+        assert codes(search(s, A, "阿莫西林胶囊3", at=D)) == []        # nothing of page 3
+        # fixed, the same load completes: pages 1-2 unchanged, 3-5 inserted, same ids/order as input
+        pages[2][137]["pric"] = "3.10"
+        r = upsert_catalog_rows(s, iter(flat), admdvs=A, page_size=200, pipeline=True)
+        assert (r.inserted, r.updated, r.unchanged) == (600, 0, 400)
+        assert catalog.LAST_LOAD_STATS["pipelined"] == 1.0 and catalog.LAST_LOAD_STATS["pages"] == 5
+        assert _converter_threads() == [] and _sys.getswitchinterval() == interval
+        assert get_sync_state(s, "catalog:pipeline").ver == "V5"
+        with s.read_connection() as c:
+            got = [x for (x,) in c.exec_driver_sql("SELECT med_list_codg FROM catalog_items ORDER BY id")]
+        assert got == [r["med_list_codg"] for r in flat]
+        _fts_integrity(s)
+    finally:
+        s.close()
+
+
+def test_pipeline_and_sequential_loads_are_identical(tmp_path):
+    rows = [row(f"Q{i:05d}", f"{('头孢克洛胶囊', '复方甘草片', '换药')[i % 3]}{i % 700}") for i in range(2100)]
+    dumps = []
+    for pipeline in (True, False):
+        s = open_store(tmp_path / f"{pipeline}.sqlite3")
+        try:
+            upsert_catalog_rows(s, rows, admdvs=A, page_size=300, pipeline=pipeline)
+            assert catalog.LAST_LOAD_STATS["pipelined"] == float(pipeline)
+            with s.read_connection() as c:
+                dumps.append((c.exec_driver_sql("SELECT * FROM catalog_items ORDER BY id").fetchall(),
+                              c.exec_driver_sql("SELECT * FROM catalog_names ORDER BY id").fetchall(),
+                              [codes(search(s, A, q, at=D, limit=50)) for q in ("tbkl", "甘草", "换", "Q0001", "fufang")]))
+        finally:
+            s.close()
+    assert dumps[0] == dumps[1] and dumps[0][2][0]
+
+
+def test_prefetch_joins_its_thread_when_the_consumer_fails():
+    import threading
+
+    produced = []
+
+    def produce():
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    pf = catalog.Prefetch(produce, name="prefetch-test")
+    with pytest.raises(RuntimeError), pf:
+        for i in pf:
+            if i == 2:
+                raise RuntimeError("writer failed")
+    assert not pf.thread.is_alive() and len(produced) <= 5
+    assert [t for t in threading.enumerate() if t.name == "prefetch-test"] == []
