@@ -585,6 +585,7 @@ class OpenShiftDialog(QDialog):
         form = QFormLayout()
         self.float_edit = QLineEdit(f"{q2(default):.2f}")
         self.float_edit.setObjectName("openingFloat")
+        self.float_edit.setProperty(NO_SCAN_PROPERTY, True)
         self.float_edit.selectAll()
         form.addRow(self.tr("Opening cash float (¥)"), self.float_edit)
         lay.addLayout(form)
@@ -628,6 +629,7 @@ class ShiftCloseDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("shiftCloseDialog")
         self.setWindowTitle(self.tr("Close shift"))
+        self.setMinimumWidth(640)
         self._authorize = authorize
         self.summary = summary
         self.authorization = None
@@ -678,6 +680,7 @@ class ShiftCloseDialog(QDialog):
             grid.addWidget(exp, r, 1)
             e = QLineEdit()
             e.setObjectName(f"counted_{m}")
+            e.setProperty(NO_SCAN_PROPERTY, True)     # amounts are typed, never scanned
             e.setPlaceholderText(f"{self.expected[m]:.2f}" if m != "cash" else "0.00")
             if m != "cash":
                 e.setText(f"{self.expected[m]:.2f}")      # non-cash: the terminal's total, editable

@@ -201,8 +201,9 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.training_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.training_banner.setVisible(self.training)
         outer.addWidget(self.training_banner)
-        self.offline_banner = QLabel(self.tr("OFFLINE — the insurance centre cannot be reached. Identification "
-                                             "uses cached data; online settlement is not possible until it is back."))
+        self.offline_banner = QLabel(self.tr("OFFLINE — the insurance centre cannot be reached. Offline emergency "
+                                             "settlement: identify by card (F2) or ID number (F3) from the cache; "
+                                             "amounts are provisional and sent when it is back."))
         self.offline_banner.setObjectName("offlineBanner")
         self.offline_banner.setWordWrap(True)
         self.offline_banner.hide()

@@ -4,7 +4,9 @@
 
 Drives the window on the embedded training platform through the main states, in zh_CN and en:
 ``window-<lang>-signin.png``, ``-patient.png`` (identified, HIS charges), ``-settled.png``,
-``-trace.png`` ("why this amount"), ``-offline.png``.
+``-trace.png`` ("why this amount"), ``-offline.png`` (offline provisional settlement, F5),
+``-offline-settled.png`` (settled offline, receipt 离线结算), ``-shift.png`` (shift close blocked by
+the queued offline settlement).
 """
 
 from __future__ import annotations
@@ -157,10 +159,39 @@ def shoot(outdir: Path, lang: str, data_dir: Path) -> list[Path]:
         tdlg.close()
 
         win.cancel()
-        win.set_online(False, 3)
         win.show_last_sync("08:30")
+        # offline emergency settlement: the platform stops answering, the cached patient is
+        # identified by ID number, an item from the local catalogue, F5 = provisional amount
+        state.platform.stop()
+        win.check_connectivity()
+        _wait(app, win, "connectivity")
+        win.identify("certno", SHEN_MING)
+        _wait(app, win, "identify")
+        from offline_cache.catalog import search
+
+        item = search(state.ctx.store, state.settings.site.admdvs, "blg", limit=1)[0]
+        win.add_code(item.med_list_codg, "2")
+        _wait(app, win, "add")
+        win.presettle()
+        _wait(app, win, "presettle")
+        win.payment.tendered.setText("50")
         _settle_events(app)
         save(win.grab(), "offline")
+
+        win.payment.tendered.setText("50")
+        win.settle()
+        _wait(app, win, "settle")
+        _settle_events(app)
+        save(win.grab(), "offline-settled")
+
+        info = state.shift_state(op.code)
+        sdlg = dialogs.ShiftCloseDialog(info["summary"], info["blockers"], lambda _r: None, online=False,
+                                        parent=win)
+        sdlg.counted_cash.setText("120.00")
+        sdlg.show()
+        _settle_events(app)
+        save(_composite(win, sdlg), "shift")
+        sdlg.close()
     finally:
         if win is not None:
             win.shutdown()

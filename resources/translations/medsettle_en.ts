@@ -418,10 +418,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>OFFLINE — the insurance centre cannot be reached. Identification uses cached data; online settlement is not possible until it is back.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Dismiss (Esc)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -745,6 +741,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE — the insurance centre cannot be reached. Offline emergency settlement: identify by card (F2) or ID number (F3) from the cache; amounts are provisional and sent when it is back.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -215,7 +215,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>应向患者补收 ¥ %1</translation>
     </message>
     <message>
-        <source>The insurance centre&apos;s result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
+        <source>The insurance centre's result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
         <translation>医保中心结算结果与离线结算不一致，已生成退补差额记录（Ctrl+J 查看并办理）：</translation>
     </message>
     <message>
@@ -227,7 +227,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>正在从本机缓存识别患者（离线）…</translation>
     </message>
     <message>
-        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window&apos;s cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre&apos;s result is final and differences are refunded/collected later.</source>
+        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window's cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre's result is final and differences are refunded/collected later.</source>
         <translation>离线应急结算：患者信息来自本窗口缓存。请录入费用（Ctrl+F 搜索目录，F4 取 HIS 费用），F5 显示临时结算金额，F9 结算；以医保中心结算为准，差额日后退补。</translation>
     </message>
     <message>
@@ -255,7 +255,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>正在计算离线临时结算…</translation>
     </message>
     <message>
-        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre&apos;s result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
+        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre's result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
         <translation>离线·临时结算：金额以医保中心结算为准，如有差额将退补；离线时不使用个人账户。</translation>
     </message>
     <message>
@@ -417,12 +417,8 @@ Start in training mode to practise with the built-in training platform (上海�
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
-        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor's state changed (ConnStatus), relayed from the worker thread</extracomment>
         <translation>培训模式 — 仅为练习数据，不会发送到真实医保中心，票据均标注“培训模式”</translation>
-    </message>
-    <message>
-        <source>OFFLINE — the insurance centre cannot be reached. Identification uses cached data; online settlement is not possible until it is back.</source>
-        <translation>离线 — 无法连接医保中心。身份识别使用本机缓存数据；恢复连接前不能联网结算。</translation>
     </message>
     <message>
         <source>Dismiss (Esc)</source>
@@ -751,6 +747,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4</source>
         <translation>总额 ¥ %1 = 基金 ¥ %2 + 个人账户 ¥ %3 + 现金 ¥ %4</translation>
+    </message>
+    <message>
+        <source>OFFLINE — the insurance centre cannot be reached. Offline emergency settlement: identify by card (F2) or ID number (F3) from the cache; amounts are provisional and sent when it is back.</source>
+        <translation>离线 — 无法连接医保中心。可离线应急结算：读社保卡（F2）或输入身份证号（F3）从本机缓存识别患者；金额为临时结算，恢复连接后自动补传。</translation>
     </message>
     <message>
         <source>Ready for the next patient.</source>
