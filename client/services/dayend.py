@@ -308,9 +308,36 @@ def reconcile_day(ctx, day: date | None = None) -> dict:
     except ApiError as exc:
         raise ServiceError("refused", str(exc)) from None
     clean = all(t["balanced"] for t in totals) and all(x["balanced"] for x in details)
-    return {"date": d, "records": len(books), "totals": totals, "details": details, "clean": clean,
-            "mismatched_settlements": sorted({m["settlement_id"] for x in details for m in x["mismatches"]
-                                              if m["settlement_id"] is not None})}
+    result = {"date": d, "records": len(books), "totals": totals, "details": details, "clean": clean,
+              "mismatched_settlements": sorted({m["settlement_id"] for x in details for m in x["mismatches"]
+                                                if m["settlement_id"] is not None})}
+    # Kept with the day (the latest run wins) so that the Z report printed later shows it.
+    from offline_cache.sync import set_sync_state
+
+    with ctx.store.connection() as conn:
+        set_sync_state(conn, RECONCILE_STATE + d, detail=result)
+    return result
+
+
+RECONCILE_STATE = "dayend.reconcile:"
+
+
+def reconciliation_for(store, day: date) -> list[dict]:
+    """The day's last 3201/3202 results as report rows (infno, setl_optins, stmt_rslt,
+    stmt_rslt_dscr); empty if the day has not been reconciled."""
+    from offline_cache.sync import get_sync_state
+
+    info = get_sync_state(store, RECONCILE_STATE + day.isoformat())
+    res = (info.detail if info else None) or {}
+    rows = [{"infno": "3201", "setl_optins": t["setl_optins"], "stmt_rslt": t["stmt_rslt"],
+             "stmt_rslt_dscr": t.get("stmt_rslt_dscr") or ("平" if t["balanced"] else "不平")}
+            for t in res.get("totals", [])]
+    for x in res.get("details", []):
+        ids = "、".join(str(m.get("setl_id") or m.get("msgid")) for m in x["mismatches"])
+        rows.append({"infno": "3202", "setl_optins": x["setl_optins"], "stmt_rslt": "0" if x["balanced"] else "1",
+                     "stmt_rslt_dscr": (f"明细 {x['rows']} 笔全部相符" if x["balanced"]
+                                        else f"不符 {len(x['mismatches'])} 笔：{ids}")})
+    return rows
 
 
 # ------------------------------------------------------------------------------------ report

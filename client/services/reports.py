@@ -186,6 +186,9 @@ def _counted_cash(counted_json: str | None) -> tuple[Decimal | None, list[dict]]
     if isinstance(recon, dict):
         recon = [recon]
     cash = counted.get("cash")
+    if cash is None and isinstance(doc.get("methods"), list):      # client.services.dayend.close_shift
+        cash = next((m.get("counted") for m in doc["methods"] if isinstance(m, dict) and m.get("method") == "cash"),
+                    None)
     try:
         return (Decimal(str(cash)).quantize(CENT) if cash not in (None, "") else None), list(recon)
     except ArithmeticError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -64,6 +65,14 @@ def test_dayend_clean_close_and_reconciliation(day):
     assert report["reconciliation"]["clean"] and report["shifts"][0]["closing"]["methods"]
     assert report["open_items"] == {"outbox": [], "unknown_settlements": []}
     json.dumps(report, ensure_ascii=False)                    # printable data only
+    # The Z report printed later carries the counted cash and the kept reconciliation result.
+    from datetime import date
+
+    from client.services.reports import zreport
+
+    z = zreport(ctx.store, date.today())
+    assert [c.counted for c in z.cash] == [expected_cash] and [c.difference for c in z.cash] == [Decimal("0.00")]
+    assert {(r["infno"], r["stmt_rslt"]) for r in z.reconciliation} == {("3201", "0"), ("3202", "0")}
 
 
 def test_dayend_seeded_mismatch_names_the_settlement(day):
@@ -83,6 +92,9 @@ def test_dayend_seeded_mismatch_names_the_settlement(day):
     mm = [m for d in rec["details"] for m in d["mismatches"]]
     assert len(mm) == 1 and mm[0]["setl_id"] == victim["setl_id"] and mm[0]["msgid"] == victim["msgid"]
     assert mm[0]["local"]["medfee_sumamt"] != mm[0]["central"]["medfee_sumamt"]
+    rows = dayend.reconciliation_for(ctx.store, date.today())
+    bad = [r for r in rows if r["stmt_rslt"] != "0"]
+    assert any(r["infno"] == "3202" and victim["setl_id"] in r["stmt_rslt_dscr"] for r in bad), rows
 
 
 def test_dayend_close_blocked_while_outbox_unresolved_unless_forced(day):
