@@ -105,7 +105,9 @@ def record_marks(record: dict) -> list[str]:
         marks.append("红字冲红")
     if flags.get("training"):
         marks.append("培训模式")
-    if flags.get("offline"):
+    if flags.get("self_pay"):
+        marks.append("全自费（非医保结算）")
+    elif flags.get("offline"):
         marks.append("离线结算")
     if flags.get("reprint"):
         marks.append(f"补打（第{int(flags.get('print_count') or 1)}次）")

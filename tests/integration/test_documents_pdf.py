@@ -25,12 +25,16 @@ VARIANTS = {
     "training": {"training": True},
     "offline": {"offline": True},
     "reprint": {"reprint": True, "print_count": 2},
+    "self_pay": {"offline": True, "self_pay": True},
 }
 _FONT_ROW = re.compile(r"\s(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$")
 
 
 def _record(name, variant="normal", invoice=True):
-    rec = build_record(name, **VARIANTS[variant])
+    flags = dict(VARIANTS[variant])
+    self_pay = flags.pop("self_pay", False)
+    rec = build_record(name, **flags)
+    rec["flags"]["self_pay"] = self_pay
     if invoice:
         rec["einvoice"] = build_invoice(rec, "31010125", "0000000101", "a1b2c3", WHEN)
     return rec
@@ -112,14 +116,14 @@ def test_form(tmp_path, name, variant):
     from client.domain.invoice import FEE_CATEGORIES
     for code, amt in cats.items():
         assert amount_after(text, FEE_CATEGORIES[code]) == amt
-    marks = {"training": "培训模式", "offline": "离线结算", "reprint": "补打（第2次）"}
+    marks = {"training": "培训模式", "offline": "离线结算", "reprint": "补打（第2次）", "self_pay": "全自费（非医保结算）"}
     for v, mark in marks.items():
         assert (mark in text) == (v == variant), (mark, variant)
     # deterministic bytes
     assert render_form(rec) == data
 
 
-@pytest.mark.parametrize("variant", ["normal", "training", "offline", "reprint"])
+@pytest.mark.parametrize("variant", ["normal", "training", "offline", "reprint", "self_pay"])
 @pytest.mark.parametrize("name", CASES)
 def test_slip(tmp_path, name, variant):
     rec = _record(name, variant)
@@ -141,7 +145,8 @@ def test_slip(tmp_path, name, variant):
     assert region_name(rec["person"]["insuplc_admdvs"]) in text
     assert rec["setl_id"] in text and rec["medins_setl_id"] in text and "王晓燕" in text
     assert "31010125-0000000101" in text
-    for v, mark in {"training": "培训模式", "offline": "离线结算", "reprint": "补打（第2次）"}.items():
+    for v, mark in {"training": "培训模式", "offline": "离线结算", "reprint": "补打（第2次）",
+                    "self_pay": "全自费（非医保结算）"}.items():
         assert (mark in text) == (v == variant)
 
 
