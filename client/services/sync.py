@@ -236,6 +236,7 @@ class SyncService:
         always joined before this method returns or raises.
         """
         from offline_cache.catalog import (
+            SEARCH_COLUMNS_CACHE,
             CatalogRowError,
             Prefetch,
             prepare_rows,
@@ -278,18 +279,23 @@ class SyncService:
                 except CatalogRowError as exc:
                     raise ServiceError("refused", str(exc), infno=infno) from None
                 del dicts
-                warm_names(prepared)
+                warm_names(prepared, known)
                 yield info, len(rows), new_ver, prepared, time.perf_counter() - t0
                 ver = new_ver
 
         done = 0
+        known: dict[str, int] = {}       # name ids committed by earlier files (names are never deleted)
         with short_gil_switch(), Prefetch(files, name=f"sync-{infno}") as pf:
             for info, n_rows, new_ver, prepared, convert_s in pf:
                 t0 = time.perf_counter()
+                used: dict[str, int] = {}
                 with self.ctx.store.connection() as conn:     # ONE transaction: rows + version
-                    up = upsert_prepared(conn, prepared)
+                    up = upsert_prepared(conn, prepared, known_names=known, new_names=used)
                     put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": n_rows})
                 committed[0] = new_ver
+                known.update(used)                            # committed now
+                if len(known) > SEARCH_COLUMNS_CACHE:
+                    known.clear()
                 res.apply_seconds += convert_s + time.perf_counter() - t0
                 done += n_rows
                 res.rows += n_rows
