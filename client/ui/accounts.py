@@ -1,23 +1,34 @@
-"""Local operator accounts for the window: the ``operators`` table as a
-``client.security.operators.OperatorRepository``, and the training accounts.
+"""Operator accounts as the window sees them: ONE set of training accounts, shared with the CLI.
 
-Training mode seeds two accounts whose passwords are shown on the sign-in screen (training only):
-cashier ``0001`` and supervisor ``0009``.
+The accounts, their storage and the sign-in rules live in :mod:`client.services.operators`
+(``seed_training_operators``, ``OperatorService``, ``StoreOperatorRepository`` over the store's
+``operators`` table; docs/security.md "Training accounts"). This module only adapts them for the
+screens: :func:`training_accounts` lists the documented training accounts for the sign-in hint
+(training mode only), and :func:`training_hint` / :func:`supervisor_hint` build the hint texts.
+
+Training accounts (TRAINING DATA, the passwords are public):
+
+====== ============ ============ ============ =============================
+ code   name         role         password     first sign-in
+====== ============ ============ ============ =============================
+ 0001   培训收费员    cashier      Train-0001   must change the password
+ 0009   培训组长甲    supervisor   Train-0009   ready
+ 0008   培训组长乙    supervisor   Train-0008   ready
+====== ============ ============ ============ =============================
+
+A window and ``medsettle checkout`` on the same data directory therefore accept the same codes
+and passwords (and, after 0001's first sign-in, the same changed password).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import select
-
-from client.security import operators as sec
-
-TRAINING_ACCOUNTS = (
-    # code, name, role, password
-    ("0001", "培训收费员", "cashier", "Train-0001"),
-    ("0009", "培训组长", "supervisor", "Super-0009"),
+from client.services.operators import (  # noqa: F401 - re-exported for the window
+    TRAINING_ACCOUNTS,
+    OperatorService,
+    StoreOperatorRepository,
+    seed_training_operators,
 )
 
 
@@ -27,59 +38,25 @@ class TrainingAccount:
     name: str
     role: str
     password: str
+    must_change: bool
 
 
 def training_accounts() -> list[TrainingAccount]:
-    return [TrainingAccount(*a) for a in TRAINING_ACCOUNTS]
+    """The documented training accounts (from ``client.services.operators.TRAINING_ACCOUNTS``)."""
+    return [TrainingAccount(a["code"], a["name"], a["role"], a["password"], bool(a["must_change"]))
+            for a in TRAINING_ACCOUNTS]
 
 
-class StoreOperatorRepository:
-    """``get_operator`` / ``save_operator`` over ``offline_cache.models.Operator``."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def get_operator(self, code: str) -> sec.Operator | None:
-        from offline_cache.models import Operator as Row
-
-        with self.store.read_session() as s:
-            row = s.scalar(select(Row).where(Row.opter == code))
-            if row is None:
-                return None
-            return sec.Operator(code=row.opter, name=row.opter_name, role=row.role, password_hash=row.password_hash,
-                                failed_attempts=row.failed_attempts or 0, locked_until=row.locked_until,
-                                must_change_password=bool(row.must_change_password), active=bool(row.active))
-
-    def save_operator(self, op: sec.Operator) -> None:
-        from offline_cache.models import Operator as Row
-
-        with self.store.session() as s:
-            row = s.scalar(select(Row).where(Row.opter == op.code))
-            if row is None:
-                row = Row(opter=op.code, created_at=datetime.now())
-                s.add(row)
-            row.opter_name = op.name
-            row.role = op.role
-            row.password_hash = op.password_hash
-            row.failed_attempts = op.failed_attempts
-            row.locked_until = op.locked_until
-            row.must_change_password = op.must_change_password
-            row.active = op.active
-
-    def count(self) -> int:
-        from sqlalchemy import func
-
-        from offline_cache.models import Operator as Row
-
-        with self.store.read_session() as s:
-            return int(s.scalar(select(func.count()).select_from(Row)) or 0)
-
-
-def seed_training_accounts(repo: StoreOperatorRepository) -> None:
-    """Create the training cashier and supervisor if missing (usable at once: no forced change)."""
-    from dataclasses import replace
-
+def training_hint(min_length: int = 8) -> str:
+    """The sign-in screen's training hint (zh_CN): every account, and which one must change its password."""
+    parts = []
     for a in training_accounts():
-        if repo.get_operator(a.code) is None:
-            op = sec.create_operator(a.code, a.name, a.role, a.password)
-            repo.save_operator(replace(op, must_change_password=False))
+        note = "，首次登录须修改密码" if a.must_change else ""
+        parts.append(f"{a.name} {a.code} / {a.password}{note}")
+    return ("培训模式账号（仅培训环境显示）：" + "；".join(parts)
+            + f"。收费员首次登录后按提示设置新密码（至少{min_length}位，不能全是数字，不能与工号相同），以后用新密码登录。")
+
+
+def supervisor_hint() -> str:
+    sup = [a for a in training_accounts() if a.role == "supervisor"]
+    return "培训模式：组长账号 " + "、".join(f"{a.code} / {a.password}" for a in sup)

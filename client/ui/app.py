@@ -2,7 +2,9 @@
 
 * ``--training`` starts the embedded training central platform on a free loopback port
   (``<data>/training-platform``), uses the training settings (H31011800001 上海市青浦区培训医院),
-  seeds the training cashier 0001 and supervisor 0009 and marks every screen and receipt 培训模式.
+  seeds the documented training accounts (``client.services.operators.seed_training_operators``:
+  cashier 0001, supervisors 0009 and 0008 — the same accounts as the CLI) and marks every screen and
+  receipt 培训模式.
 * Without a site configuration the first-run dialog offers training mode or the settings dialog.
 * ``--lang en`` switches to English (the source language); zh_CN is the default.
 
@@ -13,9 +15,13 @@ counter, the operator repository, the embedded platform. Tests build it with
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,7 +36,8 @@ class AppState:
     settings: Any
     ctx: Any
     counter: Any
-    operators: Any
+    operators: Any                       # client.services.operators.StoreOperatorRepository
+    operator_service: Any = None         # client.services.operators.OperatorService (audited sign-in)
     platform: Any = None                 # EmbeddedPlatform in training
     monitor: Any = None
     card_reader: Any = None
@@ -45,18 +52,16 @@ class AppState:
     def training_hint(self) -> str:
         if not self.training:
             return ""
-        from client.ui.accounts import training_accounts
+        from client.ui.accounts import training_hint
 
-        acc = "；".join(f"{a.name} {a.code} / {a.password}" for a in training_accounts())
-        return f"培训模式账号（仅培训环境显示）：{acc}"
+        return training_hint(self.settings.security.min_password_length)
 
     def training_supervisor_hint(self) -> str:
         if not self.training:
             return ""
-        from client.ui.accounts import training_accounts
+        from client.ui.accounts import supervisor_hint
 
-        sup = [a for a in training_accounts() if a.role == "supervisor"]
-        return "培训模式：组长账号 " + "、".join(f"{a.code} / {a.password}" for a in sup)
+        return supervisor_hint()
 
     def training_cards(self) -> list[dict]:
         from client.ui.mainwindow import read_training_people
@@ -174,7 +179,7 @@ class AppState:
         info = dict(rec.get("setlinfo") or {})
         info.setdefault("balc", "0.00")
         rec["setlinfo"] = info
-        rec["flags"] = dict(rec.get("flags") or {}, offline=True, training=self.training)
+        rec["flags"] = dict(rec.get("flags") or {}, offline=True, training=self.training, self_pay=rec["self_pay"])
         rec["window"] = rec.get("window") or self.settings.window_id or "01"
         return rec
 
@@ -222,8 +227,10 @@ class AppState:
 
         def prog(done: int, total: int, phase: str) -> None:
             progress(PHASE_NAMES.get(phase, phase), done, total)
+            time.sleep(0)        # between pages: hand the GIL to the GUI thread (releases it at once)
 
-        summary = SyncService(self.ctx, prog).run()
+        with bulk_gc():
+            summary = SyncService(self.ctx, prog).run()
         try:
             from client.services.recovery import recover
 
@@ -365,9 +372,13 @@ def _platform_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "training-platform"
 
 
-# Modules the workers use, imported on the GUI thread up front: importing C extensions (reportlab,
-# PIL, pypinyin …) for the first time in a worker thread while the GUI thread runs shiboken crashed
-# with "none_dealloc" under PySide6 6.12.
+# Modules the workers use (reportlab, PIL, pypinyin, the catalogue …). They are NOT imported before
+# the window shows: :func:`start_warmup` imports them on a background thread once the sign-in dialog
+# has been painted (first use would otherwise pay for them: pypinyin's phrase dictionary alone is
+# ~0.5 s). Importing in a worker thread is safe in CPython (the import lock serialises a module's
+# first import; a worker needing a module that is still loading waits for it). The crash seen with
+# first imports in worker threads was the PySide6 6.12.0 reference-count defect, which
+# ``client.ui.qtcompat.check_binding`` refuses at start.
 PREIMPORT = ("client.printing.documents", "client.printing.detail_list", "offline_cache.catalog",
              "offline_cache.audit", "client.services.sync", "client.services.recovery",
              "client.services.checkout", "client.services.connectivity", "client.devices.qr", "pypinyin",
@@ -384,28 +395,108 @@ def preimport() -> None:
             importlib.import_module(name)
         except ImportError:  # an optional part missing must not stop the window; logged
             log.warning("could not pre-import %s", name, exc_info=True)
+        time.sleep(0)    # between modules: let the GUI thread take the GIL
+
+
+_FROZEN = threading.Event()
+
+
+def freeze_startup_objects() -> None:
+    """``gc.freeze()``: move every object alive now (modules, classes, the window's widgets, the
+    catalogue's pinyin tables …, ~300,000 after the imports) to the permanent generation, so that
+    later full collections walk only objects created afterwards. Full collections stop every thread,
+    the GUI thread included: without this, each took up to ~370 ms during a big sync. Called once,
+    after the warm-up imports; later calls are ignored. Garbage is never frozen twice: objects that
+    die later are still freed by reference counting (only reference cycles among frozen objects are
+    kept, and start-up creates few)."""
+    if _FROZEN.is_set():
+        return
+    _FROZEN.set()
+    gc.freeze()
+    log.info("gc.freeze(): %d start-up objects left out of later collections", gc.get_freeze_count())
+
+
+class Warmup:
+    """The post-show warm-up on its own thread: :func:`preimport`, then :func:`freeze_startup_objects`.
+    ``join()`` waits for it (the window's shutdown); ``done`` tells whether it finished."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="medsettle-warmup", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            t = time.perf_counter()
+            preimport()
+            log.info("warm-up imports took %.2f s", time.perf_counter() - t)
+            freeze_startup_objects()
+        except Exception:  # noqa: BLE001 - a failed warm-up only costs time at first use; logged
+            log.exception("warm-up failed")
+        finally:
+            self.done.set()
+
+    def start(self) -> Warmup:
+        self.thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+
+# Garbage collector thresholds while a bulk load (catalogue sync) runs on the db worker: the sync
+# allocates millions of short-lived containers; with the default (700, 10, 10) a full collection
+# would run every ~70,000 surviving allocations. Generation 2 waits for 1,000 generation-1
+# collections instead; the young generations keep their default (cheap, bounded) collections.
+# GC is never disabled: reference cycles are still collected.
+BULK_GC_THRESHOLD2 = 1000
+_bulk_lock = threading.Lock()
+_bulk_depth = [0, None]
+
+
+@contextlib.contextmanager
+def bulk_gc():
+    """Raise the generation-2 threshold for the duration of a bulk load; restore it afterwards
+    (re-entrant: the outermost exit restores)."""
+    with _bulk_lock:
+        if _bulk_depth[0] == 0:
+            _bulk_depth[1] = gc.get_threshold()
+            t0, t1, _t2 = _bulk_depth[1]
+            gc.set_threshold(t0, t1, BULK_GC_THRESHOLD2)
+        _bulk_depth[0] += 1
+    try:
+        yield
+    finally:
+        with _bulk_lock:
+            _bulk_depth[0] -= 1
+            if _bulk_depth[0] == 0 and _bulk_depth[1] is not None:
+                gc.set_threshold(*_bulk_depth[1])
+                _bulk_depth[1] = None
 
 
 def build_state(settings, *, platform=None) -> AppState:
-    """Open the store, the service context and the counter for ``settings``."""
-    preimport()
+    """Open the store, the service context and the counter for ``settings``. Nothing heavy is
+    imported here (see :data:`PREIMPORT`): the window shows first."""
     from client.devices.cardreader import SimulatedCardReader
     from client.services.checkout import Counter
     from client.services.connectivity import ConnectivityMonitor
     from client.services.context import open_context
     from client.services.fees import HttpHisAdapter
-    from client.ui.accounts import StoreOperatorRepository, seed_training_accounts
+    from client.ui.accounts import OperatorService, StoreOperatorRepository, seed_training_operators
 
     ctx = open_context(settings)
     try:
         repo = StoreOperatorRepository(ctx.store)
+        service = OperatorService.from_settings(ctx.store, settings)
         if settings.training.enabled:
-            seed_training_accounts(repo)
+            # the documented training accounts, the same as the CLI's (docs/security.md)
+            seed_training_operators(ctx.store, settings)
         his = HttpHisAdapter(settings.platform.url, settings.site.fixmedins_code) if settings.training.enabled else None
         counter = Counter(ctx, his=his, window=settings.window_id or "01")
         monitor = ConnectivityMonitor.for_context(ctx)
         reader = SimulatedCardReader() if settings.training.enabled else None
-        state = AppState(settings=settings, ctx=ctx, counter=counter, operators=repo, platform=platform,
+        state = AppState(settings=settings, ctx=ctx, counter=counter, operators=repo, operator_service=service,
+                         platform=platform,
                          monitor=monitor, card_reader=reader)
     except BaseException:
         ctx.close()

@@ -152,6 +152,67 @@ class SignInDialog(QDialog):
         super().reject()
 
 
+class ChangePasswordDialog(QDialog):
+    """The forced change of an initial password at first sign-in: the new password twice (the old
+    one was just typed in the sign-in dialog). ``change(new_password)`` returns an error text (shown,
+    dialog stays open) or "" (dialog closes). Cancelling means: not signed in."""
+
+    def __init__(self, change, *, operator_label: str, min_length: int = 8, training: bool = False,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self._change = change
+        self.setObjectName("changePasswordDialog")
+        self.setMinimumWidth(460)
+        self.setWindowTitle(self.tr("Change your password"))
+        lay = QVBoxLayout(self)
+        head = QLabel(self.tr("%1: this is the first sign-in with an initial password. Set your own password "
+                              "to continue.").replace("%1", operator_label))
+        head.setObjectName("dialogHeading")
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        rules = QLabel(self.tr("At least %1 characters, not only digits, not your operator code, not the "
+                               "initial password.").replace("%1", str(min_length)))
+        rules.setWordWrap(True)
+        lay.addWidget(rules)
+        form = QFormLayout()
+        self.new_password = _password_field()
+        self.new_password.setObjectName("newPassword")
+        self.repeat = _password_field()
+        self.repeat.setObjectName("repeatPassword")
+        form.addRow(self.tr("New password"), self.new_password)
+        form.addRow(self.tr("Repeat"), self.repeat)
+        lay.addLayout(form)
+        if training:
+            hint = QLabel(self.tr("Training mode: any password that follows the rules, e.g. your own practice "
+                                  "password; remember it for the next sign-in."))
+            hint.setObjectName("trainingHint")
+            hint.setWordWrap(True)
+            lay.addWidget(hint)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        lay.addWidget(_buttons(self, self.tr("Change password")))
+        self.new_password.setFocus()
+
+    def accept(self) -> None:
+        new, again = self.new_password.text(), self.repeat.text()
+        if not new:
+            self.error.show_error(self.tr("Enter the new password twice."))
+            return
+        if new != again:
+            self.repeat.clear()
+            self.repeat.setFocus()
+            self.error.show_error(self.tr("The two passwords differ; type the new password again."))
+            return
+        err = self._change(new)
+        if err:
+            self.new_password.clear()
+            self.repeat.clear()
+            self.new_password.setFocus()
+            self.error.show_error(err)
+            return
+        super().accept()
+
+
 class SupervisorDialog(QDialog):
     """A different supervisor authorizes an action (reversal, reprint…)."""
 

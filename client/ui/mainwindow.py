@@ -54,6 +54,41 @@ from client.ui.workers import TaskManager
 log = logging.getLogger("client.ui.window")
 
 IDENTIFY_KINDS = ("ecqr", "card_data", "certno")
+# The warm-up starts right after the sign-in dialog is painted; a window shown without it (tests,
+# screenshots) starts it this long after its own first paint.
+WARMUP_DELAY_MS = 300
+
+
+class _FirstPaint(QObject):
+    """Application event filter: calls ``callback`` once, at the first Paint event of a widget of
+    ``target``'s window, then removes itself."""
+
+    def __init__(self, target: QWidget, callback):
+        super().__init__(target)
+        self._target = target
+        self._callback = callback
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget) and obj.window() is self._target:
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
+            cb, self._callback = self._callback, None
+            if cb is not None:
+                cb()
+        return False
+
+
+def on_first_paint(widget: QWidget, callback) -> None:
+    app = QApplication.instance()
+    if app is not None:
+        app.installEventFilter(_FirstPaint(widget, callback))
+
+
+def _session_of(op):
+    from client.services.operators import Session
+
+    return Session(op, datetime.now())
 CHARGE_KINDS = ("catalog_code", "barcode")
 
 
@@ -184,6 +219,8 @@ class MainWindow(DayworkMixin, QMainWindow):
         self._conn_timer.setInterval(20_000)
         self._conn_timer.timeout.connect(self.check_connectivity)
         self._shut = False
+        self._warmup = None                    # client.ui.app.Warmup, started after the first paint
+        on_first_paint(self, lambda: QTimer.singleShot(WARMUP_DELAY_MS, self.start_warmup))
         self._setup_connectivity(poll_seconds)
         self._conn_timer.start()
         self.set_signed_in(None)
@@ -524,39 +561,85 @@ class MainWindow(DayworkMixin, QMainWindow):
 
     # ================================================================== sign-in / lock
     def sign_in_dialog(self) -> bool:
-        """Modal sign-in; True when an operator signed in."""
+        """Modal sign-in (``OperatorService.sign_in``: audited, lockout). An operator whose password
+        must be changed (initial password, e.g. training cashier 0001) changes it at once in
+        :class:`~client.ui.dialogs.ChangePasswordDialog`; cancelling it returns to the sign-in.
+        True when an operator signed in."""
         from client.security import operators as sec
 
-        repo = self.state.operators
-        policy = sec.LockoutPolicy.from_settings(self.settings.security)
-        result = {}
+        service = self.state.operator_service
+        result: dict = {}
 
         def check(code: str, pw: str) -> str:
             try:
-                res = sec.login(repo, code, pw, policy=policy)
+                session = service.sign_in(code, pw)
             except sec.AuthFailure as exc:
                 return str(exc)
-            result["op"] = res.operator
+            result["session"] = session
+            result["password"] = pw
             return ""
 
-        dlg = dialogs.SignInDialog(check, institution=self.settings.site.fixmedins_name,
-                                   training_hint=self.state.training_hint(), parent=self)
-        self._dialog = dlg
-        if dlg.exec() and "op" in result:
+        while True:
+            result.clear()
+            dlg = dialogs.SignInDialog(check, institution=self.settings.site.fixmedins_name,
+                                       training_hint=self.state.training_hint(), parent=self)
+            self._dialog = dlg
+            on_first_paint(dlg, lambda: QTimer.singleShot(0, self.start_warmup))
+            if not dlg.exec() or "session" not in result:
+                return False
+            session = result["session"]
+            op = session.operator
+            if session.must_change_password:
+                op = self.change_password_dialog(op, result.pop("password"))
+                if op is None:
+                    continue          # not changed: sign in again
+            result.pop("password", None)
             opening = None
-            op = result["op"]
             if self.state.current_shift(op.code) is None:
                 fdlg = dialogs.OpenShiftDialog(f"{op.code} {op.name}", parent=self)
                 self._dialog = fdlg
                 opening = fdlg.amount if fdlg.exec() else Decimal("0.00")
             self.complete_sign_in(op, opening_float=opening)
             return True
-        return False
+
+    def change_password_dialog(self, op, old_password: str):
+        """The forced change of an initial password; returns the updated operator, or None when the
+        operator cancelled (then they are not signed in)."""
+        from client.security import operators as sec
+
+        service = self.state.operator_service
+        changed: dict = {}
+
+        def change(new: str) -> str:
+            try:
+                changed["op"] = service.change_password(op.code, old_password, new)
+            except sec.AuthFailure as exc:
+                return str(exc)
+            return ""
+
+        dlg = dialogs.ChangePasswordDialog(change, operator_label=f"{op.code} {op.name}",
+                                           min_length=self.settings.security.min_password_length,
+                                           training=self.training, parent=self)
+        self._dialog = dlg
+        if dlg.exec() and "op" in changed:
+            return changed["op"]           # the change itself is audited by OperatorService
+        service.sign_out(_session_of(op), reason="password change cancelled")
+        return None
+
+    def start_warmup(self) -> None:
+        """Import what the workers will need and freeze the start-up objects (client.ui.app.Warmup),
+        on a background thread, once the first screen is painted. Idempotent."""
+        if self._warmup is not None or self._shut:
+            return
+        from client.ui.app import Warmup
+
+        self._warmup = Warmup().start()
 
     def complete_sign_in(self, op, *, opening_float: Decimal | None = None) -> None:
         """Local sign-in done: use this operator for the platform and sign in there (9001)."""
         from client.api import Operator as ApiOperator
 
+        self.start_warmup()
         self.state.ctx.operator = ApiOperator(op.code, op.name, "A03", "内科")
         self.set_signed_in(op)
         self.activity.last = time.monotonic()
@@ -1148,13 +1231,8 @@ class MainWindow(DayworkMixin, QMainWindow):
     def _authorize(self, action: str, label: str, subject: str):
         from client.security import operators as sec
 
-        repo = self.state.operators
-        policy = sec.LockoutPolicy.from_settings(self.settings.security)
         op = self.operator
-
-        from client.services.operators import OperatorService
-
-        service = OperatorService(repo.store, policy=policy, window=self.settings.window_id or "")
+        service = self.state.operator_service
 
         def check(code: str, pw: str, reason: str):
             try:       # granted and refused authorizations are both written to the audit log
@@ -1304,6 +1382,8 @@ class MainWindow(DayworkMixin, QMainWindow):
             app.removeEventFilter(self.activity)
         self.search.popup.close()
         self.tasks.shutdown(wait=True)
+        if self._warmup is not None:
+            self._warmup.join()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1366, 768)

@@ -80,6 +80,45 @@
     </message>
 </context>
 <context>
+    <name>ChangePasswordDialog</name>
+    <message>
+        <source>Change your password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>%1: this is the first sign-in with an initial password. Set your own password to continue.</source>
+        <translation>%1：这是使用初始密码的首次登录，请设置您自己的新密码后继续。</translation>
+    </message>
+    <message>
+        <source>At least %1 characters, not only digits, not your operator code, not the initial password.</source>
+        <translation>新密码至少 %1 位，不能全是数字，不能与工号相同，不能与初始密码相同。</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>再输一次</translation>
+    </message>
+    <message>
+        <source>Training mode: any password that follows the rules, e.g. your own practice password; remember it for the next sign-in.</source>
+        <translation>培训模式：任意符合规则的密码均可（例如您自己的练习密码），请记住，下次登录要用新密码。</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>Enter the new password twice.</source>
+        <translation>请把新密码输入两次。</translation>
+    </message>
+    <message>
+        <source>The two passwords differ; type the new password again.</source>
+        <translation>两次输入的密码不一致，请重新输入新密码。</translation>
+    </message>
+</context>
+<context>
     <name>ChargesModel</name>
     <message>
         <source>No.</source>
@@ -215,7 +254,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>应向患者补收 ¥ %1</translation>
     </message>
     <message>
-        <source>The insurance centre's result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
+        <source>The insurance centre&apos;s result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
         <translation>医保中心结算结果与离线结算不一致，已生成退补差额记录（Ctrl+J 查看并办理）：</translation>
     </message>
     <message>
@@ -227,7 +266,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>正在从本机缓存识别患者（离线）…</translation>
     </message>
     <message>
-        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window's cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre's result is final and differences are refunded/collected later.</source>
+        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window&apos;s cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre&apos;s result is final and differences are refunded/collected later.</source>
         <translation>离线应急结算：患者信息来自本窗口缓存。请录入费用（Ctrl+F 搜索目录，F4 取 HIS 费用），F5 显示临时结算金额，F9 结算；以医保中心结算为准，差额日后退补。</translation>
     </message>
     <message>
@@ -255,7 +294,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>正在计算离线临时结算…</translation>
     </message>
     <message>
-        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre's result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
+        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre&apos;s result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
         <translation>离线·临时结算：金额以医保中心结算为准，如有差额将退补；离线时不使用个人账户。</translation>
     </message>
     <message>
@@ -417,7 +456,7 @@ Start in training mode to practise with the built-in training platform (上海�
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
-        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor's state changed (ConnStatus), relayed from the worker thread</extracomment>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
         <translation>培训模式 — 仅为练习数据，不会发送到真实医保中心，票据均标注“培训模式”</translation>
     </message>
     <message>

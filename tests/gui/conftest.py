@@ -131,12 +131,32 @@ def window(qtbot, app_state):
     win.shutdown()
 
 
-def sign_in(qtbot, win, code: str = "0001", password: str = "Train-0001") -> None:
-    from client.security import operators as sec
+# The training accounts (client.services.operators.TRAINING_ACCOUNTS, docs/security.md): 0001 must
+# change its initial password at the first sign-in; the tests then use CASHIER_PASSWORD.
+CASHIER, CASHIER_INITIAL, CASHIER_PASSWORD = "0001", "Train-0001", "Kassen-2026!"
+SUPERVISOR, SUPERVISOR_PASSWORD = "0009", "Train-0009"
+SUPERVISOR_B, SUPERVISOR_B_PASSWORD = "0008", "Train-0008"
 
-    res = sec.login(win.state.operators, code, password)
+
+def cashier_password(state) -> str:
+    """0001's current password: the initial one until the forced change, then CASHIER_PASSWORD."""
+    op = state.operators.get_operator(CASHIER)
+    return CASHIER_INITIAL if op.must_change_password else CASHIER_PASSWORD
+
+
+def sign_in(qtbot, win, code: str = CASHIER, password: str | None = None) -> None:
+    """Sign in through the window's OperatorService (audited) as the sign-in dialog does; an initial
+    password is changed first (to CASHIER_PASSWORD), like the forced change dialog."""
+    service = win.state.operator_service
+    if password is None:
+        password = cashier_password(win.state) if code == CASHIER else \
+            {SUPERVISOR: SUPERVISOR_PASSWORD, SUPERVISOR_B: SUPERVISOR_B_PASSWORD}[code]
+    session = service.sign_in(code, password)
+    op = session.operator
+    if session.must_change_password:
+        op = service.change_password(code, password, CASHIER_PASSWORD)
     with qtbot.waitSignal(win.step_done, timeout=15000, check_params_cb=lambda s: s == "sign_in"):
-        win.complete_sign_in(res.operator)
+        win.complete_sign_in(op)
 
 
 class expect_step:  # noqa: N801 - used as a context manager

@@ -12,7 +12,17 @@ import requests
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import expect_step, press, scanner_types, sign_in, training_person
+from tests.gui.conftest import (
+    CASHIER,
+    CASHIER_PASSWORD,
+    SUPERVISOR,
+    SUPERVISOR_PASSWORD,
+    expect_step,
+    press,
+    scanner_types,
+    sign_in,
+    training_person,
+)
 
 SHEN_MING = "330421198503150016"      # 沈明, Jiashan (demo zone), outpatient HIS charges
 INPATIENT = "320509194610059681"      # Wujiang resident with a pending inpatient bill (med_type 21) here
@@ -167,7 +177,7 @@ def test_gui_reversal_needs_a_different_supervisor(qtbot, window, app_state):
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert r.get("failed") == "not authorized"
     # 2) the cashier's own credentials are refused
-    cls, fill = _fill_supervisor("0001", "Train-0001")
+    cls, fill = _fill_supervisor(CASHIER, CASHIER_PASSWORD)
     _when_modal(qtbot, cls, fill)
     with expect_step(qtbot, window, "reverse") as r:
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -175,7 +185,7 @@ def test_gui_reversal_needs_a_different_supervisor(qtbot, window, app_state):
     assert fill.errors and "不能为自己的操作授权" in fill.errors[0]
     assert app_state.last_settlement()["state"] == "confirmed"
     # 3) the supervisor authorizes: reversed at the platform (2208)
-    cls, fill = _fill_supervisor("0009", "Super-0009")
+    cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
     _when_modal(qtbot, cls, fill)
     with expect_step(qtbot, window, "reverse") as r:
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -191,7 +201,7 @@ def test_gui_reprint_marked(qtbot, window, app_state):
 
     sign_in(qtbot, window)
     _outpatient_settled(qtbot, window, app_state)
-    cls, fill = _fill_supervisor("0009", "Super-0009")
+    cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
     _when_modal(qtbot, cls, fill)
     with expect_step(qtbot, window, "reprint") as r:
         press(Qt.Key.Key_F12)

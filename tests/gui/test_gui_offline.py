@@ -12,7 +12,17 @@ import requests
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import CURRENT, expect_step, press, scanner_types, sign_in
+from tests.gui.conftest import (
+    CASHIER,
+    CASHIER_PASSWORD,
+    CURRENT,
+    SUPERVISOR,
+    SUPERVISOR_PASSWORD,
+    expect_step,
+    press,
+    scanner_types,
+    sign_in,
+)
 
 SHEN_MING = "330421198503150016"      # 沈明, Jiashan (demo zone)
 
@@ -190,7 +200,7 @@ def test_gui_shift_close_blocked_then_forced(qtbot, window, app_state):
     def blocked(dlg):
         seen["ok_enabled"] = dlg.ok.isEnabled()
         seen["text"] = dlg.blockers_label.text()
-        cls, fill = _fill_supervisor("0001", "Train-0001")      # the cashier's own credentials
+        cls, fill = _fill_supervisor(CASHIER, CASHIER_PASSWORD)      # the cashier's own credentials
         seen["own"] = fill
         _when_modal(cls, fill)
         dlg.counted_cash.setText("0")
@@ -205,7 +215,7 @@ def test_gui_shift_close_blocked_then_forced(qtbot, window, app_state):
     assert seen["own"].errors and "自己" in seen["own"].errors[0]
 
     def forced(dlg):
-        cls, fill = _fill_supervisor("0009", "Super-0009")
+        cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
         forced.fill = fill
         _when_modal(cls, fill)
         dlg.counted_cash.setText(f"{dlg.expected['cash']:.2f}")

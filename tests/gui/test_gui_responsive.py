@@ -9,7 +9,7 @@ import requests
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import expect_step, press, sign_in
+from tests.gui.conftest import CASHIER_PASSWORD, SUPERVISOR_PASSWORD, expect_step, press, sign_in
 
 
 def test_gui_event_loop_responsive_during_long_sync(qtbot, window, app_state):
@@ -53,12 +53,12 @@ def test_gui_idle_lock_same_operator_unlocks(qtbot, window):
     dlg = QApplication.activeModalWidget()
     assert isinstance(dlg, SignInDialog)
     assert dlg.code.isReadOnly() and dlg.code.text() == "0001"
-    dlg.password.setText("Super-0009")                # another operator's password: refused
+    dlg.password.setText(SUPERVISOR_PASSWORD)                # another operator's password: refused
     dlg.accept()
     assert dlg.isVisible() and dlg.error.text()
     assert window.locked
     with expect_step(qtbot, window, "unlock") as r:
-        dlg.password.setText("Train-0001")
+        dlg.password.setText(CASHIER_PASSWORD)
         dlg.accept()
     assert r.get("ok")
     assert not window.locked and window.operator.code == "0001"
