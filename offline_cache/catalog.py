@@ -35,7 +35,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -64,8 +64,13 @@ WAL_AUTOCHECKPOINT = 1000  # SQLite's default, restored after a multi-page load
 LOAD_CACHE_KIB = -32768
 LAST_LOAD_STATS: dict[str, float] = {}  # figures of the last upsert_catalog_rows (benchmarks)
 # distinct names whose derived search columns are memoised (catalogues repeat a name across specs,
-# manufacturers and versions); about 0.5 KB an entry
-SEARCH_COLUMNS_CACHE = 65536
+# manufacturers and versions); about 0.5 KB an entry. An entry is dropped once its name row is
+# written (the per-load name -> id dict answers from then on), so the memo holds the names of about
+# one page in flight, and the bound is only a safety net: sized above a whole load's distinct names
+# (the 300,000-row demo catalogue has ~100,000) so it is never cleared in the middle of a load.
+SEARCH_COLUMNS_CACHE = 262144
+# committed name -> id entries kept per load (an int per name, ~100 bytes an entry)
+KNOWN_NAMES_MAX = 262144
 
 MATCH_KINDS = ("code", "barcode", "code_prefix", "name_prefix", "name", "initials_prefix", "initials",
                "pinyin_prefix", "pinyin")
@@ -74,7 +79,7 @@ MATCH_KINDS = ("code", "barcode", "code_prefix", "name_prefix", "name", "initial
 # --------------------------------------------------------------------------- derived search columns
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262144)
 def _run_pinyin(run: str) -> tuple[str, str]:
     """(full pinyin, initials) of one run of Chinese characters (cached: names share their Chinese part)."""
     syllables = lazy_pinyin(run)
@@ -316,6 +321,46 @@ def prepare_rows(rows: Iterable[Mapping], admdvs: str) -> list[tuple]:
     return list(by_code.values())
 
 
+def prepare_fields(rows: Iterable[Sequence[str]], admdvs: str, columns: Sequence[str]) -> list[tuple]:
+    """``prepare_rows`` for rows given as field lists (a downloaded catalogue file: one list of
+    strings per line in ``columns`` order, ``""`` = null), without building a dict per row.
+
+    Same result and same validation as ``prepare_rows(dicts)``: the common row (code and name
+    present, region empty or ours, plain decimal strings, dates already seen) is converted inline;
+    any other row goes through the dict path (``_row_tuple``), which converts it or raises the
+    same Chinese CatalogRowError. Last occurrence of a code wins.
+    """
+    if any(c not in columns for c in CATALOG_COLUMNS):
+        return prepare_rows(({c: (f[i] if i < len(f) and f[i] != "" else None) for i, c in enumerate(columns)}
+                             for f in rows), admdvs)
+    ix = {c: i for i, c in enumerate(columns)}
+    get = operator.itemgetter(*(ix[c] for c in CATALOG_COLUMNS))
+    need = max(ix[c] for c in CATALOG_COLUMNS) + 1
+    pd = _PLAIN_DECIMAL
+    tm = _DATE_MEMO
+    by_code: dict[str, tuple] = {}
+    pop = by_code.pop
+    for i, f in enumerate(rows):
+        t = None
+        if len(f) >= need:
+            (a, code, lt, name, spec, unit, lv, typ, sp, pu, pr, bc, bd, ed, vf, ver, rid) = get(f)
+            code = code.strip()
+            name = name.strip()
+            if (code and name and (a == admdvs or a.strip() in ("", admdvs))
+                    and (sp == "" or pd(sp)) and (pu == "" or pd(pu)) and (pr == "" or pd(pr))
+                    and (bd == "" or bd in tm) and (ed == "" or ed in tm)):
+                t = (admdvs, code, lt.strip() or None, name, spec.strip() or None, unit.strip() or None,
+                     lv.strip() or None, typ.strip() or None, sp or None, pu or None, pr or None,
+                     bc.strip() or None, tm[bd] if bd else None, tm[ed] if ed else None,
+                     vf.strip() or "1", ver.strip() or None, rid.strip() or None)
+        if t is None:   # the general path: converts the row or raises the Chinese error
+            t = _row_tuple({c: (f[k] if k < len(f) and f[k] != "" else None) for k, c in enumerate(columns)},
+                           admdvs, i)
+        pop(t[1], None)
+        by_code[t[1]] = t
+    return list(by_code.values())
+
+
 def _dbapi(conn):
     """The sqlite3 connection under a SQLAlchemy Core Connection (same transaction)."""
     return conn.connection.driver_connection
@@ -344,6 +389,9 @@ def _name_ids(raw: sqlite3.Connection, names: Iterable[str], known: dict[str, in
     if new:
         max_id = raw.execute("SELECT coalesce(max(id), 0) FROM catalog_names").fetchone()[0]
         raw.execute(_NAME_INSERT, (json.dumps([(nm, *search_columns(nm)) for nm in new], ensure_ascii=False),))
+        memo_pop = _SEARCH_MEMO.pop
+        for nm in new:          # written: the caller's name -> id dict answers from now on
+            memo_pop(nm, None)
         # the rows just inserted (a rowid range scan; we hold the write lock)
         out.update(raw.execute("SELECT name, id FROM catalog_names WHERE id > ?", (max_id,)).fetchall())
     return out
@@ -539,7 +587,7 @@ def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
             with conn.begin():
                 res = upsert_prepared(conn, prepared, known_names=known, new_names=used)
             known.update(used)       # committed now
-            if len(known) > SEARCH_COLUMNS_CACHE:
+            if len(known) > KNOWN_NAMES_MAX:
                 known.clear()
             stats["write_s"] += time.perf_counter() - t
             stats["pages"] += 1

@@ -236,10 +236,10 @@ class SyncService:
         always joined before this method returns or raises.
         """
         from offline_cache.catalog import (
-            SEARCH_COLUMNS_CACHE,
+            KNOWN_NAMES_MAX,
             CatalogRowError,
             Prefetch,
-            prepare_rows,
+            prepare_fields,
             short_gil_switch,
             upsert_prepared,
             warm_names,
@@ -251,6 +251,7 @@ class SyncService:
         st = read_state(self.ctx.store, name)
         start_ver = (st or {}).get("ver") or "0"
         committed = [start_ver]          # the last ver committed by the writer (for messages)
+        ver_col = casebuild.CATALOG_FILE_COLUMNS.index("ver")
 
         def files():
             ver = start_ver
@@ -269,18 +270,19 @@ class SyncService:
                 if not rows:
                     return
                 t0 = time.perf_counter()
-                dicts = [casebuild.catalog_row_from_fields(r) for r in rows]
-                new_ver = max((d.get("ver") or "" for d in dicts), default="")
+                new_ver = max((r[ver_col] for r in rows if len(r) > ver_col), default="")
                 if not new_ver or new_ver <= ver:
                     raise ServiceError("refused", f"{PHASE_NAMES.get(infno, infno)}文件中的版本号没有前进（{ver}→{new_ver}），"
                                                   "为避免死循环已停止同步，请联系医保中心。", infno=infno)
                 try:
-                    prepared = prepare_rows(dicts, admdvs)
+                    # the TSV fields straight into the prepared tuples (no dict per row; same validation)
+                    prepared = prepare_fields(rows, admdvs, casebuild.CATALOG_FILE_COLUMNS)
                 except CatalogRowError as exc:
                     raise ServiceError("refused", str(exc), infno=infno) from None
-                del dicts
+                n_rows = len(rows)
+                del rows
                 warm_names(prepared, known)
-                yield info, len(rows), new_ver, prepared, time.perf_counter() - t0
+                yield info, n_rows, new_ver, prepared, time.perf_counter() - t0
                 ver = new_ver
 
         done = 0
@@ -294,7 +296,7 @@ class SyncService:
                     put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": n_rows})
                 committed[0] = new_ver
                 known.update(used)                            # committed now
-                if len(known) > SEARCH_COLUMNS_CACHE:
+                if len(known) > KNOWN_NAMES_MAX:
                     known.clear()
                 res.apply_seconds += convert_s + time.perf_counter() - t0
                 done += n_rows
