@@ -53,8 +53,9 @@ class StreamResult:
     inserted: int = 0
     updated: int = 0
     ver: str | None = None
-    apply_seconds: float = 0.0      # local work: parse + validate + upsert + commit (no network), summed
-    #                                 over the converter and writer threads (they overlap in wall time)
+    apply_seconds: float = 0.0      # local work (no network): the converter thread's CPU time for
+    #                                 parse + validate + pinyin, PLUS the writer's wall time for upsert +
+    #                                 names/FTS + ver + commit; summed (the threads overlap in wall time)
 
 
 @dataclass
@@ -269,7 +270,7 @@ class SyncService:
                                                   f"已下载的部分已保存，重新执行同步会从版本 {ver} 继续。") from None
                 if not rows:
                     return
-                t0 = time.perf_counter()
+                t0 = time.thread_time()     # this thread's CPU: GIL waits behind the writer are not counted
                 new_ver = max((r[ver_col] for r in rows if len(r) > ver_col), default="")
                 if not new_ver or new_ver <= ver:
                     raise ServiceError("refused", f"{PHASE_NAMES.get(infno, infno)}文件中的版本号没有前进（{ver}→{new_ver}），"
@@ -282,7 +283,7 @@ class SyncService:
                 n_rows = len(rows)
                 del rows
                 warm_names(prepared, known)
-                yield info, n_rows, new_ver, prepared, time.perf_counter() - t0
+                yield info, n_rows, new_ver, prepared, time.thread_time() - t0
                 ver = new_ver
 
         done = 0
