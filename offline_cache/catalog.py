@@ -230,6 +230,31 @@ def _where(index: int, code: str | None) -> str:
 _STR_KEYS = ("list_type", "spec", "unit", "chrgitm_lv", "med_chrgitm_type", "barcode", "vali_flag", "ver", "rid")
 
 
+_CHRGITM_LV = frozenset({"01", "02", "03"})      # 甲 / 乙 / 丙
+_VALI_FLAG = frozenset({"0", "1"})
+_LV_FAST = _CHRGITM_LV | {""}
+_VF_FAST = _VALI_FLAG | {""}
+
+
+def _ratio_ok(text: str) -> bool:
+    """A plain (unsigned) decimal string ≤ 1."""
+    return text[0] == "0" or text.rstrip("0").rstrip(".") == "1"
+
+
+def _check_domain(index: int, code: str, lv, vf, sp, pu, pr) -> None:
+    """Values a platform could send that are well-formed but meaningless for settlement."""
+    where = _where(index, code)
+    if lv is not None and lv not in _CHRGITM_LV:
+        raise CatalogRowError(f"目录数据{where}的收费项目等级 chrgitm_lv={lv} 无效（应为 01 甲类、02 乙类或 03 丙类），本页未写入。")
+    if vf is not None and vf not in _VALI_FLAG:
+        raise CatalogRowError(f"目录数据{where}的有效标志 vali_flag={vf} 无效（应为 0 或 1），本页未写入。")
+    for col, v in (("selfpay_prop", sp), ("pric_uplmt_amt", pu), ("pric", pr)):
+        if v is not None and v.startswith("-"):
+            raise CatalogRowError(f"目录数据{where}的 {col}={v} 不能为负数，本页未写入。")
+    if sp is not None and not _ratio_ok(sp):
+        raise CatalogRowError(f"目录数据{where}的自付比例 selfpay_prop={sp} 超出 0–1，本页未写入。")
+
+
 def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
     """One validated row in CATALOG_COLUMNS order.
 
@@ -270,6 +295,7 @@ def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
     begndate = None if v is None else (type(v) is str and tm.get(v)) or _date_col(row, "begndate", _where(index, code))
     v = g("enddate")
     enddate = None if v is None else (type(v) is str and tm.get(v)) or _date_col(row, "enddate", _where(index, code))
+    _check_domain(index, code, chrgitm_lv, vali_flag, selfpay_prop, pric_uplmt_amt, pric)
     return (admdvs, code, list_type, name, spec, unit, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
             pric, barcode, begndate, enddate, vali_flag or "1", ver, rid)
 
@@ -347,8 +373,9 @@ def prepare_fields(rows: Iterable[Sequence[str]], admdvs: str, columns: Sequence
             code = code.strip()
             name = name.strip()
             if (code and name and (a == admdvs or a.strip() in ("", admdvs))
-                    and (sp == "" or pd(sp)) and (pu == "" or pd(pu)) and (pr == "" or pd(pr))
-                    and (bd == "" or bd in tm) and (ed == "" or ed in tm)):
+                    and (sp == "" or (pd(sp) and _ratio_ok(sp))) and (pu == "" or pd(pu)) and (pr == "" or pd(pr))
+                    and (bd == "" or bd in tm) and (ed == "" or ed in tm)
+                    and lv.strip() in _LV_FAST and vf.strip() in _VF_FAST):
                 t = (admdvs, code, lt.strip() or None, name, spec.strip() or None, unit.strip() or None,
                      lv.strip() or None, typ.strip() or None, sp or None, pu or None, pr or None,
                      bc.strip() or None, tm[bd] if bd else None, tm[ed] if ed else None,
