@@ -77,13 +77,16 @@ def idle(ms: int) -> None:
     loop.exec()
 
 
-def training_state(data_dir: Path, *, read_retries: int | None = None):
+def training_state(data_dir: Path, *, read_retries: int | None = None, platform_url: str | None = None):
     """``client.ui.app.start_training`` (embedded platform + training settings + state), optionally
-    with another ``platform.read_retries`` (a site setting)."""
+    with another ``platform.read_retries`` (a site setting), or on a training platform already
+    running elsewhere (``platform_url``, e.g. an :class:`ExternalPlatform`)."""
     from client.config import training_settings
     from client.sandbox.server import EmbeddedPlatform
     from client.ui.app import _platform_dir, build_state
 
+    if platform_url is not None:
+        return build_state(training_settings(platform_url, data_dir))
     if read_retries is None:
         from client.ui.app import start_training
 
@@ -144,12 +147,65 @@ class StepWaiter:
         self.failed.clear()
 
 
-def sign_in(win, steps: StepWaiter, code: str = "0001", password: str = "Train-0001") -> None:
-    from client.security import operators as sec
+CASHIER_PASSWORD = "Kassen-2026!"      # what the bench sets at the training cashier's forced change
 
-    res = sec.login(win.state.operators, code, password)
-    win.complete_sign_in(res.operator)
+
+def authenticate(win, code: str = "0001"):
+    """The sign-in dialog's checks without the dialog: ``OperatorService.sign_in`` with the training
+    cashier's current password and, at the first sign-in, the forced change of the initial password
+    (``Train-0001`` → :data:`CASHIER_PASSWORD`). Returns the operator."""
+    service = win.state.operator_service
+    op = win.state.operators.get_operator(code)
+    password = "Train-0001" if op.must_change_password else CASHIER_PASSWORD
+    session = service.sign_in(code, password)
+    if session.must_change_password:
+        return service.change_password(code, password, CASHIER_PASSWORD)
+    return session.operator
+
+
+def sign_in(win, steps: StepWaiter, code: str = "0001") -> None:
+    win.complete_sign_in(authenticate(win, code))
     steps.wait("sign_in", 30_000)
+
+
+class ExternalPlatform:
+    """The training platform in its OWN process (``medsettle sandbox serve --port 0``), as a real
+    window sees the central platform: remote, not competing for this process's GIL."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.proc = None
+        self.url = ""
+
+    def start(self) -> ExternalPlatform:
+        import subprocess
+
+        code = ("import sys; from client.cli import main; "
+                f"raise SystemExit(main(['sandbox', 'serve', '--port', '0', '--data', {str(self.data_dir)!r}]))")
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        import re
+        import tempfile
+
+        self._err = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=self._err,
+                                     text=True, env=env, cwd=str(ROOT))
+        line = self.proc.stdout.readline()          # the start line (or EOF when it failed)
+        m = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if m:
+            self.url = m.group(0)
+            return self
+        self.stop()
+        self._err.seek(0)
+        raise RuntimeError(f"training platform process did not start: {line}{self._err.read()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:  # noqa: BLE001 - last resort for a stuck child
+                self.proc.kill()
+                self.proc.wait(5)
 
 
 def training_people(platform_dir: Path, limit: int = 60) -> list[dict]:

@@ -228,7 +228,14 @@ class DayworkMixin:
 
     # ================================================================== offline case
     def offline_mode(self) -> bool:
-        return self.online is False
+        """True when the platform is known to be unreachable: the window's last shown state, or the
+        connectivity monitor's latest check (read directly: its result may still be on its way to the
+        GUI thread). Identification then goes straight to the cache — no 1101 with retries first."""
+        if self.online is False:
+            return True
+        monitor = self.state.monitor
+        last = getattr(monitor, "last", None) if monitor is not None else None
+        return last is not None and not last.reachable
 
     def identify_offline(self, kind: str, value: str) -> None:
         from client.services.offline import OfflineService

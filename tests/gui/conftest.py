@@ -5,6 +5,11 @@ SQLite store in tmp, Chinese translations loaded.
   (our own ``qInstallMessageHandler``; pytest-qt's capture is switched off for tests/gui).
 * A test fails when it leaves threads running (``threading.enumerate()``) or busy
   ``QThreadPool`` threads.
+* Leak scan (issue #8): every window's data directory (store, receipts, Z reports, exports) is
+  recorded in :data:`LEAK_ROOTS` and the session logs to a masked DEBUG log file as the real window
+  does (``client.logging_setup``); ``test_zz_leakscan.py``, collected last, scans them all with
+  ``client.security.leakscan.scan_tree`` (the embedded training platform's own directory — the
+  central platform's database — is left out).
 """
 
 from __future__ import annotations
@@ -33,6 +38,39 @@ def pytest_collection_modifyitems(config, items):
         if Path(str(item.fspath)).parent == here:
             item.add_marker(pytest.mark.no_qt_log)
             item.add_marker(pytest.mark.gui)
+
+
+# data directories the windows of this session used (scanned by test_zz_leakscan.py)
+LEAK_ROOTS: list[Path] = []
+SESSION_LOGS: dict = {}
+PLATFORM_DIR_NAME = "training-platform"     # client.ui.app._platform_dir: the central platform's data
+
+
+def record_leak_root(data_dir: Path) -> None:
+    data_dir = Path(data_dir)
+    if data_dir not in LEAK_ROOTS:
+        LEAK_ROOTS.append(data_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_log(tmp_path_factory):
+    """The masked rotating DEBUG log of the real window (client.logging_setup) for the whole GUI
+    session, so the leak scan sees what the window would write to its log."""
+    import logging
+
+    from client.logging_setup import _MARK, setup_logging
+
+    root = logging.getLogger()
+    level = root.level
+    log_dir = tmp_path_factory.mktemp("gui-logs")
+    SESSION_LOGS["dir"] = log_dir
+    SESSION_LOGS["file"] = setup_logging(log_dir, "DEBUG", window_id="gui-tests")
+    yield log_dir
+    for h in list(root.handlers):
+        if getattr(h, _MARK, False):
+            root.removeHandler(h)
+            h.close()
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
@@ -108,6 +146,7 @@ def app_state(platform_template, tmp_path):
 
     data = tmp_path / "data"
     shutil.copytree(platform_template, data)
+    record_leak_root(data)
     state = start_training(data)
     yield state
     state.close()

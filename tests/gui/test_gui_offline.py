@@ -242,6 +242,13 @@ def test_gui_shift_clean_close_with_reconciliation(qtbot, window, app_state):
     record = _outpatient_settled(qtbot, window, app_state)
     cash = sum(Decimal(p["amount"]) for p in record["payments"] if p["method"] == "cash")
 
+    def drained() -> bool:
+        """The settlement's queued items (e-invoice upload …) are sent: nothing blocks the close."""
+        with expect_step(qtbot, window, "connectivity", timeout=10000) as r:
+            window.check_connectivity()
+        st = window.conn_status
+        return bool(r.get("ok")) and st is not None and st.reachable and st.unresolved == 0
+    qtbot.waitUntil(drained, timeout=20000)     # the blocked close is test_gui_shift_close_blocked_then_forced
     seen = {}
 
     def fill(dlg):
@@ -324,3 +331,27 @@ def test_gui_startup_recovery_resolves_unknown(qtbot, app_state):
     finally:
         CURRENT.clear()
         state2.close()
+
+
+def test_gui_identify_goes_to_cache_when_monitor_knows_offline(qtbot, window, app_state):
+    """The monitor's latest check says unreachable (its result not yet relayed to the window): the
+    scan is identified from the cache straight away (offline case), not by 1101 with retries."""
+    sign_in(qtbot, window)
+    r = _identify_by_id(qtbot, window, SHEN_MING)          # online: the person is cached
+    assert r.get("ok"), r
+    press(Qt.Key.Key_Escape)
+    press(Qt.Key.Key_Escape)
+    port = _cut(app_state)
+    try:
+        status = app_state.monitor.check()                  # a real probe: connection refused
+        assert not status.reachable
+        busy = []
+        with expect_step(qtbot, window, "identify") as r:
+            window.identify("certno", SHEN_MING)            # before the relayed state reached the window
+            busy.append(window.st_busy.text())              # the path taken, said at once
+        assert r.get("ok"), r
+        assert busy == ["正在从本机缓存识别患者（离线）…"]   # the cache path, not 1101
+        assert window.offline_case is not None and window.person.from_cache
+        assert window.patient.name.text() == "沈明"
+    finally:
+        _restore(app_state, port)

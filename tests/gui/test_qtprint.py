@@ -69,6 +69,9 @@ def seeded(tmp_path):
 
 @pytest.mark.skipif(qtprint.backend() == "spooler", reason="no PDF renderer (QtPdf / pdftoppm) on this machine")
 def test_print_document_counts_prints_and_marks_reprints(qapp, seeded, tmp_path):
+    from tests.gui.conftest import record_leak_root
+
+    record_leak_root(tmp_path)          # the store and every printed PDF: scanned by test_zz_leakscan.py
     settings, store, sid = seeded
     record = invoicing.settlement_record(store, sid, settings)
     begin = lambda: invoicing.begin_print(store, sid)  # noqa: E731
