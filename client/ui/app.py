@@ -230,7 +230,7 @@ class AppState:
             time.sleep(0)        # between pages: hand the GIL to the GUI thread (releases it at once)
 
         with bulk_gc():
-            summary = SyncService(self.ctx, prog).run()
+            summary = run_lowered(lambda: SyncService(self.ctx, prog).run(), name="medsettle-sync")
         try:
             from client.services.recovery import recover
 
@@ -416,6 +416,45 @@ def freeze_startup_objects() -> None:
     log.info("gc.freeze(): %d start-up objects left out of later collections", gc.get_freeze_count())
 
 
+# Niceness of the window's bulk background threads (sync, warm-up). The GUI thread keeps the default
+# priority: on a busy 2-core till the scheduler then runs it first when it wakes for an event, which
+# is what keeps the event loop's stalls short while a sync converts and writes 300,000 rows.
+BACKGROUND_NICE = 10
+
+
+def lower_this_thread(nice: int = BACKGROUND_NICE) -> None:
+    """Raise the calling thread's nice value (Linux: per thread; threads it starts inherit it).
+    Elsewhere, or when not permitted, nothing happens."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
+    except OSError:
+        log.debug("could not lower the priority of %s", threading.current_thread().name, exc_info=True)
+
+
+def run_lowered(fn, *, name: str):
+    """Run ``fn()`` on a short-lived thread with a lowered OS priority (:func:`lower_this_thread`)
+    and wait for it: the caller (the window's db worker) keeps its normal priority, since a thread
+    cannot raise its priority back. Returns ``fn``'s result or raises its exception."""
+    box: dict = {}
+
+    def target() -> None:
+        lower_this_thread()
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name=name, daemon=True)
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
 class Warmup:
     """The post-show warm-up on its own thread: :func:`preimport`, then :func:`freeze_startup_objects`.
     ``join()`` waits for it (the window's shutdown); ``done`` tells whether it finished."""
@@ -426,6 +465,7 @@ class Warmup:
 
     def _run(self) -> None:
         try:
+            lower_this_thread()
             t = time.perf_counter()
             preimport()
             log.info("warm-up imports took %.2f s", time.perf_counter() - t)
