@@ -3,7 +3,7 @@
     QT_QPA_PLATFORM=offscreen python -m client.ui.screenshots docs/screenshots
 
 Drives the window on the embedded training platform through the main states, in zh_CN and en:
-``window-<lang>-signin.png``, ``-patient.png`` (identified, HIS charges), ``-settled.png``,
+``window-<lang>-signin.png``, ``-password.png`` (forced change of an initial password), ``-patient.png`` (identified, HIS charges), ``-settled.png``,
 ``-trace.png`` ("why this amount"), ``-offline.png`` (offline provisional settlement, F5),
 ``-offline-settled.png`` (settled offline, receipt 离线结算), ``-shift.png`` (shift close blocked by
 the queued offline settlement).
@@ -128,6 +128,14 @@ def shoot(outdir: Path, lang: str, data_dir: Path) -> list[Path]:
         _settle_events(app)
         save(_composite(win, signin), "signin")
         signin.close()
+
+        change = dialogs.ChangePasswordDialog(lambda new: "", operator_label="0001 培训收费员",
+                                              min_length=state.settings.security.min_password_length,
+                                              training=state.training, parent=win)
+        change.show()
+        _settle_events(app)
+        save(_composite(win, change), "password")
+        change.close()
 
         op = sec.login(state.operators, "0001", "Train-0001").operator
         win.complete_sign_in(op)
