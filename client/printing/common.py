@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +25,7 @@ from client.domain.invoice import (
     verification_payload,
 )
 from client.domain.money import ZERO, fmt_display, to_amount
+from client.fsutil import write_private_file
 from client.printing.fonts import register
 
 __all__ = [
@@ -157,19 +157,6 @@ def write_out(data: bytes, out: Out) -> bytes:
     if hasattr(out, "write"):
         out.write(data)  # type: ignore[union-attr]
         return data
-    path = Path(os.fspath(out))  # type: ignore[arg-type]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    # atomic, fsynced and owner-only: receipts carry patients' names
+    write_private_file(Path(os.fspath(out)), data)  # type: ignore[arg-type]
     return data
