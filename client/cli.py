@@ -93,7 +93,14 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("the cashier window is not available in this build")
             raise
         return run_window(args)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # the reader went away (`medsettle ledger | head`): stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _setup_operations(args: argparse.Namespace) -> None:

@@ -25,7 +25,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("audit", parents=[common], help="审计日志：校验、查询、导出",
                               description="审计日志：校验哈希链 (verify)、查询 (list)、导出 (export)、显示链头 (head)")
     sub = p.add_subparsers(dest="audit_command", metavar="ACTION")
-    nested = _suppressed_copy(common)
+    nested = common   # client.cli hands out the common options with SUPPRESS defaults already
     v = sub.add_parser("verify", parents=[nested], help="校验审计日志哈希链是否完整")
     v.add_argument("--expect-head", metavar="SEQ:HASH", help="外部保存的链头（日结单上打印的），用于发现截断或整链重写")
     ls = sub.add_parser("list", parents=[nested], help="列出审计记录（个人信息已脱敏）")
@@ -38,16 +38,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     ex.add_argument("--operator", metavar="CODE", help="执行导出的操作员工号（记入审计日志）")
     sub.add_parser("head", parents=[nested], help="显示链头（序号:哈希），请抄录在日结单上")
     p.set_defaults(func=run)
-
-
-def _suppressed_copy(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    nested = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        if action.dest == "help" or not action.option_strings:
-            continue
-        nested.add_argument(*action.option_strings, dest=action.dest, metavar=action.metavar,
-                            help=action.help, default=argparse.SUPPRESS)
-    return nested
 
 
 def _data_dir(args: argparse.Namespace):

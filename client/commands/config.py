@@ -23,7 +23,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("config", parents=[common], help="站点配置：检查、示例、密钥、路径",
                               description="站点配置：检查 (check)、示例 (example)、存入密钥 (set-secret)、文件位置 (paths)")
     sub = p.add_subparsers(dest="config_command", metavar="ACTION")
-    nested = _suppressed_copy(common)
+    nested = common   # client.cli hands out the common options with SUPPRESS defaults already
     # --window (窗口编号, [windows.<ID>]; default MEDSETTLE_WINDOW or the window-id file) comes with `common`.
     sub.add_parser("check", parents=[nested], help="检查配置并显示生效值（密钥显示为 ***）")
     sub.add_parser("example", help="输出带注释的示例配置文件")
@@ -32,22 +32,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     s.add_argument("--stdin", action="store_true", help="从标准输入读取密钥（用于脚本部署）")
     sub.add_parser("paths", parents=[nested], help="显示配置、数据、日志文件的默认位置")
     p.set_defaults(func=run)
-
-
-def _suppressed_copy(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The common options again, with SUPPRESS defaults, for the nested ACTION parsers.
-
-    argparse copies a sub-parser's defaults over the parent's values, so a plain copy would reset
-    ``medsettle config --config X check`` to ``config=None``; with SUPPRESS only options actually
-    given after ACTION are set.
-    """
-    nested = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        if action.dest == "help" or not action.option_strings:
-            continue
-        nested.add_argument(*action.option_strings, dest=action.dest, metavar=action.metavar,
-                            help=action.help, default=argparse.SUPPRESS)
-    return nested
 
 
 def run(args: argparse.Namespace) -> int:
