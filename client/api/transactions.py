@@ -77,6 +77,16 @@ class _Node:
         return out
 
 
+class _DataNode(_Node):
+    """A request whose input node is ``{"data": {...}}``. ``insuplc_admdvs`` travels in the
+    envelope (``CentralClient.send`` reads it from the request), not inside ``data``."""
+
+    def to_input(self) -> dict[str, Any]:
+        n = self.to_node()
+        n.pop("insuplc_admdvs", None)
+        return {"data": n}
+
+
 def _bad(resp: Response, cause: str) -> MalformedResponse:
     return MalformedResponse(resp.msgid, resp.infno, is_state_changing(resp.infno), cause)
 
@@ -450,7 +460,7 @@ class Register(_Node):
 
 
 @dataclass
-class CancelRegister(_Node):
+class CancelRegister(_DataNode):
     """2202 门诊挂号撤销."""
 
     INFNO: ClassVar[str] = "2202"
@@ -459,11 +469,6 @@ class CancelRegister(_Node):
     mdtrt_id: str
     ipt_otp_no: str
     insuplc_admdvs: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 @dataclass
@@ -613,7 +618,7 @@ class UploadInpatientFees(UploadFees):
 
 
 @dataclass
-class CancelFees(_Node):
+class CancelFees(_DataNode):
     """2205 门诊费用明细信息撤销 (chrg_bchno "0000" = all unsettled details)."""
 
     INFNO: ClassVar[str] = "2205"
@@ -622,11 +627,6 @@ class CancelFees(_Node):
     psn_no: str
     chrg_bchno: str = "0000"
     insuplc_admdvs: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 @dataclass
@@ -709,7 +709,7 @@ class SettleResult:
 
 
 @dataclass
-class PreSettle(_Node):
+class PreSettle(_DataNode):
     """2206 门诊预结算 (data). Read-only: retried on transport failures."""
 
     INFNO: ClassVar[str] = "2206"
@@ -726,11 +726,6 @@ class PreSettle(_Node):
     acct_used_flag: str = "0"
     insuplc_admdvs: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 @dataclass
@@ -761,7 +756,7 @@ class Settle(PreSettle):
 
 
 @dataclass
-class CancelSettle(_Node):
+class CancelSettle(_DataNode):
     """2208 门诊结算撤销 (data: setl_id, mdtrt_id, psn_no)."""
 
     INFNO: ClassVar[str] = "2208"
@@ -771,16 +766,11 @@ class CancelSettle(_Node):
     psn_no: str
     insuplc_admdvs: str = ""
 
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
-
 
 # --------------------------------------------------------------------------------------------
 # Inpatient 2301–2305, 2401–2405
 @dataclass
-class CancelInpatientFees(_Node):
+class CancelInpatientFees(_DataNode):
     """2302 住院费用明细撤销 (feedetl_sn "0000" = all)."""
 
     INFNO: ClassVar[str] = "2302"
@@ -790,14 +780,9 @@ class CancelInpatientFees(_Node):
     feedetl_sn: str = "0000"
     insuplc_admdvs: str = ""
 
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
-
 
 @dataclass
-class InpatientPreSettle(_Node):
+class InpatientPreSettle(_DataNode):
     """2303 住院预结算 (data). Read-only: retried on transport failures."""
 
     INFNO: ClassVar[str] = "2303"
@@ -820,11 +805,6 @@ class InpatientPreSettle(_Node):
     insuplc_admdvs: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
-
 
 @dataclass
 class InpatientSettle(InpatientPreSettle):
@@ -834,7 +814,7 @@ class InpatientSettle(InpatientPreSettle):
 
 
 @dataclass
-class CancelInpatientSettle(_Node):
+class CancelInpatientSettle(_DataNode):
     """2305 住院结算撤销 (data: mdtrt_id, setl_id, psn_no)."""
 
     INFNO: ClassVar[str] = "2305"
@@ -843,11 +823,6 @@ class CancelInpatientSettle(_Node):
     setl_id: str
     psn_no: str
     insuplc_admdvs: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 @dataclass
@@ -957,7 +932,7 @@ class Discharge:
 
 
 @dataclass
-class CancelAdmit(_Node):
+class CancelAdmit(_DataNode):
     """2404 入院办理撤销 (data: mdtrt_id, psn_no)."""
 
     INFNO: ClassVar[str] = "2404"
@@ -965,11 +940,6 @@ class CancelAdmit(_Node):
     mdtrt_id: str
     psn_no: str
     insuplc_admdvs: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 @dataclass
@@ -982,7 +952,7 @@ class CancelDischarge(CancelAdmit):
 # --------------------------------------------------------------------------------------------
 # 2601 冲正
 @dataclass
-class Reverse(_Node):
+class Reverse(_DataNode):
     """2601 冲正交易 (data: psn_no, omsgid, oinfno)."""
 
     INFNO: ClassVar[str] = "2601"
@@ -991,11 +961,6 @@ class Reverse(_Node):
     omsgid: str
     oinfno: str
     insuplc_admdvs: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1057,7 +1022,7 @@ class StatementDetail(_Node):
 # --------------------------------------------------------------------------------------------
 # Queries 5203 / 5206 / 5301
 @dataclass
-class QuerySettlement(_Node):
+class QuerySettlement(_DataNode):
     """5203 结算信息查询 (data: psn_no, setl_id, mdtrt_id) → setlinfo (psn_pay, cash_payamt) + setldetail.
 
     ``medins_setl_id`` (our msgid of the 2207/2304) is sent only when given: used to resolve a
@@ -1071,11 +1036,6 @@ class QuerySettlement(_Node):
     mdtrt_id: str = ""
     medins_setl_id: str | None = None
     insuplc_admdvs: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 @dataclass
@@ -1098,7 +1058,7 @@ class CumulativeInfo:
 
 
 @dataclass
-class QueryCumulative(_Node):
+class QueryCumulative(_DataNode):
     """5206 人员累计信息查询 (data: psn_no, cum_ym yyyyMM) → cumuinfo[] (best known; UNVERIFIED)."""
 
     INFNO: ClassVar[str] = "5206"
@@ -1106,11 +1066,6 @@ class QueryCumulative(_Node):
     psn_no: str
     cum_ym: str
     insuplc_admdvs: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        n = self.to_node()
-        n.pop("insuplc_admdvs", None)
-        return {"data": n}
 
 
 @dataclass
