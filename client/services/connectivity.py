@@ -41,7 +41,8 @@ STATE_WORDS = {ONLINE: "在线", OFFLINE: "离线", RECOVERING: "恢复中"}
 UNKNOWN_SETTLEMENT_STATES = ("prepared", "sent", "unknown")
 
 
-def _dt(v) -> datetime | None:
+def as_datetime(v) -> datetime | None:
+    """A stored timestamp (datetime or ISO text) as a datetime; None if empty or unreadable."""
     if v is None or v == "":
         return None
     if isinstance(v, datetime):
@@ -144,7 +145,7 @@ def cache_ages(store) -> CacheAges:
             "SELECT max(updated_at) FROM sync_state WHERE name LIKE 'catalog:%'").scalar_one()
         b = conn.exec_driver_sql("SELECT max(fetched_at), min(fetched_at) FROM policy_bundles").fetchone()
         p = conn.exec_driver_sql("SELECT max(fetched_at), count(*) FROM persons").fetchone()
-    return CacheAges(_dt(cat), _dt(b[0]), _dt(b[1]), _dt(p[0]), int(p[1] or 0))
+    return CacheAges(as_datetime(cat), as_datetime(b[0]), as_datetime(b[1]), as_datetime(p[0]), int(p[1] or 0))
 
 
 class ConnectivityMonitor:

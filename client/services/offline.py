@@ -107,17 +107,6 @@ class OfflineResult:
         return dict(self.__dict__)
 
 
-def _as_dt(v) -> datetime | None:
-    if v is None:
-        return None
-    if isinstance(v, datetime):
-        return v
-    try:
-        return datetime.fromisoformat(str(v))
-    except ValueError:
-        return None
-
-
 def _entry_dict(item) -> dict:
     return {"med_list_codg": item.med_list_codg, "name": item.name, "chrgitm_lv": item.chrgitm_lv,
             "med_chrgitm_type": item.med_chrgitm_type,
@@ -179,14 +168,14 @@ class OfflineService:
         return out
 
     def cache_times(self, person) -> dict[str, datetime | None]:
-        from .connectivity import cache_ages
+        from .connectivity import as_datetime, cache_ages
 
         ages = cache_ages(self.ctx.store)
         with self.ctx.store.read_connection() as conn:
             b = conn.exec_driver_sql("SELECT max(fetched_at) FROM policy_bundles WHERE insuplc_admdvs = ?",
                                      (person.insuplc_admdvs,)).scalar_one()
             p = conn.exec_driver_sql("SELECT fetched_at FROM persons WHERE psn_no = ?", (person.psn_no,)).scalar_one_or_none()
-        return {"person": _as_dt(p), "bundle": _as_dt(b), "catalog": ages.catalog_synced_at}
+        return {"person": as_datetime(p), "bundle": as_datetime(b), "catalog": ages.catalog_synced_at}
 
     def quote(self, person, fees, *, kind: str = "outpatient", med_type: str = "11") -> OfflineQuote:
         """Lines, total and (when allowed) the provisional settlement; ``reasons`` lists the limits hit."""
