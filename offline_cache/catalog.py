@@ -333,6 +333,10 @@ _NAME_COLUMNS = ("name", *SEARCH_COLUMNS)
 _NAME_INSERT = (f"INSERT INTO catalog_names ({', '.join(_NAME_COLUMNS)}) "
                 f"SELECT {', '.join(f'j.value ->> {i}' for i in range(len(_NAME_COLUMNS)))} FROM json_each(?) j "
                 "WHERE NOT EXISTS (SELECT 1 FROM catalog_names n WHERE n.name = j.value ->> 0) ORDER BY j.key")
+# deferred search index (a catalogue download): the name only; its search columns stay NULL
+# ("pending") and the FTS5 triggers skip it until index_pending_names() fills them in
+_NAME_INSERT_PENDING = ("INSERT INTO catalog_names (name) SELECT j.value FROM json_each(?) j "
+                        "WHERE NOT EXISTS (SELECT 1 FROM catalog_names n WHERE n.name = j.value) ORDER BY j.key")
 # ids of a page's names in one statement (a JSON array parameter; the unique index on name)
 _NAME_LOOKUP = "SELECT n.name, n.id FROM json_each(?) j CROSS JOIN catalog_names n ON n.name = j.value"
 
@@ -393,10 +397,12 @@ def _dbapi(conn):
     return conn.connection.driver_connection
 
 
-def _name_ids(raw: sqlite3.Connection, names: Iterable[str], known: dict[str, int] | None) -> dict[str, int]:
-    """name -> catalog_names.id for ``names``, inserting the new ones (with their search columns and
-    FTS entries) in the caller's transaction. ``known`` holds ids already COMMITTED (names are never
-    deleted, so a committed id stays valid); it is not modified here."""
+def _name_ids(raw: sqlite3.Connection, names: Iterable[str], known: dict[str, int] | None,
+              index: bool = True) -> dict[str, int]:
+    """name -> catalog_names.id for ``names``, inserting the new ones in the caller's transaction:
+    with their search columns and FTS entries (``index=True``), or as pending names whose search
+    index ``index_pending_names`` builds later (``index=False``). ``known`` holds ids already
+    COMMITTED (names are never deleted, so a committed id stays valid); it is not modified here."""
     want = list(dict.fromkeys(names))
     out: dict[str, int] = {}
     if known:
@@ -415,10 +421,13 @@ def _name_ids(raw: sqlite3.Connection, names: Iterable[str], known: dict[str, in
     new = [nm for nm in want if nm not in found]
     if new:
         max_id = raw.execute("SELECT coalesce(max(id), 0) FROM catalog_names").fetchone()[0]
-        raw.execute(_NAME_INSERT, (json.dumps([(nm, *search_columns(nm)) for nm in new], ensure_ascii=False),))
-        memo_pop = _SEARCH_MEMO.pop
-        for nm in new:          # written: the caller's name -> id dict answers from now on
-            memo_pop(nm, None)
+        if index:
+            raw.execute(_NAME_INSERT, (json.dumps([(nm, *search_columns(nm)) for nm in new], ensure_ascii=False),))
+            memo_pop = _SEARCH_MEMO.pop
+            for nm in new:      # written: the caller's name -> id dict answers from now on
+                memo_pop(nm, None)
+        else:
+            raw.execute(_NAME_INSERT_PENDING, (json.dumps(new, ensure_ascii=False),))
         # the rows just inserted (a rowid range scan; we hold the write lock)
         out.update(raw.execute("SELECT name, id FROM catalog_names WHERE id > ?", (max_id,)).fetchall())
     return out
@@ -430,18 +439,20 @@ def name_id_for(connection, name: str) -> int:
 
 
 def upsert_prepared(conn, prepared: list[tuple], *, known_names: dict[str, int] | None = None,
-                    new_names: dict[str, int] | None = None) -> UpsertResult:
+                    new_names: dict[str, int] | None = None, index: bool = True) -> UpsertResult:
     """Upsert already prepared rows on a Core Connection inside the caller's transaction.
 
     Rows keep their order (new rows get ids in page order). Unchanged rows are not rewritten.
     ``known_names`` (optional): name -> id already committed; ``new_names`` (optional) receives the
     name ids used by this page (add them to ``known_names`` only after the commit).
+    ``index=False`` (a bulk load): new names are written as pending; the caller runs
+    ``index_pending_names`` once the rows are committed (see "deferred search index").
     """
     if not prepared:
         return UpsertResult(0, 0, 0)
     raw = _dbapi(conn)
     max_id = raw.execute("SELECT coalesce(max(id), 0) FROM catalog_items").fetchone()[0]
-    ids = _name_ids(raw, (t[3] for t in prepared), known_names)
+    ids = _name_ids(raw, (t[3] for t in prepared), known_names, index)
     if new_names is not None:
         new_names.update(ids)
     changed = 0
@@ -454,6 +465,73 @@ def upsert_prepared(conn, prepared: list[tuple], *, known_names: dict[str, int] 
         changed += raw.execute(_upsert_chunk_sql(len(part)), params).rowcount
     inserted = raw.execute("SELECT count(*) FROM catalog_items WHERE id > ?", (max_id,)).fetchone()[0]
     return UpsertResult(inserted, changed - inserted, len(prepared) - changed)
+
+
+# --------------------------------------------------------------------------- deferred search index
+# A catalogue DOWNLOAD (1301/1305/1306 files, upsert_catalog_rows) commits its rows with their names
+# as *pending* catalog_names rows (search columns NULL; the FTS5 triggers skip them), so the rows -
+# what settlement, fee upload and code lookup need - are durable at the pace of a plain insert.
+# index_pending_names() then computes the pinyin / grams of the pending names and writes them in
+# batches; the UPDATE trigger adds each name to the three FTS5 indexes. Like building a secondary
+# index after a bulk load, it costs about the same as indexing inline, but it is done once after the
+# download instead of inside every file's transaction. Until a name is indexed, its items are
+# found by code, barcode and name prefix, not by pinyin or substring. A load killed between the two
+# steps leaves pending names, which the next index_pending_names() (every sync runs it, also after a
+# failed download) picks up: the pending names are exactly the rows with NULL pinyin_initials
+# (partial index ix_catalog_names_pending).
+
+INDEX_BATCH = 10000
+_PENDING_COUNT = "SELECT count(*) FROM catalog_names WHERE pinyin_initials IS NULL"
+_PENDING_BATCH = "SELECT id, name FROM catalog_names WHERE pinyin_initials IS NULL AND id > ? ORDER BY id LIMIT ?"
+# the JSON batch drives the loop: "+" keeps the planner off the pinyin_initials index (it would scan
+# the pending names and the JSON array for each of them); "IS NULL" makes a concurrent indexer's
+# second write of the same names a no-op
+_INDEX_UPDATE = ("UPDATE catalog_names SET " + ", ".join(f"{c} = j.value ->> {i + 1}" for i, c in enumerate(SEARCH_COLUMNS))
+                 + " FROM json_each(?) j WHERE catalog_names.id = j.value ->> 0 AND +catalog_names.pinyin_initials IS NULL")
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    names: int             # names indexed by this call
+    batches: int
+    seconds: float         # wall time (pinyin / grams + UPDATE + FTS5 + commit)
+
+
+def pending_names(store) -> int:
+    """Catalogue names whose search index is not built yet."""
+    with store.read_connection() as conn:
+        return conn.exec_driver_sql(_PENDING_COUNT).scalar_one()
+
+
+def index_pending_names(store, *, batch: int = INDEX_BATCH,
+                        progress: Callable[[int, int], None] | None = None) -> IndexResult:
+    """Build the search index (pinyin, grams, FTS5) of every pending catalogue name.
+
+    One transaction per ``batch`` names; the pinyin of a batch is computed outside the write lock
+    (names never change, so a computed value cannot go stale). Safe to interrupt at any point and to
+    run from two processes at once. ``progress(done, total)`` after every committed batch.
+    """
+    t0 = time.perf_counter()
+    done = batches = 0
+    with bulk_load(store) as conn:
+        raw = _dbapi(conn)
+        # reads in autocommit mode (the pool's sqlite3 connection has isolation_level None); each
+        # batch's writes in one BEGIN IMMEDIATE ... COMMIT (conn.begin())
+        total = raw.execute(_PENDING_COUNT).fetchone()[0]
+        last = 0
+        while total:
+            rows = raw.execute(_PENDING_BATCH, (last, batch)).fetchall()
+            if not rows:
+                break
+            payload = json.dumps([(i, *_search_columns(nm)) for i, nm in rows], ensure_ascii=False)
+            with conn.begin():
+                raw.execute(_INDEX_UPDATE, (payload,))
+            last = rows[-1][0]
+            done += len(rows)
+            batches += 1
+            if progress is not None:
+                progress(min(done, total), total)
+    return IndexResult(done, batches, time.perf_counter() - t0)
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -563,23 +641,19 @@ class Prefetch:
         self.close()
 
 
-def warm_names(prepared: list[tuple], committed: Mapping[str, int] | None = None) -> None:
-    """Compute (memoise) the search columns of the page's names not already committed, so the
-    writer finds them ready (called on the converter thread)."""
-    for nm in {t[3] for t in prepared}:
-        if committed is None or nm not in committed:
-            search_columns(nm)
-
-
 def _pages(rows: Iterable[Mapping], page_size: int) -> Iterator[list[Mapping]]:
     it = iter(rows)
     while page := list(itertools.islice(it, page_size)):
         yield page
 
 
-def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
-                        page_size: int = DEFAULT_PAGE_SIZE, pipeline: bool = False) -> UpsertResult:
+def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str, page_size: int = DEFAULT_PAGE_SIZE,
+                        pipeline: bool = False, build_index: bool = True) -> UpsertResult:
     """Insert or update catalogue rows of one region; one transaction per ``page_size`` rows.
+
+    New names are written as pending and their search index is built once after the rows
+    (``index_pending_names``; also when a page is refused, for the pages committed before it);
+    ``build_index=False`` leaves that to the caller. LAST_LOAD_STATS["index_s"] is its time.
 
     A page is validated completely before it is written: an invalid row raises CatalogRowError and
     nothing of that page is written (earlier pages stay committed). ``pipeline=True``: a load of
@@ -588,39 +662,43 @@ def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
     2-core bench machine the GIL hand-offs cost more than the overlap gains (bench/store_sync.py
     prints both modes).
     """
+    LAST_LOAD_STATS.clear()
+    try:
+        total = _load_rows(store, rows, admdvs, page_size, pipeline)
+    except CatalogRowError:
+        if build_index:
+            index_pending_names(store)
+        raise
+    if build_index:
+        LAST_LOAD_STATS["index_s"] = index_pending_names(store).seconds
+    return total
+
+
+def _load_rows(store, rows: Iterable[Mapping], admdvs: str, page_size: int, pipeline: bool) -> UpsertResult:
     total = UpsertResult(0, 0, 0)
     pages = _pages(rows, page_size)
     first = next(pages, None)
     stats = {"pages": 0, "convert_s": 0.0, "write_s": 0.0, "wait_s": 0.0, "checkpoint_s": 0.0,
-             "pipelined": 0.0}
-    LAST_LOAD_STATS.clear()
+             "pipelined": 0.0, "index_s": 0.0}
     if first is None:
         LAST_LOAD_STATS.update(stats)
         return total
-    # One pooled connection for the whole load; one BEGIN IMMEDIATE ... COMMIT per page (the write
-    # lock is released between pages). The automatic WAL checkpoint after every commit is switched
-    # off for the load (it copies the same hot index pages into the database file again and again)
-    # and done once at the end. Every page commit is still a durable (synchronous=FULL) WAL commit.
-    with store.engine.connect() as conn:
-        raw = _dbapi(conn)
-        raw.execute("PRAGMA wal_autocheckpoint = 0")
-        old_cache = raw.execute("PRAGMA cache_size").fetchone()[0]
-        raw.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")
-        known: dict[str, int] = {}   # committed name ids (names are never deleted)
+    try:
+        with bulk_load(store, stats) as conn:
+            known: dict[str, int] = {}   # committed name ids (names are never deleted)
 
-        def write(prepared: list[tuple]) -> UpsertResult:
-            t = time.perf_counter()
-            used: dict[str, int] = {}
-            with conn.begin():
-                res = upsert_prepared(conn, prepared, known_names=known, new_names=used)
-            known.update(used)       # committed now
-            if len(known) > KNOWN_NAMES_MAX:
-                known.clear()
-            stats["write_s"] += time.perf_counter() - t
-            stats["pages"] += 1
-            return res
+            def write(prepared: list[tuple]) -> UpsertResult:
+                t = time.perf_counter()
+                used: dict[str, int] = {}
+                with conn.begin():
+                    res = upsert_prepared(conn, prepared, known_names=known, new_names=used, index=False)
+                known.update(used)       # committed now
+                if len(known) > KNOWN_NAMES_MAX:
+                    known.clear()
+                stats["write_s"] += time.perf_counter() - t
+                stats["pages"] += 1
+                return res
 
-        try:
             rest = next(pages, None)
             if rest is None or not pipeline:
                 for page in itertools.chain([first], [rest] if rest is not None else [], pages):
@@ -631,24 +709,44 @@ def upsert_catalog_rows(store, rows: Iterable[Mapping], *, admdvs: str,
             else:
                 def produce() -> Iterator[list[tuple]]:
                     for page in itertools.chain([first, rest], pages):
-                        prepared = prepare_rows(page, admdvs)
-                        warm_names(prepared, known)
-                        yield prepared
+                        yield prepare_rows(page, admdvs)
 
                 stats["pipelined"] = 1.0
                 with short_gil_switch(), Prefetch(produce) as pf:
                     for prepared in pf:
                         total = total + write(prepared)
                 stats["convert_s"], stats["wait_s"] = pf.busy_seconds, pf.wait_seconds
+    finally:
+        LAST_LOAD_STATS.update(stats)
+    return total
+
+
+@contextlib.contextmanager
+def bulk_load(store, stats: dict | None = None) -> Iterator:
+    """One pooled Core connection for a multi-transaction catalogue load (the caller opens one
+    ``conn.begin()`` per page / file: the write lock is released between them).
+
+    The automatic WAL checkpoint after every commit is switched off for the load (it copies the same
+    hot index pages into the database file again and again) and the page cache is enlarged (pages of
+    the unique / barcode / name_id indexes touched by one page stay cached across commits); both
+    are restored and ONE passive checkpoint is done at the end (its time in
+    ``stats["checkpoint_s"]``). Every commit is still a durable (synchronous=FULL) WAL commit.
+    """
+    with store.engine.connect() as conn:
+        raw = _dbapi(conn)
+        raw.execute("PRAGMA wal_autocheckpoint = 0")
+        old_cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+        raw.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")
+        try:
+            yield conn
         finally:
             raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
             raw.execute(f"PRAGMA cache_size = {old_cache}")
             t_ckpt = time.perf_counter()
             with contextlib.suppress(sqlite3.Error):  # an optimisation; the next auto-checkpoint catches up
                 raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            stats["checkpoint_s"] = time.perf_counter() - t_ckpt
-            LAST_LOAD_STATS.update(stats)
-    return total
+            if stats is not None:
+                stats["checkpoint_s"] = time.perf_counter() - t_ckpt
 
 
 # --------------------------------------------------------------------------- read

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,8 +68,11 @@ class CatalogName(Base):
 
     Names repeat across specifications, manufacturers, regions and versions, so pinyin and the FTS5
     search indexes (``catalog_fts``, ``catalog_pyfts``, ``catalog_grams``: external content over
-    this table, kept in sync by triggers) cost once per name. Rows are immutable and never deleted:
-    a renamed item points to another name; the old name then finds no items (like another region's).
+    this table, kept in sync by triggers) cost once per name. A name written by a catalogue
+    download is *pending* (search columns NULL, not in the FTS5 indexes) until
+    ``catalog.index_pending_names`` fills them in (migration 0004). Names never change and are never
+    deleted: a renamed item points to another name; the old name then finds no items (like another
+    region's).
     """
 
     __tablename__ = "catalog_names"
@@ -76,15 +80,16 @@ class CatalogName(Base):
         UniqueConstraint("name"),
         Index("ix_catalog_names_pinyin_initials", "pinyin_initials"),
         Index("ix_catalog_names_pinyin_full", "pinyin_full"),
+        Index("ix_catalog_names_pending", "id", sqlite_where=text("pinyin_initials IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    pinyin_initials: Mapped[str] = mapped_column(String(200))
-    pinyin_full: Mapped[str] = mapped_column(String(800))
+    pinyin_initials: Mapped[str | None] = mapped_column(String(200))
+    pinyin_full: Mapped[str | None] = mapped_column(String(800))
     # space-separated 1- and 2-character grams of the name / initials (for 1-2 character queries)
-    name_grams: Mapped[str] = mapped_column(Text)
-    initials_grams: Mapped[str] = mapped_column(Text)
+    name_grams: Mapped[str | None] = mapped_column(Text)
+    initials_grams: Mapped[str | None] = mapped_column(Text)
 
 
 class CatalogItem(Base):

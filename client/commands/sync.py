@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import sys
 
-PHASES = {"1301": "西药中成药目录", "1305": "医疗服务项目目录", "1306": "医用耗材目录", "1312": "医保目录信息",
-          "9901": "待遇政策包"}
-
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("sync", parents=[common], help="同步医保目录和待遇政策包（可断点续传）",
@@ -26,8 +23,11 @@ def register(subparsers, common) -> None:
 
 class _Bar:
     def __init__(self, quiet: bool):
+        from client.services.sync import PHASE_NAMES
+
         self.quiet = quiet or not sys.stderr
         self.last = ""
+        self.phases = PHASE_NAMES
 
     def __call__(self, done: int, total: int, phase: str) -> None:
         if self.quiet:
@@ -35,7 +35,7 @@ class _Bar:
         total = max(total, done, 1)
         width = 30
         fill = int(width * done / total)
-        line = f"\r{PHASES.get(phase, phase)} [{'#' * fill}{'.' * (width - fill)}] {done}/{total}"
+        line = f"\r{self.phases.get(phase, phase)} [{'#' * fill}{'.' * (width - fill)}] {done}/{total}"
         if line != self.last:
             sys.stderr.write(line.ljust(70))
             sys.stderr.flush()
@@ -66,7 +66,9 @@ def run(args) -> int:
                 bar.end()
         emit_json(summary.to_dict())
         rows = sum(s.rows for s in summary.streams if s.name.startswith("catalog:"))
-        sys.stderr.write(f"同步完成：目录新增/更新 {rows} 条，本院目录共 {summary.catalog_rows} 条；"
+        indexed = summary.index.rows if summary.index else 0
+        sys.stderr.write(f"同步完成：目录新增/更新 {rows} 条，本院目录共 {summary.catalog_rows} 条"
+                         f"{f'（新名称 {indexed} 个已建检索索引）' if indexed else ''}；"
                          f"政策包 {len(summary.bundles)} 个（{'、'.join(f'{k}:{v}' for k, v in summary.bundles.items())}）；"
                          f"用时 {summary.seconds:.1f} 秒。\n")
         for adm, why in summary.refused.items():

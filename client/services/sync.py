@@ -42,7 +42,7 @@ log = logging.getLogger("client.services.sync")
 CATALOG_INFNOS = ("1301", "1305", "1306")
 ProgressFn = Callable[[int, int, str], None]
 PHASE_NAMES = {"1301": "西药中成药目录", "1305": "医疗服务项目目录", "1306": "医用耗材目录", "1312": "医保目录信息",
-               "9901": "待遇政策包"}
+               "9901": "待遇政策包", "index": "目录检索索引"}
 
 
 @dataclass
@@ -54,20 +54,24 @@ class StreamResult:
     updated: int = 0
     ver: str | None = None
     apply_seconds: float = 0.0      # local work (no network): the converter thread's CPU time for
-    #                                 parse + validate + pinyin, PLUS the writer's wall time for upsert +
-    #                                 names/FTS + ver + commit; summed (the threads overlap in wall time)
+    #                                 parse + validate, PLUS the writer's wall time for names + upsert +
+    #                                 ver + commit; summed (the threads overlap in wall time). For the
+    #                                 index step: its wall time (pinyin + FTS5 + commits)
 
 
 @dataclass
 class SyncSummary:
     streams: list[StreamResult] = field(default_factory=list)
+    # the search index of the catalogue names the download added (built after the streams)
+    index: StreamResult | None = None
     bundles: dict[str, str] = field(default_factory=dict)        # insuplc_admdvs -> ver in use
     refused: dict[str, str] = field(default_factory=dict)        # insuplc_admdvs -> Chinese reason
     catalog_rows: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"streams": [s.__dict__ for s in self.streams], "bundles": self.bundles, "refused": self.refused,
+        return {"streams": [s.__dict__ for s in self.streams], "index": self.index.__dict__ if self.index else None,
+                "bundles": self.bundles, "refused": self.refused,
                 "catalog_rows": self.catalog_rows, "seconds": round(self.seconds, 3)}
 
 
@@ -195,8 +199,15 @@ class SyncService:
 
         started = time.monotonic()
         summary = SyncSummary()
-        for infno in catalog_infnos:
-            summary.streams.append(self.sync_catalog(infno))
+        try:
+            for infno in catalog_infnos:
+                summary.streams.append(self.sync_catalog(infno))
+        except ServiceError:
+            # the files committed before the failure are kept: make their names searchable too
+            # (local work; the next sync resumes the download)
+            self.index_names()
+            raise
+        summary.index = self.index_names()
         if hilist:
             summary.streams.append(self.sync_hilist())
         if bundles:
@@ -226,12 +237,29 @@ class SyncService:
                 regions.add(adm)
         return sorted(regions)
 
+    def index_names(self) -> StreamResult:
+        """Build the search index (pinyin, FTS5) of the catalogue names the downloads added.
+
+        The files commit their rows with the names *pending* (``offline_cache.catalog``, "deferred
+        search index"); this runs after them, and also picks up names left pending by a sync that
+        was killed or failed before its index step. Until then those items are found by code,
+        barcode and name prefix only.
+        """
+        from offline_cache.catalog import index_pending_names
+
+        res = StreamResult("index:catalog_names")
+        out = index_pending_names(self.ctx.store, progress=lambda done, total: self.progress(done, total, "index"))
+        res.rows = res.inserted = out.names
+        res.pages = out.batches
+        res.apply_seconds = out.seconds
+        return res
+
     def sync_catalog(self, infno: str) -> StreamResult:
         """Download and apply one catalogue stream, file by file, until the platform has nothing newer.
 
         Pipelined: a worker thread (``offline_cache.catalog.Prefetch``) downloads, parses, validates
-        and converts file N+1 (and computes the pinyin / grams of its names) while this thread
-        writes file N. The worker never writes: each file's rows and its ``ver`` still commit in
+        and converts file N+1 while this thread writes file N. New names are written pending; their
+        search index is built by ``index_names`` after the streams. The worker never writes: each file's rows and its ``ver`` still commit in
         ONE transaction on this thread, in download order; an error of file N+1 (network, invalid
         row, version not advancing) is raised here after file N is committed, and the worker is
         always joined before this method returns or raises.
@@ -240,10 +268,10 @@ class SyncService:
             KNOWN_NAMES_MAX,
             CatalogRowError,
             Prefetch,
+            bulk_load,
             prepare_fields,
             short_gil_switch,
             upsert_prepared,
-            warm_names,
         )
 
         admdvs = self.ctx.admdvs
@@ -282,18 +310,18 @@ class SyncService:
                     raise ServiceError("refused", str(exc), infno=infno) from None
                 n_rows = len(rows)
                 del rows
-                warm_names(prepared, known)
                 yield info, n_rows, new_ver, prepared, time.thread_time() - t0
                 ver = new_ver
 
         done = 0
         known: dict[str, int] = {}       # name ids committed by earlier files (names are never deleted)
-        with short_gil_switch(), Prefetch(files, name=f"sync-{infno}") as pf:
+        # one connection for the stream (bulk_load: no WAL checkpoint per commit, a larger page cache)
+        with short_gil_switch(), Prefetch(files, name=f"sync-{infno}") as pf, bulk_load(self.ctx.store) as conn:
             for info, n_rows, new_ver, prepared, convert_s in pf:
                 t0 = time.perf_counter()
                 used: dict[str, int] = {}
-                with self.ctx.store.connection() as conn:     # ONE transaction: rows + version
-                    up = upsert_prepared(conn, prepared, known_names=known, new_names=used)
+                with conn.begin():                            # ONE transaction: rows + version
+                    up = upsert_prepared(conn, prepared, known_names=known, new_names=used, index=False)
                     put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": n_rows})
                 committed[0] = new_ver
                 known.update(used)                            # committed now

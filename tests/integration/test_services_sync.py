@@ -89,3 +89,55 @@ def test_bundle_failing_schema_is_refused_and_previous_kept(ctx, platform):
         fetch_bundle(ctx, "320509")
     assert ei.value.code == "refused" and "政策包格式不正确" in ei.value.message
     assert stored_bundle(ctx.store, "320509")["ver"] == ver
+
+
+def _set_fault(platform, **spec) -> None:
+    import requests
+
+    r = requests.post(platform.url + "/admin/fault", json=spec, timeout=5)
+    assert r.status_code == 200, r.text
+
+
+def _names(ctx, infno_types: tuple[str, ...]) -> list[str]:
+    q = ",".join("?" * len(infno_types))
+    with ctx.store.read_connection() as conn:
+        return [n for (n,) in conn.exec_driver_sql(
+            f"SELECT DISTINCT n.name FROM catalog_items c JOIN catalog_names n ON n.id = c.name_id "
+            f"WHERE c.list_type IN ({q}) AND c.vali_flag = '1' ORDER BY n.id", infno_types)]
+
+
+def test_search_index_is_built_after_the_download_even_when_it_fails_or_was_killed(ctx, platform):
+    from offline_cache.catalog import pending_names, search, search_columns
+
+    def found_by_initials(name: str) -> bool:
+        return name in {i.name for i in search(ctx.store, ctx.admdvs, search_columns(name)[0], limit=50)}
+
+    # 1301 commits, 1305 cannot be downloaded: the names of 1301 are still indexed before the error
+    _set_fault(platform, mode="drop-before", infno="1305", next=20)
+    try:
+        with pytest.raises(ServiceError) as ei:
+            SyncService(ctx).run(hilist=False, bundles=False)
+    finally:
+        _set_fault(platform, clear=True)
+    assert ei.value.code == "offline" and "重新执行同步" in ei.value.message
+    drugs = _names(ctx, ("101", "103", "104"))
+    assert drugs and pending_names(ctx.store) == 0
+    assert all(found_by_initials(n) for n in drugs[:10])
+    # a sync killed between its files and its index step (= the download alone): names left pending,
+    # found by name prefix only ...
+    SyncService(ctx).sync_catalog("1305")
+    services = _names(ctx, ("201",))
+    assert services and pending_names(ctx.store) == len(services)
+    assert not any(found_by_initials(n) for n in services)
+    assert {i.match for i in search(ctx.store, ctx.admdvs, services[0])} >= {"name_prefix"}
+    # ... until the next sync (nothing new to download) builds their index
+    progress = []
+    summary = SyncService(ctx, lambda d, t, ph: progress.append((d, t, ph))).run(catalog_infnos=("1305",), hilist=False,
+                                                                             bundles=False)
+    assert summary.index.rows == len(services) and pending_names(ctx.store) == 0
+    assert all(found_by_initials(n) for n in services)
+    assert [p for p in progress if p[2] == "index"][-1] == (len(services), len(services), "index")
+    assert summary.to_dict()["index"]["rows"] == len(services)
+    with ctx.store.connection() as conn:
+        for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
+            conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")

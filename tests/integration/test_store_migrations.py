@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
-from offline_cache.catalog import search, search_columns, upsert_catalog_rows
+from offline_cache.catalog import index_pending_names, pending_names, search, search_columns, upsert_catalog_rows
 from offline_cache.models import Base, Person, Settlement
 from offline_cache.store import backup_name, head_revision, migrate, open_store
 
@@ -70,7 +70,7 @@ def test_upgrade_0002_catalogue_rebuilds_search_over_distinct_names(tmp_path):
     before = _make_0002_db_with_catalogue(path)
     store = open_store(path, backup_dir=tmp_path / "b")
     try:
-        assert store.revision == "0003" and store.auto_backup.name.startswith("medsettle-0002-")
+        assert store.revision == head_revision() == "0004" and store.auto_backup.name.startswith("medsettle-0002-")
         with store.read_connection() as c:
             after = c.exec_driver_sql(f"SELECT {', '.join(_ITEM_COLS)} FROM catalog_items ORDER BY id").fetchall()
             assert [tuple(r) for r in after] == before          # same ids, same data
@@ -103,13 +103,62 @@ def test_upgrade_0002_catalogue_rebuilds_search_over_distinct_names(tmp_path):
         store.close()
 
 
+def _fts_ok(c) -> None:
+    for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
+        c.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
+
+
+def test_upgrade_0003_names_keep_their_index_and_new_names_can_be_pending(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    _make_0002_db_with_catalogue(path)
+    engine = create_engine(f"sqlite:///{path}")
+    migrate(engine, "0003")
+    engine.dispose()
+    c = sqlite3.connect(str(path))
+    names_before = c.execute("SELECT * FROM catalog_names ORDER BY id").fetchall()
+    c.close()
+    store = open_store(path, backup_dir=tmp_path / "b")
+    try:
+        assert store.revision == "0004" and store.auto_backup.name.startswith("medsettle-0003-")
+        with store.read_connection() as c:
+            # the table was rebuilt with the same ids and values: the FTS5 indexes (by rowid) still match
+            assert [tuple(r) for r in c.exec_driver_sql("SELECT * FROM catalog_names ORDER BY id")] == names_before
+            _fts_ok(c)
+            idx = {r[1]: r[4] for r in c.exec_driver_sql("PRAGMA index_list(catalog_names)")}
+            assert idx["ix_catalog_names_pending"] == 1                  # partial
+        assert pending_names(store) == 0
+        assert {i.name for i in search(store, "310118", "tbqs", at=D)} == {"注射用头孢曲松钠"}
+        # a download writes its names pending: found by name prefix, not by pinyin / substring, until indexed
+        upsert_catalog_rows(store, [{"med_list_codg": "NEW1", "name": "蒙脱石散", "pric": "1.00"},
+                                    {"med_list_codg": "NEW2", "name": "阿莫西林胶囊", "pric": "2.00"}],
+                            admdvs="310118", build_index=False)
+        assert pending_names(store) == 1
+        assert [i.match for i in search(store, "310118", "蒙脱石", at=D)] == ["name_prefix"]
+        assert search(store, "310118", "mtss", at=D) == [] and search(store, "310118", "脱石", at=D) == []
+        with store.read_connection() as c:
+            _fts_ok(c)
+        res = index_pending_names(store)
+        assert (res.names, pending_names(store)) == (1, 0)
+        assert [i.match for i in search(store, "310118", "mtss", at=D)] == ["initials_prefix"]
+        assert [i.match for i in search(store, "310118", "脱石", at=D)] == ["name"]
+        assert [i.match for i in search(store, "310118", "脱石散", at=D)] == ["name"]
+        with store.connection() as c:
+            _fts_ok(c)
+            # the UPDATE trigger replaces the entries of an indexed name (delete old, insert new)
+            c.exec_driver_sql("UPDATE catalog_names SET pinyin_initials = 'qqq' WHERE name = '蒙脱石散'")
+            _fts_ok(c)
+        assert [i.name for i in search(store, "310118", "qqq", at=D)] == ["蒙脱石散"]
+    finally:
+        store.close()
+
+
 def test_upgrade_old_database_with_data_backs_up_first(tmp_path):
     path = tmp_path / "db.sqlite3"
     _make_0001_db_with_data(path)
     bdir = tmp_path / "backups"
     store = open_store(path, backup_dir=bdir)
     try:
-        assert store.revision == head_revision() == "0003"
+        assert store.revision == head_revision() == "0004"
         # backup written before migrating, named with the old revision, holding the old schema + data
         assert store.auto_backup is not None and store.auto_backup.parent == bdir
         assert store.auto_backup.name.startswith("medsettle-0001-") and store.auto_backup.suffix == ".sqlite3"

@@ -145,3 +145,13 @@ def test_sync_survives_sigkill_and_converges(big_platform, tmp_path):
         assert len(mine[infno]) == len(theirs[infno])
         assert checksum(mine[infno]) == checksum(theirs[infno])
         assert vers[infno] == max(r[-1] for r in theirs[infno])
+    # the search index of every name is built (also those a killed run left pending) and consistent
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        assert conn.execute("SELECT count(*) FROM catalog_names WHERE pinyin_initials IS NULL").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM catalog_items c JOIN catalog_names n ON n.id = c.name_id "
+                            "AND n.name = c.name").fetchone()[0] == count_local(db)
+        for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
+            conn.execute(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
+    finally:
+        conn.close()
