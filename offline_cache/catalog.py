@@ -11,7 +11,9 @@ Search design (docs/store.md §Search):
 * substrings of >= 3 characters use FTS5 ``trigram`` tables: ``catalog_fts`` (name) and
   ``catalog_pyfts`` (pinyin initials); 1-2 character substrings use ``catalog_grams``, an FTS5
   ``unicode61`` table (detail=column) over pre-computed 1- and 2-character grams (trigram cannot
-  match < 3); all are external-content tables over ``catalog_names`` kept in sync by triggers;
+  match < 3); all are external-content tables over ``catalog_names`` kept in sync by triggers
+  (a name written pending by a download enters them when ``index_pending_names`` fills in its
+  search columns, see "deferred search index");
 * full pinyin is matched by prefix (``toubao`` → 头孢…), not as a substring.
 
 Ranking (deterministic): exact code, exact barcode, code prefix, name prefix, name substring,
@@ -63,11 +65,10 @@ WAL_AUTOCHECKPOINT = 1000  # SQLite's default, restored after a multi-page load
 # from the WAL; restored after the load
 LOAD_CACHE_KIB = -32768
 LAST_LOAD_STATS: dict[str, float] = {}  # figures of the last upsert_catalog_rows (benchmarks)
-# distinct names whose derived search columns are memoised (catalogues repeat a name across specs,
-# manufacturers and versions); about 0.5 KB an entry. An entry is dropped once its name row is
-# written (the per-load name -> id dict answers from then on), so the memo holds the names of about
-# one page in flight, and the bound is only a safety net: sized above a whole load's distinct names
-# (the 300,000-row demo catalogue has ~100,000) so it is never cleared in the middle of a load.
+# distinct names whose derived search columns are memoised for the inline-index path (single pages,
+# apply_catalog_page, the ORM hook); about 0.5 KB an entry. An entry is dropped once its name row is
+# written, so the memo holds the names of about one page in flight; the bound is only a safety net.
+# Bulk loads write names pending and index_pending_names computes each name once, without the memo.
 SEARCH_COLUMNS_CACHE = 262144
 # committed name -> id entries kept per load (an int per name, ~100 bytes an entry)
 KNOWN_NAMES_MAX = 262144

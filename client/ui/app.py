@@ -247,12 +247,21 @@ class AppState:
     # -- start-up recovery and store-and-forward -------------------------------------------------
     def recover(self) -> dict:
         """Start-up recovery (worker): resolve unknown outcomes (5203), reset stuck outbox items,
-        drain the outbox. Returns ``RecoveryReport.to_dict()`` plus its Chinese ``message``."""
+        drain the outbox. Returns ``RecoveryReport.to_dict()`` plus its Chinese ``message``.
+        First (local work) finishes the catalogue search index a sync killed before its index step
+        left pending, so those items are found by pinyin and substring again."""
         from client.services.recovery import recover
+        from offline_cache.catalog import index_pending_names
 
+        indexed = 0
+        try:
+            indexed = index_pending_names(self.ctx.store).names
+        except Exception:  # noqa: BLE001 - the next sync retries; settlement recovery must still run
+            log.exception("building the pending catalogue search index failed")
         rep = recover(self.ctx)
         out = rep.to_dict()
         out["message"] = rep.message()
+        out["catalog_names_indexed"] = indexed
         return out
 
     def drain(self) -> dict:
