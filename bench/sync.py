@@ -102,6 +102,26 @@ class RemotePlatform:
             self.proc.join()
 
 
+def raw_upsert_baseline(path: Path, rows: list[tuple]) -> float:
+    """The 1 % incremental's baseline: raw ``executemany`` of the changed rows as an upsert
+    (INSERT … ON CONFLICT(admdvs, med_list_codg) DO UPDATE) into a raw_baseline file that already
+    holds the whole catalogue, one transaction, WAL + synchronous=FULL, a fresh connection."""
+    cols = (*catalog.CATALOG_COLUMNS, "name_id")
+    upd = [c for c in cols if c not in ("admdvs", "med_list_codg")]
+    c = sqlite3.connect(str(path), isolation_level=None)
+    c.execute("PRAGMA journal_mode=WAL")
+    c.execute("PRAGMA synchronous=FULL")
+    sql = (f"INSERT INTO plain ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+           f"ON CONFLICT(admdvs, med_list_codg) DO UPDATE SET {', '.join(f'{x} = excluded.{x}' for x in upd)}")
+    t = time.perf_counter()
+    c.execute("BEGIN")
+    c.executemany(sql, rows)
+    c.execute("COMMIT")
+    dt = time.perf_counter() - t
+    c.close()
+    return dt
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=300_000)
@@ -158,7 +178,17 @@ def main() -> int:
                       f"end to end; local insert {sum(s.apply_seconds for s in inc.streams):.2f} s, search index "
                       f"{inc.index.apply_seconds:.2f} s ({inc.index.rows:,} new names)")
                 assert m == len(upd) == upd_n, (m, len(upd), upd_n)
+                inc_s = sum(s.apply_seconds for s in inc.streams)
                 strict.append(raw_baseline(d / "raw1.sqlite3", items, "items"))
+                raw_ids = {t[3]: t[-1] for t in items}           # the raw tables' own name ids
+                with ctx.store.read_connection() as conn:
+                    changed = [(*r, raw_ids[r[3]]) for r in conn.exec_driver_sql(
+                        f"SELECT {', '.join(catalog.CATALOG_COLUMNS)} FROM catalog_items WHERE ver = ?", (newver,))]
+                assert len(changed) == m, (len(changed), m)
+                raw_inc = min(raw_upsert_baseline(d / f"raw{k}.sqlite3", changed) for k in (0, 1))
+                print(f"  1 % incremental vs raw executemany upsert of the same {len(changed):,} rows into a raw table "
+                      f"holding the whole catalogue: {raw_inc * 1000:.0f} ms; ours (local insert) {inc_s * 1000:.0f} ms "
+                      f"-> {raw_inc / inc_s:.0%} (floor 50 %) -> {'MET' if raw_inc / inc_s >= 0.5 else 'NOT MET'}")
                 raw = min(w for w, _ in strict)
                 raw_cpu = min(c for _, c in strict)
                 print("  STRICT baseline: raw executemany into a plain table of exactly our catalog_items layout "
