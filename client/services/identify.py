@@ -284,6 +284,15 @@ class IdentifyService:
             if audit_event is not None:
                 self._audit(conn, *audit_event)
 
+    def identify_from_cache(self, key: tuple[str, str], cert_type: str, cert_no: str,
+                            card_sn: str | None = None) -> IdentifiedPerson | None:
+        """The newest cached 1101 answer for ``key`` = (``"certno"`` | ``"card_no"``, value), or None.
+
+        No network: the offline checkout uses it directly (``view.from_cache`` is set)."""
+        if key[0] not in ("certno", "card_no"):
+            raise ValueError(f"unknown person cache key {key[0]!r}")
+        return self._from_cache(key, cert_type, cert_no, card_sn)
+
     def _from_cache(self, key, cert_type, cert_no, card_sn) -> IdentifiedPerson | None:
         col, value = key
         with self.ctx.store.read_connection() as conn:

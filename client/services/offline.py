@@ -144,7 +144,7 @@ class OfflineService:
                 raise ServiceError("invalid_input", "请读社保卡或输入身份证号。")
         except identity.IdentityError as exc:
             raise ServiceError("invalid_input", exc.message) from None
-        person = svc._from_cache(key, cert_type, cert_no, card_sn)   # noqa: SLF001 - see report: public hook wanted
+        person = svc.identify_from_cache(key, cert_type, cert_no, card_sn)
         if person is None:
             raise ServiceError("offline", "医保中心连接中断，本机没有该患者的缓存参保信息，不能离线医保结算。"
                                           "可按全自费收费，或请患者稍后再来。")

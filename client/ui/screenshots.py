@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 SHEN_MING = "330421198503150016"
@@ -167,7 +168,7 @@ def shoot(outdir: Path, lang: str, data_dir: Path) -> list[Path]:
         tdlg.close()
 
         win.cancel()
-        win.show_last_sync("08:30")
+        win.show_last_sync(datetime.now().strftime("%H:%M"))   # the clock of the session shown beside it
         # offline emergency settlement: the platform stops answering, the cached patient is
         # identified by ID number, an item from the local catalogue, F5 = provisional amount
         state.platform.stop()

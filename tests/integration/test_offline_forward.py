@@ -170,6 +170,12 @@ def test_offline_limits_offer_self_pay_and_ecqr_is_refused(platform, window):
         svc.identify(ecqr="ECQR330421ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     assert "社保卡" in ei.value.message and "身份证" in ei.value.message
     person = svc.identify(certno="330421198503150016")
+    assert person.view.from_cache
+    direct = IdentifyService(ctx).identify_from_cache(("certno", "330421198503150016"), "02", "330421198503150016")
+    assert direct.view.from_cache and direct.info == person.info and direct.psn_no == person.psn_no
+    assert IdentifyService(ctx).identify_from_cache(("certno", "110101199001010011"), "02", "110101199001010011") is None
+    with pytest.raises(ValueError):
+        IdentifyService(ctx).identify_from_cache(("psn_name; --", "x"), "02", "x")
     big = [FeeInput("001102000010000", Decimal("30"))]                      # 750.00 > 500.00
     with pytest.raises(OfflineLimitExceeded) as ei:
         svc.settle(person, big, [Tender("cash", Decimal("750.00"))])

@@ -10,7 +10,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
-from offline_cache.catalog import index_pending_names, pending_names, search, search_columns, upsert_catalog_rows
+from offline_cache.catalog import (
+    index_pending_names,
+    pending_names,
+    search,
+    search_columns,
+    upsert_catalog_rows,
+)
 from offline_cache.models import Base, Person, Settlement
 from offline_cache.store import backup_name, head_revision, migrate, open_store
 
