@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from store_sync import flat_rows, item_rows, raw_baseline  # noqa: E402
+from store_sync import flat_rows, item_rows, raw_baseline, raw_connect, timed_executemany  # noqa: E402
 
 from client.sandbox import demo  # noqa: E402
 from client.sandbox.server import EmbeddedPlatform  # noqa: E402
@@ -108,18 +108,13 @@ def raw_upsert_baseline(path: Path, rows: list[tuple]) -> float:
     holds the whole catalogue, one transaction, WAL + synchronous=FULL, a fresh connection."""
     cols = (*catalog.CATALOG_COLUMNS, "name_id")
     upd = [c for c in cols if c not in ("admdvs", "med_list_codg")]
-    c = sqlite3.connect(str(path), isolation_level=None)
-    c.execute("PRAGMA journal_mode=WAL")
-    c.execute("PRAGMA synchronous=FULL")
     sql = (f"INSERT INTO plain ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
            f"ON CONFLICT(admdvs, med_list_codg) DO UPDATE SET {', '.join(f'{x} = excluded.{x}' for x in upd)}")
-    t = time.perf_counter()
-    c.execute("BEGIN")
-    c.executemany(sql, rows)
-    c.execute("COMMIT")
-    dt = time.perf_counter() - t
-    c.close()
-    return dt
+    c = raw_connect(path)
+    try:
+        return timed_executemany(c, sql, rows)[0]
+    finally:
+        c.close()
 
 
 def main() -> int:
@@ -174,11 +169,11 @@ def main() -> int:
                 wall = time.perf_counter() - t
                 m = sum(s.rows for s in inc.streams)
                 upd_n = sum(s.updated for s in inc.streams)
+                inc_s = sum(s.apply_seconds for s in inc.streams)
                 print(f"1 % incremental:  {m:,} rows ({upd_n:,} updated) in {wall:.2f} s = {m / wall:,.0f} rows/s "
-                      f"end to end; local insert {sum(s.apply_seconds for s in inc.streams):.2f} s, search index "
+                      f"end to end; local insert {inc_s:.2f} s, search index "
                       f"{inc.index.apply_seconds:.2f} s ({inc.index.rows:,} new names)")
                 assert m == len(upd) == upd_n, (m, len(upd), upd_n)
-                inc_s = sum(s.apply_seconds for s in inc.streams)
                 strict.append(raw_baseline(d / "raw1.sqlite3", items, "items"))
                 raw_ids = {t[3]: t[-1] for t in items}           # the raw tables' own name ids
                 with ctx.store.read_connection() as conn:

@@ -439,6 +439,23 @@ def name_id_for(connection, name: str) -> int:
     return _name_ids(_dbapi(connection), [name or ""], None)[name or ""]
 
 
+def write_page(conn, prepared: list[tuple], known_names: dict[str, int],
+               also: Callable[[object], None] | None = None) -> UpsertResult:
+    """One page of a bulk load in ONE transaction on ``conn`` (a ``bulk_load`` connection): the rows
+    with their new names pending, plus ``also(conn)`` (e.g. the stream's new ``ver``) in the same
+    transaction. ``known_names`` (name -> committed id, kept by the caller across pages) learns the
+    page's ids only after the commit; it is bounded by KNOWN_NAMES_MAX."""
+    used: dict[str, int] = {}
+    with conn.begin():
+        res = upsert_prepared(conn, prepared, known_names=known_names, new_names=used, index=False)
+        if also is not None:
+            also(conn)
+    known_names.update(used)         # committed now
+    if len(known_names) > KNOWN_NAMES_MAX:
+        known_names.clear()
+    return res
+
+
 def upsert_prepared(conn, prepared: list[tuple], *, known_names: dict[str, int] | None = None,
                     new_names: dict[str, int] | None = None, index: bool = True) -> UpsertResult:
     """Upsert already prepared rows on a Core Connection inside the caller's transaction.
@@ -514,13 +531,15 @@ def index_pending_names(store, *, batch: int = INDEX_BATCH,
     """
     t0 = time.perf_counter()
     done = batches = 0
+    total = pending_names(store)     # usually 0 (every start-up asks): no load connection, no checkpoint
+    if not total:
+        return IndexResult(0, 0, time.perf_counter() - t0)
     with bulk_load(store) as conn:
         raw = _dbapi(conn)
         # reads in autocommit mode (the pool's sqlite3 connection has isolation_level None); each
         # batch's writes in one BEGIN IMMEDIATE ... COMMIT (conn.begin())
-        total = raw.execute(_PENDING_COUNT).fetchone()[0]
         last = 0
-        while total:
+        while True:
             rows = raw.execute(_PENDING_BATCH, (last, batch)).fetchall()
             if not rows:
                 break
@@ -691,12 +710,7 @@ def _load_rows(store, rows: Iterable[Mapping], admdvs: str, page_size: int, pipe
 
             def write(prepared: list[tuple]) -> UpsertResult:
                 t = time.perf_counter()
-                used: dict[str, int] = {}
-                with conn.begin():
-                    res = upsert_prepared(conn, prepared, known_names=known, new_names=used, index=False)
-                known.update(used)       # committed now
-                if len(known) > KNOWN_NAMES_MAX:
-                    known.clear()
+                res = write_page(conn, prepared, known)
                 stats["write_s"] += time.perf_counter() - t
                 stats["pages"] += 1
                 return res

@@ -203,7 +203,7 @@ class IdentifyService:
             raise ServiceError("refused", f"医保中心未查到参保信息：{exc.err_msg}", detail=exc.err_msg,
                                infno="1101") from None
         except TransportError as exc:
-            cached = self._from_cache(offline_key, cert_type, cert_no, card_sn) if offline_key else None
+            cached = self.identify_from_cache(offline_key, cert_type, cert_no, card_sn) if offline_key else None
             if cached is not None:
                 self._audit(self.ctx.store, method, cached, offline=True)
                 return cached
@@ -288,13 +288,11 @@ class IdentifyService:
                             card_sn: str | None = None) -> IdentifiedPerson | None:
         """The newest cached 1101 answer for ``key`` = (``"certno"`` | ``"card_no"``, value), or None.
 
-        No network: the offline checkout uses it directly (``view.from_cache`` is set)."""
-        if key[0] not in ("certno", "card_no"):
-            raise ValueError(f"unknown person cache key {key[0]!r}")
-        return self._from_cache(key, cert_type, cert_no, card_sn)
-
-    def _from_cache(self, key, cert_type, cert_no, card_sn) -> IdentifiedPerson | None:
+        No network: the offline checkout uses it directly, identification when the platform does not
+        answer (``view.from_cache`` is set)."""
         col, value = key
+        if col not in ("certno", "card_no"):
+            raise ValueError(f"unknown person cache key {col!r}")
         with self.ctx.store.read_connection() as conn:
             r = conn.exec_driver_sql(
                 f"SELECT insuinfo_json, idetinfo_json, filing_json, ytd_json, fetched_at FROM persons WHERE {col} = ? "

@@ -22,6 +22,7 @@ platform reports more rows).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -265,13 +266,12 @@ class SyncService:
         always joined before this method returns or raises.
         """
         from offline_cache.catalog import (
-            KNOWN_NAMES_MAX,
             CatalogRowError,
             Prefetch,
             bulk_load,
             prepare_fields,
             short_gil_switch,
-            upsert_prepared,
+            write_page,
         )
 
         admdvs = self.ctx.admdvs
@@ -319,14 +319,10 @@ class SyncService:
         with short_gil_switch(), Prefetch(files, name=f"sync-{infno}") as pf, bulk_load(self.ctx.store) as conn:
             for info, n_rows, new_ver, prepared, convert_s in pf:
                 t0 = time.perf_counter()
-                used: dict[str, int] = {}
-                with conn.begin():                            # ONE transaction: rows + version
-                    up = upsert_prepared(conn, prepared, known_names=known, new_names=used, index=False)
-                    put_state(conn, name, ver=new_ver, detail={"last_file": info.filename, "rows": n_rows})
+                up = write_page(conn, prepared, known,        # ONE transaction: rows + version
+                                functools.partial(put_state, name=name, ver=new_ver,
+                                                  detail={"last_file": info.filename, "rows": n_rows}))
                 committed[0] = new_ver
-                known.update(used)                            # committed now
-                if len(known) > KNOWN_NAMES_MAX:
-                    known.clear()
                 res.apply_seconds += convert_s + time.perf_counter() - t0
                 done += n_rows
                 res.rows += n_rows
