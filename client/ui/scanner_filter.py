@@ -13,7 +13,9 @@ timestamp (``QElapsedTimer``, or an injected ``clock`` in tests):
 
 A ``QTimer`` is armed at the detector's deadline so that a burst without suffix, or a single typed
 key, is resolved without waiting for the next key. Key releases, shortcut overrides and keys with
-Ctrl/Alt/Meta are never held. Widgets can opt out with the dynamic property ``medsettle_no_scan``
+Ctrl/Alt/Meta are never held. A key that may trigger a shortcut (an F-key, Esc, Alt+n, Ctrl+…)
+first delivers everything held (Qt matches shortcuts before the key press reaches any widget), so
+typed digits are in their field before F9 acts on it. Widgets can opt out with the dynamic property ``medsettle_no_scan``
 (password fields): their keys go straight through.
 """
 
@@ -100,6 +102,7 @@ class ScannerFilter(QObject):
         self._clock = clock or self._elapsed.elapsed
         self._held: list[_Held] = []
         self._replaying = False
+        self._ts_offset: int | None = None
         self.enabled = True
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -120,11 +123,16 @@ class ScannerFilter(QObject):
 
     # -- Qt ----------------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and self._held and not self._replaying:
+            self._before_shortcut(event)
+            return False
         if event.type() != QEvent.Type.KeyPress or self._replaying or not self.enabled:
             return False
         if not isinstance(obj, QWidget):
             return False                       # the QWindow copy of the event: handled at the widget
         target = QApplication.focusWidget() or QApplication.activeWindow()
+        if target is None and obj.isWindow():
+            target = obj                       # no active window yet (just after a dialog closed): its window
         if obj is not target:
             return False                       # propagation to a parent, or not the focused widget
         if obj.property(NO_SCAN_PROPERTY):
@@ -138,15 +146,48 @@ class ScannerFilter(QObject):
             return False                       # Ctrl+C etc.: never part of a scan
         held = _Held(name, event.key(), event.modifiers(), event.text(), obj)
         self._held.append(held)
-        out = self._detector.feed(name, int(self._clock()))
+        out = self._detector.feed(name, self._event_time(event))
         consumed = self._apply(out, current=held)
         self._arm()
         return consumed
 
+    def _before_shortcut(self, event: QEvent) -> None:
+        """A key that may be a shortcut (F9, Alt+1, Ctrl+D …) is about to be matched against the
+        window's shortcuts — which happens BEFORE its KeyPress reaches this filter, and a matched
+        shortcut never produces a KeyPress at all. Everything held is delivered first, in order, so
+        the cashier's "50" is in 实收 when F9 settles. A plain character (it may belong to a scan in
+        progress) keeps the held keys."""
+        assert isinstance(event, QKeyEvent)
+        if key_name(event) in ("Shift", "Control", "Alt", "AltGr", "Meta", "CapsLock", "NumLock"):
+            return
+        if len(key_name(event)) == 1 and not (event.modifiers() & _COMMAND_MODIFIERS):
+            return
+        if key_name(event) in ("Enter", "Tab"):
+            return                             # a scan suffix or the end of typing: the KeyPress decides
+        self.flush()
+
+    def _event_time(self, event: QKeyEvent) -> int:
+        """When the key was pressed. The window system stamps every key event (X11: server
+        milliseconds); a busy GUI thread processes a scanner's burst late, but the stamps keep the real
+        gaps, so a scan is not split by a stall. The detector therefore runs on the stamps' time line;
+        :meth:`_now` maps this filter's clock onto it with the smallest delay seen (re-synchronised when
+        the stamps jump). Events without a stamp (synthetic, some platforms) are timed when processed."""
+        ts = int(event.timestamp() or 0)
+        if ts <= 0:
+            return self._now()
+        delay = int(self._clock()) - ts
+        if self._ts_offset is None or delay < self._ts_offset or delay - self._ts_offset > 10_000:
+            self._ts_offset = delay
+        return ts
+
+    def _now(self) -> int:
+        """The present on the detector's time line (the stamps' when they are known)."""
+        return int(self._clock()) - (self._ts_offset or 0)
+
     def _on_timeout(self) -> None:
         if not self._held:
             return
-        out = self._detector.tick(int(self._clock()))
+        out = self._detector.tick(self._now())
         self._apply(out, current=None)
         self._arm()
 
@@ -155,7 +196,7 @@ class ScannerFilter(QObject):
         if deadline is None:
             self._timer.stop()
             return
-        self._timer.start(max(1, int(deadline - int(self._clock()))))
+        self._timer.start(max(1, int(deadline - self._now())))
 
     # -- plumbing --------------------------------------------------------------------------------
     def _apply(self, out: DetectorOutput, current: _Held | None) -> bool:

@@ -94,3 +94,32 @@ def test_gui_burst_without_suffix_ends_on_timeout(qtbot, rig):
     f._on_timeout()
     assert scans and scans[0][0] == "catalog_code"
     assert a.text() == ""
+
+
+def test_gui_scan_kept_whole_when_the_gui_stalls(qtbot, rig):
+    """A busy GUI thread processes the scanner's keys late and in a burst: the window-system stamps of the
+    events (not the time they are processed) keep the real 8 ms gaps, so the scan is not split in two."""
+    w, a, b, clock, f, scans = rig
+    text = "330421198503150016"
+    stamp = 5_000_000                                # X server milliseconds: another epoch than the clock
+    for i, ch in enumerate(text + "\r"):
+        ev = _key(ch)
+        ev.setTimestamp(stamp + 8 * i)
+        QApplication.sendEvent(QApplication.focusWidget(), ev)
+        clock.t += 250 if i == 1 else 1              # the GUI thread stalled 250 ms after the second key
+    assert scans == [("certno", text)]
+    assert a.text() == ""
+
+
+def test_gui_stamped_typing_is_still_typing(qtbot, rig):
+    """Stamped events of a person typing (120 ms apart) stay typing, even when processed in a burst."""
+    w, a, b, clock, f, scans = rig
+    stamp = 9_000_000
+    for i, ch in enumerate("abc123"):
+        ev = _key(ch)
+        ev.setTimestamp(stamp + 120 * i)
+        QApplication.sendEvent(QApplication.focusWidget(), ev)
+        clock.t += 1
+    clock.t += 200
+    f._on_timeout()
+    assert a.text() == "abc123" and scans == []
