@@ -3,6 +3,7 @@
 #   ./dev.sh run    set everything up, then open the cashier window in training mode (培训模式)
 #   ./dev.sh test   set everything up, then run the whole test suite (what CI runs)
 #   ./dev.sh setup  only set up (.venv, system packages, translations)
+#   ./dev.sh screenshots  regenerate docs/screenshots under Xvfb + openbox (1366×768, title bar)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -11,7 +12,7 @@ PY="${PYTHON:-python3}"
 
 # Debian packages the product and its tests need: zbar for QR decoding, poppler for PDF checks,
 # Xvfb for a real window without a display, the xcb libraries Qt's window system plugin needs.
-APT_PACKAGES="libzbar0 poppler-utils xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+APT_PACKAGES="libzbar0 poppler-utils xvfb xauth openbox fonts-wqy-microhei libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libxkbcommon-x11-0 \
 libxcb-xinerama0 libegl1 libgl1 libfontconfig1 libdbus-1-3 gcc"
 
@@ -69,6 +70,10 @@ case "$cmd" in
     "$VENV/bin/ruff" check client offline_cache tests bench packaging
     echo ">> pytest"
     exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@" ;;
+  screenshots)
+    setup_system; setup_python
+    exec xvfb-run -a -s "-screen 0 1366x768x24" sh -c \
+      "openbox >/dev/null 2>&1 & sleep 1.5; '$VENV/bin/python' -m client.ui.screenshots docs/screenshots" ;;
   *)
-    echo "usage: ./dev.sh [run|test|setup]" >&2; exit 2 ;;
+    echo "usage: ./dev.sh [run|test|setup|screenshots]" >&2; exit 2 ;;
 esac

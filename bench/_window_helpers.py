@@ -164,8 +164,14 @@ def authenticate(win, code: str = "0001"):
 
 
 def sign_in(win, steps: StepWaiter, code: str = "0001") -> None:
-    win.complete_sign_in(authenticate(win, code))
+    from decimal import Decimal
+
+    win.complete_sign_in(authenticate(win, code), opening_float=Decimal("200.00"))   # 开班 with its float
     steps.wait("sign_in", 30_000)
+    for _ in range(600):                    # the shift is opened on the database worker
+        if win.shift_id is not None:
+            break
+        idle(50)
 
 
 class ExternalPlatform:

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "sandbox",
     "sync",
     "checkout",
+    "shift",
     "ledger",
     "recover",
     "report",

@@ -1,7 +1,8 @@
 """Site configuration: one TOML file per hospital, with per-window overrides.
 
 The file has one table per section (``[site]``, ``[platform]``, ``[einvoice]``, ``[printers]``,
-``[offline]``, ``[scanner]``, ``[ui]``, ``[security]``, ``[policy]``, ``[training]``, ``[paths]``)
+``[offline]``, ``[scanner]``, ``[ui]``, ``[counter]``, ``[security]``, ``[policy]``, ``[training]``,
+``[paths]``)
 and optional ``[windows.<id>]`` tables whose sub-tables override any of those for one billing
 window (``[windows.w03.printers] receipt_printer = "..."``). The window is chosen by
 ``load_settings(window=...)`` (CLI ``--window``), else ``MEDSETTLE_WINDOW``, else a per-machine
@@ -36,7 +37,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
-    "APP_NAME", "ConfigError", "ConfigInvalid", "ConfigReport", "EInvoiceSettings", "OfflineSettings",
+    "APP_NAME", "ConfigError", "ConfigInvalid", "ConfigReport", "CounterSettings", "EInvoiceSettings",
+    "OfflineSettings",
     "PathSettings", "PlatformSettings", "PolicySettings", "PrinterSettings", "ScannerSettings",
     "SecuritySettings", "Settings", "SiteSettings", "TrainingSettings", "UiSettings",
     "api_settings_kwargs", "check_config", "cli_overrides", "default_config_path", "default_data_dir",
@@ -156,6 +158,19 @@ class UiSettings:
 
 
 @dataclass(frozen=True)
+class CounterSettings:
+    """The counter's rules of the insured places (区域配置). The personal account (个人账户,
+    2206/2207/2303/2304 ``acct_used_flag``) is used by default ("use") or only when the patient asks
+    ("ask"), per kind of visit; ``account_places`` overrides both for an insured place (6-digit
+    admdvs, or a 2/4-digit prefix for a province/city): ``{ "110105" = "ask" }``. The cashier toggles
+    the patient's choice with F6 either way."""
+
+    account_outpatient: str = "use"     # use | ask
+    account_inpatient: str = "use"      # use | ask
+    account_places: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     lockout_attempts: int = 5
     lockout_minutes: int = 15
@@ -187,6 +202,7 @@ SECTION_CLASSES: dict[str, type] = {
     "offline": OfflineSettings,
     "scanner": ScannerSettings,
     "ui": UiSettings,
+    "counter": CounterSettings,
     "security": SecuritySettings,
     "policy": PolicySettings,
     "training": TrainingSettings,
@@ -203,6 +219,7 @@ class Settings:
     offline: OfflineSettings = field(default_factory=OfflineSettings)
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    counter: CounterSettings = field(default_factory=CounterSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
@@ -368,6 +385,16 @@ def _v_paths(v: Any) -> tuple[Any, str | None]:
     return dict(v), None
 
 
+def _v_account_places(v: Any) -> tuple[Any, str | None]:
+    if not isinstance(v, dict):
+        return v, "应为表，如 account_places = { \"110105\" = \"ask\", \"34\" = \"use\" }"
+    bad = [k for k, m in v.items() if not re.fullmatch(r"\d{2}|\d{4}|\d{6}", str(k)) or m not in ("use", "ask")]
+    if bad:
+        return v, (f"以下参保地规则不正确：{', '.join(map(str, bad))}；键应为2、4或6位区划代码（省、市或区县），"
+                   "值应为 \"use\"（默认使用个人账户）或 \"ask\"（患者要求时才使用）")
+    return {str(k): str(m) for k, m in v.items()}, None
+
+
 def _v_path_str(v: Any) -> tuple[Any, str | None]:
     if not isinstance(v, str):
         return v, f"应为路径字符串，当前为 {_type_name(v)}"
@@ -445,6 +472,11 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "language": _v_choice("zh_CN", "en"),
         "large_font": _v_bool,
         "idle_lock_minutes": _v_int(0, 240),
+    },
+    "counter": {
+        "account_outpatient": _v_choice("use", "ask"),
+        "account_inpatient": _v_choice("use", "ask"),
+        "account_places": _v_account_places,
     },
     "security": {
         "lockout_attempts": _v_int(3, 20),

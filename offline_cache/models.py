@@ -309,6 +309,9 @@ class Payment(Base):
     change: Mapped[Decimal | None] = mapped_column(Money)
     ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # the shift the money moved in (a refund: the shift that paid it out); NULL before migration 0005
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", name="fk_payments_shift_id",
+                                                            ondelete="RESTRICT"), index=True)
 
 
 class Invoice(Base):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+from decimal import Decimal
 
 
 def register(subparsers, common) -> None:
@@ -27,11 +28,19 @@ def register(subparsers, common) -> None:
     who.add_argument("--certno", metavar="ID", help="身份证号")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--fees", metavar="FILE", help="费用文件（JSON 明细数组或 CSV：code,cnt,pric,name）")
-    src.add_argument("--his", action="store_true", help="从 HIS 取该患者待结算费用")
+    src.add_argument("--his", action="store_true", help="从 HIS 取该患者待缴费单据（只有一张时；多张时用 --his-bill 指定）")
+    p.add_argument("--his-bill", action="append", metavar="NO", default=None,
+                   help="与 --his 一起：要结算的 HIS 单据号（可多次，合并为一次结算）")
     p.add_argument("--med-type", metavar="CODE", help="医疗类别：11 普通门诊、13 急诊、14 门诊慢特病、21 普通住院…（默认 11 或 HIS 的类别）")
     p.add_argument("--pay", nargs="+", action="extend", metavar="METHOD:AMOUNT",
                    help="收款：cash:200 bank_card:50.5 wechat:… alipay:… ecny:…（可多个；现金可多收找零）")
-    p.add_argument("--acct", choices=("0", "1"), default="0", help="是否使用个人账户（默认 0）")
+    p.add_argument("--acct", choices=("0", "1"), default=None,
+                   help="是否使用个人账户（默认按参保地规则：站点配置 [counter] account_outpatient / account_inpatient）")
+    p.add_argument("--self-pay", metavar="REASON", choices=("uninsured", "suspended", "refused", "declined", "other"),
+                   help="转自费：全额自费收费，不发送医保交易（原因：uninsured 未参保、suspended 暂停参保、"
+                        "refused 医保拒绝、declined 患者不用医保、other 其他）")
+    p.add_argument("--self-pay-note", default="", help="转自费的补充说明")
+    p.add_argument("--name", metavar="NAME", help="转自费且患者无法医保识别时：患者姓名（与 --certno 一起）")
     p.add_argument("--mdtrt-id", metavar="ID", help="住院：对已在医保办理入院的就诊ID结算（不再 2401）")
     p.add_argument("--diag", metavar="CODE:NAME", help="诊断（默认取 HIS，或 Z00.000 一般性医学检查）")
     p.add_argument("--ack-warnings", action="store_true",
@@ -76,7 +85,7 @@ def _authorization(args, ctx, action: str, subject: str):
     from client.services.errors import ServiceError
     from client.services.operators import OperatorService
 
-    label = {"reverse": "撤销结算", "reprint": "补打票据"}[action]
+    label = {"reverse": "撤销结算", "reprint": "补打票据", "force_shift_close": "强制交班"}.get(action, action)
     if not args.supervisor:
         raise ServiceError("invalid_input", f"{label}需要另一位收费组长授权：请用 --supervisor 指定组长工号，"
                                             "并用 --supervisor-password-env 或 --supervisor-password-stdin 提供组长密码。")
@@ -163,6 +172,8 @@ def run(args) -> int:
                 emit_json(_masked(record))
                 sys.stderr.write(f"已撤销结算 {args.reverse}（撤销报文 {record.get('revoke_msgid')}）。\n")
                 return EXIT_OK
+            if args.self_pay:
+                return _self_pay(args, ctx, counter, tenders)
             if args.ecqr:
                 view = counter.identify_ecqr(args.ecqr)
             elif args.card:
@@ -174,7 +185,7 @@ def run(args) -> int:
             for w in view.warnings:
                 sys.stderr.write(f"提示：{w}\n")
             if args.his:
-                counter.load_his()
+                counter.load_his(args.his_bill or None)
                 if args.med_type and args.med_type != counter.med_type:
                     raise ServiceError("invalid_input", f"HIS 就诊的医疗类别是 {counter.med_type}，与 --med-type {args.med_type} 不一致。")
             elif args.fees:
@@ -189,7 +200,11 @@ def run(args) -> int:
             else:
                 raise ServiceError("invalid_input", "请用 --fees 指定费用文件，或用 --his 从 HIS 取费用。")
             _prechecks(counter, args, ctx)
-            trial = counter.presettle(args.acct)
+            from client.services.cashdesk import account_flag
+
+            acct = args.acct if args.acct is not None else account_flag(
+                settings.counter, counter.person.insuplc_admdvs, counter.kind, counter.person.view.balance)
+            trial = counter.presettle(acct)
             if trial.pending_prechecks and args.ack_warnings:
                 counter.acknowledge_prechecks("all", ctx.operator.opter)
             for w in trial.warnings:
@@ -217,6 +232,70 @@ def run(args) -> int:
             return EXIT_OK
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)
+
+
+def _self_pay(args, ctx, counter, tenders) -> int:
+    """``--self-pay REASON``: the patient pays the whole total (转自费); nothing is sent to the platform.
+    The patient is the one identified (even suspended), or — when identification is refused or not
+    possible — ``--name`` with ``--certno``."""
+    from client.domain import identity
+    from client.services.cashdesk import settle_self_pay
+    from client.services.checkout import settlement_record
+    from client.services.clitools import EXIT_OK, emit_json
+    from client.services.errors import ServiceError
+    from client.services.fees import load_fee_file
+    from client.services.offline import SelfPayPatient
+    from client.services.payments import Tender
+
+    person = None
+    if args.name:
+        if not args.certno:
+            raise ServiceError("invalid_input", "转自费时 --name 须与 --certno（身份证号）一起使用。")
+        try:
+            rid = identity.parse_resident_id(args.certno)
+        except identity.IdentityError as exc:
+            raise ServiceError("invalid_input", exc.message) from None
+        person = SelfPayPatient(args.name.strip(), rid.certno)
+    elif args.ecqr or args.card or args.certno:
+        if args.ecqr:
+            counter.identify_ecqr(args.ecqr)
+        elif args.card:
+            counter.identify_card(args.card)
+        else:
+            counter.identify_certno(args.certno)
+        person = counter.person
+    else:
+        raise ServiceError("invalid_input", "转自费需要患者：--ecqr / --card / --certno，或 --name 加 --certno。")
+    bills: list[str] = []
+    if args.his:
+        if isinstance(person, SelfPayPatient):
+            visits = counter.his.pending(person.certno, "")
+        else:
+            visits = counter.pending_bills()
+        wanted = args.his_bill or ([visits[0].ipt_otp_no] if len(visits) == 1 else [])
+        if not wanted:
+            raise ServiceError("invalid_input", f"HIS 中有 {len(visits)} 张待缴费单据，请用 --his-bill 指定。"
+                               if visits else "HIS 中没有该患者待缴费的单据。", system="his")
+        chosen = [v for v in visits if v.ipt_otp_no in wanted]
+        fees = [fi for v in chosen for fi in v.lines]
+        bills = [v.ipt_otp_no for v in chosen]
+    elif args.fees:
+        fees = load_fee_file(args.fees)
+    else:
+        raise ServiceError("invalid_input", "请用 --fees 指定费用文件，或用 --his 从 HIS 取费用。")
+    if not tenders:
+        total = sum((fi.cnt * fi.pric for fi in fees if fi.pric is not None), Decimal("0.00"))
+        tenders = [Tender("cash", total.quantize(Decimal("0.01")))]
+    res = settle_self_pay(ctx, person, fees, tenders, reason_code=args.self_pay, note=args.self_pay_note,
+                          his=counter.his, bills=tuple(bills), window=ctx.settings.window_id)
+    if args.receipt:
+        _receipt(ctx, {"settlement_id": res.settlement_id}, args.receipt, args.receipt_kind)
+    _invoice_housekeeping(ctx)
+    record = settlement_record(ctx, res.settlement_id)
+    emit_json(_masked(record))
+    sys.stderr.write(f"转自费收费完成：医疗费 {res.setlinfo['medfee_sumamt']} 元全部由患者支付（{res.setlinfo['reason']}），"
+                     "未发送医保交易。\n")
+    return EXIT_OK
 
 
 def _document(ctx, settlement_id: int) -> dict:

@@ -405,6 +405,7 @@ def classify_scan(s: object) -> Scan:
             first_reason = exc.message
     opaque = first_reason is None and _OPAQUE_RE.fullmatch(original) is not None
     reason = first_reason or (
-        "无法识别的二维码内容（可能是医保电子凭证，请使用电子凭证读取功能或请患者刷新后重新出示）"
+        "无法识别的二维码：不是医保码（医保电子凭证）、身份证号或社保卡。请患者在医保App中刷新医保码后重新出示，"
+        "或改用读社保卡（F2）、输入身份证号（F3）"
         if opaque else _UNKNOWN_REASON)
     return Scan("unknown", original, MappingProxyType({"reason": reason, "opaque": opaque}))

@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["CENT", "ZERO", "fmt2", "fmt_display", "q2", "rmb_upper", "to_amount", "to_decimal"]
+__all__ = ["CENT", "ZERO", "fmt2", "fmt_display", "normalize_typed", "parse_typed_amount", "q2", "rmb_upper",
+           "to_amount", "to_decimal"]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -74,6 +75,35 @@ def to_amount(value: object, field: str) -> Decimal:
     if d.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError(f'{field} 是金额，最多两位小数（到分），收到的是"{value}"。请检查数据来源后重试。')
     return d.quantize(CENT)
+
+
+# What a cashier types into an amount field: full-width digits and punctuation (a Chinese input
+# method left on) are the same characters as ASCII; "¥"/"￥", spaces and thousands commas carry no value.
+_TYPED_STRIP = str.maketrans("", "", " \u3000,，¥￥")
+_TYPED_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,2})?")
+
+
+def normalize_typed(text: str) -> str:
+    """``"１２３．５"`` → ``"123.5"``: full-width forms to ASCII (NFKC), the Chinese full stop 。 as a
+    decimal point, without spaces, thousands separators or currency signs. Nothing is guessed: letters
+    stay letters (``"1OO"`` stays ``"1OO"``)."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", str(text or "")).replace("。", ".")
+    return t.translate(_TYPED_STRIP).strip()
+
+
+def parse_typed_amount(text: str, what: str = "金额") -> Decimal | None:
+    """An amount typed at the counter (实收, counted cash, opening float): digits with at most two
+    decimals, full-width accepted (:func:`normalize_typed`). Empty → None. Anything else raises
+    ``ValueError`` with a Chinese message that quotes the text as typed."""
+    t = normalize_typed(text)
+    if not t:
+        return None
+    if not _TYPED_RE.fullmatch(t):
+        shown = str(text).strip()
+        raise ValueError(f"{what}“{shown}”不是有效金额：只能输入数字和小数点（最多两位小数），例如 100 或 35.50。")
+    return Decimal(t if not t.endswith(".") else t[:-1]).quantize(CENT)
 
 
 def q2(d: Decimal) -> Decimal:

@@ -47,7 +47,7 @@ from typing import Any
 from .money import fmt2, q2, to_decimal
 
 __all__ = ["FEMALE_KEYWORDS", "MALE_KEYWORDS", "OUTPATIENT_MED_TYPES", "PrecheckRules", "PrecheckWarning",
-           "RULE_ORDER", "SEVERITY_LABELS", "run_prechecks"]
+           "RULE_ORDER", "SEVERITY_LABELS", "WarningGroup", "group_warnings", "run_prechecks"]
 
 FEMALE_KEYWORDS = ("妇科", "宫颈", "子宫", "卵巢", "阴道", "输卵管", "孕", "产前", "产后", "绒毛膜促性腺", "盆底")
 MALE_KEYWORDS = ("前列腺", "睾丸", "阴囊", "精液", "精子", "包皮")
@@ -275,3 +275,43 @@ def run_prechecks(lines: Sequence[Mapping[str, Any]], person: Mapping[str, Any],
 
     found.sort(key=lambda t: (t[0], t[1], t[2]))
     return [w for *_, w in found]
+
+
+@dataclass(frozen=True)
+class WarningGroup:
+    """Warnings of the same rule about the same item, folded for display (an inpatient bill with the
+    same drug on twelve days gives one line "×12", not twelve)."""
+
+    first: PrecheckWarning
+    count: int
+    line_refs: tuple[str, ...]
+
+    @property
+    def severity(self) -> str:
+        return self.first.severity
+
+    def text(self) -> str:
+        label = SEVERITY_LABELS.get(self.first.severity, self.first.severity)
+        if self.count == 1:
+            return f"【{label}】{self.first.message}"
+        shown = "、".join(self.line_refs[:6]) + ("…" if len(self.line_refs) > 6 else "")
+        return f"【{label}】{self.first.message}（×{self.count}，第 {shown} 行）"
+
+
+def group_warnings(warnings: Iterable[PrecheckWarning]) -> list[WarningGroup]:
+    """Fold warnings with the same rule code and item (``item_code``, else the message) into one group,
+    keeping the order of first appearance; each group lists the lines it concerns."""
+    order: list[tuple] = []
+    by_key: dict[tuple, list[PrecheckWarning]] = {}
+    for w in warnings:
+        key = (w.code, w.item_code or w.message)
+        if key not in by_key:
+            by_key[key] = []
+            order.append(key)
+        by_key[key].append(w)
+    out = []
+    for key in order:
+        ws = by_key[key]
+        refs = tuple(r for w in ws for r in w.line_refs)
+        out.append(WarningGroup(ws[0], len(ws), refs))
+    return out

@@ -111,7 +111,24 @@ def record_marks(record: dict) -> list[str]:
         marks.append("离线结算")
     if flags.get("reprint"):
         marks.append(f"补打（第{int(flags.get('print_count') or 1)}次）")
+    if flags.get("void") or record.get("state") == "reversed":
+        marks.append("作废（该结算已撤销）")
     return marks
+
+
+OFFLINE_NOTE = "离线结算：医保中心恢复后补传，金额以医保中心结算为准，如有差额将退补。"
+
+
+def record_notes(record: dict) -> list[str]:
+    """Sentences the patient must read on the document: what an offline or a self-pay settlement means."""
+    flags = record.get("flags") or {}
+    info = record.get("setlinfo") or {}
+    if flags.get("self_pay"):
+        why = info.get("reason") or ""
+        return [f"全自费{'（' + why + '）' if why else ''}：未经医保结算，可凭本票据到参保地医保经办机构申请报销。"]
+    if flags.get("offline"):
+        return [OFFLINE_NOTE]
+    return []
 
 
 def new_canvas(buf: io.BytesIO, pagesize: tuple[float, float], title: str) -> rl_canvas.Canvas:

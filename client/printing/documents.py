@@ -32,6 +32,7 @@ from client.printing.common import (
     payments_label,
     qr_payload,
     record_marks,
+    record_notes,
     region_name,
     write_out,
 )
@@ -297,6 +298,9 @@ def render_form(record: dict, out: Out = None) -> bytes:
         _text(c, L, bottom - 5 * mm,
               f"冲红原票据：代码 {ext.get('RelatedInvoiceCode', '')} 号码 {ext.get('RelatedInvoiceNumber', '')}",
               9, color=RED)
+    else:
+        for i, note in enumerate(record_notes(record)):
+            _text(c, L, bottom - 5 * mm - i * 4.2 * mm, note, 8.5, color=RED)
     # footer
     cashier = record.get("cashier") or {}
     _text(c, L, 12 * mm, f"收款单位（章）：{inst['fixmedins_name']}", 9.5)
@@ -344,6 +348,8 @@ def render_slip(record: dict, out: Out = None) -> bytes:
     center("医保结算凭条" + ("（红字冲红）" if m.red else ""), 13, RED if m.red else colors.black)
     for mark in record_marks(record):
         center(f"【{mark}】", 10, RED)
+    for note in record_notes(record):
+        text(note, 8, RED)
     rule()
     pair(f"姓名：{person['psn_name']}", f"性别：{label('gend', person.get('gend'))}  年龄：{person.get('age', '')}")
     text(f"证件号码：{masked}")

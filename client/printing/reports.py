@@ -184,6 +184,10 @@ def render_zreport(rep, out=None) -> bytes:
         crows = [["（本日无现金业务）", "", "", "", "", "", ""]]
     p.table([("收费员", 30, "l"), ("备用金", 22, "r"), ("现金净收", 25, "r"), ("应有现金", 25, "r"),
              ("实点现金", 25, "r"), ("差额", 22, "r"), ("结果", 31, "c")], crows)
+    for x in rep.cash:
+        for why in x.reasons:
+            p.text(f"长短款说明（{x.opter_name}，差额 {'—' if x.difference is None else money(x.difference)}，"
+                   f"交班时已确认）：{why}", 8.5, ORANGE)
 
     p.heading("四、对账与票据")
     if rep.reconciliation:

@@ -5,6 +5,7 @@ Endpoints
   POST /fsi/api/<service>/<method>             per-service paths of reference §1.3 (PATH_INFNO)
   POST /localcfc/api/hsecfc/localQrCodeQuery   e-voucher decoding (transType ec.query)
   POST /his/api/pendingCharges                 demo HIS: pending visits with lines
+  POST /his/api/chargeConfirm | /chargeCancel  demo HIS: bills paid (after the settlement) / unpaid again
   POST /einvoice/api/allocate | /issue         fiscal e-invoice platform (number ranges, issuing)
   GET  /health                                 {"status": "ok", "time": ...}
   GET|POST /admin/fault                        list / add fault rules ({"clear": true [, "infno"]})
@@ -64,6 +65,7 @@ PATH_INFNO = {
 }
 
 OTHER_SCOPES = {"/localcfc/api/hsecfc/localQrCodeQuery": "ec.query", "/his/api/pendingCharges": "his.pendingCharges",
+                "/his/api/chargeConfirm": "his.chargeConfirm", "/his/api/chargeCancel": "his.chargeCancel",
                 "/einvoice/api/allocate": "einvoice.allocate", "/einvoice/api/issue": "einvoice.issue"}
 
 
@@ -100,6 +102,8 @@ class SandboxApp:
         rules = [Rule("/fsi/api/callService", endpoint="call", methods=["POST"]),
                  Rule("/localcfc/api/hsecfc/localQrCodeQuery", endpoint="ec", methods=["POST"]),
                  Rule("/his/api/pendingCharges", endpoint="his", methods=["POST"]),
+                 Rule("/his/api/chargeConfirm", endpoint="his_confirm", methods=["POST"]),
+                 Rule("/his/api/chargeCancel", endpoint="his_cancel", methods=["POST"]),
                  Rule("/einvoice/api/allocate", endpoint="einv_allocate", methods=["POST"]),
                  Rule("/einvoice/api/issue", endpoint="einv_issue", methods=["POST"]),
                  Rule("/health", endpoint="health", methods=["GET"]),
@@ -127,6 +131,8 @@ class SandboxApp:
         except MethodNotAllowed:
             return _json({"code": 405, "message": f"接口[{request.path}]不支持{request.method}方法"}, 405)
         if endpoint == "health":
+            if self.faults.is_down():
+                _drop(request)
             return _json({"status": "ok", "time": time.strftime("%Y-%m-%d %H:%M:%S")})
         if endpoint == "fault":
             return self.admin_fault(request)
@@ -150,6 +156,8 @@ class SandboxApp:
             result = _json(self.platform.ec_query(body))
         elif endpoint == "his":
             result = _json(self.platform.his_pending(body))
+        elif endpoint in ("his_confirm", "his_cancel"):
+            result = _json(self.platform.his_mark_paid(body, paid=endpoint == "his_confirm"))
         elif endpoint == "einv_allocate":
             result = _json(self.platform.einv_allocate(body))
         else:
@@ -173,6 +181,8 @@ class SandboxApp:
 
     def apply_fault_before(self, request: Request, rule: FaultRule, body, scope) -> Response | None:
         mode = rule.mode
+        if mode == "down":
+            _drop(request)
         if mode == "latency":
             time.sleep(rule.delay_ms / 1000.0)
             return None

@@ -6,7 +6,7 @@ docs/demo-data.md (keys ``institutions``, ``people``, ``catalog``, ``his_charges
 every random choice comes from ``random.Random`` objects seeded with the seed (string seeds are
 hashed with SHA-512 by ``random``, so neither hash randomisation nor dict order matters).
 
-The five fixed people and three fixed institutions are always present with the same values, so
+The six fixed people and three fixed institutions are always present with the same values, so
 trainers can print their e-voucher QR codes and card strings once (docs/demo-data.md).
 
 ``iter_catalog(seed, size)`` yields catalogue rows lazily (for big benchmark catalogues: 300,000
@@ -229,7 +229,7 @@ def _years_later(d: date, years: int) -> date:
 # fixed training people
 
 FIXED_CERTNOS = ("330421198503150016", "320509195207080020", "310118199001010036",
-                 "110105197804120046", "330421201706010050")
+                 "110105197804120046", "330421201706010050", "310118196804120067")
 
 
 def _fixed_person(certno: str, name: str, gend: str, *, insutype: str, psn_type: str, admdvs: str,
@@ -283,6 +283,9 @@ def _fixed_people() -> list[dict]:
         _fixed_person("330421201706010050", "顾子涵", "1", insutype="390", psn_type="1403", admdvs="330421",
                       insu_date="2017-07-01", emp_name="嘉善县培训实验小学", balc="0.00",
                       card_issue=date(2018, 2, 1)),
+        _fixed_person("310118196804120067", "周丽", "2", insutype="390", psn_type="1501", admdvs="310118",
+                      insu_date="2009-01-01", emp_name="青浦区培训社区居民", balc="0.00",
+                      ytd={YEAR: {"dedc_paid": "500.00"}}, card_issue=date(2022, 4, 18)),
     ]
 
 
@@ -838,6 +841,17 @@ def _fixed_visits(h: _HisBuilder) -> dict[str, list[dict]]:
               [("普通门诊诊查费", 1, None), ("雾化吸入", 1, None), ("一次性使用雾化器", 1, None),
                ("HXM20260002", 1, "20.00")]),
     ]
+    # 周丽 (Qingpu resident, no personal account) at home: the standard counter case of the cashier
+    # guide — one clean outpatient bill (no 事前提醒) paid in cash with change. Numbered 9099 on its
+    # own: the shared serial is left as it was, so the generated bills keep their numbers.
+    serial, h.serial = h.serial, 98
+    out["310118196804120067"] = [
+        visit(qp, "11", d, "2026-11-20 09:40:00", ("A03", "内科"), ("D310118000101", "周建华"),
+              ("J06.900", "急性上呼吸道感染"),
+              [("普通门诊诊查费", 1, "25.00"), ("血常规(全血细胞计数+五分类)", 1, "24.75"), ("板蓝根颗粒", 1, "12.38"),
+               ("盐酸氨溴索片", 1, "6.73")]),
+    ]
+    h.serial = serial
     return out
 
 

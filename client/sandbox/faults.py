@@ -12,9 +12,13 @@ Modes:
   garbage           200 with a non-JSON body (nothing changes)
   refuse            a normal envelope with infcode -1 and ``message`` (nothing changes)
   trickle           handle normally, send the body in small chunks with delay_ms between them
+  down              the platform is unreachable: every request — /health included — has its
+                    connection closed before it is handled (the trainer's "医保中心断网")
 
 Scopes use the national infno, or the pseudo codes ``ec.query``, ``his.pendingCharges``,
-``einvoice.allocate``, ``einvoice.issue`` for the other training endpoints.
+``his.chargeConfirm``, ``his.chargeCancel``, ``einvoice.allocate``, ``einvoice.issue`` for the other
+training endpoints; a scope ending in ``.*`` matches every pseudo code with that prefix (``his.*``:
+the whole demo HIS).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import random
 import threading
 from dataclasses import asdict, dataclass
 
-MODES = ("latency", "drop-before", "drop-after-commit", "http-500", "http-502", "garbage", "refuse", "trickle")
+MODES = ("latency", "drop-before", "drop-after-commit", "http-500", "http-502", "garbage", "refuse", "trickle",
+         "down")
 
 
 class FaultError(ValueError):
@@ -89,11 +94,24 @@ class FaultPlan:
         with self._lock:
             return [r.to_json() for r in self._rules]
 
+    @staticmethod
+    def _matches(rule: FaultRule, scope: str | None) -> bool:
+        if not rule.infno:
+            return True
+        if rule.infno.endswith(".*"):
+            return bool(scope) and scope.startswith(rule.infno[:-1])
+        return rule.infno == scope
+
+    def is_down(self) -> bool:
+        """A "down" rule is active: the platform does not answer at all (health checks included)."""
+        with self._lock:
+            return any(r.mode == "down" for r in self._rules)
+
     def pick(self, infno: str | None) -> FaultRule | None:
         """The rule that fires for this request (consuming one of its `next` count), or None."""
         with self._lock:
             for rule in list(self._rules):
-                if rule.infno and rule.infno != infno:
+                if not self._matches(rule, infno):
                     continue
                 if rule.next is not None:
                     rule.next -= 1

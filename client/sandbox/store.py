@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS catalog (admdvs TEXT NOT NULL, med_list_codg TEXT NOT
 CREATE INDEX IF NOT EXISTS catalog_ver ON catalog(admdvs, list_type, ver, med_list_codg);
 CREATE TABLE IF NOT EXISTS bundles (insuplc_admdvs TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS his_charges (certno TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS his_paid (fixmedins_code TEXT NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id TEXT,
+    medins_setl_id TEXT, paid_at TEXT NOT NULL, PRIMARY KEY (fixmedins_code, ipt_otp_no));
 CREATE TABLE IF NOT EXISTS einvoice_cfg (fixmedins_code TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signins (sign_no TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, opter TEXT NOT NULL,

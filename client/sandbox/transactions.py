@@ -1169,12 +1169,40 @@ class Platform:
         for v in visits:
             if v.get("fixmedins_code") not in (None, body["fixmedins_code"]):
                 continue  # a bill of another hospital: its lines use that hospital's catalogue
-            done = c.execute("SELECT 1 FROM visits v JOIN settlements s ON s.mdtrt_id=v.mdtrt_id "
-                             "WHERE v.fixmedins_code=? AND v.ipt_otp_no=? AND s.kind='setl' AND s.reversed=0 "
-                             "AND v.status!='cancelled'", (body["fixmedins_code"], v.get("ipt_otp_no"))).fetchone()
+            paid = c.execute("SELECT 1 FROM his_paid WHERE fixmedins_code=? AND ipt_otp_no=?",
+                             (body["fixmedins_code"], v.get("ipt_otp_no"))).fetchone()
+            done = paid or c.execute("SELECT 1 FROM visits v JOIN settlements s ON s.mdtrt_id=v.mdtrt_id "
+                                     "WHERE v.fixmedins_code=? AND v.ipt_otp_no=? AND s.kind='setl' AND s.reversed=0 "
+                                     "AND v.status!='cancelled'", (body["fixmedins_code"], v.get("ipt_otp_no"))).fetchone()
             if not done:
                 pending.append(v)
         return {"code": 0, "data": pending, "message": "成功"}
+
+    def his_mark_paid(self, body, *, paid: bool) -> dict:
+        """Demo HIS: the window reports bills paid after their settlement (``chargeConfirm``) or unpaid
+        again after its reversal (``chargeCancel``). Unknown bills are refused, as a HIS would."""
+        if not isinstance(body, dict) or self.institution(str(body.get("fixmedins_code") or "")) is None:
+            return {"code": 1, "data": None, "message": "机构编号(fixmedins_code)缺失或不存在"}
+        bills = body.get("ipt_otp_nos")
+        if not isinstance(bills, list) or not bills or not all(isinstance(b, str) and b for b in bills):
+            return {"code": 1, "data": None, "message": "单据号(ipt_otp_nos)必须是非空的单据号列表"}
+        code = body["fixmedins_code"]
+        known = {v.get("ipt_otp_no") for row in self.store.conn().execute("SELECT doc FROM his_charges")
+                 for v in json.loads(row[0]) if v.get("fixmedins_code") in (None, code)}
+        unknown = [b for b in bills if b not in known]
+        if unknown:
+            return {"code": 1, "data": None, "message": f"HIS中没有单据{'、'.join(unknown)}"}
+        with self.store.lock:
+            c = self.store.conn()
+            for b in bills:
+                if paid:
+                    c.execute("INSERT OR REPLACE INTO his_paid(fixmedins_code, ipt_otp_no, setl_id, medins_setl_id, "
+                              "paid_at) VALUES (?, ?, ?, ?, ?)", (code, b, str(body.get("setl_id") or ""),
+                                                                  str(body.get("medins_setl_id") or ""), tstr(now())))
+                else:
+                    c.execute("DELETE FROM his_paid WHERE fixmedins_code=? AND ipt_otp_no=?", (code, b))
+            c.commit()
+        return {"code": 0, "data": {"ipt_otp_nos": bills, "paid": paid}, "message": "成功"}
 
     def einv_allocate(self, body) -> dict:
         if not isinstance(body, dict):

@@ -203,6 +203,15 @@ class Counter:
         self._acked: set = set()
         self._ack_by = ""
         self._sn = 0
+        self.settled: dict | None = None          # the settlement record once this case is settled
+        self.his_bills: list[HisVisit] = []       # the HIS bills taken into this case
+        self.his_left: list[HisVisit] = []        # the patient's unpaid HIS bills not taken
+
+    def _need_open_case(self) -> None:
+        """Nothing may change a settled case: the next patient starts with a reset (window: Esc)."""
+        if self.settled is not None:
+            raise ServiceError("invalid_input", f"本次已结算（结算号 {self.settled.get('setl_id') or self.settled.get('msgid')}），"
+                                                "不能再添加费用或重新预结算。请按 Esc 接待下一位患者；需要撤销或补打请在今日结算（F7）中选择。")
 
     # ------------------------------------------------------------------------ identification
     @translate_store_errors
@@ -243,6 +252,7 @@ class Counter:
                          dept_code: str = "A03", dept_name: str = "内科", dr_code: str = "D0001",
                          dr_name: str = "门诊医师", diag_code: str | None = None, diag_name: str | None = None) -> None:
         p = self._need_person()
+        self._need_open_case()
         self._check_insured(p)
         if is_inpatient_med_type(med_type):
             raise ServiceError("invalid_input", f"医疗类别 {med_type} 是住院类别，请用住院出院结算流程。")
@@ -261,6 +271,7 @@ class Counter:
                         endtime: str | None = None, dscg_way: str = "1") -> None:
         """Inpatient discharge settlement: admits (2401) at presettle, or attaches to ``mdtrt_id``."""
         p = self._need_person()
+        self._need_open_case()
         self._check_insured(p)
         now = _now()
         self.kind, self.med_type = "inpatient", med_type
@@ -317,6 +328,7 @@ class Counter:
         from .fees import _line
 
         self._need_visit()
+        self._need_open_case()
         fi = _line({"code": code, "cnt": str(cnt), "pric": None if pric is None else str(pric), "name": name}, "")
         line = self._make_line(fi, allow_off_catalog=False)
         self._add([line])
@@ -326,39 +338,71 @@ class Counter:
     def load_fees(self, path) -> list[Line]:
         """A JSON/CSV fee file; any bad line → ServiceError naming it, and NO line is added."""
         self._need_visit()
+        self._need_open_case()
         inputs = load_fee_file(path)
         new = [self._make_line(fi, allow_off_catalog=False) for fi in inputs]
         self._add(new)
         return new
 
     @translate_store_errors
-    def load_his(self, ipt_otp_no: str | None = None) -> HisVisit:
-        """Take the pending HIS visit of this patient (the first, or the one named) with its lines.
-
-        Sets the kind (outpatient / inpatient by the HIS med_type), the visit number and date. Lines
-        whose code is not in the catalogue are accepted as 目录外 (fully self-paid) with a warning.
-        """
+    def pending_bills(self) -> list[HisVisit]:
+        """This patient's unpaid HIS bills (the HIS answers; nothing is kept)."""
         p = self._need_person()
         if self.his is None:
-            raise ServiceError("config", "没有配置 HIS 接口，请改用费用文件（--fees）。")
-        visits = self.his.pending(p.certno, p.psn_no)
-        if ipt_otp_no:
-            visits = [v for v in visits if v.ipt_otp_no == ipt_otp_no]
+            raise ServiceError("config", "没有配置 HIS 接口，请改用费用文件（--fees）或目录录入。", system="his")
+        return self.his.pending(p.certno, p.psn_no)
+
+    @translate_store_errors
+    def load_his(self, ipt_otp_no: str | list[str] | tuple[str, ...] | None = None) -> HisVisit:
+        """Take this patient's unpaid HIS bills into the case: the one named, several named (one
+        settlement for all of them: same visit kind and 医疗类别), or — with none named — the only one.
+        Several unpaid bills and none named is refused with the list: a bill is never taken silently.
+
+        Sets the kind (outpatient / inpatient by the HIS med_type), the visit number and date (of the
+        first bill). Lines whose code is not in the catalogue are accepted as 目录外 (fully self-paid)
+        with a warning. The bills not taken are kept in ``his_left`` (named after the settlement)."""
+        self._need_person()
+        self._need_open_case()
+        if self.lines:
+            raise ServiceError("invalid_input", "本次已经有费用明细；要改取其他 HIS 单据，请先取消（Esc）再重新识别患者。")
+        visits = self.pending_bills()
         if not visits:
-            raise ServiceError("invalid_input", "HIS 中没有该患者待结算的就诊费用。")
-        v = visits[0]
+            raise ServiceError("invalid_input", "HIS 中没有该患者待缴费的单据。", system="his")
+        wanted = [ipt_otp_no] if isinstance(ipt_otp_no, str) else list(ipt_otp_no or [])
+        if wanted:
+            by_no = {v.ipt_otp_no: v for v in visits}
+            missing = [w for w in wanted if w not in by_no]
+            if missing:
+                raise ServiceError("invalid_input", f"HIS 中没有该患者待缴费的单据 {'、'.join(missing)}（可能已缴费或已作废）。",
+                                   system="his")
+            chosen = [by_no[w] for w in wanted]
+        elif len(visits) == 1:
+            chosen = visits
+        else:
+            raise ServiceError("invalid_input", f"HIS 中该患者有 {len(visits)} 张待缴费单据，请选择要结算的单据：\n"
+                               + "\n".join(bill_summary(v) for v in visits), system="his")
+        kinds = {(is_inpatient_med_type(v.med_type), v.med_type) for v in chosen}
+        if len(kinds) > 1:
+            raise ServiceError("invalid_input", "所选单据的就诊类别不同（" + "、".join(sorted(v.med_type for v in chosen))
+                               + "），不能合并为一次结算，请分别结算。", system="his")
+        v = chosen[0]
         if is_inpatient_med_type(v.med_type):
+            if len(chosen) > 1:
+                raise ServiceError("invalid_input", "住院单据每次只能结算一张。", system="his")
             self.start_inpatient(med_type=v.med_type, ipt_no=v.ipt_otp_no, begntime=v.begntime,
                                  diag_code=v.dise_codg or None, diag_name=v.dise_name or None)
         else:
-            self.start_outpatient(v.med_type, ipt_otp_no=v.ipt_otp_no, begntime=v.begntime,
+            self.start_outpatient(v.med_type, ipt_otp_no=v.ipt_otp_no, begntime=min(b.begntime for b in chosen),
                                   diag_code=v.dise_codg or None, diag_name=v.dise_name or None)
-        new = [self._make_line(fi, allow_off_catalog=True) for fi in v.lines]
+        new = [self._make_line(fi, allow_off_catalog=True) for b in chosen for fi in b.lines]
         off = [ln.name for ln in new if ln.off_catalog]
         if off:
             self.warnings.append(f"以下 {len(off)} 项不在医保目录中，按全自费结算：{'、'.join(off[:5])}"
                                  + ("等" if len(off) > 5 else ""))
         self._add(new)
+        taken = {b.ipt_otp_no for b in chosen}
+        self.his_bills = chosen
+        self.his_left = [b for b in visits if b.ipt_otp_no not in taken]
         return v
 
     @property
@@ -672,12 +716,16 @@ class Counter:
         """Upload what is not uploaded yet, then 2206 (outpatient) / 2402 + 2303 (inpatient); compare with
         the local preview and list every differing setlinfo field as a warning."""
         self._need_visit()
+        self._need_open_case()
         if acct_used_flag not in ("0", "1"):
             raise ServiceError("invalid_input", "个人账户使用标志只能是 0（不使用）或 1（使用）。")
         if not self.lines:
             raise ServiceError("invalid_input", "还没有费用明细，请先录入或导入费用。")
         p = self.person
         self._check_insured(p)
+        from .dayend import require_shift
+
+        require_shift(self.ctx.store, self.ctx.operator.opter, "收费")   # before anything is sent (2201 …)
         checks = self.precheck()               # 事前提醒, local: before anything is sent
         preview = None
         warnings = list(self.warnings)
@@ -732,6 +780,9 @@ class Counter:
                                + "\n请逐条核对（必要时与患者或医生确认）后确认提醒，再结算。")
         due = trial.psn_cash_pay
         lines = allocate(due, tenders)              # refuses bad payments before anything is written
+        from .dayend import require_shift
+
+        shift_id = require_shift(self.ctx.store, self.ctx.operator.opter, "结算")
         infno = "2207" if self.kind == "outpatient" else "2304"
         if self.kind == "outpatient":
             req: Any = Settle.from_presettle(trial.request, trial.result)
@@ -744,7 +795,8 @@ class Counter:
                 preselfpay_amt=si.preselfpay_amt or Decimal("0.00"), inscp_scp_amt=si.inscp_scp_amt or Decimal("0.00"))
         msgid = self.ctx.new_msgid()
         now = _now()
-        meta = {"preview": trial.preview, "presettle": trial.setlinfo, "differences": trial.differences,
+        meta = {"his_bills": [b.ipt_otp_no for b in self.his_bills],
+                "preview": trial.preview, "presettle": trial.setlinfo, "differences": trial.differences,
                 "warnings": trial.warnings, "acct_used_flag": trial.acct_used_flag,
                 "tenders": [pl.to_dict() for pl in lines], "person": p.view.to_dict(),
                 "visit": self._visit_doc(), "lines": [ln.to_dict() for ln in self.lines], "window": self.window,
@@ -754,7 +806,7 @@ class Counter:
         with self.ctx.store.session() as s:       # the settlement row with its msgid BEFORE the call
             row = Settlement(visit_id=self.visit_id, msgid=msgid, infno=infno, state="sent", mdtrt_id=self.mdtrt_id,
                              medfee_sumamt=self.total, preview_json=json.dumps(meta, ensure_ascii=False),
-                             opter=self.ctx.operator.opter, created_at=now, updated_at=now)
+                             opter=self.ctx.operator.opter, shift_id=shift_id, created_at=now, updated_at=now)
             s.add(row)
             s.flush()
             sid = row.id
@@ -789,7 +841,22 @@ class Counter:
                                msgid=msgid, infno=infno) from None
         self.trial = None
         issue_invoice(self.ctx, sid, window=self.window or None)
-        return settlement_record(self.ctx, sid)
+        self._his_paid(sid)
+        self.settled = settlement_record(self.ctx, sid)
+        return self.settled
+
+    def _his_paid(self, sid: int) -> None:
+        """Tell the HIS that the bills of this case are paid (after the local commit). A failure is a
+        visible warning on the settlement, never an error of the settlement."""
+        if self.his is None or not self.his_bills:
+            return
+        rec = settlement_record(self.ctx, sid)
+        try:
+            self.his.confirm_paid([b.ipt_otp_no for b in self.his_bills], setl_id=rec.get("setl_id") or "",
+                                  msgid=rec["msgid"])
+        except ServiceError as exc:
+            record_warning(self.ctx, sid, f"HIS 未确认缴费（{exc.message}）：请在 HIS 中核对单据 "
+                                            f"{'、'.join(b.ipt_otp_no for b in self.his_bills)} 的缴费状态。")
 
     def _confirm(self, sid: int, info: dict, detail: list, warn: list, lines: list, acct: Decimal) -> None:
         with self.ctx.store.connection() as conn:       # result + payments + visit in ONE transaction
@@ -802,11 +869,12 @@ class Counter:
                  json.dumps(info, ensure_ascii=False), json.dumps(detail, ensure_ascii=False),
                  json.dumps(warn, ensure_ascii=False), _now(), sid))
             pays = list(lines) + ([PaymentLine("account", acct)] if acct > 0 else [])
+            shift_id = conn.exec_driver_sql("SELECT shift_id FROM settlements WHERE id = ?", (sid,)).scalar()
             for pl in pays:
                 conn.exec_driver_sql(
-                    "INSERT INTO payments (settlement_id, method, amount, tendered, change, ref, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (sid, pl.method, _fen(pl.amount), _fen(pl.tendered),
-                                                     _fen(pl.change), pl.ref or None, _now()))
+                    "INSERT INTO payments (settlement_id, method, amount, tendered, change, ref, created_at, shift_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (sid, pl.method, _fen(pl.amount), _fen(pl.tendered),
+                                                        _fen(pl.change), pl.ref or None, _now(), shift_id))
             conn.exec_driver_sql("UPDATE visits SET state = 'settled', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
             from . import audit
 
@@ -825,7 +893,7 @@ class Counter:
     # ------------------------------------------------------------------------ reversal
     @translate_store_errors
     def reverse(self, setl_id: str, authorization: Any, *, reason: str = "") -> dict:
-        return reverse_settlement(self.ctx, setl_id, authorization, reason=reason)
+        return reverse_settlement(self.ctx, setl_id, authorization, reason=reason, his=self.his)
 
 
 def _visit_update():
@@ -905,13 +973,24 @@ def check_authorization(ctx: ServiceContext, authorization: Any, action: str, su
     return d
 
 
-def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *, reason: str = "") -> dict:
+def bill_summary(v: HisVisit) -> str:
+    """One line naming a HIS bill for the cashier: number, date, department, doctor, amount."""
+    first = v.lines[0].extra if v.lines else {}
+    return (f"{v.ipt_otp_no}  {str(v.begntime)[:10]}  {first.get('bilg_dept_name') or ''}  "
+            f"{first.get('bilg_dr_name') or ''}  ¥{fmt2(v.amount)}").replace("    ", "  ")
+
+
+def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *, reason: str = "",
+                       his: HisAdapter | None = None) -> dict:
     """Same-day reversal (2208 outpatient / 2305 inpatient) of a settlement confirmed at this window's store.
 
     ``authorization`` must be the verified :class:`client.security.operators.Authorization` of ANOTHER
     supervisor for action ``reverse`` (``OperatorService.authorize``); anything else is refused before
     anything is written or sent."""
     auth = check_authorization(ctx, authorization, "reverse", setl_id)
+    from .dayend import require_shift
+
+    shift_id = require_shift(ctx.store, ctx.operator.opter, "撤销结算或退费")
     with ctx.store.read_connection() as conn:
         r = conn.exec_driver_sql(
             "SELECT s.id, s.state, s.infno, s.mdtrt_id, s.setlinfo_json, v.psn_no, v.insuplc_admdvs, s.visit_id "
@@ -958,19 +1037,33 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
                              (json.dumps(rinfo, ensure_ascii=False), _now(), sid))
         for method, amount in conn.exec_driver_sql(
                 "SELECT method, amount FROM payments WHERE settlement_id = ? AND amount > 0", (sid,)).fetchall():
-            conn.exec_driver_sql("INSERT INTO payments (settlement_id, method, amount, ref, created_at) VALUES "
-                                 "(?, ?, ?, ?, ?)", (sid, method, -amount, f"refund:{msgid}", _now()))
+            conn.exec_driver_sql("INSERT INTO payments (settlement_id, method, amount, ref, created_at, shift_id) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", (sid, method, -amount, f"refund:{msgid}", _now(), shift_id))
         conn.exec_driver_sql("UPDATE visits SET state = 'reversed', updated_at = ? WHERE id = ?", (_now(), visit_id))
         from . import audit
 
         audit.record_reversal(conn, ctx.operator.opter, setl_id=setl_id, revoke_msgid=msgid,
                               authorized_by=auth["authorized_by"], reason=reason)
     red_letter(ctx, sid, reason=reason)
-    return settlement_record(ctx, sid)
+    record = settlement_record(ctx, sid)
+    bills = _meta_of(ctx, sid).get("his_bills") or []
+    if his is not None and bills:
+        try:                 # the bills are unpaid again in the HIS (退费); a failure is a warning
+            his.cancel_paid(bills, setl_id=setl_id, msgid=msgid)
+        except ServiceError as exc:
+            record_warning(ctx, sid, f"HIS 未确认退费（{exc.message}）：请在 HIS 中核对单据 {'、'.join(bills)}。")
+            record = settlement_record(ctx, sid)
+    return record
+
+
+def _meta_of(ctx: ServiceContext, sid: int) -> dict:
+    with ctx.store.read_connection() as conn:
+        return json.loads(conn.exec_driver_sql("SELECT preview_json FROM settlements WHERE id = ?",
+                                               (sid,)).scalar() or "{}")
 
 
 # ---------------------------------------------------------------------------- e-invoices
-def _invoice_warning(ctx: ServiceContext, sid: int, text: str) -> None:
+def record_warning(ctx: ServiceContext, sid: int, text: str) -> None:
     """A visible, persistent warning on the settlement (shown with the record); never raises."""
     try:
         with ctx.store.connection() as conn:
@@ -1001,7 +1094,7 @@ def issue_invoice(ctx: ServiceContext, settlement_id: int, *, window: str | None
     except Exception as exc:  # noqa: BLE001 - settled is settled: the invoice is issued later
         why = exc.message if isinstance(exc, ServiceError) else f"{exc.__class__.__name__}: {exc}"
         log.warning("e-invoice of settlement %s not issued: %s", settlement_id, why)
-        _invoice_warning(ctx, settlement_id, f"电子票据暂未开具：{why}。结算已完成，无需重新结算；"
+        record_warning(ctx, settlement_id, f"电子票据暂未开具：{why}。结算已完成，无需重新结算；"
                                              "联网后系统会自动补开（也可由信息科执行 medsettle recover）。")
         return None
 
@@ -1024,7 +1117,7 @@ def red_letter(ctx: ServiceContext, settlement_id: int, *, reason: str = "", win
     except Exception as exc:  # noqa: BLE001 - the reversal is done; the red letter is issued later
         why = exc.message if isinstance(exc, ServiceError) else f"{exc.__class__.__name__}: {exc}"
         log.warning("red-letter invoice of settlement %s not issued: %s", settlement_id, why)
-        _invoice_warning(ctx, settlement_id, f"红字电子票据暂未开具：{why}。撤销已完成；联网后系统会自动补开。")
+        record_warning(ctx, settlement_id, f"红字电子票据暂未开具：{why}。撤销已完成；联网后系统会自动补开。")
         return None
 
 

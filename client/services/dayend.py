@@ -88,6 +88,17 @@ def current_shift(store, opter: str) -> int | None:
     return r[0] if r else None
 
 
+def require_shift(store, opter: str, action: str = "收费") -> int:
+    """The open shift of ``opter`` in this window's store, or ServiceError('shift'): no settlement,
+    reversal, refund or adjustment without one (window and CLI alike). A window's store belongs to
+    one window, so "this operator's open shift here" is "at this window"."""
+    sid = current_shift(store, opter)
+    if sid is None:
+        raise ServiceError("shift", f"收费员 {opter} 在本窗口没有开班，不能{action}。请先开班（窗口：Ctrl+K 开班；"
+                                    f"命令行：medsettle shift open --operator {opter} --float 备用金）。")
+    return sid
+
+
 def _shift_row(conn, shift_id: int):
     r = conn.exec_driver_sql("SELECT id, opter, opened_at, closed_at, float_amt, counted_json, forced_by FROM shifts "
                              "WHERE id = ?", (shift_id,)).fetchone()
@@ -122,9 +133,11 @@ def shift_summary(store, shift_id: int) -> dict:
         sid, opter, opened, closed, float_fen, counted_js, forced_by = _shift_row(conn, shift_id)
         # second precision: rows written with microsecond=0 in the same second as the opening belong to it
         params = {"sid": sid, "opter": opter, "opened": str(opened)[:19], "closed": str(closed) if closed else None}
+        # a payment belongs to the shift it was taken (or refunded) in; rows older than migration 0005
+        # carry no shift and count with their settlement's shift
         pays = conn.execute(text(
             "SELECT p.method, sum(p.amount) FROM payments p JOIN settlements s ON s.id = p.settlement_id "
-            f"WHERE {_member_sql()} GROUP BY p.method"), params).fetchall()
+            f"WHERE p.shift_id = :sid OR (p.shift_id IS NULL AND {_member_sql()}) GROUP BY p.method"), params).fetchall()
         states = conn.execute(text(
             f"SELECT s.state, s.offline, s.infno, count(*) FROM settlements s WHERE {_member_sql()} "
             "GROUP BY s.state, s.offline, s.infno"), params).fetchall()
@@ -151,9 +164,14 @@ def shift_summary(store, shift_id: int) -> dict:
 
 
 def close_shift(store, shift_id: int, counted: dict[str, Decimal], *, force_by: str | None = None,
-                reason: str = "", now: datetime | None = None) -> dict:
+                reason: str = "", confirm_difference: bool = False, difference_reason: str = "",
+                now: datetime | None = None) -> dict:
     """Close a shift with the counted amounts per method. Raises ServiceError('blocked') while
-    anything is unresolved unless a supervisor forces it (``force_by`` is recorded)."""
+    anything is unresolved unless a supervisor forces it (``force_by`` is recorded).
+
+    An over/short (长短款: counted ≠ expected for any method) is refused unless the cashier confirms
+    it (``confirm_difference``) and gives its reason (``difference_reason``); both are stored with
+    the shift, printed on the Z report and written to the audit log."""
     from offline_cache import audit
     from offline_cache.models import Shift
 
@@ -182,9 +200,17 @@ def close_shift(store, shift_id: int, counted: dict[str, Decimal], *, force_by: 
         e, c = expected.get(m, ZERO), cnt.get(m, ZERO)
         rows.append({"method": m, "method_name": METHOD_NAMES[m], "expected": fmt2(e), "counted": fmt2(c),
                      "difference": fmt2(c - e)})
+    diffs = [r for r in rows if Decimal(r["difference"]) != 0]
+    if diffs and not confirm_difference:
+        raise ServiceError("invalid_input", "交班长短款未确认：" + "；".join(
+            f"{r['method_name']}应有 {r['expected']} 元，清点 {r['counted']} 元，差额 {r['difference']} 元" for r in diffs)
+            + "。请再次清点；确认无误后勾选“确认长短款”并填写原因。")
+    if diffs and not difference_reason.strip():
+        raise ServiceError("invalid_input", "有长短款时必须填写原因（例如：找零差错、假币、备用金记录有误），原因记入交班记录和日结报表。")
     t = now or datetime.now()
     closing = {"methods": rows, "forced": bool(force_by and n_open), "open_items": b if n_open else None,
-               "reason": reason}
+               "reason": reason, "difference_confirmed": bool(diffs), "difference_reason":
+               difference_reason.strip() if diffs else ""}
     with store.session() as s:
         sh = s.get(Shift, shift_id)
         sh.closed_at = t
@@ -192,7 +218,9 @@ def close_shift(store, shift_id: int, counted: dict[str, Decimal], *, force_by: 
         if force_by and n_open:
             sh.forced_by = force_by
         audit.append(s, actor=force_by or sh.opter, action="shift.close.forced" if (force_by and n_open) else "shift.close",
-                     detail={"shift_id": shift_id, "methods": rows, "open_items": n_open, "reason": reason})
+                     detail={"shift_id": shift_id, "methods": rows, "open_items": n_open, "reason": reason,
+                             "difference_confirmed": closing["difference_confirmed"],
+                             "difference_reason": closing["difference_reason"]})
     out = shift_summary(store, shift_id)
     out["closing"] = closing
     return out

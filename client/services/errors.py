@@ -10,27 +10,38 @@
                      local row is marked 'unknown' and left for recovery (5203 by msgid);
 * ``offline``        the platform could not be reached and nothing was processed;
 * ``store``          the local database cannot be used (locked, corrupt …);
-* ``config``         configuration problem.
+* ``config``         configuration problem;
+* ``shift``          no open shift of this operator at this window: nothing is settled, reversed or
+                     refunded until one is opened.
+
+``system`` names the system the error is about, so a front end can say which one failed and give
+a hint that fits it: ``insurance`` (医保中心, the default), ``his`` (HIS), ``einvoice`` (电子票据平台),
+``store`` (本机数据库), ``device`` (读卡器/扫码设备), ``local`` (this window's own rules).
 """
 
 from __future__ import annotations
 
+SYSTEMS = ("insurance", "his", "einvoice", "store", "device", "local")
+SYSTEM_OF_CODE = {"store": "store", "config": "local", "shift": "local", "invalid_input": "local"}
+
 
 class ServiceError(Exception):
-    def __init__(self, code: str, message: str, *, detail: str = "", msgid: str = "", infno: str = ""):
+    def __init__(self, code: str, message: str, *, detail: str = "", msgid: str = "", infno: str = "",
+                 system: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
         self.detail = detail
         self.msgid = msgid
         self.infno = infno
+        self.system = system or SYSTEM_OF_CODE.get(code, "insurance")
 
     def __str__(self) -> str:
         return self.message
 
     def to_dict(self) -> dict:
         out = {"code": self.code, "message": self.message}
-        for k in ("detail", "msgid", "infno"):
+        for k in ("detail", "msgid", "infno", "system"):
             v = getattr(self, k)
             if v:
                 out[k] = v

@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 import requests
 
+from client.domain.money import q2
+
 from .errors import ServiceError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -132,9 +134,28 @@ class HisVisit:
     dise_name: str = ""
     raw: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def amount(self) -> Decimal:
+        """The bill's total: its lines' amounts (cnt × pric, to the fen)."""
+        return sum((q2(fi.cnt * fi.pric) if fi.pric is not None else Decimal(str(fi.extra.get("det_item_fee_sumamt")
+                                                                                  or "0")) for fi in self.lines),
+                   Decimal("0.00"))
+
+    @property
+    def dept_name(self) -> str:
+        return str((self.lines[0].extra if self.lines else {}).get("bilg_dept_name") or self.raw.get("dept_name") or "")
+
+    @property
+    def doctor_name(self) -> str:
+        return str((self.lines[0].extra if self.lines else {}).get("bilg_dr_name") or self.raw.get("dr_name") or "")
+
 
 class HisAdapter(Protocol):
     def pending(self, certno: str, psn_no: str = "") -> list[HisVisit]: ...
+
+    def confirm_paid(self, bills: list[str], *, setl_id: str, msgid: str) -> None: ...
+
+    def cancel_paid(self, bills: list[str], *, setl_id: str, msgid: str) -> None: ...
 
 
 def his_visit_from_doc(doc: dict) -> HisVisit:
@@ -149,30 +170,50 @@ def his_visit_from_doc(doc: dict) -> HisVisit:
 
 
 class HttpHisAdapter:
-    """The training platform's demo HIS endpoint (``POST {base}/his/api/pendingCharges``)."""
+    """The training platform's demo HIS (``POST {base}/his/api/pendingCharges``, ``/chargeConfirm``,
+    ``/chargeCancel``). A real hospital's HIS integration is site-specific: this JSON shape is our own
+    convention (docs/central-interface.md)."""
 
     def __init__(self, base_url: str, fixmedins_code: str, session: requests.Session | None = None,
                  timeout: float = 10.0):
-        self.url = base_url.rstrip("/") + "/his/api/pendingCharges"
+        self.base = base_url.rstrip("/") + "/his/api/"
+        self.url = self.base + "pendingCharges"
         self.fixmedins_code = fixmedins_code
         self.session = session or requests.Session()
         self.timeout = timeout
 
-    def pending(self, certno: str, psn_no: str = "") -> list[HisVisit]:
+    def _post(self, name: str, body: dict, what: str) -> dict:
         try:
-            r = self.session.post(self.url, json={"fixmedins_code": self.fixmedins_code, "certno": certno,
-                                                  "psn_no": psn_no}, timeout=self.timeout)
+            r = self.session.post(self.base + name, json=dict(body, fixmedins_code=self.fixmedins_code),
+                                  timeout=self.timeout)
+        except requests.Timeout:
+            raise ServiceError("offline", f"HIS 没有在 {self.timeout:.0f} 秒内应答（{what}）。", system="his") from None
+        except requests.RequestException:
+            raise ServiceError("offline", f"无法连接 HIS（{what}）：HIS 服务器没有响应。", system="his") from None
+        try:
             doc = r.json()
-        except requests.RequestException as exc:
-            raise ServiceError("offline", f"无法连接 HIS 取待收费明细（{exc.__class__.__name__}），请稍后重试或改用费用文件。") from None
         except ValueError:
-            raise ServiceError("refused", f"HIS 返回的不是 JSON（HTTP {r.status_code}），请联系信息科。") from None
+            raise ServiceError("refused", f"HIS 的应答不是有效数据（{what}，HTTP {r.status_code}）。", system="his") from None
         if not isinstance(doc, dict) or str(doc.get("code")) != "0":
             msg = doc.get("message") if isinstance(doc, dict) else ""
-            raise ServiceError("refused", f"HIS 拒绝了查询：{msg or '未知错误'}", detail=str(msg or ""))
+            raise ServiceError("refused", f"HIS 拒绝了{what}：{msg or '未说明原因'}", detail=str(msg or ""), system="his")
+        return doc
+
+    def pending(self, certno: str, psn_no: str = "") -> list[HisVisit]:
+        doc = self._post("pendingCharges", {"certno": certno, "psn_no": psn_no}, "取待缴费单据")
         visits = []
         for v in doc.get("data") or []:
             if isinstance(v, dict) and v.get("fixmedins_code") not in (None, "", self.fixmedins_code):
                 continue   # a visit at another institution
             visits.append(his_visit_from_doc(v))
         return visits
+
+    def confirm_paid(self, bills: list[str], *, setl_id: str, msgid: str) -> None:
+        """The bills are paid (after the local commit of their settlement)."""
+        self._post("chargeConfirm", {"ipt_otp_nos": list(bills), "setl_id": setl_id, "medins_setl_id": msgid},
+                   "确认缴费")
+
+    def cancel_paid(self, bills: list[str], *, setl_id: str, msgid: str) -> None:
+        """The settlement of the bills was reversed: they are unpaid again."""
+        self._post("chargeCancel", {"ipt_otp_nos": list(bills), "setl_id": setl_id, "medins_setl_id": msgid},
+                   "退费")

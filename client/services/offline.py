@@ -41,6 +41,9 @@ from .errors import ServiceError
 log = logging.getLogger("client.services.offline")
 
 OUTBOX_KIND = "offline_checkout"
+SETLINFO_ZERO_FIELDS = ("overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "cvlserv_pay",
+                        "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay", "fund_pay_sumamt", "acct_pay",
+                        "hosp_part_amt", "balc", "acct_mulaid_pay")
 SELF_PAY_INFNO = "0000"
 FLAG_OFFLINE = "离线结算"
 FLAG_SELF_PAY = "全自费"
@@ -151,7 +154,9 @@ class OfflineService:
         return person
 
     # -- quoting -------------------------------------------------------------------------------
-    def _lines(self, fees) -> list[OfflineLine]:
+    def price_lines(self, fees) -> list[OfflineLine]:
+        """The fee inputs priced from the local catalogue (or their own price): the lines of an offline
+        or self-pay settlement. A line with neither is refused, naming it."""
         from offline_cache.catalog import get_item
 
         out = []
@@ -181,7 +186,7 @@ class OfflineService:
         """Lines, total and (when allowed) the provisional settlement; ``reasons`` lists the limits hit."""
         from .sync import stored_bundle
 
-        lines = self._lines(fees)
+        lines = self.price_lines(fees)
         total = q2(sum((ln.amount for ln in lines), ZERO))
         q = OfflineQuote(lines, total)
         lim = self.limits
@@ -222,10 +227,6 @@ class OfflineService:
         return q
 
     # -- settling ------------------------------------------------------------------------------
-    def _open_shift(self, conn) -> int | None:
-        r = conn.exec_driver_sql("SELECT id FROM shifts WHERE opter = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1",
-                                 (self.ctx.operator.opter,)).fetchone()
-        return r[0] if r else None
 
     def settle(self, person, fees, tenders, *, kind: str = "outpatient", med_type: str = "11",
                quote: OfflineQuote | None = None) -> OfflineResult:
@@ -238,23 +239,31 @@ class OfflineService:
         pay = allocate(q.due, list(tenders))
         return self._write(person, q, pay, kind=kind, med_type=med_type, self_pay=False, reason="")
 
-    def settle_self_pay(self, person, fees, tenders, *, reason: str = "") -> OfflineResult:
-        """Full self-pay (全自费): the patient pays the whole total; nothing is sent to the platform."""
+    def settle_self_pay(self, person, fees, tenders, *, reason: str = "", reason_code: str = "offline",
+                        online: bool = False, his_bills: tuple[str, ...] = ()) -> OfflineResult:
+        """Full self-pay (全自费): the patient pays the whole total; nothing is sent to the platform.
+        Offline (the default) or at an online window (转自费: uninsured, suspended, refused, or the
+        patient declines the insurance — ``reason_code``/``reason`` recorded with the settlement)."""
         from .payments import allocate
 
-        lines = self._lines(fees)
+        lines = self.price_lines(fees)
         total = q2(sum((ln.amount for ln in lines), ZERO))
         q = OfflineQuote(lines, total)
         pay = allocate(total, list(tenders))
         return self._write(person, q, pay, kind="outpatient", med_type="11", self_pay=True,
-                           reason=reason or "离线期间超出离线结算条件，患者选择全自费")
+                           reason=reason or "离线期间超出离线结算条件，患者选择全自费", reason_code=reason_code,
+                           offline=not online, his_bills=tuple(his_bills))
 
     def _write(self, person, q: OfflineQuote, pay, *, kind: str, med_type: str, self_pay: bool,
-               reason: str) -> OfflineResult:
+               reason: str, reason_code: str = "", offline: bool = True,
+               his_bills: tuple[str, ...] = ()) -> OfflineResult:
         from offline_cache import audit, outbox
         from offline_cache.models import FeeLine, Payment, Settlement, Visit
 
+        from .dayend import require_shift
+
         ctx = self.ctx
+        shift_id = require_shift(ctx.store, ctx.operator.opter, "收费")
         now = self._now()
         # every msgid is generated (and made durable by the generator) before the transaction
         m2207 = ctx.new_msgid()
@@ -264,9 +273,14 @@ class OfflineService:
         chrg_bchno = "B" + m2207[16:]
         psn_no = getattr(person, "psn_no", "") or "SELFPAY"
         if self_pay:
-            info = {"self_pay": True, "medfee_sumamt": fmt2(q.total), "fulamt_ownpay_amt": fmt2(q.total),
-                    "fund_pay_sumamt": "0.00", "acct_pay": "0.00", "psn_part_amt": fmt2(q.total),
-                    "psn_cash_pay": fmt2(q.total), "hosp_part_amt": "0.00", "reason": reason}
+            # every setlinfo money field, as a settlement record of the receipt and e-invoice needs them:
+            # the whole total is 全自费 and paid by the patient; no fund, no account
+            info = {k: "0.00" for k in SETLINFO_ZERO_FIELDS}
+            info.update({"self_pay": True, "medfee_sumamt": fmt2(q.total), "fulamt_ownpay_amt": fmt2(q.total),
+                         "psn_part_amt": fmt2(q.total), "psn_cash_pay": fmt2(q.total), "reason": reason,
+                         "reason_code": reason_code, "setl_time": now.strftime("%Y-%m-%d %H:%M:%S"),
+                         "psn_name": getattr(person, "psn_name", "") or "",
+                         "certno": getattr(person, "certno", "") or "", "med_type": med_type})
         else:
             info = dict(q.setlinfo, provisional=True, psn_no=psn_no, insutype=person.insutype,
                         insuplc_admdvs=person.insuplc_admdvs, med_type=med_type)
@@ -287,22 +301,24 @@ class OfflineService:
                               bilg_dept_name=ctx.operator.office_name or "门诊",
                               bilg_dr_codg=ctx.operator.opter, bilg_dr_name=ctx.operator.opter_name, uploaded=False,
                               chrgitm_lv=e.get("chrgitm_lv"), med_chrgitm_type=e.get("med_chrgitm_type")))
-            shift_id = self._open_shift(s.connection())
             st = Settlement(visit_id=v.id, msgid=m2207, infno=SELF_PAY_INFNO if self_pay else "2207",
                             state="confirmed" if self_pay else "provisional",
                             medfee_sumamt=q.total, fund_pay_sumamt=q2(Decimal(info["fund_pay_sumamt"])),
                             acct_pay=q2(Decimal(info["acct_pay"])), psn_cash_pay=q2(Decimal(info["psn_cash_pay"])),
                             setlinfo_json=json.dumps(info, ensure_ascii=False, sort_keys=True) if self_pay else None,
                             setldetail_json=None,
-                            preview_json=None if self_pay else json.dumps(
-                                {"setlinfo": info, "setldetail": q.setldetail}, ensure_ascii=False, sort_keys=True),
-                            provisional=not self_pay, offline=True, opter=ctx.operator.opter, shift_id=shift_id,
+                            preview_json=json.dumps(
+                                {"person": _person_meta(person), "his_bills": list(his_bills),
+                                 "self_pay": {"reason_code": reason_code, "reason": reason}} if self_pay else
+                                {"setlinfo": info, "setldetail": q.setldetail, "person": _person_meta(person)},
+                                ensure_ascii=False, sort_keys=True),
+                            provisional=not self_pay, offline=offline, opter=ctx.operator.opter, shift_id=shift_id,
                             created_at=now, updated_at=now)
             s.add(st)
             s.flush()
             for p in pay:
                 s.add(Payment(settlement_id=st.id, method=p.method, amount=p.amount, tendered=p.tendered,
-                              change=p.change, ref=p.ref or None, created_at=now))
+                              change=p.change, ref=p.ref or None, created_at=now, shift_id=shift_id))
             outbox_id = None
             if not self_pay:
                 payload = {"visit_id": v.id, "settlement_id": st.id, "psn_no": psn_no, "insutype": person.insutype,
@@ -313,13 +329,14 @@ class OfflineService:
                            "msgids": {"2201": m2201, "2204": m2204, "2207": m2207}}
                 outbox_id = outbox.enqueue(s, key=m2207, kind=OUTBOX_KIND, chain=f"visit:{v.id}", payload=payload,
                                            now=now)
-            audit.append(s, actor=ctx.operator.opter, action="offline.self_pay" if self_pay else "offline.settle",
+            action = ("offline.self_pay" if offline else "counter.self_pay") if self_pay else "offline.settle"
+            audit.append(s, actor=ctx.operator.opter, action=action,
                          detail={"settlement_id": st.id, "msgid": m2207, "total": fmt2(q.total),
-                                 "due": info["psn_cash_pay"], "reason": reason})
+                                 "due": info["psn_cash_pay"], "reason": reason, "reason_code": reason_code})
             sid, vid = st.id, v.id
         flags = [FLAG_SELF_PAY] if self_pay else [FLAG_OFFLINE]
-        note = ("全自费：未经医保结算，患者可凭本票据到参保地医保经办机构申请报销。" if self_pay else
-                "离线结算：医保中心恢复后补传，金额以医保中心结算为准，如有差额将退补。")
+        note = (f"全自费（{reason}）：未经医保结算，患者可凭本票据到参保地医保经办机构申请报销。" if self_pay else
+                OFFLINE_NOTE)
         receipt = {"flags": flags, "note": note, "settlement_id": sid, "msgid": m2207,
                    "psn_name": getattr(person, "psn_name", ""), "setlinfo": info,
                    "lines": [{"name": ln.name, "code": ln.code, "cnt": str(ln.cnt), "pric": str(ln.pric),
@@ -328,6 +345,34 @@ class OfflineService:
         log.info("offline %s settlement %s (msgid %s) total %s", "self-pay" if self_pay else "provisional", sid,
                  m2207, fmt2(q.total))
         return OfflineResult(sid, vid, m2207, self_pay, info, [p.to_dict() for p in pay], outbox_id, receipt)
+
+
+OFFLINE_NOTE = "离线结算：医保中心恢复后补传，金额以医保中心结算为准，如有差额将退补。"
+
+
+def _person_meta(person) -> dict:
+    """Who was settled, for today's list and the receipt: name and masked ID number (never the ID)."""
+    from client.domain.masking import mask_certno
+
+    view = getattr(person, "view", None)
+    if view is not None:
+        return view.to_dict()
+    certno = getattr(person, "certno", "") or ""
+    return {"name": getattr(person, "psn_name", "") or "", "masked_certno": mask_certno(certno) if certno else "",
+            "psn_no": getattr(person, "psn_no", "") or ""}
+
+
+@dataclass(frozen=True)
+class SelfPayPatient:
+    """A patient settled as full self-pay without an insurance identity (未参保, or identification
+    refused): the name and ID number the cashier took, for the receipt and the e-invoice."""
+
+    psn_name: str
+    certno: str = ""
+    psn_no: str = ""
+    insutype: str | None = None
+    insuplc_admdvs: str | None = None
+    mdtrt_cert_type: str | None = None
 
 
 def today_offline(store, day: date | None = None) -> list[dict]:

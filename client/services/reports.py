@@ -119,6 +119,7 @@ class ZCashRow:
     float_amt: Decimal           # 备用金 of the operator's shifts of the day
     cash_net: Decimal            # cash received − cash refunded
     counted: Decimal | None      # counted at the close (None = not counted yet)
+    reasons: tuple[str, ...] = ()  # the confirmed over/short reasons given at the close (长短款原因)
 
     @property
     def expected(self) -> Decimal:
@@ -195,6 +196,15 @@ def _counted_cash(counted_json: str | None) -> tuple[Decimal | None, list[dict]]
         return None, list(recon)
 
 
+def _difference_reason(counted_json: str | None) -> str:
+    """The over/short reason confirmed at a shift close (client.services.dayend.close_shift), or ""."""
+    try:
+        doc = json.loads(counted_json or "{}")
+    except ValueError:
+        return ""
+    return str(doc.get("difference_reason") or "") if isinstance(doc, dict) else ""
+
+
 def _dayend_reconciliation(store: Any, day: date) -> list[dict]:
     """3201/3202 results from the day-end service, when it provides ``reconciliation_for(store, day)``."""
     try:
@@ -256,12 +266,16 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
         if operator:
             shq = shq.where(Shift.opter == operator)
         floats: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        reasons: dict[str, list[str]] = defaultdict(list)
         counted: dict[str, Decimal | None] = {}
         recon: list[dict] = []
         for sh in s.scalars(shq.order_by(Shift.id)):
             floats[sh.opter] += _z(sh.float_amt)
             c, r = _counted_cash(sh.counted_json)
             recon += r
+            why = _difference_reason(sh.counted_json)
+            if why:
+                reasons[sh.opter].append(why)
             if c is not None:
                 counted[sh.opter] = (counted.get(sh.opter) or ZERO) + c
             else:
@@ -274,8 +288,8 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
             inv_counts[inv.kind + ":" + inv.state] += 1
         unresolved = outbox.count_unresolved(s)
     ops = sorted(set(cash_by_op) | set(floats))
-    cash_rows = [ZCashRow(o, names.get(o, o), floats.get(o, ZERO), cash_by_op.get(o, ZERO), counted.get(o))
-                 for o in ops]
+    cash_rows = [ZCashRow(o, names.get(o, o), floats.get(o, ZERO), cash_by_op.get(o, ZERO), counted.get(o),
+                          tuple(reasons.get(o, ()))) for o in ops]
     mrows = [ZMethodRow(o, names.get(o, o), m, v[0], v[1])
              for (o, m), v in sorted(methods.items(), key=lambda kv: (kv[0][0], METHOD_ORDER.index(kv[0][1])
                                                                       if kv[0][1] in METHOD_ORDER else 99))]
@@ -310,6 +324,8 @@ def zreport_csv(r: ZReport) -> bytes:
         rows.append(["现金清点", c.opter_name, c.opter, "实点现金", "", "" if c.counted is None else fmt2(c.counted)])
         rows.append(["现金清点", c.opter_name, c.opter, f"差额（{c.result}）", "",
                      "" if c.difference is None else fmt2(c.difference)])
+        for why in c.reasons:
+            rows.append(["现金清点", c.opter_name, c.opter, "长短款原因", "", why])
     for rc in r.reconciliation:
         rows.append(["对账", "", "", f"{rc.get('infno', '')} {rc.get('stmt_rslt', '')}",
                      "", str(rc.get("stmt_rslt_dscr") or "")])

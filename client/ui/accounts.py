@@ -48,15 +48,22 @@ def training_accounts() -> list[TrainingAccount]:
 
 
 def training_hint(min_length: int = 8) -> str:
-    """The sign-in screen's training hint (zh_CN): every account, and which one must change its password."""
+    """The sign-in screen's training hint (UI language): every account, and which one must change its
+    password."""
+    from PySide6.QtCore import QCoreApplication
+
     parts = []
     for a in training_accounts():
-        note = "，首次登录须修改密码" if a.must_change else ""
+        note = QCoreApplication.translate("TrainingHint", ", must change the password at the first sign-in") if a.must_change else ""
         parts.append(f"{a.name} {a.code} / {a.password}{note}")
-    return ("培训模式账号（仅培训环境显示）：" + "；".join(parts)
-            + f"。收费员首次登录后按提示设置新密码（至少{min_length}位，不能全是数字，不能与工号相同），以后用新密码登录。")
+    return (QCoreApplication.translate("TrainingHint", "Training accounts (shown in training only): %1. After the first sign-in the cashier sets a new "
+              "password (at least %2 characters, not only digits, not the operator code) and uses it from then "
+              "on.").replace("%1", QCoreApplication.translate("TrainingHint", "; ").join(parts)).replace("%2", str(min_length)))
 
 
 def supervisor_hint() -> str:
+    from PySide6.QtCore import QCoreApplication
+
     sup = [a for a in training_accounts() if a.role == "supervisor"]
-    return "培训模式：组长账号 " + "、".join(f"{a.code} / {a.password}" for a in sup)
+    return QCoreApplication.translate("TrainingHint", "Training: supervisor accounts %1").replace(
+        "%1", ", ".join(f"{a.code} / {a.password}" for a in sup))

@@ -139,11 +139,12 @@ class AppState:
         """Render the slip (worker thread) after the local commit; the print is counted first
         (``invoicing.begin_print``): the second and later prints are marked 补打（第N次）."""
         from client.services.checkout import settlement_record
+        from client.services.offline import SELF_PAY_INFNO
 
         with self.ctx.store.read_connection() as conn:
-            offline = conn.exec_driver_sql("SELECT offline, setlinfo_json IS NULL FROM settlements WHERE id = ?",
-                                           (settlement_id,)).fetchone()
-        if offline is not None and offline[0]:
+            row = conn.exec_driver_sql("SELECT offline, infno FROM settlements WHERE id = ?",
+                                       (settlement_id,)).fetchone()
+        if row is not None and (row[0] or row[1] == SELF_PAY_INFNO):
             return self._output(self.offline_record(settlement_id), settlement_id)
         rec = self._decorate(settlement_record(self.ctx, settlement_id), reprint=reprint, print_count=0)
         return self._output(rec, settlement_id)
@@ -157,7 +158,7 @@ class AppState:
         from client.services.invoicing import settlement_record as inv_record
 
         with self.ctx.store.read_connection() as conn:
-            r = conn.exec_driver_sql("SELECT setlinfo_json, preview_json, infno, state, msgid FROM settlements "
+            r = conn.exec_driver_sql("SELECT setlinfo_json, preview_json, infno, state, msgid, offline FROM settlements "
                                      "WHERE id = ?", (settlement_id,)).fetchone()
         if r[0]:
             rec = inv_record(self.ctx.store, settlement_id, self.settings)
@@ -179,7 +180,7 @@ class AppState:
         info = dict(rec.get("setlinfo") or {})
         info.setdefault("balc", "0.00")
         rec["setlinfo"] = info
-        rec["flags"] = dict(rec.get("flags") or {}, offline=True, training=self.training, self_pay=rec["self_pay"])
+        rec["flags"] = dict(rec.get("flags") or {}, offline=bool(r[5]), training=self.training, self_pay=rec["self_pay"])
         rec["window"] = rec.get("window") or self.settings.window_id or "01"
         return rec
 
@@ -201,6 +202,24 @@ class AppState:
                    "warnings": [f"离线结算已完成，但票据打印失败：{exc}。请用补打（F12）重新打印。"]}
         rec["offline_note"] = res.receipt.get("note", "")
         rec["self_pay"] = res.self_pay
+        rec["payments"] = res.payments
+        return rec
+
+    def self_pay_settle(self, person, fees, tenders, *, reason_code: str, note: str = "",
+                        bills: tuple[str, ...] = ()) -> dict:
+        """转自费 at the online window (worker thread): cashdesk.settle_self_pay, then the receipt."""
+        from client.services.cashdesk import settle_self_pay
+
+        res = settle_self_pay(self.ctx, person, fees, tenders, reason_code=reason_code, note=note,
+                              his=self.counter.his, bills=bills, window=self.settings.window_id or None)
+        try:
+            rec = self.print_receipt(res.settlement_id)
+        except Exception as exc:  # noqa: BLE001 - paid is paid; report the print problem
+            log.exception("self-pay receipt printing failed")
+            rec = {"settlement_id": res.settlement_id, "msgid": res.msgid, "setlinfo": res.setlinfo,
+                   "payments": res.payments, "flags": {"self_pay": True, "training": self.training},
+                   "warnings": [f"已按全自费收费，但票据打印失败：{exc}。请用补打（F12）重新打印。"]}
+        rec["self_pay"] = True
         rec["payments"] = res.payments
         return rec
 
@@ -312,15 +331,18 @@ class AppState:
 
     def shift_state(self, opter: str) -> dict:
         """For the shift-close dialog: the open shift's summary (expected per method) and the blockers."""
-        from client.services.dayend import blockers, current_shift, open_shift, shift_summary
+        from client.services.dayend import blockers, current_shift, shift_summary
 
         sid = current_shift(self.ctx.store, opter)
-        if sid is None:      # a shift that was never opened: open it now with no float, then close it
-            sid = open_shift(self.ctx.store, opter, Decimal("0.00"))
+        if sid is None:
+            from client.services.errors import ServiceError
+
+            raise ServiceError("shift", f"收费员 {opter} 在本窗口没有开班，无需交班。")
         return {"shift_id": sid, "summary": shift_summary(self.ctx.store, sid), "blockers": blockers(self.ctx.store)}
 
     def close_shift(self, shift_id: int, counted: dict[str, Decimal], *, force_by: str | None = None,
-                    reason: str = "", reconcile: bool = True) -> dict:
+                    reason: str = "", reconcile: bool = True, confirm_difference: bool = False,
+                    difference_reason: str = "") -> dict:
         """Close the shift (dayend.close_shift), reconcile the day (3201/3202) when the platform
         answers, and write the Z report PDF. Returns {"closing", "reconciliation", "recon_error",
         "zreport_path"}."""
@@ -328,7 +350,8 @@ class AppState:
         from client.services.errors import ServiceError
 
         out: dict = {"closing": dayend.close_shift(self.ctx.store, shift_id, counted, force_by=force_by,
-                                                   reason=reason)}
+                                                   reason=reason, confirm_difference=confirm_difference,
+                                                   difference_reason=difference_reason)}
         out["reconciliation"] = None
         out["recon_error"] = ""
         if reconcile:
@@ -375,6 +398,13 @@ class AppState:
             except Exception:  # noqa: BLE001 - closing must go on
                 log.exception("error while closing")
         self.closers.clear()
+
+
+def show_main_window(win) -> None:
+    """The counter opens maximised: with a title bar and a panel on a 1366×768 screen nothing falls off
+    the bottom (the window's minimum size fits the available area, not the whole screen)."""
+    win.resize(1366, 768)
+    win.showMaximized()
 
 
 def _platform_dir(data_dir: Path) -> Path:
@@ -571,12 +601,34 @@ def start_training(data_dir: Path, *, window: str = "01") -> AppState:
     return state
 
 
+def _bundled_cjk_family() -> str | None:
+    """Register the bundled WenQuanYi Micro Hei (the receipts' font, Apache-2.0) with Qt once and return
+    its family: a fresh Linux machine may have no Chinese font, and the window must never show boxes."""
+    from PySide6.QtGui import QFontDatabase
+
+    from client.resources import resource
+
+    global _CJK_FAMILY
+    if _CJK_FAMILY is None:
+        fid = QFontDatabase.addApplicationFont(str(resource("fonts", "wqy-microhei.ttc")))
+        families = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
+        _CJK_FAMILY = families[0] if families else ""
+    return _CJK_FAMILY or None
+
+
+_CJK_FAMILY: str | None = None
+
+
 def _apply_look(app, settings) -> None:
     from PySide6.QtGui import QFont
 
     from client.resources import resource
 
     font = QFont(app.font())
+    cjk = _bundled_cjk_family()
+    if cjk:
+        # the system's UI font first, the bundled Chinese font for every glyph it lacks
+        font.setFamilies([*dict.fromkeys([*font.families(), cjk])])
     base = 11.0 if not settings.ui.large_font else 13.5
     font.setPointSizeF(base)
     app.setFont(font)
@@ -675,8 +727,7 @@ def run_window(args) -> int:
 
         _apply_look(app, state.settings)
         win = MainWindow(state)
-        win.resize(1366, 768)
-        win.show()
+        show_main_window(win)
         if not win.sign_in_dialog():
             win.close()
             return 0

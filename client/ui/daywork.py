@@ -39,21 +39,27 @@ def poll_seconds_default() -> float:
         return 10.0
 
 
-class OfflineCase:
-    """The patient being settled offline: cached person, fee inputs and display lines."""
+class LocalCase:
+    """A patient settled without an insurance transaction now: offline (离线应急结算, the cached
+    person, a provisional settlement or full self-pay) or 转自费 at an online window (mode
+    ``self_pay``: the whole amount paid by the patient, with the reason)."""
 
-    def __init__(self, person):
-        self.person = person            # client.services.identify.IdentifiedPerson (from the cache)
+    def __init__(self, person, mode: str = "offline", *, reason_code: str = "", note: str = ""):
+        self.person = person            # IdentifiedPerson (cache or 1101), or SelfPayPatient
+        self.mode = mode                # offline | self_pay
         self.fees: list = []            # client.services.fees.FeeInput
         self.lines: list[dict] = []     # display rows (ChargesModel)
         self.quote = None               # OfflineQuote after F5
-        self.self_pay = False
+        self.self_pay = mode == "self_pay"
+        self.reason_code = reason_code
+        self.note = note
+        self.bills: list[str] = []      # HIS bills taken into this case
 
     def add(self, fee, line: dict) -> None:
         self.fees.append(fee)
         self.lines.append(dict(line, seq=len(self.lines) + 1))
         self.quote = None
-        self.self_pay = False
+        self.self_pay = self.mode == "self_pay"
 
     def remove(self, row: int) -> None:
         del self.fees[row]
@@ -61,7 +67,17 @@ class OfflineCase:
         for i, ln in enumerate(self.lines, 1):
             ln["seq"] = i
         self.quote = None
-        self.self_pay = False
+        self.self_pay = self.mode == "self_pay"
+
+
+# 转自费 reasons as the cashier reads them (English source; zh_CN from the translations). The codes are
+# client.services.cashdesk.SELF_PAY_REASONS's; the receipt and the audit log use that module's words.
+def _self_pay_labels() -> dict[str, str]:
+    return {"uninsured": QCoreApplication.translate("DayworkMixin", "not insured / no insurance record"),
+            "suspended": QCoreApplication.translate("DayworkMixin", "insurance suspended (暂停参保)"),
+            "refused": QCoreApplication.translate("DayworkMixin", "refused by the insurance centre"),
+            "declined": QCoreApplication.translate("DayworkMixin", "the patient does not use the insurance"),
+            "other": QCoreApplication.translate("DayworkMixin", "other reason")}
 
 
 class DayworkMixin:
@@ -75,7 +91,7 @@ class DayworkMixin:
 
     # ================================================================== connectivity
     def _setup_connectivity(self, poll_seconds: float | None) -> None:
-        self.offline_case: OfflineCase | None = None
+        self.local_case: LocalCase | None = None
         self.conn_status = None
         self._draining = False
         self._recovery_due = False
@@ -115,11 +131,18 @@ class DayworkMixin:
         self.online = bool(status.reachable)
         self.outbox_count = status.outbox_pending + status.outbox_needs_review
         self.offline_banner.setVisible(not status.reachable)
-        words = {"online": self.tr("Online"), "offline": self.tr("OFFLINE"),
-                 "recovering": self.tr("Recovering")}[status.state]
+        state = status.state
+        faults = dict(getattr(self, "system_faults", {}) or {})
+        if state != "offline" and faults:
+            state = "partial"           # the probe answers, but a real call to some system failed
+        words = {"online": self.tr("Online"), "offline": self.tr("OFFLINE"), "recovering": self.tr("Recovering"),
+                 "partial": self.tr("Partly down")}[state]
         self.st_conn.setText(words)
-        self.st_conn.setProperty("online", status.state == "online")
-        self.st_conn.setProperty("state", status.state)
+        names = {"insurance": self.tr("insurance centre"), "his": self.tr("HIS"),
+                 "einvoice": self.tr("e-invoice platform")}
+        self.st_conn.setToolTip("\n".join(f"{names.get(k, k)}: {v}" for k, v in faults.items()))
+        self.st_conn.setProperty("online", state == "online")
+        self.st_conn.setProperty("state", state)
         self.st_conn.style().unpolish(self.st_conn)
         self.st_conn.style().polish(self.st_conn)
         out = self.tr("Outbox %1").replace("%1", str(status.outbox_pending))
@@ -256,7 +279,7 @@ class DayworkMixin:
     def _identified_offline(self, person) -> None:
         self.state.counter.reset()
         self.clear_case()
-        self.offline_case = OfflineCase(person)
+        self.local_case = LocalCase(person, "offline")
         self.person = person.view
         self.patient.show_person(person.view)
         self._update_kind()
@@ -270,7 +293,7 @@ class DayworkMixin:
         self.step_done.emit("identify")
 
     def add_code_offline(self, code: str, cnt: str = "1") -> None:
-        case = self.offline_case
+        case = self.local_case
         store, admdvs = self.state.ctx.store, self.settings.site.admdvs
 
         def work():
@@ -304,38 +327,41 @@ class DayworkMixin:
 
     def _offline_lines_changed(self) -> None:
         self.trial = None
-        self.charges.set_lines(self.offline_case.lines)
+        self.charges.set_lines(self.local_case.lines)
         for c in range(self.charges.columnCount()):
             if c != 2:
                 self.table.resizeColumnToContents(c)
         self.payment.set_due(None)
         self._update_total()
 
-    def load_his_offline(self) -> None:
-        case = self.offline_case
+    def load_his_local(self) -> None:
+        """F4 for an offline or self-pay case: the HIS bills (the HIS may answer while the insurance
+        centre does not), priced from the bill or the local catalogue; several: ticked in a list."""
+        case = self.local_case
         counter = self.state.counter
         store, admdvs = self.state.ctx.store, self.settings.site.admdvs
+        if case.fees:
+            self.show_message(self.tr("The case already has charges; cancel it (Esc) to take other bills."), "warning")
+            return
 
-        def work():
+        def fetch():
+            from client.services.errors import ServiceError
+
+            if counter.his is None:
+                raise ServiceError("config", "没有配置 HIS 接口，请用目录搜索（Ctrl+F）逐项录入费用。", system="his")
+            visits = counter.his.pending(case.person.certno, getattr(case.person, "psn_no", "") or "")
+            return [v for v in visits if not str(v.med_type).startswith("2")]
+
+        def price(chosen):
             from client.services.errors import ServiceError
             from offline_cache.catalog import get_item
 
-            if counter.his is None:
-                raise ServiceError("config", "没有配置 HIS 接口，请用目录搜索（Ctrl+F）逐项录入费用。")
-            try:
-                visits = counter.his.pending(case.person.certno, case.person.psn_no)
-            except Exception as exc:  # noqa: BLE001 - any HIS failure: say so, offer the catalogue
-                raise ServiceError("offline", f"HIS 暂时无法连接（{type(exc).__name__}），请用目录搜索（Ctrl+F）逐项录入费用。") \
-                    from None
-            visits = [v for v in visits if not str(v.med_type).startswith("2")]
-            if not visits:
-                raise ServiceError("invalid_input", "HIS 中没有该患者待结算的门诊费用，请用目录搜索（Ctrl+F）录入。")
             out = []
-            for fi in visits[0].lines:
+            for fi in (fi for v in chosen for fi in v.lines):
                 item = get_item(store, admdvs, fi.code)
                 pric = fi.pric if fi.pric is not None else (item.pric if item else None)
                 if pric is None:
-                    raise ServiceError("invalid_input", f"HIS 费用 {fi.code} 不在本机目录中且没有单价，离线时不能收费。")
+                    raise ServiceError("invalid_input", f"HIS 费用 {fi.code} 不在本机目录中且没有单价，不能收费。", system="his")
                 name = fi.name or (item.name if item else fi.code)
                 out.append((fi, {"code": fi.code, "name": name, "spec": (item.spec if item else "") or "",
                                  "cnt": format(fi.cnt.normalize(), "f"), "pric": format(pric, "f"),
@@ -343,33 +369,62 @@ class DayworkMixin:
                                  "chrgitm_lv": (item.chrgitm_lv if item else "") or ""}))
             return out
 
-        def done(rows) -> None:
-            for fee, line in rows:
-                case.add(fee, line)
-            self._offline_lines_changed()
+        def listed(visits) -> None:
+            self.clear_fault("his")
             self._busy_step = ""
-            self.st_busy.setText(self.tr("%1 charge lines from the HIS. F5 shows the provisional amount.")
-                                 .replace("%1", str(len(rows))))
-            self._update_buttons()
-            self.step_done.emit("his")
+            if not visits:
+                self.show_message(self.tr("The HIS has no unpaid outpatient bill for this patient. Add the items with "
+                                          "the catalogue search (Ctrl+F)."), "warning")
+                self._update_buttons()
+                self.step_failed.emit("his", "no bill")
+                return
+            chosen_nos = self.choose_bills(visits)
+            if not chosen_nos:
+                self._update_buttons()
+                self.step_failed.emit("his", "cancelled")
+                return
+            chosen = [v for v in visits if v.ipt_otp_no in chosen_nos]
 
-        self._begin("his", self.tr("Fetching the charges from the HIS…"))
-        self.tasks.run_db(work, done, lambda exc: self.show_error("his", exc), label="his offline")
+            def done(rows) -> None:
+                case.bills = [v.ipt_otp_no for v in chosen]
+                for fee, line in rows:
+                    case.add(fee, line)
+                self._offline_lines_changed()
+                self._busy_step = ""
+                self.st_busy.setText(self.tr("%1 charge lines from the HIS. F5 shows the amount due.")
+                                     .replace("%1", str(len(rows))))
+                self._update_buttons()
+                self.step_done.emit("his")
+
+            self._begin("his", self.tr("Pricing the bills…"))
+            self.tasks.run_db(lambda: price(chosen), done, lambda exc: self.show_error("his", exc), label="his price")
+
+        self._begin("his", self.tr("Fetching the bills from the HIS…"))
+        self.tasks.run_db(fetch, listed, lambda exc: self.show_error("his", exc), label="his local")
 
     def presettle_offline(self) -> None:
-        from client.services.offline import OfflineService
+        from client.services.offline import OfflineQuote, OfflineService
 
-        case = self.offline_case
-        if not case.fees:
+        case = self.local_case
+        if not case.fees or self._busy_step:
             return
         svc = OfflineService(self.state.ctx)
         self.clear_message()
+        if case.mode == "self_pay":
+            def quote():
+                lines = svc.price_lines(list(case.fees))
+                return OfflineQuote(lines, q2(sum((ln.amount for ln in lines), Decimal("0.00"))))
+
+            self._begin("presettle", self.tr("Totalling the full self-pay…"))
+            self.tasks.run_db(quote, self._self_pay_quoted, lambda exc: self.show_error("presettle", exc),
+                              label="self-pay quote")
+            return
         self._begin("presettle", self.tr("Computing the provisional offline settlement…"))
         self.tasks.run_db(lambda: svc.quote(case.person, list(case.fees)), self._offline_quoted,
                           lambda exc: self.show_error("presettle", exc), label="offline quote")
 
     def _offline_quoted(self, q) -> None:
-        case = self.offline_case
+        case = self.local_case
         self._busy_step = ""
         if case is None:
             return
@@ -413,11 +468,96 @@ class DayworkMixin:
         self.payment.tendered.setFocus()
         self.step_done.emit("presettle")
 
+    def _self_pay_quoted(self, q) -> None:
+        case = self.local_case
+        self._busy_step = ""
+        if case is None:
+            return
+        case.quote = q
+        self.settlement.clear()
+        self.settlement.total.setText(fmt_display(q.total))
+        self.settlement.fund.setText("0.00")
+        self.settlement.account.setText("0.00")
+        self.settlement.cash.setText(fmt_display(q.total))
+        self.settlement.state.setText(self.tr("FULL SELF-PAY (转自费) — no insurance transaction is sent; the patient "
+                                              "pays ¥ %1.").replace("%1", fmt_display(q.total)))
+        self.payment.set_due(q.total)
+        self.st_busy.setText(self.tr("Full self-pay: amount due ¥ %1. Type the tendered amount and press Enter or F9.")
+                             .replace("%1", fmt_display(q.total)))
+        self._update_buttons()
+        self.payment.tendered.setFocus()
+        self.step_done.emit("presettle")
+
+    def start_self_pay(self) -> None:
+        """F8 转自费: the patient pays the whole amount, no insurance transaction (uninsured, suspended,
+        refused by the insurance centre, or declining the insurance) — with the reason recorded."""
+        from client.services.cashdesk import SELF_PAY_REASONS
+        from client.services.offline import SelfPayPatient
+        from client.ui import dialogs
+
+        if self.operator is None or self.case_settled or self._busy_step:
+            return
+        if self.trial is not None or self.state.counter.visit_id is not None:
+            self.show_message(self.tr("The charges are already with the insurance centre. Cancel the case (Esc), "
+                                      "identify the patient again and choose self-pay (F8) before F5."), "warning")
+            self.step_failed.emit("self_pay", "already sent")
+            return
+        counter = self.state.counter
+        person = counter.person if self.person is not None and self.local_case is None else None
+        if self.local_case is not None:
+            person = self.local_case.person
+        view = getattr(person, "view", None)
+        default = "suspended" if view is not None and view.suspended else ("uninsured" if person is None else "declined")
+        reasons = {k: v for k, v in _self_pay_labels().items() if k in SELF_PAY_REASONS}
+        dlg = dialogs.SelfPayDialog(reasons, name=getattr(view, "name", "") or "",
+                                    masked_certno=getattr(view, "masked_certno", "") or "", known=person is not None,
+                                    default=default, parent=self)
+        self._dialog = dlg
+        if not dlg.exec():
+            self.step_failed.emit("self_pay", "cancelled")
+            return
+
+        def go() -> None:
+            patient = person if person is not None else SelfPayPatient(dlg.patient_name, dlg.patient_certno)
+            lines = list(self.local_case.lines) if self.local_case is not None else []
+            fees = list(self.local_case.fees) if self.local_case is not None else []
+            counter.reset()
+            self.clear_case()
+            case = LocalCase(patient, "self_pay", reason_code=dlg.reason_code, note=dlg.note.text().strip())
+            for fee, line in zip(fees, lines, strict=True):
+                case.add(fee, line)
+            self.local_case = case
+            self.person = view
+            if view is not None:
+                self.patient.show_person(view)
+            else:
+                self.patient.name.setText(patient.psn_name)
+                from client.domain.masking import mask_certno
+
+                self.patient.certno.setText(mask_certno(patient.certno))
+            if case.fees:
+                self._offline_lines_changed()
+            self._update_kind()
+            self.show_message(self.tr("FULL SELF-PAY (转自费): %1. F4 takes the HIS bills (or Ctrl+F adds items), F5 "
+                                      "shows the amount due, F9 takes the payment. Nothing is sent to the insurance "
+                                      "centre.").replace("%1", dlg.reason.currentText()), "warning")
+            self._update_buttons()
+            self.step_done.emit("self_pay")
+
+        self.with_shift("self_pay", go)
+
     def settle_offline(self, tenders) -> None:
-        case = self.offline_case
+        case = self.local_case
         state = self.state
         quote, self_pay = case.quote, case.self_pay
         self.clear_message()
+        if case.mode == "self_pay":
+            self._begin("settle", self.tr("Settling as full self-pay…"))
+            self.tasks.run_db(lambda: state.self_pay_settle(case.person, list(case.fees), tenders,
+                                                            reason_code=case.reason_code, note=case.note,
+                                                            bills=tuple(case.bills)),
+                              self._settled_offline, lambda exc: self.show_error("settle", exc), label="self-pay settle")
+            return
         self._begin("settle", self.tr("Settling offline…"))
         self.tasks.run_db(lambda: state.offline_settle(case.person, list(case.fees), tenders, quote=quote,
                                                        self_pay=self_pay),
@@ -425,14 +565,14 @@ class DayworkMixin:
 
     def _settled_offline(self, record: dict) -> None:
         self.record = record
-        case = self.offline_case
+        self.last_print = record
+        self.case_settled = True
+        case = self.local_case
         if case is not None:
             case.quote = None
-        change = Decimal("0.00")
-        for p in record.get("payments") or []:
-            if p.get("change"):
-                change += Decimal(p["change"])
+        change = self._change_of(record)
         self.payment.change.setText(f"¥ {fmt_display(change)}")
+        self.payment.set_change_kind("change")
         if record.get("self_pay"):
             title = self.tr("SETTLED AS FULL SELF-PAY (全自费) — not sent to the insurance centre.")
         else:
@@ -440,8 +580,9 @@ class DayworkMixin:
                             "back.")
         self.settlement.state.setText(title)
         self._busy_step = ""
-        self.st_busy.setText(self.tr("Settled offline. Change ¥ %1. Receipt: %2").replace(
-            "%1", fmt_display(change)).replace("%2", str(record.get("_receipt_path", ""))))
+        self.confirmation.setText(title + " · " + self._confirmation_text(record, change))
+        self.confirmation.show()
+        self.st_busy.setText(self.tr("Settled. Esc: next patient."))
         if record.get("warnings"):
             self.show_message("\n".join(record["warnings"]), "warning")
         self._update_buttons()
@@ -475,22 +616,36 @@ class DayworkMixin:
 
     # ================================================================== shifts
     def ensure_shift(self, opening_float: Decimal | None) -> None:
-        """At sign-in: open a shift with the opening float when none is open."""
+        """At sign-in: this operator's open shift at this window, or a new one with the opening float;
+        ``None`` (开班 cancelled) opens nothing — the window asks again before the first patient."""
         code = self.operator.code
         state = self.state
 
         def work():
-            if state.current_shift(code) is not None:
-                return None
-            return state.open_shift(code, opening_float if opening_float is not None else Decimal("0.00"))
+            sid = state.current_shift(code)
+            if sid is not None or opening_float is None:
+                return sid, False
+            return state.open_shift(code, opening_float), True
 
-        def done(sid) -> None:
-            if sid is not None:
+        def done(res) -> None:
+            sid, opened = res
+            self.shift_id = sid
+            self._show_shift()
+            if opened:
                 self.st_busy.setText(self.tr("Shift %1 opened, opening float ¥ %2.").replace("%1", str(sid)).replace(
                     "%2", fmt_display(q2(opening_float or Decimal("0")))))
             self.step_done.emit("shift_open")
 
         self.tasks.run_db(work, done, lambda exc: self.show_error("shift_open", exc), label="open shift")
+
+    def shift_key(self) -> None:
+        """Ctrl+K: open the shift when none is open, else close it (交班)."""
+        if self.operator is None or self._busy_step:
+            return
+        if self.shift_id is None:
+            self.with_shift("shift", lambda: self.step_done.emit("shift"))
+        else:
+            self.close_shift()
 
     def close_shift(self) -> None:
         if self.operator is None or self._busy_step:
@@ -520,15 +675,20 @@ class DayworkMixin:
         force_by = auth.authorized_by if auth is not None else None
         reason = (auth.reason if auth is not None else "") or dlg.reason
         counted = dlg.counted
+        confirm = dlg.confirm_difference.isChecked()
+        why = dlg.difference_reason.text().strip()
         reconcile = self.online is not False
         self._begin("shift", self.tr("Closing the shift and reconciling with the insurance centre…"))
         self.tasks.run_db(lambda: self.state.close_shift(info["shift_id"], counted, force_by=force_by, reason=reason,
-                                                         reconcile=reconcile),
+                                                         reconcile=reconcile, confirm_difference=confirm,
+                                                         difference_reason=why),
                           self._shift_closed, lambda exc: self.show_error("shift", exc), label="close shift")
 
     def _shift_closed(self, out: dict) -> None:
         self._busy_step = ""
         self.shift_result = out
+        self.shift_id = None            # 交班 done: the next patient needs a new shift (开班)
+        self._show_shift()
         closing = out["closing"]["closing"]
         parts = [self.tr("Shift closed.")]
         if closing.get("forced"):
@@ -538,6 +698,8 @@ class DayworkMixin:
             parts.append(self.tr("%1: expected ¥ %2, counted ¥ %3, difference ¥ %4").replace(
                 "%1", m["method_name"]).replace("%2", fmt_display(Decimal(m["expected"]))).replace(
                 "%3", fmt_display(Decimal(m["counted"]))).replace("%4", fmt_display(Decimal(m["difference"]))))
+        if closing.get("difference_reason"):
+            parts.append(self.tr("Over/short confirmed: %1").replace("%1", closing["difference_reason"]))
         recon = out.get("reconciliation")
         kind = "info"
         if recon is not None:

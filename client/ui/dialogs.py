@@ -219,6 +219,7 @@ class SupervisorDialog(QDialog):
     def __init__(self, action_label: str, check, *, hint: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self._check = check
+        self.action_label = action_label
         self.setObjectName("supervisorDialog")
         self.setWindowTitle(self.tr("Supervisor authorization"))
         lay = QVBoxLayout(self)
@@ -754,6 +755,14 @@ class ShiftCloseDialog(QDialog):
         lay.addLayout(grid)
         self.counted_cash = self.edits["cash"]
         self.counted_cash.setObjectName("countedCash")
+        self.confirm_difference = QCheckBox(self.tr("Confirm the over/short (长短款): counted twice, the difference "
+                                                    "is real"))
+        self.confirm_difference.setObjectName("confirmDifference")
+        lay.addWidget(self.confirm_difference)
+        self.difference_reason = QLineEdit()
+        self.difference_reason.setObjectName("differenceReason")
+        self.difference_reason.setPlaceholderText(self.tr("Reason of the over/short, e.g. wrong change given"))
+        lay.addWidget(self.difference_reason)
         if not online:
             note = QLabel(self.tr("Offline: the reconciliation with the insurance centre (3201/3202) is done later."))
             note.setWordWrap(True)
@@ -791,15 +800,38 @@ class ShiftCloseDialog(QDialog):
         self.counted = counted
         return True
 
+    def differences(self) -> dict[str, Decimal]:
+        """method → counted − expected, for the methods whose counted amount differs."""
+        return {m: self.counted[m] - self.expected.get(m, Decimal("0.00")) for m in self.counted
+                if self.counted[m] != self.expected.get(m, Decimal("0.00"))}
+
+    def _difference_ok(self) -> bool:
+        from client.services.payments import METHODS
+
+        diffs = self.differences()
+        if not diffs:
+            return True
+        listed = "; ".join(f"{METHODS.get(m, m)} {d:+.2f}".replace("+", "+") for m, d in diffs.items())
+        if not self.confirm_difference.isChecked():
+            self.error.show_error(self.tr("Over/short: %1. Count again; if it is right, tick “confirm the "
+                                          "over/short” and give the reason.").replace("%1", listed))
+            self.confirm_difference.setFocus()
+            return False
+        if not self.difference_reason.text().strip():
+            self.error.show_error(self.tr("Give the reason of the over/short (it is printed on the Z report)."))
+            self.difference_reason.setFocus()
+            return False
+        return True
+
     def accept(self) -> None:
         if self.blocked and self.authorization is None:
             self.error.show_error(self.tr("Open items remain: only a supervisor may force the close."))
             return
-        if self._read():
+        if self._read() and self._difference_ok():
             super().accept()
 
     def force_close(self) -> None:
-        if not self._read():
+        if not self._read() or not self._difference_ok():
             return
         auth = self._authorize(self.reason)
         if auth is None:
@@ -946,3 +978,315 @@ def big_font(widget: QWidget, factor: float = 1.6, bold: bool = True) -> None:
     f.setPointSizeF(max(f.pointSizeF(), 9.0) * factor)
     f.setBold(bold)
     widget.setFont(f)
+
+
+# ---------------------------------------------------------------------------------------------
+# the counter's lists: 事前提醒, HIS bills, 今日结算, 转自费
+# ---------------------------------------------------------------------------------------------
+
+def _fit_to_screen(dialog: QDialog, share: float = 0.85) -> None:
+    """No dialog taller (or wider) than the screen it opens on: at most ``share`` of the available area."""
+    screen = dialog.screen() or (dialog.parentWidget().screen() if dialog.parentWidget() else None)
+    if screen is None:
+        return
+    g = screen.availableGeometry()
+    dialog.setMaximumSize(int(g.width() * share), int(g.height() * share))
+
+
+class PrecheckDialog(QDialog):
+    """事前提醒 before F9: the warnings grouped (same rule and item folded with a count) in a scrolling
+    list; Enter confirms (recorded), Esc goes back to the case. Never taller than the screen."""
+
+    def __init__(self, warnings, parent: QWidget | None = None):
+        from client.domain.prechecks import group_warnings
+
+        super().__init__(parent)
+        self.setObjectName("precheckDialog")
+        self.setWindowTitle(self.tr("Pre-settlement warnings (事前提醒)"))
+        self.groups = group_warnings(warnings)
+        lay = QVBoxLayout(self)
+        head = QLabel(self.tr("Check these %1 warning(s) before settling; ask the patient or the doctor where "
+                              "needed:").replace("%1", str(len(list(warnings)))))
+        head.setObjectName("dialogHeading")
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        self.list = QListWidget()
+        self.list.setObjectName("precheckList")
+        self.list.setWordWrap(True)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for i, g in enumerate(self.groups, 1):
+            it = QListWidgetItem(f"{i}. {g.text()}")
+            self.list.addItem(it)
+        lay.addWidget(self.list, 1)
+        lay.addWidget(QLabel(self.tr("Enter: confirmed, settle. Esc: back to the case.")))
+        box = QDialogButtonBox()
+        self.ok = box.addButton(self.tr("Confirm and settle"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("precheckConfirm")
+        back = box.addButton(self.tr("Back"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.ok.clicked.connect(self.accept)
+        back.clicked.connect(self.reject)
+        self.ok.setDefault(True)
+        lay.addWidget(box)
+        self.resize(760, min(560, 120 + 34 * len(self.groups)))
+        _fit_to_screen(self)
+        self.ok.setFocus()
+
+    def grouped_text(self) -> str:
+        return "\n".join(self.list.item(i).text() for i in range(self.list.count()))
+
+
+class HisBillsDialog(QDialog):
+    """F4 with several unpaid HIS bills: date, department, doctor, amount; Space ticks a bill, Enter
+    takes the ticked ones (one settlement)."""
+
+    def __init__(self, bills, checked: set[int] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("hisBillsDialog")
+        self.setWindowTitle(self.tr("Unpaid HIS bills"))
+        self.bills = list(bills)
+        lay = QVBoxLayout(self)
+        head = QLabel(self.tr("The patient has %1 unpaid bills. Tick the ones to pay now (Space), then Enter.")
+                      .replace("%1", str(len(self.bills))))
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        self.table = QTableWidget(len(self.bills), 6)
+        self.table.setObjectName("hisBillsTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Date"), self.tr("Department"), self.tr("Doctor"),
+                                              self.tr("Amount"), self.tr("Bill no."), self.tr("Visit type")])
+        from client.domain.codes import label as code_label
+
+        for r, b in enumerate(self.bills):
+            cells = [str(b.begntime)[:16], b.dept_name, b.doctor_name, f"{b.amount:.2f}", b.ipt_otp_no,
+                     f"{b.med_type} {code_label('med_type', b.med_type, '') or ''}".strip()]
+            for c, text in enumerate(cells):
+                it = QTableWidgetItem(text)
+                if c == 0:
+                    it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    on = r in checked if checked is not None else r == 0
+                    it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+                if c == 3:
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, it)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeColumnsToContents()
+        if self.bills:
+            self.table.setCurrentCell(0, 0)
+        lay.addWidget(self.table, 1)
+        self.total = QLabel("")
+        self.total.setObjectName("hisBillsTotal")
+        lay.addWidget(self.total)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        lay.addWidget(_buttons(self, self.tr("Take the ticked bills")))
+        self.table.itemChanged.connect(lambda _it: self._update_total())
+        self.chosen: list[str] = []
+        self._update_total()
+        self.resize(820, min(520, 200 + 32 * len(self.bills)))
+        _fit_to_screen(self)
+        self.table.setFocus()
+
+    def rows_text(self) -> list[list[str]]:
+        return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
+                for r in range(self.table.rowCount())]
+
+    def checked_rows(self) -> list[int]:
+        return [r for r in range(self.table.rowCount())
+                if self.table.item(r, 0).checkState() == Qt.CheckState.Checked]
+
+    def set_checked(self, rows) -> None:
+        rows = set(rows)
+        for r in range(self.table.rowCount()):
+            self.table.item(r, 0).setCheckState(Qt.CheckState.Checked if r in rows else Qt.CheckState.Unchecked)
+
+    def _update_total(self) -> None:
+        rows = self.checked_rows()
+        amount = sum((self.bills[r].amount for r in rows), Decimal("0.00"))
+        self.total.setText(self.tr("%1 bill(s) ticked, total ¥ %2").replace("%1", str(len(rows)))
+                           .replace("%2", fmt_display(amount)))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Space and self.table.currentRow() >= 0:
+            it = self.table.item(self.table.currentRow(), 0)
+            it.setCheckState(Qt.CheckState.Unchecked if it.checkState() == Qt.CheckState.Checked
+                             else Qt.CheckState.Checked)
+            return
+        super().keyPressEvent(event)
+
+    def accept(self) -> None:
+        rows = self.checked_rows()
+        if not rows:
+            self.error.show_error(self.tr("Tick at least one bill (Space)."))
+            return
+        self.chosen = [self.bills[r].ipt_otp_no for r in rows]
+        super().accept()
+
+
+class TodaySettlementsDialog(QDialog):
+    """今日结算: today's settlements at this window, newest first, searchable by name, ID-number tail,
+    settlement number; Enter chooses the selected one (for a reprint, a reversal, the details)."""
+
+    def __init__(self, rows, *, purpose: str = "", preselect: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("todaySettlementsDialog")
+        self.setWindowTitle(self.tr("Today's settlements (今日结算)"))
+        self.rows = list(rows)
+        self.visible: list = []
+        lay = QVBoxLayout(self)
+        if purpose:
+            p = QLabel(purpose)
+            p.setObjectName("dialogHeading")
+            p.setWordWrap(True)
+            lay.addWidget(p)
+        self.search = QLineEdit()
+        self.search.setObjectName("todaySearch")
+        self.search.setProperty(NO_SCAN_PROPERTY, True)
+        self.search.setPlaceholderText(self.tr("Search: name, last digits of the ID number, settlement number"))
+        lay.addWidget(self.search)
+        self.table = QTableWidget(0, 9)
+        self.table.setObjectName("todayTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Name"), self.tr("ID number"),
+                                              self.tr("Settlement no."), self.tr("Kind"), self.tr("State"),
+                                              self.tr("Total"), self.tr("Cash"), self.tr("Cashier")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self.accept())
+        lay.addWidget(self.table, 1)
+        self.count = QLabel("")
+        lay.addWidget(self.count)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        lay.addWidget(_buttons(self, self.tr("Choose")))
+        self.search.textChanged.connect(self._filter)
+        self.search.installEventFilter(self)
+        self.chosen = None
+        self._filter("")
+        if preselect is not None:
+            for r, row in enumerate(self.visible):
+                if row.settlement_id == preselect:
+                    self.table.selectRow(r)
+        self.resize(1000, 520)
+        _fit_to_screen(self)
+        self.search.setFocus()
+
+    def _filter(self, text: str) -> None:
+        self.visible = [r for r in self.rows if r.matches(text)]
+        self.table.setRowCount(len(self.visible))
+        for i, r in enumerate(self.visible):
+            cells = [r.time, r.psn_name, r.masked_certno, r.setl_id or r.msgid, self._kind(r.kind),
+                     self._state(r.state_words), r.medfee_sumamt, r.psn_cash_pay, r.opter]
+            for c, text_ in enumerate(cells):
+                it = QTableWidgetItem(text_)
+                if c in (6, 7):
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, c, it)
+        if self.visible:
+            self.table.selectRow(0)
+        self.table.resizeColumnsToContents()
+        self.count.setText(self.tr("%1 of %2 settlements today").replace("%1", str(len(self.visible)))
+                           .replace("%2", str(len(self.rows))))
+
+    def _kind(self, kind: str) -> str:
+        return {"医保": self.tr("insurance"), "全自费": self.tr("full self-pay"), "离线": self.tr("offline")}.get(kind, kind)
+
+    def _state(self, words: str) -> str:
+        return {"已结算": self.tr("settled"), "已撤销": self.tr("reversed"), "离线待上传": self.tr("offline, to send"),
+                "结果待确认": self.tr("result unknown")}.get(words, words)
+
+    def row_count(self) -> int:
+        return len(self.visible)
+
+    def visible_states(self) -> list[str]:
+        return [self._state(r.state_words) for r in self.visible]
+
+    def selected(self):
+        r = self.table.currentRow()
+        return self.visible[r] if 0 <= r < len(self.visible) else None
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - ↑/↓ from the search box move the selection
+        from PySide6.QtCore import QEvent
+
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Up,
+                                                                                          Qt.Key.Key_Down):
+            r = self.table.currentRow() + (1 if event.key() == Qt.Key.Key_Down else -1)
+            if 0 <= r < self.table.rowCount():
+                self.table.selectRow(r)
+            return True
+        return super().eventFilter(obj, event)
+
+    def accept(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.error.show_error(self.tr("No settlement matches: change the search."))
+            return
+        self.chosen = row
+        super().accept()
+
+
+class SelfPayDialog(QDialog):
+    """转自费 (F8): settle the whole amount as full self-pay at an online window — no insurance
+    transaction. The reason is recorded with the settlement and printed on the receipt; a patient who
+    could not be identified by the insurance gives name and ID number for the receipt and e-invoice."""
+
+    def __init__(self, reasons: dict[str, str], *, name: str = "", masked_certno: str = "", known: bool = True,
+                 default: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("selfPayDialog")
+        self.setWindowTitle(self.tr("Full self-pay (转自费)"))
+        lay = QVBoxLayout(self)
+        note = QLabel(self.tr("The patient pays the whole amount; nothing is sent to the insurance centre. The "
+                              "receipt is marked 全自费 and can be claimed at the insured place."))
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        form = QFormLayout()
+        self.reason = QComboBox()
+        self.reason.setObjectName("selfPayReason")
+        for code, text in reasons.items():
+            self.reason.addItem(text, code)
+        if default and self.reason.findData(default) >= 0:
+            self.reason.setCurrentIndex(self.reason.findData(default))
+        form.addRow(self.tr("Reason"), self.reason)
+        self.note = QLineEdit()
+        self.note.setObjectName("selfPayNote")
+        form.addRow(self.tr("Note"), self.note)
+        self.known = known
+        self.name = QLineEdit(name)
+        self.name.setObjectName("selfPayName")
+        self.certno = QLineEdit()
+        self.certno.setObjectName("selfPayCertno")
+        self.certno.setMaxLength(18)
+        if known:
+            form.addRow(self.tr("Patient"), QLabel(f"{name}  {masked_certno}"))
+        else:
+            form.addRow(self.tr("Name"), self.name)
+            form.addRow(self.tr("ID number"), self.certno)
+        lay.addLayout(form)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        lay.addWidget(_buttons(self, self.tr("Settle as self-pay")))
+        self.reason_code = ""
+        self.patient_name = name
+        self.patient_certno = ""
+        (self.reason if known else self.name).setFocus()
+
+    def accept(self) -> None:
+        if not self.known:
+            name = self.name.text().strip()
+            if not name:
+                self.error.show_error(self.tr("Type the patient's name (for the receipt and the e-invoice)."))
+                self.name.setFocus()
+                return
+            try:
+                rid = parse_resident_id(self.certno.text().strip().upper(), at=date.today())
+            except IdentityError as exc:
+                self.error.show_error(exc.message)
+                self.certno.setFocus()
+                return
+            self.patient_name, self.patient_certno = name, rid.certno
+        self.reason_code = self.reason.currentData()
+        super().accept()

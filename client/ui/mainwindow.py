@@ -13,6 +13,7 @@ status bar says what is happening; the window never blocks.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
 from datetime import datetime
@@ -24,6 +25,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QStatusBar,
@@ -54,6 +57,10 @@ from client.ui.workers import TaskManager
 log = logging.getLogger("client.ui.window")
 
 IDENTIFY_KINDS = ("ecqr", "card_data", "certno")
+MESSAGE_MAX_HEIGHT = 132
+ACTIONS_PER_ROW = 6        # the F-key buttons in two rows: the right column fits 1366×768 with a title bar
+# "3*阿莫" in the search box: three of the item found
+QTY_PREFIX_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*[*×xX]\s*(.*)$")
 # The warm-up starts right after the sign-in dialog is painted; a window shown without it (tests,
 # screenshots) starts it this long after its own first paint.
 WARMUP_DELAY_MS = 300
@@ -194,7 +201,12 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.operator = None                   # client.security.operators.Operator
         self.person = None                     # PersonView
         self.trial = None                      # Presettlement
-        self.record: dict | None = None        # last settlement record
+        self.record: dict | None = None        # the settlement of the patient on screen (None: not settled)
+        self.last_print: dict | None = None    # the last receipt printed or reprinted (any settlement)
+        self.case_settled = False              # the case on screen is settled: only Esc (next patient) goes on
+        self.acct_flag: str | None = None      # the patient's account choice (F6); None = the insured place's rule
+        self.shift_id: int | None = None       # this operator's open shift at this window (None: 未开班)
+        self.system_faults: dict[str, str] = {}  # system → what failed in its last real call (部分异常)
         self.kind = "outpatient"
         self.online: bool | None = None
         self.last_sync = ""
@@ -249,7 +261,8 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.recovery_banner.setObjectName("recoveryBanner")
         self.recovery_banner.setWordWrap(True)
         self.recovery_banner.hide()
-        outer.addWidget(self.recovery_banner)
+        # the recovery banner and the message bar live in the left column (above the stretching charges
+        # table): however long they are, they never push the F-keys or the status bar off the screen
         self.message = QFrame()
         self.message.setObjectName("messageBar")
         ml = QHBoxLayout(self.message)
@@ -258,14 +271,21 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.message_text.setObjectName("messageText")
         self.message_text.setWordWrap(True)
         self.message_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        ml.addWidget(self.message_text, 1)
+        self.message_scroll = QScrollArea()
+        self.message_scroll.setObjectName("messageScroll")
+        self.message_scroll.setWidget(self.message_text)
+        self.message_scroll.setWidgetResizable(True)
+        self.message_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.message_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # a long message (twelve 事前提醒, a refusal with its reason) scrolls: it never pushes the F-keys off screen
+        self.message_scroll.setMaximumHeight(MESSAGE_MAX_HEIGHT)
+        ml.addWidget(self.message_scroll, 1)
         close = QToolButton()
         close.setText("×")
         close.setToolTip(self.tr("Dismiss (Esc)"))
         close.clicked.connect(self.clear_message)
         ml.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.message.hide()
-        outer.addWidget(self.message)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
@@ -273,14 +293,25 @@ class MainWindow(DayworkMixin, QMainWindow):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         self.patient = PatientPanel()
+        ll.addWidget(self.recovery_banner)
+        ll.addWidget(self.message)
         ll.addWidget(self.patient)
         srow = QHBoxLayout()
         self.kind_label = QLabel("")
         self.kind_label.setObjectName("kindLabel")
         srow.addWidget(self.kind_label)
+        self.med_type_box = QComboBox()
+        self.med_type_box.setObjectName("medTypeBox")
+        self.med_type_box.setToolTip(self.tr("Visit type of items added by hand (HIS bills bring their own)"))
+        # visit types a cashier may choose for items added by hand (HIS bills carry their own med_type)
+        for code, text in (("11", self.tr("general outpatient")), ("13", self.tr("emergency")),
+                           ("14", self.tr("chronic/special disease outpatient"))):
+            self.med_type_box.addItem(f"{code} {text}", code)
+        self.med_type_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        srow.addWidget(self.med_type_box)
         self.search = CatalogSearch()
-        self.search.setPlaceholderText(self.tr("Add an item: pinyin initials, name or code, ↓ to pick, Enter adds "
-                                               "(Ctrl+F)"))
+        self.search.setPlaceholderText(self.tr("Add an item: pinyin initials, name or code (3*… for 3 of it), ↓ to "
+                                               "pick, Enter adds (Ctrl+F)"))
         self.search.query_changed.connect(self.search_catalog)
         self.search.chosen.connect(self.add_catalog_item)
         srow.addWidget(self.search, 1)
@@ -324,6 +355,12 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.payment = PaymentPanel()
         rl.addWidget(self.payment)
         self.payment.tendered.returnPressed.connect(self.settle)
+        self.confirmation = QLabel("")
+        self.confirmation.setObjectName("confirmationLine")
+        self.confirmation.setWordWrap(True)
+        self.confirmation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.confirmation.hide()
+        rl.addWidget(self.confirmation)
         rl.addWidget(self._action_grid())
         rl.addStretch(1)
         split.addWidget(right)
@@ -358,8 +395,11 @@ class MainWindow(DayworkMixin, QMainWindow):
             ("help", self.tr("Help"), "F1", self.show_help),
             ("read_card", self.tr("Read card"), "F2", self.read_card),
             ("enter_id", self.tr("ID / scan"), "F3", self.enter_id),
-            ("his", self.tr("HIS charges"), "F4", self.load_his),
+            ("his", self.tr("HIS bills"), "F4", self.load_his),
             ("presettle", self.tr("Pre-settle"), "F5", self.presettle),
+            ("account", self.tr("Account"), "F6", self.toggle_account),
+            ("today", self.tr("Today's list"), "F7", self.show_today),
+            ("self_pay", self.tr("Self-pay"), "F8", self.start_self_pay),
             ("settle", self.tr("Settle"), "F9", self.settle),
             ("reprint", self.tr("Reprint"), "F12", self.reprint),
             ("cancel", self.tr("Cancel"), "Esc", self.cancel),
@@ -373,14 +413,14 @@ class MainWindow(DayworkMixin, QMainWindow):
         for i, (name, text, key, slot) in enumerate(specs):
             act = self._action(text, key, slot, f"act_{name}")
             self.actions_by_name[name] = act
-            if i % 4 == 0:
+            if i % ACTIONS_PER_ROW == 0:
                 row = QHBoxLayout()
                 grid.addLayout(row)
             b = QPushButton(f"{key}\n{text}")
             b.setObjectName(f"btn_{name}")
             b.setProperty("role", "action")
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.setMinimumHeight(54)
+            b.setMinimumHeight(44)
             b.clicked.connect(act.trigger)
             if name == "settle":
                 b.setProperty("primary", True)
@@ -410,16 +450,20 @@ class MainWindow(DayworkMixin, QMainWindow):
                   self.act_details, self.act_trace, self.act_reverse):
             case.addAction(a)
         case.addSeparator()
-        for name in ("read_card", "enter_id", "his", "presettle", "settle", "reprint", "cancel"):
+        for name in ("read_card", "enter_id", "his", "presettle", "account", "today", "self_pay", "settle", "reprint",
+                     "cancel"):
             case.addAction(self.actions_by_name[name])
         day = mb.addMenu(self.tr("&Day"))
         self.act_sync = self._action(self.tr("Synchronise now"), "Ctrl+S", self.sync, "act_sync")
         self.act_adjust = self._action(self.tr("Adjustment records"), "Ctrl+J", self.show_adjustments, "act_adjust")
-        self.act_shift = self._action(self.tr("Close shift…"), "Ctrl+K", self.close_shift, "act_shift")
+        self.act_shift = self._action(self.tr("Open / close shift…"), "Ctrl+K", self.shift_key, "act_shift")
         self.act_lock = self._action(self.tr("Lock window"), "Ctrl+L", self.lock, "act_lock")
         self.act_signout = self._action(self.tr("Sign out"), "Ctrl+Q", self.sign_out, "act_signout")
         for a in (self.act_sync, self.act_adjust, self.act_shift, self.act_lock, self.act_signout):
             day.addAction(a)
+        self.training_menu = None
+        if self.training:
+            self._build_training_menu(mb)
         helpm = mb.addMenu(self.tr("&Help"))
         helpm.addAction(self.actions_by_name["help"])
 
@@ -435,6 +479,8 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.st_cache.setObjectName("stCache")
         self.st_operator = QLabel("")
         self.st_operator.setObjectName("stOperator")
+        self.st_shift = QLabel("")
+        self.st_shift.setObjectName("stShift")
         self.st_window = QLabel("")
         self.st_training = QLabel(self.tr("TRAINING"))
         self.st_training.setObjectName("stTraining")
@@ -445,8 +491,8 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.st_busy.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.st_busy.setMinimumWidth(1)
         sb.addWidget(self.st_busy, 1)
-        for w in (self.st_conn, self.st_outbox, self.st_cache, self.st_sync, self.st_operator, self.st_window,
-                  self.st_training):
+        for w in (self.st_conn, self.st_outbox, self.st_cache, self.st_sync, self.st_operator, self.st_shift,
+                  self.st_window, self.st_training):
             sb.addPermanentWidget(w)
         self.st_window.setText(self.tr("Window %1").replace("%1", self.settings.window_id or "01"))
 
@@ -474,28 +520,38 @@ class MainWindow(DayworkMixin, QMainWindow):
             self.st_operator.setText(self.tr("Operator %1 %2").replace("%1", operator.code).replace("%2", operator.name))
         else:
             self.st_operator.setText(self.tr("Not signed in"))
+            self.shift_id = None
+        self._show_shift()
         self._update_buttons()
 
+    def _enable(self, name: str, on: bool) -> None:
+        self.actions_by_name[name].setEnabled(on)
+        self.buttons[name].setEnabled(on)
+
     def _update_buttons(self) -> None:
+        """Only what makes sense now is enabled: once the case is settled, nothing may change it —
+        Esc starts the next patient; reprint, reversal and the details go through 今日结算."""
         signed = self.operator is not None
-        for name in ("read_card", "enter_id", "reprint", "cancel"):
-            self.buttons[name].setEnabled(signed)
-            self.actions_by_name[name].setEnabled(signed)
         busy = bool(self._busy_step)
+        for name in ("read_card", "enter_id", "reprint", "cancel", "today"):
+            self._enable(name, signed)
         has_person = self.person is not None
-        self.buttons["his"].setEnabled(signed and has_person and not busy)
-        self.actions_by_name["his"].setEnabled(signed and has_person and not busy)
-        can_pre = signed and has_person and self.charges.rowCount() > 0 and not busy
-        self.actions_by_name["presettle"].setEnabled(can_pre)
-        self.buttons["presettle"].setEnabled(can_pre)
-        case = getattr(self, "offline_case", None)
+        settled = self.case_settled
+        case = getattr(self, "local_case", None)
+        open_case = signed and not busy and not settled
+        rows = self.charges.rowCount()
+        self._enable("his", open_case and (has_person or case is not None) and rows == 0)
         if case is not None:
-            can_pre = signed and bool(case.fees) and not busy
-            self.actions_by_name["presettle"].setEnabled(can_pre)
-            self.buttons["presettle"].setEnabled(can_pre)
-        can_settle = signed and (self.trial is not None or (case is not None and case.quote is not None)) and not busy
-        self.actions_by_name["settle"].setEnabled(can_settle)
-        self.buttons["settle"].setEnabled(can_settle)
+            can_pre = open_case and bool(case.fees)
+        else:
+            can_pre = open_case and has_person and rows > 0
+        self._enable("presettle", can_pre)
+        self._enable("account", open_case and has_person and case is None and self._account_balance() > 0)
+        self._enable("self_pay", open_case and (case is None or case.mode == "offline"))
+        can_settle = open_case and (self.trial is not None or (case is not None and case.quote is not None))
+        self._enable("settle", can_settle)
+        self.act_remove.setEnabled(signed and not settled)
+        self.search.setEnabled(signed and not settled)
         self.details_button.setEnabled(self.trial is not None or self.record is not None)
         self.trace_button.setEnabled(self._trace() is not None)
 
@@ -522,27 +578,45 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.message_text.setText("")
 
     def show_error(self, step: str, exc: BaseException) -> None:
-        """A service error shown verbatim with a plain hint of what to do."""
+        """A service error shown verbatim, naming the system that failed, with a hint that fits it.
+        Never a class name: an unexpected error says so and is logged with its traceback."""
         from client.services.errors import ServiceError
 
         if isinstance(exc, ServiceError):
-            hint = self._hint(exc.code)
+            hint = self._hint(exc.code, exc.system)
             text = exc.message
             if exc.detail and exc.detail not in text:
-                text += "\n" + self.tr("Insurance centre message: %1").replace("%1", exc.detail)
+                where = {"his": self.tr("HIS message: %1"), "einvoice": self.tr("E-invoice platform message: %1")}.get(
+                    exc.system, self.tr("Insurance centre message: %1"))
+                text += "\n" + where.replace("%1", exc.detail)
             self.show_message(f"{text}\n{hint}", "error")
             msg = exc.message
+            if exc.code in ("offline", "unknown") and exc.system in ("insurance", "his", "einvoice"):
+                self.note_fault(exc.system, exc.message)
         else:
             log.error("step %s failed", step, exc_info=exc)
-            msg = str(exc) or exc.__class__.__name__
-            self.show_message(self.tr("Unexpected error: %1\nThe error was logged; tell the IT department if it "
-                                      "happens again.").replace("%1", msg), "error")
+            msg = self.tr("Internal error: the step was not completed and the error was logged.")
+            self.show_message(msg + "\n" + self.tr("What to do: try again; if it happens again, tell the IT "
+                                                   "department (the log has the details)."), "error")
         self._busy_step = ""
         self.st_busy.setText("")
         self._update_buttons()
         self.step_failed.emit(step, msg)
 
-    def _hint(self, code: str) -> str:
+    def _hint(self, code: str, system: str = "insurance") -> str:
+        if system == "his":
+            return {
+                "offline": self.tr("What to do: the HIS does not answer. Press F4 again in a moment, or add the items "
+                                   "with the catalogue search (Ctrl+F); if it persists, call the IT department."),
+                "refused": self.tr("What to do: the HIS refused (reason above). Check the bill in the HIS, or call "
+                                   "the IT department."),
+            }.get(code, self.tr("What to do: check the bill in the HIS; if it persists, call the IT department."))
+        if system == "einvoice":
+            return self.tr("What to do: the e-invoice platform cannot be used now. The settlement is not affected; "
+                           "the e-invoice is issued automatically later.")
+        if system == "device":
+            return self.tr("What to do: check the card reader / scanner and its cable, or identify the patient "
+                           "another way (F2 card, F3 ID number, scan).")
         return {
             "refused": self.tr("What to do: the insurance centre refused this transaction (its message is shown "
                                "above). Check the data it names and try again; if it persists, call the insurance "
@@ -554,7 +628,20 @@ class MainWindow(DayworkMixin, QMainWindow):
             "invalid_input": self.tr("What to do: correct the input as described and try again."),
             "store": self.tr("What to do: the local database cannot be used. Call the IT department."),
             "config": self.tr("What to do: the configuration is incomplete. Call the IT department."),
+            "shift": self.tr("What to do: open your shift (Ctrl+K, type the opening float), then serve the patient."),
         }.get(code, self.tr("What to do: try again; if it persists, call the IT department."))
+
+    # ---------------------------------------------------------------- partial outages (部分异常)
+    def note_fault(self, system: str, text: str) -> None:
+        """The last real call to ``system`` failed: the status bar says 部分异常 (naming it) until a call
+        to it succeeds again, whatever the health probe says."""
+        self.system_faults[system] = text
+        if self.conn_status is not None:
+            self._show_status(self.conn_status)
+
+    def clear_fault(self, system: str) -> None:
+        if self.system_faults.pop(system, None) is not None and self.conn_status is not None:
+            self._show_status(self.conn_status)
 
     def _on_task_failed(self, exc: BaseException, label: str) -> None:
         self.show_error(label, exc)
@@ -598,7 +685,8 @@ class MainWindow(DayworkMixin, QMainWindow):
             if self.state.current_shift(op.code) is None:
                 fdlg = dialogs.OpenShiftDialog(f"{op.code} {op.name}", parent=self)
                 self._dialog = fdlg
-                opening = fdlg.amount if fdlg.exec() else Decimal("0.00")
+                # cancelled: no shift — the window asks again before the first patient (no money without one)
+                opening = fdlg.amount if fdlg.exec() else None
             self.complete_sign_in(op, opening_float=opening)
             return True
 
@@ -752,29 +840,55 @@ class MainWindow(DayworkMixin, QMainWindow):
 
     # ================================================================== the case
     def clear_case(self) -> None:
-        self.offline_case = None
+        """Forget every trace of the patient on screen (the next patient starts clean)."""
+        self.local_case = None
         self.person = None
         self.trial = None
+        self.record = None
+        self.case_settled = False
+        self.acct_flag = None
         self.kind = "outpatient"
         self.charges.clear()
         self.patient.clear()
         self.settlement.clear()
         self.payment.clear()
         self.search.clear()
+        if hasattr(self, "confirmation"):
+            self.confirmation.setText("")
+            self.confirmation.hide()
         self._update_total()
         self._update_kind()
         if hasattr(self, "buttons"):
+            self._show_account()
             self._update_buttons()
 
     def _update_kind(self) -> None:
-        if getattr(self, "offline_case", None) is not None:
-            self.kind_label.setText(self.tr("Outpatient · OFFLINE"))
-            self.kind_label.setProperty("kind", "offline")
+        case = getattr(self, "local_case", None)
+        if case is not None:
+            if case.mode == "self_pay":
+                self.kind_label.setText(self.tr("Outpatient · FULL SELF-PAY"))
+                self.kind_label.setProperty("kind", "self_pay")
+            else:
+                self.kind_label.setText(self.tr("Outpatient · OFFLINE"))
+                self.kind_label.setProperty("kind", "offline")
             self.kind_label.style().unpolish(self.kind_label)
             self.kind_label.style().polish(self.kind_label)
             return
         self.kind_label.setText(self.tr("Outpatient") if self.kind == "outpatient" else self.tr("Inpatient discharge"))
         self.kind_label.setProperty("kind", self.kind)
+        # the visit type of hand-added items; a case started (HIS bill or first item) shows its own, fixed
+        counter = self.state.counter
+        self.med_type_box.setVisible(self.kind == "outpatient")
+        started = counter.kind is not None
+        if started:
+            i = self.med_type_box.findData(counter.med_type)
+            if i < 0:
+                self.med_type_box.addItem(counter.med_type, counter.med_type)
+                i = self.med_type_box.count() - 1
+            self.med_type_box.setCurrentIndex(i)
+        elif self.med_type_box.currentIndex() < 0 or not self.med_type_box.isEnabled():
+            self.med_type_box.setCurrentIndex(0)
+        self.med_type_box.setEnabled(not started)
         self.kind_label.style().unpolish(self.kind_label)
         self.kind_label.style().polish(self.kind_label)
 
@@ -782,7 +896,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         n = self.charges.rowCount()
         self.total_label.setText(self.tr("%1 items, total ¥ %2").replace("%1", str(n))
                                  .replace("%2", fmt_display(self.charges.total())))
-        if self.trial is None:
+        if self.trial is None and not self.case_settled:
             if n:
                 self.settlement.show_total_only(self.charges.total())
             else:
@@ -820,6 +934,53 @@ class MainWindow(DayworkMixin, QMainWindow):
         self._update_total()
         self._update_buttons()
 
+    def _select_row(self, row: int) -> None:
+        n = self.charges.rowCount()
+        if n:
+            self.table.selectRow(max(0, min(row, n - 1)))
+
+    # ---------------------------------------------------------------- shifts at the counter
+    def _show_shift(self) -> None:
+        if self.operator is None:
+            self.st_shift.setText("")
+            return
+        if self.shift_id is None:
+            self.st_shift.setText(self.tr("NO SHIFT (Ctrl+K opens)"))
+            self.st_shift.setProperty("open", False)
+        else:
+            self.st_shift.setText(self.tr("Shift %1").replace("%1", str(self.shift_id)))
+            self.st_shift.setProperty("open", True)
+        self.st_shift.style().unpolish(self.st_shift)
+        self.st_shift.style().polish(self.st_shift)
+
+    def with_shift(self, step: str, then) -> None:
+        """Run ``then()`` once this operator has an open shift at this window: no patient is served
+        (and no money taken) without one. With none, the 开班 dialog asks for the opening float;
+        cancelled, nothing happens and the window says why."""
+        if self.shift_id is not None:
+            then()
+            return
+        op = self.operator
+        dlg = dialogs.OpenShiftDialog(f"{op.code} {op.name}", parent=self)
+        self._dialog = dlg
+        if not dlg.exec():
+            msg = self.tr("No shift is open: nobody can be served or charged. Open the shift (Ctrl+K) with the "
+                          "opening float, then serve the patient.")
+            self.show_message(msg, "warning")
+            self.step_failed.emit(step, "no shift")
+            return
+        amount = dlg.amount
+        code = op.code
+
+        def done(sid) -> None:
+            self.shift_id = sid
+            self._show_shift()
+            self.step_done.emit("shift_open")
+            then()
+
+        self.tasks.run_db(lambda: self.state.open_shift(code, amount), done,
+                          lambda exc: self.show_error(step, exc), label="open shift")
+
     # ---------------------------------------------------------------- identification
     def on_scan(self, scan, raw: str) -> None:
         if self.operator is None or self.locked:
@@ -842,6 +1003,17 @@ class MainWindow(DayworkMixin, QMainWindow):
                               "warning")
 
     def identify(self, kind: str, value: str) -> None:
+        """A new patient: the previous one's every trace goes first (screen, case, record)."""
+        self.with_shift("identify", lambda: self._identify(kind, value))
+
+    def _identify(self, kind: str, value: str) -> None:
+        if self._busy_step:
+            self.show_message(self.tr("Wait a moment: the window is still busy (%1). Then scan again.")
+                              .replace("%1", self._busy_step), "warning")
+            self.step_failed.emit("identify", "busy")
+            return
+        self.state.counter.reset()
+        self.clear_case()
         if self.offline_mode():
             self.identify_offline(kind, value)
             return
@@ -859,17 +1031,24 @@ class MainWindow(DayworkMixin, QMainWindow):
         if view.from_cache and self.state.counter.person is not None:
             # the platform stopped answering between two checks: continue as an offline case
             self.online = False
+            self.note_fault("insurance", self.tr("the insurance centre did not answer (1101): the patient came "
+                                                 "from this window's cache"))
             self.check_connectivity()
             self._identified_offline(self.state.counter.person)
             return
+        self.clear_fault("insurance")
         self.clear_case()
         self.person = view
         self.patient.show_person(view)
+        self._show_account()
         if view.from_cache:
             self.show_message(self.tr("Identified from the local cache (the insurance centre is not reachable)."),
                               "warning")
         self._busy_step = ""
-        self.st_busy.setText(self.tr("Patient identified. F4 takes the HIS charges, or add items in the search box."))
+        if view.suspended:
+            self.st_busy.setText(self.tr("Insurance suspended: F8 settles the patient as full self-pay."))
+        else:
+            self.st_busy.setText(self.tr("Patient identified. F4 takes the HIS bills, or add items in the search box."))
         self._update_buttons()
         self.step_done.emit("identify")
 
@@ -932,26 +1111,50 @@ class MainWindow(DayworkMixin, QMainWindow):
 
     # ---------------------------------------------------------------- charges
     def load_his(self) -> None:
-        if self.person is None:
+        """F4: the patient's unpaid HIS bills. One: taken. Several: listed (date, department, doctor,
+        amount) to tick one or several. None: said so."""
+        if self.local_case is not None:
+            self.load_his_local()
             return
-        if self.offline_case is not None:
-            self.load_his_offline()
+        if self.person is None or self.case_settled or self._busy_step:
             return
-        self._begin("his", self.tr("Fetching the charges from the HIS…"))
+        self._begin("his", self.tr("Fetching the bills from the HIS…"))
         counter = self.state.counter
+        self.tasks.run_db(counter.pending_bills, self._bills_listed, lambda exc: self.show_error("his", exc),
+                          label="his bills")
+
+    def choose_bills(self, bills) -> list[str] | None:
+        """The bills to take: the only one, or the ticked ones (None: cancelled)."""
+        if len(bills) == 1:
+            return [bills[0].ipt_otp_no]
+        from client.services.checkout import is_inpatient_med_type
+
         want_inpatient = self.kind == "inpatient"
+        first = next((b for b in bills if is_inpatient_med_type(b.med_type) == want_inpatient), bills[0])
+        checked = {i for i, b in enumerate(bills) if b.med_type == first.med_type}
+        dlg = dialogs.HisBillsDialog(bills, checked, parent=self)
+        self._dialog = dlg
+        return dlg.chosen if dlg.exec() else None
 
-        def work():
-            ipt = None
-            if counter.his is not None:
-                visits = counter.his.pending(counter.person.certno, counter.person.psn_no)
-                for v in visits:
-                    if str(v.med_type).startswith("2") == want_inpatient:
-                        ipt = v.ipt_otp_no
-                        break
-            return counter.load_his(ipt)
-
-        self.tasks.run_db(work, self._his_loaded, lambda exc: self.show_error("his", exc), label="his")
+    def _bills_listed(self, bills) -> None:
+        self.clear_fault("his")
+        self._busy_step = ""
+        self.st_busy.setText("")
+        if not bills:
+            self.show_message(self.tr("The HIS has no unpaid bill for this patient. Add the items with the catalogue "
+                                      "search (Ctrl+F)."), "warning")
+            self._update_buttons()
+            self.step_failed.emit("his", "no bill")
+            return
+        chosen = self.choose_bills(bills)
+        if not chosen:
+            self._update_buttons()
+            self.step_failed.emit("his", "cancelled")
+            return
+        counter = self.state.counter
+        self._begin("his", self.tr("Taking the bills from the HIS…"))
+        self.tasks.run_db(lambda: counter.load_his(chosen), self._his_loaded, lambda exc: self.show_error("his", exc),
+                          label="his")
 
     def _his_loaded(self, visit) -> None:
         counter = self.state.counter
@@ -962,8 +1165,11 @@ class MainWindow(DayworkMixin, QMainWindow):
         if counter.warnings:
             self.show_message("\n".join(counter.warnings), "warning")
         self._busy_step = ""
-        self.st_busy.setText(self.tr("%1 charge lines from the HIS. F5 pre-settles.").replace(
-            "%1", str(len(counter.lines))))
+        left = len(counter.his_left)
+        text = self.tr("%1 charge lines from the HIS. F5 pre-settles.").replace("%1", str(len(counter.lines)))
+        if left:
+            text += " " + self.tr("%1 more unpaid bill(s) not taken.").replace("%1", str(left))
+        self.st_busy.setText(text)
         self._update_buttons()
         self.table.setFocus()
         self.step_done.emit("his")
@@ -972,7 +1178,15 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.search.setFocus()
         self.search.selectAll()
 
+    def _search_query(self, text: str) -> tuple[str, str]:
+        """("3*阿莫") → ("3", "阿莫"): the quantity prefix of the search box."""
+        m = QTY_PREFIX_RE.match(text or "")
+        if m and m.group(2).strip():
+            return m.group(1), m.group(2).strip()
+        return "1", (text or "").strip()
+
     def search_catalog(self, query: str) -> None:
+        _cnt, query = self._search_query(query)
         if not query:
             self.search.set_results([])
             return
@@ -985,7 +1199,7 @@ class MainWindow(DayworkMixin, QMainWindow):
                      "chrgitm_lv": it.chrgitm_lv} for it in search(store, admdvs, query, limit=20)]
 
         def done(items) -> None:
-            if self.search.text().strip() == query:
+            if self._search_query(self.search.text())[1] == query:
                 self.search.set_results(items)
                 if not items:
                     self.st_busy.setText(self.tr("Nothing found for “%1”.").replace("%1", query))
@@ -994,25 +1208,30 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.tasks.run_net(work, done, lambda exc: self.show_error("search", exc), label="catalog search")
 
     def add_catalog_item(self, item: dict) -> None:
+        cnt, _q = self._search_query(self.search.text())
         self.search.clear()
-        self.add_code(item["code"])
+        self.add_code(item["code"], cnt)
 
     def add_code(self, code: str, cnt: str = "1") -> None:
-        if self.person is None:
+        if self.person is None and self.local_case is None:
             self.show_message(self.tr("Identify the patient first (scan the e-voucher, F2 card, F3 ID)."), "warning")
             return
-        if self.offline_case is not None:
+        if self.case_settled:
+            self.show_message(self.tr("This case is settled. Press Esc for the next patient."), "warning")
+            return
+        if self.local_case is not None:
             self.add_code_offline(code, cnt)
             return
         counter = self.state.counter
         kind = self.kind
+        med_type = self.med_type_box.currentData() or "11"
 
         def work():
             if counter.kind is None:
                 if kind == "inpatient":
                     counter.start_inpatient()
                 else:
-                    counter.start_outpatient("11")
+                    counter.start_outpatient(med_type)
             return counter.add_line(code, cnt)
 
         self._begin("add", self.tr("Adding the item…"))
@@ -1020,19 +1239,24 @@ class MainWindow(DayworkMixin, QMainWindow):
 
     def _line_added(self, line) -> None:
         self.trial = None
+        self._update_kind()
         self._refresh_lines()
         self.payment.set_due(None)
         self._busy_step = ""
-        self.st_busy.setText(self.tr("Added %1.").replace("%1", line.name))
+        self.st_busy.setText(self.tr("Added %1 × %2.").replace("%1", line.name).replace("%2", format(line.cnt.normalize(), "f")))
+        self._select_row(self.charges.rowCount() - 1)
         self._update_buttons()
         self.step_done.emit("add")
 
     def remove_line(self) -> None:
+        if self.case_settled:
+            return
         row = self.table.currentIndex().row()
-        if self.offline_case is not None:
-            if 0 <= row < len(self.offline_case.fees):
-                self.offline_case.remove(row)
+        if self.local_case is not None:
+            if 0 <= row < len(self.local_case.fees):
+                self.local_case.remove(row)
                 self._offline_lines_changed()
+                self._select_row(row)
                 self._update_buttons()
             return
         counter = self.state.counter
@@ -1046,6 +1270,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         counter.trial = None
         self.trial = None
         self._refresh_lines()
+        self._select_row(row)
 
     def start_inpatient(self) -> None:
         """Switch the case to inpatient discharge settlement (before charges are taken)."""
@@ -1059,23 +1284,64 @@ class MainWindow(DayworkMixin, QMainWindow):
             return
         self.kind = "inpatient"
         self._update_kind()
+        self._show_account()
         self.st_busy.setText(self.tr("Inpatient discharge: F4 takes the inpatient charges from the HIS."))
         self.step_done.emit("inpatient")
 
+    # ---------------------------------------------------------------- the personal account (F6)
+    def _account_balance(self) -> Decimal:
+        try:
+            return Decimal(str(getattr(self.person, "balance", "0") or "0"))
+        except ArithmeticError:
+            return Decimal("0")
+
+    def account_flag(self) -> str:
+        """acct_used_flag of this visit: the patient's choice (F6), else the insured place's rule."""
+        if self.acct_flag is not None:
+            return self.acct_flag
+        if self.person is None:
+            return "0"
+        from client.services.cashdesk import account_flag
+
+        return account_flag(self.settings.counter, self.person.insuplc_admdvs, self.kind, self._account_balance())
+
+    def _show_account(self) -> None:
+        if self.person is None or self.local_case is not None:
+            self.payment.show_account(None, None)
+            return
+        balance = self._account_balance()
+        self.payment.show_account(self.account_flag() == "1" if balance > 0 else None, balance)
+
+    def toggle_account(self) -> None:
+        """F6: the patient uses the personal account, or not. After a pre-settlement, it is done again
+        (2206 with the new acct_used_flag) — the amounts on screen are always the platform's."""
+        if self.person is None or self.local_case is not None or self.case_settled or self._busy_step:
+            return
+        if self._account_balance() <= 0:
+            return
+        self.acct_flag = "0" if self.account_flag() == "1" else "1"
+        self._show_account()
+        if self.trial is not None:
+            self.presettle()
+        else:
+            self.step_done.emit("account")
+
     # ---------------------------------------------------------------- settlement
     def presettle(self) -> None:
-        if self.person is None or not self.charges.rowCount():
-            return
-        if self.offline_case is not None:
+        if self.local_case is not None:
             self.presettle_offline()
             return
+        if self.person is None or not self.charges.rowCount() or self.case_settled or self._busy_step:
+            return
         counter = self.state.counter
+        flag = self.account_flag()
         self.clear_message()
         self._begin("presettle", self.tr("Pre-settling with the insurance centre…"))
-        self.tasks.run_db(lambda: counter.presettle("0"), self._presettled,
+        self.tasks.run_db(lambda: counter.presettle(flag), self._presettled,
                           lambda exc: self.show_error("presettle", exc), label="presettle")
 
     def _presettled(self, trial) -> None:
+        self.clear_fault("insurance")
         self.trial = trial
         self.record = None
         self._refresh_lines()
@@ -1083,7 +1349,12 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.settlement.show_amounts(info, self.tr("Pre-settled — not yet charged. Take the payment, then F9."))
         due = q2(Decimal(str(info.get("psn_cash_pay") or "0")))
         self.payment.set_due(due)
-        shown = list(trial.warnings) + [f"事前提醒：{w.message}" for w in getattr(trial, "prechecks", [])]
+        self._show_account()
+        shown = list(trial.warnings)
+        if getattr(trial, "prechecks", None):
+            from client.domain.prechecks import group_warnings
+
+            shown += [f"事前提醒：{g.text()}" for g in group_warnings(trial.prechecks)]
         if shown:
             self.show_message("\n".join(shown), "warning")
         self._busy_step = ""
@@ -1093,25 +1364,49 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.payment.tendered.setFocus()
         self.step_done.emit("presettle")
 
-    def settle(self) -> None:
-        offline = self.offline_case is not None and self.offline_case.quote is not None
-        if (self.trial is None and not offline) or self._busy_step:
-            return
+    def read_tenders(self, due: Decimal) -> list | None:
+        """The tender as typed: amounts only (full-width digits accepted); cash below the amount due, or
+        no cash typed, is refused with 还差 in red. None = refused (the message says why)."""
         from client.services.payments import Tender
 
-        due = self.payment.due_amount() or Decimal("0.00")
         method = self.payment.method()
-        tendered = self.payment.tendered_amount()
-        if method == "cash":
-            amount = tendered if tendered is not None else due
-            if amount < due:
-                self.show_message(self.tr("The cash tendered (%1) is less than the amount due (%2).")
-                                  .replace("%1", fmt_display(amount)).replace("%2", fmt_display(due)), "error")
-                self.step_failed.emit("settle", "short")
-                return
-        else:
-            amount = due
-        tenders = [Tender(method, amount)] if due > 0 else []
+        try:
+            tendered = self.payment.tendered_amount()
+        except ValueError as exc:
+            self.show_message(str(exc), "error")
+            self.payment.tendered.setFocus()
+            self.payment.tendered.selectAll()
+            self.step_failed.emit("settle", "invalid tender")
+            return None
+        if due <= 0:
+            return []
+        if method != "cash":
+            return [Tender(method, due)]
+        if tendered is None:
+            self.show_message(self.tr("Type the cash handed over in “Tendered” (amount due ¥ %1), then F9.")
+                              .replace("%1", fmt_display(due)), "error")
+            self.payment.tendered.setFocus()
+            self.step_failed.emit("settle", "no tender")
+            return None
+        if tendered < due:
+            self.show_message(self.tr("The cash tendered (¥ %1) is short by ¥ %2 of the amount due (¥ %3).")
+                              .replace("%1", fmt_display(tendered)).replace("%2", fmt_display(due - tendered))
+                              .replace("%3", fmt_display(due)), "error")
+            self.payment.tendered.setFocus()
+            self.payment.tendered.selectAll()
+            self.step_failed.emit("settle", "short")
+            return None
+        return [Tender("cash", tendered)]
+
+    def settle(self) -> None:
+        case = self.local_case
+        offline = case is not None and case.quote is not None
+        if (self.trial is None and not offline) or self._busy_step or self.case_settled:
+            return
+        due = self.payment.due_amount() or Decimal("0.00")
+        tenders = self.read_tenders(due)
+        if tenders is None:
+            return
         if offline:
             self.settle_offline(tenders)
             return
@@ -1131,39 +1426,64 @@ class MainWindow(DayworkMixin, QMainWindow):
 
         self.tasks.run_db(work, self._settled, lambda exc: self.show_error("settle", exc), label="settle")
 
+    def show_prechecks(self, warnings) -> None:
+        """事前提醒 in the message bar: grouped, the bar scrolls (it never grows past its height)."""
+        from client.domain.prechecks import group_warnings
+
+        self.show_message("\n".join(f"事前提醒：{g.text()}" for g in group_warnings(warnings)), "warning")
+
     def confirm_prechecks(self, warnings) -> bool:
-        """事前提醒 before F9: the list of warnings; Enter confirms (recorded), Esc goes back to the case."""
-        from client.domain.prechecks import SEVERITY_LABELS
-
-        box = QMessageBox(QMessageBox.Icon.Warning, "事前提醒",
-                          f"结算前请核对以下 {len(warnings)} 条事前提醒，必要时与患者或医生确认：\n\n"
-                          + "\n".join(f"{i}.【{SEVERITY_LABELS.get(w.severity, w.severity)}】{w.message}"
-                                      for i, w in enumerate(warnings, 1))
-                          + "\n\n按 Enter 确认已核对并继续结算；按 Esc 返回修改。", parent=self)
-        box.setObjectName("precheckDialog")
-        ok = box.addButton("确认并结算", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("返回修改", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(ok)
+        """事前提醒 before F9: grouped and scrollable; Enter confirms (recorded), Esc goes back to the case."""
+        box = dialogs.PrecheckDialog(warnings, parent=self)
         self._dialog = box
-        box.exec()
-        return box.clickedButton() is ok
+        return bool(box.exec())
 
-    def _settled(self, record: dict) -> None:
-        self.record = record
-        self.trial = None
-        info = record.get("setlinfo") or {}
-        self.settlement.show_amounts(info, self.tr("SETTLED — settlement %1").replace("%1", str(record.get("setl_id"))))
+    def _confirmation_text(self, record: dict, change: Decimal) -> str:
+        setl = record.get("setl_id") or record.get("msgid") or ""
+        parts = [self.tr("SETTLED · settlement %1").replace("%1", str(setl)),
+                 self.tr("change ¥ %1").replace("%1", fmt_display(change))]
+        inv = record.get("invoice") or {}
+        if inv.get("EInvoiceNumber"):
+            parts.append(self.tr("e-invoice %1-%2").replace("%1", str(inv.get("EInvoiceCode") or ""))
+                         .replace("%2", str(inv.get("EInvoiceNumber") or "")))
+        via = record.get("_printed_via")
+        path = record.get("_receipt_path")
+        if via and via != "file":
+            parts.append(self.tr("receipt printed"))
+        elif path:
+            parts.append(self.tr("receipt %1").replace("%1", Path(path).name))
+        left = self.state.counter.his_left
+        if left:
+            from client.services.checkout import bill_summary
+
+            parts.append(self.tr("%1 more unpaid bill(s): %2").replace("%1", str(len(left)))
+                         .replace("%2", "；".join(bill_summary(b) for b in left)))
+        return " · ".join(parts)
+
+    def _change_of(self, record: dict) -> Decimal:
         change = Decimal("0.00")
         for p in record.get("payments") or []:
             if p.get("change"):
                 change += Decimal(p["change"])
+        return change
+
+    def _settled(self, record: dict) -> None:
+        self.clear_fault("insurance")
+        self.record = record
+        self.last_print = record
+        self.trial = None
+        self.case_settled = True
+        info = record.get("setlinfo") or {}
+        self.settlement.show_amounts(info, self.tr("SETTLED — settlement %1").replace("%1", str(record.get("setl_id"))))
+        change = self._change_of(record)
         self.payment.change.setText(f"¥ {fmt_display(change)}")
+        self.payment.set_change_kind("change")
         self._busy_step = ""
-        msg = self.tr("Settled. Change ¥ %1. Receipt: %2").replace("%1", fmt_display(change)).replace(
-            "%2", str(record.get("_receipt_path", "")))
+        self.confirmation.setText(self._confirmation_text(record, change))
+        self.confirmation.show()
         if record.get("warnings"):
             self.show_message("\n".join(record["warnings"]), "warning")
-        self.st_busy.setText(msg)
+        self.st_busy.setText(self.tr("Settled. Esc: next patient."))
         self._update_buttons()
         self.refresh_counts()
         self.step_done.emit("settle")
@@ -1201,15 +1521,34 @@ class MainWindow(DayworkMixin, QMainWindow):
         dlg.exec()
 
     def show_details(self) -> None:
+        """Ctrl+D: every field of the patient's pre-settlement or settlement; with neither, of one chosen
+        from 今日结算 — never another patient's by default."""
         if self.trial is not None:
-            info, det = self.trial.setlinfo, self.trial.setldetail
+            self._details_dialog(self.trial.setlinfo, self.trial.setldetail)
         elif self.record is not None:
-            info, det = self.record.get("setlinfo") or {}, self.record.get("setldetail") or []
+            self._details_dialog(self.record.get("setlinfo") or {}, self.record.get("setldetail") or [])
         else:
-            return
+            self.choose_settlement(self.tr("Choose the settlement to show (Enter)."), "details", self._show_details_of)
+
+    def _details_dialog(self, info: dict, det: list) -> None:
         dlg = dialogs.SettlementDetailsDialog(info, det, self)
         self._dialog = dlg
         dlg.exec()
+
+    def _show_details_of(self, row) -> None:
+        from client.services.checkout import settlement_record
+
+        store = self.state.ctx.store
+
+        def done(rec) -> None:
+            self._busy_step = ""
+            self._update_buttons()
+            self._details_dialog(rec.get("setlinfo") or {}, rec.get("setldetail") or [])
+            self.step_done.emit("details")
+
+        self._begin("details", self.tr("Reading the settlement…"))
+        self.tasks.run_db(lambda: settlement_record(store, row.settlement_id), done,
+                          lambda exc: self.show_error("details", exc), label="details")
 
     def cancel(self) -> None:
         """Esc: dismiss the message, close the popup, or start over with the next patient."""
@@ -1222,12 +1561,11 @@ class MainWindow(DayworkMixin, QMainWindow):
         if self._busy_step:
             return
         self.state.counter.reset()
-        self.record = None
         self.clear_case()
         self.st_busy.setText(self.tr("Ready for the next patient."))
         self.step_done.emit("cancel")
 
-    # ---------------------------------------------------------------- supervisor actions
+    # ---------------------------------------------------------------- 今日结算 and supervisor actions
     def _authorize(self, action: str, label: str, subject: str):
         from client.security import operators as sec
 
@@ -1248,61 +1586,94 @@ class MainWindow(DayworkMixin, QMainWindow):
             return dlg.authorization
         return None
 
-    def _settlement_to_act_on(self) -> dict | None:
-        if self.record is not None:
-            return self.record
-        rec = self.state.last_settlement()
-        if rec is None:
-            self.show_message(self.tr("There is no settlement at this window yet."), "warning")
-        return rec
+    def choose_settlement(self, purpose: str, step: str, then) -> None:
+        """今日结算: load today's settlements (db worker), let the cashier choose one, then ``then(row)``.
+        The patient's own settlement, if the case on screen is settled, is preselected."""
+        from client.services.cashdesk import today_settlements
+
+        store = self.state.ctx.store
+        pre = (self.record or {}).get("settlement_id")
+
+        def shown(rows) -> None:
+            self._busy_step = ""
+            self._update_buttons()
+            if not rows:
+                self.show_message(self.tr("There is no settlement at this window today."), "warning")
+                self.step_failed.emit(step, "none today")
+                return
+            dlg = dialogs.TodaySettlementsDialog(rows, purpose=purpose, preselect=pre, parent=self)
+            self._dialog = dlg
+            self.today_dialog = dlg
+            if not dlg.exec() or dlg.chosen is None:
+                self.step_failed.emit(step, "cancelled")
+                return
+            then(dlg.chosen)
+
+        self._begin(step, self.tr("Reading today's settlements…"))
+        self.tasks.run_db(lambda: today_settlements(store), shown, lambda exc: self.show_error(step, exc),
+                          label="today")
+
+    def show_today(self) -> None:
+        """F7: 今日结算 — Enter shows every field of the chosen settlement."""
+        self.choose_settlement(self.tr("Today's settlements at this window. Enter shows all fields; F12 reprints, "
+                                       "Ctrl+R reverses (from the main window)."), "today", self._show_details_of)
 
     def reverse(self) -> None:
-        rec = self._settlement_to_act_on()
-        if rec is None:
+        self.choose_settlement(self.tr("Choose the settlement to REVERSE (Enter). A supervisor authorizes it next."),
+                               "reverse", self._reverse_row)
+
+    def _reverse_row(self, row) -> None:
+        if not row.reversible:
+            self.show_message(self.tr("Settlement %1 (%2, %3) cannot be reversed here.").replace(
+                "%1", row.setl_id or row.msgid).replace("%2", row.psn_name).replace("%3", row.state_words), "warning")
+            self.step_failed.emit("reverse", "not reversible")
             return
-        if rec.get("state") != "confirmed":
-            self.show_message(self.tr("Settlement %1 is %2 and cannot be reversed.").replace(
-                "%1", str(rec.get("setl_id"))).replace("%2", str(rec.get("state"))), "warning")
-            return
-        label = self.tr("Reverse settlement %1 (%2, ¥ %3)").replace("%1", str(rec.get("setl_id"))).replace(
-            "%2", str((rec.get("person") or {}).get("psn_name") or "")).replace(
-            "%3", fmt_display(Decimal(str((rec.get("setlinfo") or {}).get("medfee_sumamt") or "0"))))
-        auth = self._authorize("reverse", label, str(rec.get("setl_id")))
+        label = self.tr("Reverse settlement %1 (%2, ¥ %3)").replace("%1", row.setl_id).replace(
+            "%2", row.psn_name).replace("%3", fmt_display(Decimal(row.medfee_sumamt)))
+        auth = self._authorize("reverse", label, row.setl_id)
         if auth is None:
             self.step_failed.emit("reverse", "not authorized")
             return
         counter = self.state.counter
-        setl_id = rec["setl_id"]
         self._begin("reverse", self.tr("Reversing the settlement…"))
-        self.tasks.run_db(lambda: counter.reverse(setl_id, auth, reason=auth.reason), self._reversed,
+        self.tasks.run_db(lambda: counter.reverse(row.setl_id, auth, reason=auth.reason), self._reversed,
                           lambda exc: self.show_error("reverse", exc), label="reverse")
 
     def _reversed(self, record: dict) -> None:
-        self.record = record
-        self.settlement.show_amounts(record.get("setlinfo") or {}, self.tr("REVERSED — settlement %1 was cancelled; "
-                                                                         "refund the patient.")
-                                     .replace("%1", str(record.get("setl_id"))))
+        refund = sum((Decimal(p["amount"]) for p in record.get("payments") or []
+                      if p.get("method") != "account" and Decimal(p["amount"]) > 0), Decimal("0.00"))
+        text = self.tr("REVERSED — settlement %1 (%2) was cancelled; refund the patient ¥ %3.").replace(
+            "%1", str(record.get("setl_id"))).replace("%2", str((record.get("person") or {}).get("psn_name") or "")) \
+            .replace("%3", fmt_display(refund))
+        if self.record is not None and self.record.get("settlement_id") == record.get("settlement_id"):
+            self.record = record
+            self.settlement.show_amounts(record.get("setlinfo") or {}, text)
+            self.confirmation.setText(text)
+            self.confirmation.show()
+        self.show_message(text, "warning")
         self._busy_step = ""
         self.st_busy.setText(self.tr("Settlement reversed."))
         self._update_buttons()
         self.step_done.emit("reverse")
 
     def reprint(self) -> None:
-        rec = self._settlement_to_act_on()
-        if rec is None:
-            return
-        label = self.tr("Reprint the receipt of settlement %1").replace("%1", str(rec.get("setl_id")))
-        auth = self._authorize("reprint", label, str(rec.get("setl_id")))
+        self.choose_settlement(self.tr("Choose the settlement to REPRINT (Enter). A supervisor authorizes it next."),
+                               "reprint", self._reprint_row)
+
+    def _reprint_row(self, row) -> None:
+        label = self.tr("Reprint the receipt of settlement %1 (%2)").replace("%1", row.setl_id or row.msgid).replace(
+            "%2", row.psn_name)
+        auth = self._authorize("reprint", label, row.setl_id or row.msgid)
         if auth is None:
             self.step_failed.emit("reprint", "not authorized")
             return
         self._begin("reprint", self.tr("Printing…"))
-        self.tasks.run_db(lambda: self.state.print_receipt(rec["settlement_id"], reprint=True), self._reprinted,
+        self.tasks.run_db(lambda: self.state.print_receipt(row.settlement_id, reprint=True), self._reprinted,
                           lambda exc: self.show_error("reprint", exc), label="reprint")
 
     def _reprinted(self, record: dict) -> None:
         self._busy_step = ""
-        self.record = record
+        self.last_print = record
         self.st_busy.setText(self.tr("Reprinted (marked 补打, print %1): %2").replace(
             "%1", str(record["flags"]["print_count"])).replace("%2", str(record.get("_receipt_path"))))
         self._update_buttons()
@@ -1342,18 +1713,21 @@ class MainWindow(DayworkMixin, QMainWindow):
             "<tr><td><b>F1</b></td><td>this help</td></tr>"
             "<tr><td><b>F2</b></td><td>read the social-security card</td></tr>"
             "<tr><td><b>F3</b></td><td>type the ID number (the scanner works any time)</td></tr>"
-            "<tr><td><b>F4</b></td><td>take the charges from the HIS</td></tr>"
-            "<tr><td><b>Ctrl+F</b></td><td>search the catalogue (pinyin initials), Enter adds</td></tr>"
+            "<tr><td><b>F4</b></td><td>the patient's unpaid HIS bills (several: tick with Space)</td></tr>"
+            "<tr><td><b>Ctrl+F</b></td><td>search the catalogue (pinyin initials; 3*… for three), Enter adds</td></tr>"
             "<tr><td><b>F5</b></td><td>pre-settle with the insurance centre</td></tr>"
+            "<tr><td><b>F6</b></td><td>personal account: use / do not use</td></tr>"
+            "<tr><td><b>F7</b></td><td>today's settlements (search, all fields)</td></tr>"
+            "<tr><td><b>F8</b></td><td>full self-pay (转自费), with the reason</td></tr>"
             "<tr><td><b>Alt+1…5</b></td><td>cash, bank card, WeChat, Alipay, e-CNY</td></tr>"
             "<tr><td><b>F9 / Enter</b></td><td>settle (in the tendered field)</td></tr>"
-            "<tr><td><b>F12</b></td><td>reprint (supervisor, marked 补打)</td></tr>"
+            "<tr><td><b>F12</b></td><td>reprint from today's list (supervisor, marked 补打)</td></tr>"
             "<tr><td><b>Esc</b></td><td>dismiss a message / next patient</td></tr>"
             "<tr><td><b>Ctrl+I</b></td><td>inpatient discharge settlement</td></tr>"
-            "<tr><td><b>Ctrl+R</b></td><td>reverse a same-day settlement (supervisor)</td></tr>"
+            "<tr><td><b>Ctrl+R</b></td><td>reverse a same-day settlement from today's list (supervisor)</td></tr>"
             "<tr><td><b>Ctrl+D / Ctrl+W</b></td><td>all settlement fields / why this amount</td></tr>"
             "<tr><td><b>Ctrl+S</b></td><td>synchronise</td></tr>"
-            "<tr><td><b>Ctrl+J / Ctrl+K</b></td><td>adjustment records / close shift</td></tr>"
+            "<tr><td><b>Ctrl+J / Ctrl+K</b></td><td>adjustment records / open or close the shift</td></tr>"
             "<tr><td><b>Ctrl+L / Ctrl+Q</b></td><td>lock / sign out</td></tr></table>")
         box = QMessageBox(self)
         box.setWindowTitle(self.tr("Help"))
@@ -1361,6 +1735,54 @@ class MainWindow(DayworkMixin, QMainWindow):
         box.setText(text)
         self._dialog = box
         box.open()
+
+    # ---------------------------------------------------------------- training controls (培训)
+    def _build_training_menu(self, mb) -> None:
+        """培训: a trainer simulates outages of the training platform from the window (no shell)."""
+        menu = mb.addMenu(self.tr("&Training"))
+        self.training_menu = menu
+        specs = [
+            ("train_down", self.tr("Simulate: insurance centre offline"), [{"mode": "down"}]),
+            ("train_slow", self.tr("Simulate: insurance centre slow (4 s)"), [{"mode": "latency", "delay_ms": 4000}]),
+            ("train_his", self.tr("Simulate: HIS disconnected"), [{"mode": "drop-before", "infno": "his.*"}]),
+            ("train_ok", self.tr("Restore normal service"), []),
+        ]
+        self.training_actions = {}
+        for name, text, rules in specs:
+            act = QAction(text, self)
+            act.setObjectName(f"act_{name}")
+            act.triggered.connect(lambda _c=False, r=rules, t=text: self.training_fault(r, t))
+            menu.addAction(act)
+            self.training_actions[name] = act
+
+    def training_fault(self, rules: list[dict], text: str) -> None:
+        """Replace the training platform's fault rules (clear, then add ``rules``) on the network pool."""
+        platform = self.state.platform
+        if platform is None:
+            return
+        import requests
+
+        url = platform.url.rstrip("/") + "/admin/fault"
+
+        def work():
+            from client.services.errors import ServiceError
+
+            try:
+                requests.post(url, json={"clear": True}, timeout=5).raise_for_status()
+                for r in rules:
+                    requests.post(url, json=r, timeout=5).raise_for_status()
+            except requests.RequestException:
+                raise ServiceError("offline", "培训平台没有应答，模拟故障未能设置。") from None
+            return text
+
+        def done(t) -> None:
+            self.st_busy.setText(self.tr("Training: %1.").replace("%1", t))
+            if not rules:
+                self.system_faults.clear()
+            self.check_connectivity()
+            self.step_done.emit("training_fault")
+
+        self.tasks.run_net(work, done, lambda exc: self.show_error("training_fault", exc), label="training fault")
 
     # ---------------------------------------------------------------- shutdown
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -16,10 +16,10 @@ from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex,
 from PySide6.QtGui import QBrush, QColor
 
 from client.domain.money import fmt_display, q2
+from client.ui import words
 
 Index = QModelIndex | QPersistentModelIndex
 
-LEVEL_SHORT = {"01": "甲", "02": "乙", "03": "丙"}
 LEVEL_COLORS = {"01": "#1b7a3a", "02": "#1f5fa8", "03": "#b3261e"}
 
 
@@ -157,12 +157,13 @@ class ChargesModel(QAbstractTableModel):
             if kind == "money":
                 return money_text(value)
             if kind == "qty":
-                unit = line.get("unit") or ""
-                return f"{qty_text(value)}{unit}" if unit else qty_text(value)
+                unit = words.unit(line.get("unit") or "")
+                gap = " " if unit.isascii() else ""          # "24 caps." but "24粒"
+                return f"{qty_text(value)}{gap}{unit}" if unit else qty_text(value)
             if kind == "ratio":
                 return ratio_text(value)
             if kind == "level":
-                return LEVEL_SHORT.get(str(value or ""), str(value or ""))
+                return words.level_short(str(value or ""))
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if kind in ("money", "qty", "ratio", "int"):
@@ -212,7 +213,7 @@ class CatalogListModel(QAbstractListModel):
             return None
         it = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            lv = LEVEL_SHORT.get(str(it.get("chrgitm_lv") or ""), "")
+            lv = words.level_short(str(it.get("chrgitm_lv") or "")) if it.get("chrgitm_lv") else ""
             spec = f"  {it['spec']}" if it.get("spec") else ""
             price = money_text(it.get("pric"))
             return f"[{lv}] {it.get('name', '')}{spec}  ¥{price}  {it.get('code', '')}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from client.domain.money import fmt_display, q2
+from client.domain.money import fmt_display, parse_typed_amount, q2
+from client.ui import words
 from client.ui.models import dec, money_text
 
 
@@ -109,18 +110,18 @@ class PatientPanel(QFrame):
         _repolish(self.name)
         self.certno.setText(v.masked_certno)
         age = "" if v.age is None else self.tr("%1 years").replace("%1", str(v.age))
-        self.sex_age.setText(" / ".join(x for x in (v.sex, age) if x))
+        self.sex_age.setText(" / ".join(x for x in (words.sex(v.sex), age) if x))
         self.insured.setText(f"{v.insuplc_name}（{v.insuplc_admdvs}）")
-        self.insutype.setText(v.insutype_label or v.insutype)
-        self.psn_type.setText(v.psn_type_label or v.psn_type)
+        self.insutype.setText(words.insutype(v.insutype, v.insutype_label))
+        self.psn_type.setText(words.psn_type(v.psn_type, v.psn_type_label))
         self.balance.setText(f"¥ {money_text(v.balance)}")
-        self.status_badge.setText(v.status)
+        self.status_badge.setText(words.status(v.status_code, v.status))
         kind = "bad" if (v.suspended or v.status_code == "unfiled" or v.status_code is None) else \
             ("zone" if v.status_code == "zone_exempt" else "ok")
         self.status_badge.setProperty("kind", kind)
         _repolish(self.status_badge)
         self.status_badge.show()
-        self.meaning.setText(v.status_meaning)
+        self.meaning.setText(words.status_meaning(v.status_code, v.status_meaning))
         warnings = list(v.warnings)
         if v.suspended:
             warnings.insert(0, self.tr("Insurance SUSPENDED: the insurance cannot pay. Settle as self-pay or "
@@ -217,6 +218,10 @@ class PaymentPanel(QFrame):
         grid.addWidget(_caption(self.tr("Change")), 2, 0)
         grid.addWidget(self.change, 2, 1)
         lay.addLayout(grid)
+        self.account_label = QLabel("")
+        self.account_label.setObjectName("accountChoice")
+        self.account_label.setWordWrap(True)
+        lay.addWidget(self.account_label)
         methods = QGridLayout()
         self.group = QButtonGroup(self)
         labels = {"cash": self.tr("Cash"), "bank_card": self.tr("Bank card"), "wechat": self.tr("WeChat Pay"),
@@ -249,28 +254,56 @@ class PaymentPanel(QFrame):
         return self._due
 
     def tendered_amount(self) -> Decimal | None:
-        text = self.tendered.text().strip().replace(",", "")
-        if not text:
-            return None
-        try:
-            d = Decimal(text)
-        except InvalidOperation:
-            return None
-        return q2(d) if d.is_finite() else None
+        """The amount typed in 实收 (full-width digits accepted); None when empty; ValueError (Chinese
+        message quoting the text) when it is not an amount — "1OO" is never taken as "exact"."""
+        return parse_typed_amount(self.tendered.text(), self.tr("Tendered"))
+
+    def set_change_kind(self, kind: str) -> None:
+        """"short" (还差, red), "change" (找零, green) or "" (nothing to say)."""
+        self.change.setProperty("kind", kind)
+        _repolish(self.change)
 
     def _update_change(self) -> None:
-        t = self.tendered_amount()
+        try:
+            t = self.tendered_amount()
+        except ValueError:
+            self.change.setText(self.tr("not an amount"))
+            self.set_change_kind("short")
+            self.tendered_changed.emit()
+            return
         if self._due is None or t is None or self.method() != "cash":
             self.change.setText("—")
+            self.set_change_kind("")
         elif t < self._due:
-            self.change.setText(self.tr("short by %1").replace("%1", fmt_display(self._due - t)))
+            self.change.setText(self.tr("short by ¥ %1").replace("%1", fmt_display(self._due - t)))
+            self.set_change_kind("short")
         else:
             self.change.setText(f"¥ {fmt_display(t - self._due)}")
+            self.set_change_kind("change")
         self.tendered_changed.emit()
+
+    def show_account(self, used: bool | None, balance: Decimal | None) -> None:
+        """The personal-account choice of this visit: used (True), not used (False), no account (None)."""
+        if balance is None:
+            self.account_label.setText("")
+            self.account_label.setProperty("used", "")
+        elif used is None:
+            self.account_label.setText(self.tr("Personal account: none or empty"))
+            self.account_label.setProperty("used", "")
+        elif used:
+            self.account_label.setText(self.tr("Personal account: USED (balance ¥ %1) — F6: do not use")
+                                       .replace("%1", fmt_display(q2(balance))))
+            self.account_label.setProperty("used", "yes")
+        else:
+            self.account_label.setText(self.tr("Personal account: not used (balance ¥ %1) — F6: use it")
+                                       .replace("%1", fmt_display(q2(balance))))
+            self.account_label.setProperty("used", "no")
+        _repolish(self.account_label)
 
     def clear(self) -> None:
         self.set_due(None)
         self.method_buttons["cash"].setChecked(True)
+        self.show_account(None, None)
 
 
 def parse_amount_text(text: str) -> Decimal | None:

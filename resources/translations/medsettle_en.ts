@@ -200,6 +200,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Partly down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>insurance centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HIS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e-invoice platform</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Outbox %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -281,15 +297,55 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 charge lines from the HIS. F5 shows the provisional amount.</source>
+        <source>The case already has charges; cancel it (Esc) to take other bills.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Fetching the charges from the HIS…</source>
+        <source>The HIS has no unpaid outpatient bill for this patient. Add the items with the catalogue search (Ctrl+F).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 charge lines from the HIS. F5 shows the amount due.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pricing the bills…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fetching the bills from the HIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Totalling the full self-pay…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled. Esc: next patient.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Computing the provisional offline settlement…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not insured / no insurance record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>insurance suspended (暂停参保)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused by the insurance centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the patient does not use the insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>other reason</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -329,6 +385,26 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>FULL SELF-PAY (转自费) — no insurance transaction is sent; the patient pays ¥ %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Full self-pay: amount due ¥ %1. Type the tendered amount and press Enter or F9.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The charges are already with the insurance centre. Cancel the case (Esc), identify the patient again and choose self-pay (F8) before F5.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FULL SELF-PAY (转自费): %1. F4 takes the HIS bills (or Ctrl+F adds items), F5 shows the amount due, F9 takes the payment. Nothing is sent to the insurance centre.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settling as full self-pay…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Settling offline…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -338,10 +414,6 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
     <message>
         <source>SETTLED OFFLINE (离线结算, provisional) — queued; sent when the insurance centre is back.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Settled offline. Change ¥ %1. Receipt: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -370,6 +442,10 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
     <message>
         <source>%1: expected ¥ %2, counted ¥ %3, difference ¥ %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Over/short confirmed: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -419,6 +495,53 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
 </context>
 <context>
+    <name>HisBillsDialog</name>
+    <message>
+        <source>Unpaid HIS bills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The patient has %1 unpaid bills. Tick the ones to pay now (Space), then Enter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bill no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take the ticked bills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 bill(s) ticked, total ¥ %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tick at least one bill (Space).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IdEntryDialog</name>
     <message>
         <source>Identify by ID number (F3)</source>
@@ -461,10 +584,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Add an item: pinyin initials, name or code, ↓ to pick, Enter adds (Ctrl+F)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>All fields (Ctrl+D)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -485,11 +604,19 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>HIS charges</source>
+        <source>Pre-settle</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Pre-settle</source>
+        <source>Account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Today&apos;s list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Self-pay</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -557,10 +684,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Close shift…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Lock window</source>
         <translation type="unfinished"></translation>
     </message>
@@ -597,11 +720,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unexpected error: %1
-The error was logged; tell the IT department if it happens again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>What to do: the insurance centre refused this transaction (its message is shown above). Check the data it names and try again; if it persists, call the insurance office.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -626,6 +744,10 @@ The error was logged; tell the IT department if it happens again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>What to do: open your shift (Ctrl+K, type the opening float), then serve the patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>What to do: try again; if it persists, call the IT department.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -640,6 +762,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Sign-out at the insurance centre (9002) failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outpatient · FULL SELF-PAY</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -659,11 +785,27 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>NO SHIFT (Ctrl+K opens)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No shift is open: nobody can be served or charged. Open the shift (Ctrl+K) with the opening float, then serve the patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A scan arrived while a dialog was open; close the dialog and scan again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Unrecognised scan: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait a moment: the window is still busy (%1). Then scan again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -679,11 +821,11 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Identified from the local cache (the insurance centre is not reachable).</source>
+        <source>the insurance centre did not answer (1101): the patient came from this window&apos;s cache</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Patient identified. F4 takes the HIS charges, or add items in the search box.</source>
+        <source>Identified from the local cache (the insurance centre is not reachable).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -707,10 +849,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Fetching the charges from the HIS…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1 charge lines from the HIS. F5 pre-settles.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -724,10 +862,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Adding the item…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Added %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -759,19 +893,11 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The cash tendered (%1) is less than the amount due (%2).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Settling (this charges the insurance)…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>SETTLED — settlement %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Settled. Change ¥ %1. Receipt: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -787,15 +913,207 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Visit type of items added by hand (HIS bills bring their own)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>general outpatient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>emergency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>chronic/special disease outpatient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add an item: pinyin initials, name or code (3*… for 3 of it), ↓ to pick, Enter adds (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HIS bills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open / close shift…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HIS message: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>E-invoice platform message: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Internal error: the step was not completed and the error was logged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: try again; if it happens again, tell the IT department (the log has the details).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the HIS does not answer. Press F4 again in a moment, or add the items with the catalogue search (Ctrl+F); if it persists, call the IT department.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the HIS refused (reason above). Check the bill in the HIS, or call the IT department.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: check the bill in the HIS; if it persists, call the IT department.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the e-invoice platform cannot be used now. The settlement is not affected; the e-invoice is issued automatically later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: check the card reader / scanner and its cable, or identify the patient another way (F2 card, F3 ID number, scan).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insurance suspended: F8 settles the patient as full self-pay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient identified. F4 takes the HIS bills, or add items in the search box.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fetching the bills from the HIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The HIS has no unpaid bill for this patient. Add the items with the catalogue search (Ctrl+F).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Taking the bills from the HIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 more unpaid bill(s) not taken.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This case is settled. Press Esc for the next patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Added %1 × %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the cash handed over in “Tendered” (amount due ¥ %1), then F9.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cash tendered (¥ %1) is short by ¥ %2 of the amount due (¥ %3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SETTLED · settlement %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change ¥ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e-invoice %1-%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>receipt printed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>receipt %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 more unpaid bill(s): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled. Esc: next patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the settlement to show (Enter).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the settlement…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Ready for the next patient.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>There is no settlement at this window yet.</source>
+        <source>There is no settlement at this window today.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Settlement %1 is %2 and cannot be reversed.</source>
+        <source>Reading today&apos;s settlements…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Today&apos;s settlements at this window. Enter shows all fields; F12 reprints, Ctrl+R reverses (from the main window).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the settlement to REVERSE (Enter). A supervisor authorizes it next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement %1 (%2, %3) cannot be reversed here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>REVERSED — settlement %1 (%2) was cancelled; refund the patient ¥ %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the settlement to REPRINT (Enter). A supervisor authorizes it next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprint the receipt of settlement %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: insurance centre offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: insurance centre slow (4 s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: HIS disconnected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restore normal service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training: %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -807,15 +1125,7 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>REVERSED — settlement %1 was cancelled; refund the patient.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Settlement reversed.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Reprint the receipt of settlement %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -836,10 +1146,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Synchronisation finished.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;take the charges from the HIS&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / close shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -940,7 +1246,85 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>short by %1</source>
+        <source>not an amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>short by ¥ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Personal account: none or empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Personal account: USED (balance ¥ %1) — F6: do not use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Personal account: not used (balance ¥ %1) — F6: use it</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PrecheckDialog</name>
+    <message>
+        <source>Pre-settlement warnings (事前提醒)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check these %1 warning(s) before settling; ask the patient or the doctor where needed:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter: confirmed, settle. Esc: back to the case.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confirm and settle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SelfPayDialog</name>
+    <message>
+        <source>Full self-pay (转自费)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The patient pays the whole amount; nothing is sent to the insurance centre. The receipt is marked 全自费 and can be claimed at the insured place.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle as self-pay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the patient&apos;s name (for the receipt and the e-invoice).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1148,6 +1532,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Confirm the over/short (长短款): counted twice, the difference is real</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason of the over/short, e.g. wrong change given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Offline: the reconciliation with the insurance centre (3201/3202) is done later.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1157,6 +1549,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Enter the counted amount for every payment method, e.g. 1234.50.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Over/short: %1. Count again; if it is right, tick “confirm the over/short” and give the reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the reason of the over/short (it is printed on the Z report).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1254,9 +1654,346 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
 </context>
 <context>
+    <name>TodaySettlementsDialog</name>
+    <message>
+        <source>Today&apos;s settlements (今日结算)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search: name, last digits of the ID number, settlement number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 settlements today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>full self-pay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>settled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reversed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>offline, to send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>result unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No settlement matches: change the search.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TraceDialog</name>
     <message>
         <source>Why this amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrainingHint</name>
+    <message>
+        <source>, must change the password at the first sign-in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training accounts (shown in training only): %1. After the first sign-in the cashier sets a new password (at least %2 characters, not only digits, not the operator code) and uses it from then on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training: supervisor accounts %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Words</name>
+    <message>
+        <source>male</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>female</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>employee basic medical insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>civil-servant medical subsidy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>large medical expense subsidy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retired cadres&apos; medical care</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>urban and rural resident basic medical insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>resident critical-illness insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>maternity insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>employee, in service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>civil servant, in service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>flexible employment, in service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>employee, retired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>civil servant, retired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>flexible employment, retired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retired cadre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>newborn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pre-school child</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pupil</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>university student</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>adult resident</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>demo zone: no filing needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>filed (long-term)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>referral filed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>emergency away from home</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not filed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insured place and treatment place are in the same pool: local benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yangtze River Delta demo zone: outpatient and emergency visits are settled directly without filing, at full benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Long-term residence filing: settled directly at the filed benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Referral filing: settled directly at the referral benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled at the benefits for emergency care away from home.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No cross-region filing: the insured place lowers the reimbursement or requires filing first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A (甲)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>B (乙)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C (丙)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>caps.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tab.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>box</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>amp.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bottle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pc.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>patch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>visit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bed-day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pack</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stick</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

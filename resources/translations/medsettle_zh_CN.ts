@@ -200,6 +200,22 @@
         <translation>恢复中</translation>
     </message>
     <message>
+        <source>Partly down</source>
+        <translation>部分异常</translation>
+    </message>
+    <message>
+        <source>insurance centre</source>
+        <translation>医保中心</translation>
+    </message>
+    <message>
+        <source>HIS</source>
+        <translation>HIS</translation>
+    </message>
+    <message>
+        <source>e-invoice platform</source>
+        <translation>电子票据平台</translation>
+    </message>
+    <message>
         <source>Outbox %1</source>
         <translation>待上传 %1</translation>
     </message>
@@ -282,16 +298,56 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>正在添加项目…</translation>
     </message>
     <message>
-        <source>%1 charge lines from the HIS. F5 shows the provisional amount.</source>
-        <translation>已从 HIS 取得 %1 条费用。按 F5 显示临时结算金额。</translation>
+        <source>The case already has charges; cancel it (Esc) to take other bills.</source>
+        <translation>本次已有费用明细；要改取其他单据，请先取消（Esc）。</translation>
     </message>
     <message>
-        <source>Fetching the charges from the HIS…</source>
-        <translation>正在从 HIS 获取费用…</translation>
+        <source>The HIS has no unpaid outpatient bill for this patient. Add the items with the catalogue search (Ctrl+F).</source>
+        <translation>HIS 中没有该患者待缴费的门诊单据。请用目录搜索（Ctrl+F）录入项目。</translation>
+    </message>
+    <message>
+        <source>%1 charge lines from the HIS. F5 shows the amount due.</source>
+        <translation>已从 HIS 取得 %1 条费用明细。按 F5 显示应收金额。</translation>
+    </message>
+    <message>
+        <source>Pricing the bills…</source>
+        <translation>正在计价…</translation>
+    </message>
+    <message>
+        <source>Fetching the bills from the HIS…</source>
+        <translation>正在从 HIS 取待缴费单据…</translation>
+    </message>
+    <message>
+        <source>Totalling the full self-pay…</source>
+        <translation>正在计算全自费金额…</translation>
+    </message>
+    <message>
+        <source>Settled. Esc: next patient.</source>
+        <translation>已结算。按 Esc 接待下一位患者。</translation>
     </message>
     <message>
         <source>Computing the provisional offline settlement…</source>
         <translation>正在计算离线临时结算…</translation>
+    </message>
+    <message>
+        <source>not insured / no insurance record</source>
+        <translation>未参保或查询不到参保信息</translation>
+    </message>
+    <message>
+        <source>insurance suspended (暂停参保)</source>
+        <translation>暂停参保（不能享受医保待遇）</translation>
+    </message>
+    <message>
+        <source>refused by the insurance centre</source>
+        <translation>医保中心拒绝医保结算</translation>
+    </message>
+    <message>
+        <source>the patient does not use the insurance</source>
+        <translation>患者本人不使用医保</translation>
+    </message>
+    <message>
+        <source>other reason</source>
+        <translation>其他原因</translation>
     </message>
     <message>
         <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre&apos;s result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
@@ -330,6 +386,26 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>离线：应收 ¥ %1。输入实收金额后按回车或 F9。</translation>
     </message>
     <message>
+        <source>FULL SELF-PAY (转自费) — no insurance transaction is sent; the patient pays ¥ %1.</source>
+        <translation>全自费（转自费）——不发送医保交易，患者支付 ¥ %1。</translation>
+    </message>
+    <message>
+        <source>Full self-pay: amount due ¥ %1. Type the tendered amount and press Enter or F9.</source>
+        <translation>全自费：应收 ¥ %1。输入实收金额后按 Enter 或 F9。</translation>
+    </message>
+    <message>
+        <source>The charges are already with the insurance centre. Cancel the case (Esc), identify the patient again and choose self-pay (F8) before F5.</source>
+        <translation>费用已上传医保中心。请先取消本次（Esc），重新识别患者，在预结算（F5）之前选择转自费（F8）。</translation>
+    </message>
+    <message>
+        <source>FULL SELF-PAY (转自费): %1. F4 takes the HIS bills (or Ctrl+F adds items), F5 shows the amount due, F9 takes the payment. Nothing is sent to the insurance centre.</source>
+        <translation>转自费（全自费）：%1。F4 取 HIS 单据（或 Ctrl+F 录入项目），F5 显示应收，F9 收款。不向医保中心发送任何交易。</translation>
+    </message>
+    <message>
+        <source>Settling as full self-pay…</source>
+        <translation>正在按全自费收费…</translation>
+    </message>
+    <message>
         <source>Settling offline…</source>
         <translation>正在离线结算…</translation>
     </message>
@@ -340,10 +416,6 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     <message>
         <source>SETTLED OFFLINE (离线结算, provisional) — queued; sent when the insurance centre is back.</source>
         <translation>离线结算完成（临时）：已排队，医保中心恢复后自动补传。</translation>
-    </message>
-    <message>
-        <source>Settled offline. Change ¥ %1. Receipt: %2</source>
-        <translation>离线结算完成。找零 ¥ %1。票据：%2</translation>
     </message>
     <message>
         <source>Shift %1 opened, opening float ¥ %2.</source>
@@ -372,6 +444,10 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     <message>
         <source>%1: expected ¥ %2, counted ¥ %3, difference ¥ %4</source>
         <translation>%1：应有 ¥ %2，实点 ¥ %3，差额 ¥ %4</translation>
+    </message>
+    <message>
+        <source>Over/short confirmed: %1</source>
+        <translation>长短款已确认：%1</translation>
     </message>
     <message>
         <source>Reconciliation with the insurance centre (3201/3202): balanced, %1 records.</source>
@@ -422,6 +498,53 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
 </context>
 <context>
+    <name>HisBillsDialog</name>
+    <message>
+        <source>Unpaid HIS bills</source>
+        <translation>HIS 待缴费单据</translation>
+    </message>
+    <message>
+        <source>The patient has %1 unpaid bills. Tick the ones to pay now (Space), then Enter.</source>
+        <translation>该患者有 %1 张待缴费单据。用空格键勾选本次缴费的单据，再按 Enter。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Bill no.</source>
+        <translation>单据号</translation>
+    </message>
+    <message>
+        <source>Visit type</source>
+        <translation>医疗类别</translation>
+    </message>
+    <message>
+        <source>Take the ticked bills</source>
+        <translation>收取已勾选的单据</translation>
+    </message>
+    <message>
+        <source>%1 bill(s) ticked, total ¥ %2</source>
+        <translation>已勾选 %1 张，合计 ¥ %2</translation>
+    </message>
+    <message>
+        <source>Tick at least one bill (Space).</source>
+        <translation>请至少勾选一张单据（空格键）。</translation>
+    </message>
+</context>
+<context>
     <name>IdEntryDialog</name>
     <message>
         <source>Identify by ID number (F3)</source>
@@ -464,10 +587,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>关闭提示 (Esc)</translation>
     </message>
     <message>
-        <source>Add an item: pinyin initials, name or code, ↓ to pick, Enter adds (Ctrl+F)</source>
-        <translation>添加项目：输入拼音首字母、名称或编码，↓ 选择，回车添加 (Ctrl+F)</translation>
-    </message>
-    <message>
         <source>All fields (Ctrl+D)</source>
         <translation>全部字段 (Ctrl+D)</translation>
     </message>
@@ -488,12 +607,20 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>身份证/扫码</translation>
     </message>
     <message>
-        <source>HIS charges</source>
-        <translation>取HIS费用</translation>
-    </message>
-    <message>
         <source>Pre-settle</source>
         <translation>预结算</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>个人账户</translation>
+    </message>
+    <message>
+        <source>Today&apos;s list</source>
+        <translation>今日结算</translation>
+    </message>
+    <message>
+        <source>Self-pay</source>
+        <translation>转自费</translation>
     </message>
     <message>
         <source>Settle</source>
@@ -560,10 +687,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>退补差额记录</translation>
     </message>
     <message>
-        <source>Close shift…</source>
-        <translation>交班结账…</translation>
-    </message>
-    <message>
         <source>Lock window</source>
         <translation>锁定窗口</translation>
     </message>
@@ -600,12 +723,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>医保中心原文：%1</translation>
     </message>
     <message>
-        <source>Unexpected error: %1
-The error was logged; tell the IT department if it happens again.</source>
-        <translation>意外错误：%1
-错误已记录日志；如再次出现请告知信息科。</translation>
-    </message>
-    <message>
         <source>What to do: the insurance centre refused this transaction (its message is shown above). Check the data it names and try again; if it persists, call the insurance office.</source>
         <translation>处理办法：医保中心拒绝了本次交易（原文见上）。请核对其中提到的信息后再试；仍不成功请联系医保经办机构。</translation>
     </message>
@@ -630,6 +747,10 @@ The error was logged; tell the IT department if it happens again.</source>
         <translation>处理办法：配置不完整，请联系信息科。</translation>
     </message>
     <message>
+        <source>What to do: open your shift (Ctrl+K, type the opening float), then serve the patient.</source>
+        <translation>处理办法：先开班（Ctrl+K，录入备用金），再接待患者。</translation>
+    </message>
+    <message>
         <source>What to do: try again; if it persists, call the IT department.</source>
         <translation>处理办法：请再试一次；仍不成功请联系信息科。</translation>
     </message>
@@ -648,6 +769,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>医保中心签退（9002）失败：%1</translation>
     </message>
     <message>
+        <source>Outpatient · FULL SELF-PAY</source>
+        <translation>门诊 · 全自费</translation>
+    </message>
+    <message>
         <source>Outpatient · OFFLINE</source>
         <translation>门诊 · 离线</translation>
     </message>
@@ -664,12 +789,28 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>共 %1 项，合计 ¥ %2</translation>
     </message>
     <message>
+        <source>NO SHIFT (Ctrl+K opens)</source>
+        <translation>未开班（Ctrl+K 开班）</translation>
+    </message>
+    <message>
+        <source>Shift %1</source>
+        <translation>班次 %1</translation>
+    </message>
+    <message>
+        <source>No shift is open: nobody can be served or charged. Open the shift (Ctrl+K) with the opening float, then serve the patient.</source>
+        <translation>尚未开班：不能接待患者，也不能收费。请先开班（Ctrl+K，录入备用金），再接待患者。</translation>
+    </message>
+    <message>
         <source>A scan arrived while a dialog was open; close the dialog and scan again.</source>
         <translation>对话框打开时收到扫码内容，请关闭对话框后重新扫码。</translation>
     </message>
     <message>
         <source>Unrecognised scan: %1</source>
         <translation>无法识别的扫码内容：%1</translation>
+    </message>
+    <message>
+        <source>Wait a moment: the window is still busy (%1). Then scan again.</source>
+        <translation>请稍候：窗口正在处理（%1），处理完后再扫码。</translation>
     </message>
     <message>
         <source>Identifying by e-voucher…</source>
@@ -684,12 +825,12 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>正在按身份证号识别…</translation>
     </message>
     <message>
-        <source>Identified from the local cache (the insurance centre is not reachable).</source>
-        <translation>已按本机缓存识别（医保中心暂时无法连接）。</translation>
+        <source>the insurance centre did not answer (1101): the patient came from this window&apos;s cache</source>
+        <translation>医保中心没有应答（1101）：患者信息来自本机缓存</translation>
     </message>
     <message>
-        <source>Patient identified. F4 takes the HIS charges, or add items in the search box.</source>
-        <translation>患者已识别。按 F4 取 HIS 费用，或在搜索框中添加项目。</translation>
+        <source>Identified from the local cache (the insurance centre is not reachable).</source>
+        <translation>已按本机缓存识别（医保中心暂时无法连接）。</translation>
     </message>
     <message>
         <source>No card reader is configured on this computer.</source>
@@ -712,10 +853,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>本机不支持摄像头扫码。</translation>
     </message>
     <message>
-        <source>Fetching the charges from the HIS…</source>
-        <translation>正在从 HIS 获取费用…</translation>
-    </message>
-    <message>
         <source>%1 charge lines from the HIS. F5 pre-settles.</source>
         <translation>已从 HIS 取得 %1 条费用明细。按 F5 预结算。</translation>
     </message>
@@ -730,10 +867,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Adding the item…</source>
         <translation>正在添加项目…</translation>
-    </message>
-    <message>
-        <source>Added %1.</source>
-        <translation>已添加 %1。</translation>
     </message>
     <message>
         <source>This line is already uploaded to the insurance centre and cannot be removed here; cancel the case (Esc) and start again.</source>
@@ -764,20 +897,12 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>应收 ¥ %1。请输入实收金额后按回车或 F9。</translation>
     </message>
     <message>
-        <source>The cash tendered (%1) is less than the amount due (%2).</source>
-        <translation>实收现金（%1）少于应收金额（%2）。</translation>
-    </message>
-    <message>
         <source>Settling (this charges the insurance)…</source>
         <translation>正在结算（医保基金将扣费）…</translation>
     </message>
     <message>
         <source>SETTLED — settlement %1</source>
         <translation>已结算 — 结算号 %1</translation>
-    </message>
-    <message>
-        <source>Settled. Change ¥ %1. Receipt: %2</source>
-        <translation>结算完成。找零 ¥ %1。票据：%2</translation>
     </message>
     <message>
         <source>No calculation trace yet: pre-settle first (F5). The trace needs the local policy bundle (Ctrl+S synchronises).</source>
@@ -792,16 +917,208 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>离线 — 无法连接医保中心。可离线应急结算：读社保卡（F2）或输入身份证号（F3）从本机缓存识别患者；金额为临时结算，恢复连接后自动补传。</translation>
     </message>
     <message>
+        <source>Visit type of items added by hand (HIS bills bring their own)</source>
+        <translation>手工录入项目的医疗类别（HIS 单据自带医疗类别）</translation>
+    </message>
+    <message>
+        <source>general outpatient</source>
+        <translation>普通门诊</translation>
+    </message>
+    <message>
+        <source>emergency</source>
+        <translation>急诊</translation>
+    </message>
+    <message>
+        <source>chronic/special disease outpatient</source>
+        <translation>门诊慢特病</translation>
+    </message>
+    <message>
+        <source>Add an item: pinyin initials, name or code (3*… for 3 of it), ↓ to pick, Enter adds (Ctrl+F)</source>
+        <translation>录入项目：拼音首字母、名称或编码（3*… 表示数量 3），↓ 选择，Enter 添加（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>HIS bills</source>
+        <translation>HIS 单据</translation>
+    </message>
+    <message>
+        <source>Open / close shift…</source>
+        <translation>开班 / 交班…</translation>
+    </message>
+    <message>
+        <source>HIS message: %1</source>
+        <translation>HIS 返回信息：%1</translation>
+    </message>
+    <message>
+        <source>E-invoice platform message: %1</source>
+        <translation>电子票据平台返回信息：%1</translation>
+    </message>
+    <message>
+        <source>Internal error: the step was not completed and the error was logged.</source>
+        <translation>程序内部错误：本次操作未完成，错误已记入日志。</translation>
+    </message>
+    <message>
+        <source>What to do: try again; if it happens again, tell the IT department (the log has the details).</source>
+        <translation>处理办法：请重试；如再次出现，请联系信息科（日志中有详细信息）。</translation>
+    </message>
+    <message>
+        <source>What to do: the HIS does not answer. Press F4 again in a moment, or add the items with the catalogue search (Ctrl+F); if it persists, call the IT department.</source>
+        <translation>处理办法：HIS 没有应答。请稍后再按 F4，或用目录搜索（Ctrl+F）逐项录入；如持续出现，请联系信息科。</translation>
+    </message>
+    <message>
+        <source>What to do: the HIS refused (reason above). Check the bill in the HIS, or call the IT department.</source>
+        <translation>处理办法：HIS 拒绝了请求（原因见上）。请在 HIS 中核对单据，或联系信息科。</translation>
+    </message>
+    <message>
+        <source>What to do: check the bill in the HIS; if it persists, call the IT department.</source>
+        <translation>处理办法：请在 HIS 中核对单据；如持续出现，请联系信息科。</translation>
+    </message>
+    <message>
+        <source>What to do: the e-invoice platform cannot be used now. The settlement is not affected; the e-invoice is issued automatically later.</source>
+        <translation>处理办法：电子票据平台暂时不能使用。结算不受影响，电子票据稍后自动补开。</translation>
+    </message>
+    <message>
+        <source>What to do: check the card reader / scanner and its cable, or identify the patient another way (F2 card, F3 ID number, scan).</source>
+        <translation>处理办法：检查读卡器/扫码设备及连线，或改用其他方式识别患者（F2 读卡、F3 身份证号、扫码）。</translation>
+    </message>
+    <message>
+        <source>Insurance suspended: F8 settles the patient as full self-pay.</source>
+        <translation>暂停参保：按 F8 可按全自费收费。</translation>
+    </message>
+    <message>
+        <source>Patient identified. F4 takes the HIS bills, or add items in the search box.</source>
+        <translation>患者已识别。按 F4 取 HIS 单据，或在搜索框中录入项目。</translation>
+    </message>
+    <message>
+        <source>Fetching the bills from the HIS…</source>
+        <translation>正在从 HIS 取待缴费单据…</translation>
+    </message>
+    <message>
+        <source>The HIS has no unpaid bill for this patient. Add the items with the catalogue search (Ctrl+F).</source>
+        <translation>HIS 中没有该患者待缴费的单据。请用目录搜索（Ctrl+F）录入项目。</translation>
+    </message>
+    <message>
+        <source>Taking the bills from the HIS…</source>
+        <translation>正在取 HIS 单据明细…</translation>
+    </message>
+    <message>
+        <source>%1 more unpaid bill(s) not taken.</source>
+        <translation>另有 %1 张待缴费单据未收取。</translation>
+    </message>
+    <message>
+        <source>This case is settled. Press Esc for the next patient.</source>
+        <translation>本次已结算。按 Esc 接待下一位患者。</translation>
+    </message>
+    <message>
+        <source>Added %1 × %2.</source>
+        <translation>已添加 %1 × %2。</translation>
+    </message>
+    <message>
+        <source>Type the cash handed over in “Tendered” (amount due ¥ %1), then F9.</source>
+        <translation>请在“实收”中输入患者交来的现金（应收 ¥ %1），再按 F9。</translation>
+    </message>
+    <message>
+        <source>The cash tendered (¥ %1) is short by ¥ %2 of the amount due (¥ %3).</source>
+        <translation>现金实收 ¥ %1，还差 ¥ %2（应收 ¥ %3）。</translation>
+    </message>
+    <message>
+        <source>SETTLED · settlement %1</source>
+        <translation>已结算 · 结算号 %1</translation>
+    </message>
+    <message>
+        <source>change ¥ %1</source>
+        <translation>找零 ¥ %1</translation>
+    </message>
+    <message>
+        <source>e-invoice %1-%2</source>
+        <translation>电子票据 %1-%2</translation>
+    </message>
+    <message>
+        <source>receipt printed</source>
+        <translation>票据已打印</translation>
+    </message>
+    <message>
+        <source>receipt %1</source>
+        <translation>票据 %1</translation>
+    </message>
+    <message>
+        <source>%1 more unpaid bill(s): %2</source>
+        <translation>还有 %1 张未缴费单据：%2</translation>
+    </message>
+    <message>
+        <source>Settled. Esc: next patient.</source>
+        <translation>已结算。按 Esc 接待下一位患者。</translation>
+    </message>
+    <message>
+        <source>Choose the settlement to show (Enter).</source>
+        <translation>请选择要查看的结算（Enter）。</translation>
+    </message>
+    <message>
+        <source>Reading the settlement…</source>
+        <translation>正在读取结算记录…</translation>
+    </message>
+    <message>
         <source>Ready for the next patient.</source>
         <translation>可以接待下一位患者。</translation>
     </message>
     <message>
-        <source>There is no settlement at this window yet.</source>
-        <translation>本窗口还没有结算记录。</translation>
+        <source>There is no settlement at this window today.</source>
+        <translation>本窗口今日还没有结算。</translation>
     </message>
     <message>
-        <source>Settlement %1 is %2 and cannot be reversed.</source>
-        <translation>结算 %1 的状态为 %2，不能撤销。</translation>
+        <source>Reading today&apos;s settlements…</source>
+        <translation>正在读取今日结算…</translation>
+    </message>
+    <message>
+        <source>Today&apos;s settlements at this window. Enter shows all fields; F12 reprints, Ctrl+R reverses (from the main window).</source>
+        <translation>本窗口今日结算。Enter 查看全部字段；补打按 F12，撤销按 Ctrl+R（在主窗口）。</translation>
+    </message>
+    <message>
+        <source>Choose the settlement to REVERSE (Enter). A supervisor authorizes it next.</source>
+        <translation>请选择要撤销的结算（Enter），随后由收费组长授权。</translation>
+    </message>
+    <message>
+        <source>Settlement %1 (%2, %3) cannot be reversed here.</source>
+        <translation>结算 %1（%2，%3）不能在此撤销。</translation>
+    </message>
+    <message>
+        <source>REVERSED — settlement %1 (%2) was cancelled; refund the patient ¥ %3.</source>
+        <translation>已撤销——结算 %1（%2）已取消，请退还患者 ¥ %3。</translation>
+    </message>
+    <message>
+        <source>Choose the settlement to REPRINT (Enter). A supervisor authorizes it next.</source>
+        <translation>请选择要补打的结算（Enter），随后由收费组长授权。</translation>
+    </message>
+    <message>
+        <source>Reprint the receipt of settlement %1 (%2)</source>
+        <translation>补打结算 %1（%2）的票据</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;患者的 HIS 待缴费单据（多张时用空格键勾选）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;目录搜索（拼音首字母；3*… 表示数量 3），Enter 添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;个人账户：使用 / 不使用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;今日结算（搜索、查看全部字段）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;转自费（全自费），记录原因&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中补打（组长授权，标记补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中撤销当日结算（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算全部字段 / 金额计算说明&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补记录 / 开班或交班&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 退出登录&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;Training</source>
+        <translation>培训(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Simulate: insurance centre offline</source>
+        <translation>模拟：医保中心断网</translation>
+    </message>
+    <message>
+        <source>Simulate: insurance centre slow (4 s)</source>
+        <translation>模拟：医保中心响应慢（4 秒）</translation>
+    </message>
+    <message>
+        <source>Simulate: HIS disconnected</source>
+        <translation>模拟：HIS 断开</translation>
+    </message>
+    <message>
+        <source>Restore normal service</source>
+        <translation>恢复正常</translation>
+    </message>
+    <message>
+        <source>Training: %1.</source>
+        <translation>培训：%1。</translation>
     </message>
     <message>
         <source>Reverse settlement %1 (%2, ¥ %3)</source>
@@ -812,16 +1129,8 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>正在撤销结算…</translation>
     </message>
     <message>
-        <source>REVERSED — settlement %1 was cancelled; refund the patient.</source>
-        <translation>已撤销 — 结算 %1 已冲销，请向患者退款。</translation>
-    </message>
-    <message>
         <source>Settlement reversed.</source>
         <translation>结算已撤销。</translation>
-    </message>
-    <message>
-        <source>Reprint the receipt of settlement %1</source>
-        <translation>补打结算 %1 的票据</translation>
     </message>
     <message>
         <source>Printing…</source>
@@ -842,10 +1151,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Synchronisation finished.</source>
         <translation>同步完成。</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;take the charges from the HIS&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / close shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
-        <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;本帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从 HIS 取费用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;搜索目录（拼音首字母），回车添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中按回车）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;补打（需组长授权，标注补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;撤销当日结算（需组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;全部结算字段 / 为什么是这个金额&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补差额记录 / 交班结账&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 签退&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
 </context>
 <context>
@@ -945,8 +1250,86 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>数字人民币</translation>
     </message>
     <message>
-        <source>short by %1</source>
-        <translation>还差 %1</translation>
+        <source>not an amount</source>
+        <translation>不是有效金额</translation>
+    </message>
+    <message>
+        <source>short by ¥ %1</source>
+        <translation>还差 ¥ %1</translation>
+    </message>
+    <message>
+        <source>Personal account: none or empty</source>
+        <translation>个人账户：无或余额为零</translation>
+    </message>
+    <message>
+        <source>Personal account: USED (balance ¥ %1) — F6: do not use</source>
+        <translation>个人账户：使用（余额 ¥ %1）—— F6 不使用</translation>
+    </message>
+    <message>
+        <source>Personal account: not used (balance ¥ %1) — F6: use it</source>
+        <translation>个人账户：不使用（余额 ¥ %1）—— F6 使用</translation>
+    </message>
+</context>
+<context>
+    <name>PrecheckDialog</name>
+    <message>
+        <source>Pre-settlement warnings (事前提醒)</source>
+        <translation>事前提醒</translation>
+    </message>
+    <message>
+        <source>Check these %1 warning(s) before settling; ask the patient or the doctor where needed:</source>
+        <translation>结算前请核对以下 %1 条事前提醒，必要时与患者或医生确认：</translation>
+    </message>
+    <message>
+        <source>Enter: confirmed, settle. Esc: back to the case.</source>
+        <translation>按 Enter 确认已核对并继续结算；按 Esc 返回修改。</translation>
+    </message>
+    <message>
+        <source>Confirm and settle</source>
+        <translation>确认并结算</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回修改</translation>
+    </message>
+</context>
+<context>
+    <name>SelfPayDialog</name>
+    <message>
+        <source>Full self-pay (转自费)</source>
+        <translation>转自费（全自费）</translation>
+    </message>
+    <message>
+        <source>The patient pays the whole amount; nothing is sent to the insurance centre. The receipt is marked 全自费 and can be claimed at the insured place.</source>
+        <translation>患者全额自付，不向医保中心发送交易。票据标记“全自费”，患者可凭票据到参保地申请报销。</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Settle as self-pay</source>
+        <translation>按全自费收费</translation>
+    </message>
+    <message>
+        <source>Type the patient&apos;s name (for the receipt and the e-invoice).</source>
+        <translation>请输入患者姓名（用于票据和电子票据）。</translation>
     </message>
 </context>
 <context>
@@ -1153,6 +1536,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>差额</translation>
     </message>
     <message>
+        <source>Confirm the over/short (长短款): counted twice, the difference is real</source>
+        <translation>确认长短款（已再次清点，差额属实）</translation>
+    </message>
+    <message>
+        <source>Reason of the over/short, e.g. wrong change given</source>
+        <translation>长短款原因，例如：找零差错</translation>
+    </message>
+    <message>
         <source>Offline: the reconciliation with the insurance centre (3201/3202) is done later.</source>
         <translation>离线：与医保中心的对账（3201/3202）需稍后进行。</translation>
     </message>
@@ -1163,6 +1554,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Enter the counted amount for every payment method, e.g. 1234.50.</source>
         <translation>请为每种收款方式输入实点金额，例如 1234.50。</translation>
+    </message>
+    <message>
+        <source>Over/short: %1. Count again; if it is right, tick “confirm the over/short” and give the reason.</source>
+        <translation>长短款：%1。请再次清点；确认无误后勾选“确认长短款”并填写原因。</translation>
+    </message>
+    <message>
+        <source>Give the reason of the over/short (it is printed on the Z report).</source>
+        <translation>请填写长短款原因（将打印在日结报表上）。</translation>
     </message>
     <message>
         <source>Open items remain: only a supervisor may force the close.</source>
@@ -1259,10 +1658,347 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
 </context>
 <context>
+    <name>TodaySettlementsDialog</name>
+    <message>
+        <source>Today&apos;s settlements (今日结算)</source>
+        <translation>今日结算</translation>
+    </message>
+    <message>
+        <source>Search: name, last digits of the ID number, settlement number</source>
+        <translation>搜索：姓名、身份证号末位、结算号</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Settlement no.</source>
+        <translation>结算号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>总额</translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收费员</translation>
+    </message>
+    <message>
+        <source>Choose</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <source>%1 of %2 settlements today</source>
+        <translation>今日共 %2 笔结算，显示 %1 笔</translation>
+    </message>
+    <message>
+        <source>insurance</source>
+        <translation>医保</translation>
+    </message>
+    <message>
+        <source>full self-pay</source>
+        <translation>全自费</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>settled</source>
+        <translation>已结算</translation>
+    </message>
+    <message>
+        <source>reversed</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <source>offline, to send</source>
+        <translation>离线待上传</translation>
+    </message>
+    <message>
+        <source>result unknown</source>
+        <translation>结果待确认</translation>
+    </message>
+    <message>
+        <source>No settlement matches: change the search.</source>
+        <translation>没有符合条件的结算，请修改搜索条件。</translation>
+    </message>
+</context>
+<context>
     <name>TraceDialog</name>
     <message>
         <source>Why this amount</source>
         <translation>为什么是这个金额</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingHint</name>
+    <message>
+        <source>, must change the password at the first sign-in</source>
+        <translation>，首次登录须修改密码</translation>
+    </message>
+    <message>
+        <source>Training accounts (shown in training only): %1. After the first sign-in the cashier sets a new password (at least %2 characters, not only digits, not the operator code) and uses it from then on.</source>
+        <translation>培训模式账号（仅培训环境显示）：%1。收费员首次登录后按提示设置新密码（至少%2位，不能全是数字，不能与工号相同），以后用新密码登录。</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>Training: supervisor accounts %1</source>
+        <translation>培训模式：组长账号 %1</translation>
+    </message>
+</context>
+<context>
+    <name>Words</name>
+    <message>
+        <source>male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>employee basic medical insurance</source>
+        <translation>职工基本医疗保险</translation>
+    </message>
+    <message>
+        <source>civil-servant medical subsidy</source>
+        <translation>公务员医疗补助</translation>
+    </message>
+    <message>
+        <source>large medical expense subsidy</source>
+        <translation>大额医疗费用补助</translation>
+    </message>
+    <message>
+        <source>retired cadres&apos; medical care</source>
+        <translation>离休人员医疗保障</translation>
+    </message>
+    <message>
+        <source>urban and rural resident basic medical insurance</source>
+        <translation>城乡居民基本医疗保险</translation>
+    </message>
+    <message>
+        <source>resident critical-illness insurance</source>
+        <translation>城乡居民大病医疗保险</translation>
+    </message>
+    <message>
+        <source>maternity insurance</source>
+        <translation>生育保险</translation>
+    </message>
+    <message>
+        <source>employee, in service</source>
+        <translation>职工在职</translation>
+    </message>
+    <message>
+        <source>civil servant, in service</source>
+        <translation>公务员在职</translation>
+    </message>
+    <message>
+        <source>flexible employment, in service</source>
+        <translation>灵活就业人员在职</translation>
+    </message>
+    <message>
+        <source>employee, retired</source>
+        <translation>职工退休</translation>
+    </message>
+    <message>
+        <source>civil servant, retired</source>
+        <translation>公务员退休</translation>
+    </message>
+    <message>
+        <source>flexible employment, retired</source>
+        <translation>灵活就业人员退休</translation>
+    </message>
+    <message>
+        <source>retired cadre</source>
+        <translation>离休人员</translation>
+    </message>
+    <message>
+        <source>newborn</source>
+        <translation>新生儿</translation>
+    </message>
+    <message>
+        <source>pre-school child</source>
+        <translation>学龄前儿童</translation>
+    </message>
+    <message>
+        <source>pupil</source>
+        <translation>中小学生</translation>
+    </message>
+    <message>
+        <source>university student</source>
+        <translation>大学生</translation>
+    </message>
+    <message>
+        <source>adult resident</source>
+        <translation>普通居民（成年）</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>本地</translation>
+    </message>
+    <message>
+        <source>demo zone: no filing needed</source>
+        <translation>示范区免备案</translation>
+    </message>
+    <message>
+        <source>filed (long-term)</source>
+        <translation>已备案(长期)</translation>
+    </message>
+    <message>
+        <source>referral filed</source>
+        <translation>转诊备案</translation>
+    </message>
+    <message>
+        <source>emergency away from home</source>
+        <translation>异地急诊抢救</translation>
+    </message>
+    <message>
+        <source>not filed</source>
+        <translation>未备案</translation>
+    </message>
+    <message>
+        <source>Insured place and treatment place are in the same pool: local benefits.</source>
+        <translation>参保地与就医地同属一个统筹区，按本地待遇结算。</translation>
+    </message>
+    <message>
+        <source>Yangtze River Delta demo zone: outpatient and emergency visits are settled directly without filing, at full benefits.</source>
+        <translation>长三角示范区内门急诊免备案直接结算，不降低待遇。</translation>
+    </message>
+    <message>
+        <source>Long-term residence filing: settled directly at the filed benefits.</source>
+        <translation>已办理异地长期居住/常驻备案，按备案地待遇直接结算。</translation>
+    </message>
+    <message>
+        <source>Referral filing: settled directly at the referral benefits.</source>
+        <translation>已办理转诊备案，按转诊待遇直接结算。</translation>
+    </message>
+    <message>
+        <source>Settled at the benefits for emergency care away from home.</source>
+        <translation>按异地急诊抢救待遇结算。</translation>
+    </message>
+    <message>
+        <source>No cross-region filing: the insured place lowers the reimbursement or requires filing first.</source>
+        <translation>未办理异地就医备案，按参保地规定降低报销比例或需先备案。</translation>
+    </message>
+    <message>
+        <source>A (甲)</source>
+        <translation>甲</translation>
+    </message>
+    <message>
+        <source>B (乙)</source>
+        <translation>乙</translation>
+    </message>
+    <message>
+        <source>C (丙)</source>
+        <translation>丙</translation>
+    </message>
+    <message>
+        <source>caps.</source>
+        <translation>粒</translation>
+    </message>
+    <message>
+        <source>tab.</source>
+        <translation>片</translation>
+    </message>
+    <message>
+        <source>box</source>
+        <translation>盒</translation>
+    </message>
+    <message>
+        <source>amp.</source>
+        <translation>支</translation>
+    </message>
+    <message>
+        <source>bottle</source>
+        <translation>瓶</translation>
+    </message>
+    <message>
+        <source>bag</source>
+        <translation>袋</translation>
+    </message>
+    <message>
+        <source>time</source>
+        <translation>次</translation>
+    </message>
+    <message>
+        <source>day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <source>item</source>
+        <translation>项</translation>
+    </message>
+    <message>
+        <source>pc.</source>
+        <translation>个</translation>
+    </message>
+    <message>
+        <source>sheet</source>
+        <translation>张</translation>
+    </message>
+    <message>
+        <source>pill</source>
+        <translation>丸</translation>
+    </message>
+    <message>
+        <source>patch</source>
+        <translation>贴</translation>
+    </message>
+    <message>
+        <source>visit</source>
+        <translation>人次</translation>
+    </message>
+    <message>
+        <source>h</source>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <source>bed-day</source>
+        <translation>床日</translation>
+    </message>
+    <message>
+        <source>dose</source>
+        <translation>剂</translation>
+    </message>
+    <message>
+        <source>set</source>
+        <translation>套</translation>
+    </message>
+    <message>
+        <source>pack</source>
+        <translation>包</translation>
+    </message>
+    <message>
+        <source>stick</source>
+        <translation>根</translation>
     </message>
 </context>
 </TS>

@@ -18,6 +18,7 @@ import re
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -183,9 +184,11 @@ def cashier_password(state) -> str:
     return CASHIER_INITIAL if op.must_change_password else CASHIER_PASSWORD
 
 
-def sign_in(qtbot, win, code: str = CASHIER, password: str | None = None) -> None:
+def sign_in(qtbot, win, code: str = CASHIER, password: str | None = None,
+            opening_float: Decimal | None = Decimal("200.00")) -> None:
     """Sign in through the window's OperatorService (audited) as the sign-in dialog does; an initial
-    password is changed first (to CASHIER_PASSWORD), like the forced change dialog."""
+    password is changed first (to CASHIER_PASSWORD), like the forced change dialog. The shift is
+    opened with ``opening_float`` as the 开班 dialog does; None = the cashier cancelled 开班."""
     service = win.state.operator_service
     if password is None:
         password = cashier_password(win.state) if code == CASHIER else \
@@ -195,7 +198,17 @@ def sign_in(qtbot, win, code: str = CASHIER, password: str | None = None) -> Non
     if session.must_change_password:
         op = service.change_password(code, password, CASHIER_PASSWORD)
     with qtbot.waitSignal(win.step_done, timeout=15000, check_params_cb=lambda s: s == "sign_in"):
-        win.complete_sign_in(op)
+        win.complete_sign_in(op, opening_float=opening_float)
+    # QTest's key events carry no window-system timestamp, so the scanner filter times them when they are
+    # processed: let the post-sign-in warm-up imports finish first (on real hardware the X11 stamps keep a
+    # scan whole even while the GUI thread is busy — tests/gui/test_gui_scanner.py)
+    qtbot.waitUntil(lambda: win._warmup is None or win._warmup.done.is_set(), timeout=30000)
+    # the window learns its shift from the database worker (shift_open)
+    if opening_float is not None:
+        qtbot.waitUntil(lambda: win.shift_id is not None, timeout=10000)
+    else:
+        qtbot.waitUntil(lambda: "班" in win.st_shift.text() or "shift" in win.st_shift.text().lower(), timeout=10000)
+        qtbot.wait(200)
 
 
 class expect_step:  # noqa: N801 - used as a context manager
@@ -229,6 +242,17 @@ class expect_step:  # noqa: N801 - used as a context manager
         return False
 
 
+def wait_drained(qtbot, win, timeout: int = 20000) -> None:
+    """Until the window's queued items (the e-invoice upload of a settlement …) are sent: nothing blocks
+    a shift close. Each round asks the connectivity monitor, as the window does every few seconds."""
+    def drained() -> bool:
+        with expect_step(qtbot, win, "connectivity", timeout=10000) as r:
+            win.check_connectivity()
+        st = win.conn_status
+        return bool(r.get("ok")) and st is not None and st.reachable and st.unresolved == 0
+    qtbot.waitUntil(drained, timeout=timeout)
+
+
 def focus_widget():
     return QApplication.focusWidget()
 
@@ -249,6 +273,71 @@ def scanner_types(qtbot, text: str, gap_ms: int = 0, suffix: bool = True) -> Non
 
 
 CURRENT: dict = {}
+
+# Key speeds of the counter: a keyboard-wedge scanner (≤ 10 ms a key) and a person (60–150 ms a key).
+SPEEDS = {"scanner": (2, 8), "human": (60, 150)}
+
+
+def type_keys(qtbot, text: str, speed: str = "human", *, seed: int = 7) -> None:
+    """Type ``text`` into whatever has focus, one key click at a time, with gaps drawn from
+    :data:`SPEEDS` (seeded: the same gaps every run). The last key is NOT followed by a pause, so the
+    next key (an F-key, Enter) comes right after it, as a cashier presses it."""
+    import random
+
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtTest import QTest
+
+    lo, hi = SPEEDS[speed]
+    rng = random.Random(seed)
+    win = CURRENT.get("window")
+    if win is not None and QApplication.activeModalWidget() is None and QApplication.activeWindow() is not win:
+        win.activateWindow()                     # a closed dialog leaves no active window offscreen
+        QEventLoop().processEvents()
+    for i, ch in enumerate(text):
+        if i:
+            qtbot.wait(rng.randint(lo, hi))
+        target = QApplication.focusWidget() or QApplication.activeWindow() or CURRENT.get("window")
+        if ch == "\r":
+            QTest.keyClick(target, Qt.Key.Key_Return)
+        elif ord(ch) < 128:
+            QTest.keyClick(target, ch)
+        else:   # full-width digits of a Chinese input method: QTest only types ASCII
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(target, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+
+
+_TEST_GENERATION = [0]
+
+
+@pytest.fixture(autouse=True)
+def _modal_watch_generation():
+    yield
+    _TEST_GENERATION[0] += 1
+
+
+def when_modal(cls, fill, name: str = "", *, attempts: int = 500):
+    """Call ``fill(dialog)`` once, when the next modal dialog of type ``cls`` (and object name
+    ``name``, if given) opens (exec() blocks the test). Gives up after ``attempts`` × 20 ms, so it
+    never leaks into the next test. Returns a list that receives the dialog."""
+    from PySide6.QtCore import QTimer
+
+    seen: list = []
+    tries = [0]
+    generation = _TEST_GENERATION[0]
+
+    def poll():
+        if _TEST_GENERATION[0] != generation:
+            return                       # the test that armed it is over: never touch the next test's dialogs
+        w = QApplication.activeModalWidget()
+        if isinstance(w, cls) and (not name or w.objectName() == name) and w not in seen:
+            seen.append(w)
+            fill(w)
+        elif not seen and tries[0] < attempts:
+            tries[0] += 1
+            QTimer.singleShot(20, poll)
+    QTimer.singleShot(20, poll)
+    return seen
 
 
 def press(key, modifier=None) -> None:

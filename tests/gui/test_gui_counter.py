@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import (
@@ -22,6 +22,7 @@ from tests.gui.conftest import (
     scanner_types,
     sign_in,
     training_person,
+    when_modal,
 )
 
 SHEN_MING = "330421198503150016"      # 沈明, Jiashan (demo zone), outpatient HIS charges
@@ -30,16 +31,7 @@ INPATIENT = "320509194610059681"      # Wujiang resident with a pending inpatien
 
 def _when_modal(qtbot, cls, fill):
     """Fill the next modal dialog of type ``cls`` when it opens (exec() blocks the test)."""
-    tries = [0]
-
-    def poll():
-        w = QApplication.activeModalWidget()
-        if isinstance(w, cls):
-            fill(w)
-        elif tries[0] < 500:           # give up after ~10 s (never leak into the next test)
-            tries[0] += 1
-            QTimer.singleShot(20, poll)
-    QTimer.singleShot(20, poll)
+    when_modal(cls, fill)
 
 
 def _outpatient_settled(qtbot, win, state) -> dict:
@@ -76,15 +68,16 @@ def _outpatient_settled(qtbot, win, state) -> dict:
 def _confirm_prechecks(qtbot) -> list:
     """Press Enter on the 事前提醒 dialog when it opens (keyboard only); returns its text."""
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QMessageBox
+
+    from client.ui.dialogs import PrecheckDialog
 
     seen: list = []
 
     def enter(box):
-        if box.objectName() == "precheckDialog" and not seen:
-            seen.append(box.windowTitle() + box.text())
+        if not seen:
+            seen.append(box.windowTitle() + box.grouped_text())
             QTest.keyClick(box, Qt.Key.Key_Return)
-    _when_modal(qtbot, QMessageBox, enter)
+    _when_modal(qtbot, PrecheckDialog, enter)
     return seen
 
 
@@ -134,9 +127,18 @@ def test_gui_inpatient_discharge(qtbot, window, app_state):
     assert r.get("ok"), r
     press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     assert window.kind == "inpatient"
+    from client.ui.dialogs import HisBillsDialog
+
+    ticked: dict = {}
+
+    def take(d: HisBillsDialog):        # her inpatient bill and an outpatient one: the inpatient one is ticked
+        ticked["rows"] = [d.rows_text()[r][5] for r in d.checked_rows()]
+        d.accept()
+    _when_modal(qtbot, HisBillsDialog, take)
     with expect_step(qtbot, window, "his") as r:
         press(Qt.Key.Key_F4)
     assert r.get("ok"), r
+    assert ticked["rows"] == ["21 普通住院"]
     assert window.state.counter.kind == "inpatient"
     assert window.charges.rowCount() > 50
     with expect_step(qtbot, window, "presettle", timeout=60000) as r:
@@ -149,6 +151,13 @@ def test_gui_inpatient_discharge(qtbot, window, app_state):
     assert confirmed and "住院诊查费" in confirmed[0]
     assert window.record["infno"] == "2304"
     assert window.record["state"] == "confirmed"
+
+
+def _choose_today(qtbot) -> None:
+    """Enter on 今日结算 (F12 / Ctrl+R choose from it): the settlement just made is preselected."""
+    from client.ui.dialogs import TodaySettlementsDialog
+
+    _when_modal(qtbot, TodaySettlementsDialog, lambda d: d.accept())
 
 
 def _fill_supervisor(code, password):
@@ -172,12 +181,14 @@ def test_gui_reversal_needs_a_different_supervisor(qtbot, window, app_state):
     # 1) cancelled dialog: nothing happens
     from client.ui.dialogs import SupervisorDialog
 
+    _choose_today(qtbot)
     _when_modal(qtbot, SupervisorDialog, lambda d: d.reject())
     with expect_step(qtbot, window, "reverse") as r:
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert r.get("failed") == "not authorized"
     # 2) the cashier's own credentials are refused
     cls, fill = _fill_supervisor(CASHIER, CASHIER_PASSWORD)
+    _choose_today(qtbot)
     _when_modal(qtbot, cls, fill)
     with expect_step(qtbot, window, "reverse") as r:
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -186,6 +197,7 @@ def test_gui_reversal_needs_a_different_supervisor(qtbot, window, app_state):
     assert app_state.last_settlement()["state"] == "confirmed"
     # 3) the supervisor authorizes: reversed at the platform (2208)
     cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
+    _choose_today(qtbot)
     _when_modal(qtbot, cls, fill)
     with expect_step(qtbot, window, "reverse") as r:
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -202,11 +214,12 @@ def test_gui_reprint_marked(qtbot, window, app_state):
     sign_in(qtbot, window)
     _outpatient_settled(qtbot, window, app_state)
     cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
+    _choose_today(qtbot)
     _when_modal(qtbot, cls, fill)
     with expect_step(qtbot, window, "reprint") as r:
         press(Qt.Key.Key_F12)
     assert r.get("ok"), (r, fill.errors)
-    rec = window.record
+    rec = window.last_print
     assert rec["flags"]["reprint"] is True and rec["flags"]["print_count"] == 1     # 补打（第1次）
     text = subprocess.run(["pdftotext", rec["_receipt_path"], "-"], capture_output=True, text=True,
                           check=True).stdout

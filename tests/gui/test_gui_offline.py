@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import requests
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import (
@@ -22,6 +22,7 @@ from tests.gui.conftest import (
     press,
     scanner_types,
     sign_in,
+    when_modal,
 )
 
 SHEN_MING = "330421198503150016"      # 沈明, Jiashan (demo zone)
@@ -29,16 +30,7 @@ SHEN_MING = "330421198503150016"      # 沈明, Jiashan (demo zone)
 
 def _when_modal(cls, fill, name: str = ""):
     """Run ``fill(dialog)`` once the next modal dialog of type ``cls`` is open (exec() blocks)."""
-    tries = [0]
-
-    def poll():
-        w = QApplication.activeModalWidget()
-        if isinstance(w, cls) and (not name or w.objectName() == name):
-            fill(w)
-        elif tries[0] < 500:
-            tries[0] += 1
-            QTimer.singleShot(20, poll)
-    QTimer.singleShot(20, poll)
+    when_modal(cls, fill, name)
 
 
 def _type(qtbot, text: str) -> None:
@@ -51,15 +43,14 @@ def _identify_by_id(qtbot, win, certno: str) -> dict:
     from client.ui.dialogs import IdEntryDialog
 
     def fill(dlg):
-        dlg.activateWindow()
-        for ch in certno:
-            from PySide6.QtTest import QTest
-
-            QTest.keyClick(QApplication.focusWidget() or dlg, ch)
-            qtbot.wait(60)
         from PySide6.QtTest import QTest
 
-        QTest.keyClick(QApplication.focusWidget() or dlg, Qt.Key.Key_Return)
+        dlg.activateWindow()
+        dlg.edit.setFocus()              # offscreen, a new dialog is not always given the focus by itself
+        for ch in certno:
+            QTest.keyClick(QApplication.focusWidget() or dlg.edit, ch)
+            qtbot.wait(60)
+        QTest.keyClick(QApplication.focusWidget() or dlg.edit, Qt.Key.Key_Return)
     _when_modal(IdEntryDialog, fill)
     with expect_step(qtbot, win, "identify") as r:
         press(Qt.Key.Key_F3)
@@ -120,7 +111,7 @@ def _offline_settle(qtbot, win, state) -> dict:
     assert "社保卡" in r.get("failed", "") or "card" in r.get("failed", "")
     r = _identify_by_id(qtbot, win, SHEN_MING)
     assert r.get("ok"), r
-    assert win.offline_case is not None and win.patient.name.text() == "沈明"
+    assert win.local_case is not None and win.patient.name.text() == "沈明"
     # HIS unreachable: said so
     with expect_step(qtbot, win, "his") as r:
         press(Qt.Key.Key_F4)
@@ -142,7 +133,7 @@ def _offline_settle(qtbot, win, state) -> dict:
     assert rec["flags"]["offline"] is True
     text = subprocess.run(["pdftotext", rec["_receipt_path"], "-"], capture_output=True, text=True,
                           check=True).stdout
-    assert "离线结算" in text
+    assert "离线结算" in text and "金额以医保中心结算为准" in text.replace("\n", "")   # a wrapped line
     return {"record": rec, "port": port, "due": due}
 
 
@@ -203,7 +194,7 @@ def test_gui_shift_close_blocked_then_forced(qtbot, window, app_state):
         cls, fill = _fill_supervisor(CASHIER, CASHIER_PASSWORD)      # the cashier's own credentials
         seen["own"] = fill
         _when_modal(cls, fill)
-        dlg.counted_cash.setText("0")
+        dlg.counted_cash.setText(f"{dlg.expected['cash']:.2f}")     # counted right: only the open items block
         dlg.force.click()
         seen["error"] = dlg.error.text()
         dlg.reject()
@@ -266,7 +257,8 @@ def test_gui_shift_clean_close_with_reconciliation(qtbot, window, app_state):
     with expect_step(qtbot, window, "shift", timeout=60000) as r:
         press(Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     assert r.get("ok"), (r, seen, window.message_text.text())
-    assert seen["ok_enabled"] and not seen["blocked"] and seen["expected"] == cash, seen
+    # expected cash = the opening float of sign_in (200.00) + the cash taken
+    assert seen["ok_enabled"] and not seen["blocked"] and seen["expected"] == Decimal("200.00") + cash, seen
     res = window.shift_result
     cash_row = [m for m in res["closing"]["closing"]["methods"] if m["method"] == "cash"][0]
     assert Decimal(cash_row["difference"]) == 0
@@ -351,7 +343,7 @@ def test_gui_identify_goes_to_cache_when_monitor_knows_offline(qtbot, window, ap
             busy.append(window.st_busy.text())              # the path taken, said at once
         assert r.get("ok"), r
         assert busy == ["正在从本机缓存识别患者（离线）…"]   # the cache path, not 1101
-        assert window.offline_case is not None and window.person.from_cache
+        assert window.local_case is not None and window.person.from_cache
         assert window.patient.name.text() == "沈明"
     finally:
         _restore(app_state, port)

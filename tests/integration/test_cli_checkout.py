@@ -43,6 +43,9 @@ def window(platform, tmp_path):
     summary = json.loads(r.stdout)
     assert summary["catalog_rows"] > 100 and "330421" in summary["bundles"]
     assert "同步完成" in r.stderr
+    r = medsettle("shift", "open", "--platform", platform.url, "--data", str(d), "--operator", "T001", "--float", "200.00")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["float"] == "200.00" and "已开班" in r.stderr
     return platform, d
 
 
@@ -318,3 +321,65 @@ def test_reversal_with_verified_supervisor_password(window, tmp_path):
     assert ok.returncode == 0, ok.stderr
     auth = json.loads(ok.stdout)["reversal"]["authorization"]
     assert auth["authorized_by"] == "S001" and auth["authorized_by_role"] == "supervisor" and auth["verified"] is True
+
+
+def test_shift_commands_and_no_checkout_without_a_shift(window, tmp_path):
+    """`medsettle shift open|status|close`: no settlement without an open shift (the CLI like the window);
+    an over/short at the close needs --confirm-difference and a reason."""
+    platform, d = window
+    base = ("--platform", platform.url, "--data", str(d))
+    zhou = "310118196804120067"     # one clean HIS bill: 68.86, cash 27.54 (tests/gui/test_gui_counter_keys.py)
+    r = medsettle("shift", "status", *base, "--operator", "T001")
+    assert r.returncode == 0 and json.loads(r.stdout)["shift"]["float"] == "200.00"
+    # another cashier without a shift is refused before anything is sent
+    r = medsettle("checkout", *base, "--certno", zhou, "--his", "--pay", "cash:50", "--operator", "0001")
+    err = assert_refused(r, "没有开班", "medsettle shift open")
+    assert err["code"] == "shift" and db_count(d, "settlements") == 0
+    r = medsettle("checkout", *base, "--certno", zhou, "--his", "--pay", "cash:50")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    cash = [p for p in rec["payments"] if p["method"] == "cash"][0]
+    assert (cash["amount"], cash["tendered"], cash["change"]) == ("27.54", "50.00", "22.46")
+    # expected cash 200.00 + 27.54 = 227.54; counted 220.00 → short 7.54
+    close = ("shift", "close", *base, "--operator", "T001", "--counted", "cash:220.00")
+    assert_refused(medsettle(*close), "长短款", "确认")
+    assert_refused(medsettle(*close, "--confirm-difference"), "原因")
+    r = medsettle(*close, "--confirm-difference", "--difference-reason", "找零差错")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    row = [m for m in out["closing"]["methods"] if m["method"] == "cash"][0]
+    assert (row["expected"], row["counted"], row["difference"]) == ("227.54", "220.00", "-7.54")
+    assert out["closing"]["difference_reason"] == "找零差错"
+    r = medsettle("shift", "status", *base, "--operator", "T001")
+    assert r.returncode == 0 and json.loads(r.stdout)["shift"] is None and "没有开班" in r.stderr
+    fees = fees_file(tmp_path, FEES)
+    assert_refused(medsettle("checkout", *base, "--certno", zhou, "--fees", fees, "--ack-warnings", "--pay", "cash:500"),
+                   "没有开班")
+
+
+def test_several_his_bills_need_a_choice_and_self_pay(window, tmp_path):
+    """A patient with two unpaid bills: `--his` alone is refused with the list (never one taken silently);
+    `--his-bill` chooses. A suspended patient is settled with `--self-pay suspended`: no insurance transaction."""
+    platform, d = window
+    base = ("checkout", "--platform", platform.url, "--data", str(d))
+    yu = "330421195701184838"       # 余军: two outpatient bills at the Qingpu hospital
+    err = assert_refused(medsettle(*base, "--certno", yu, "--his", "--pay", "cash:500"), "2 张待缴费单据")
+    assert "MZ310118" in err["message"]
+    bills = [v["ipt_otp_no"] for v in DATA["his_charges"][yu] if v["fixmedins_code"] == "H31011800001"]
+    r = medsettle(*base, "--certno", yu, "--his", "--his-bill", bills[1], "--pay", "cash:500")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["state"] == "confirmed"
+    # the other bill is still unpaid at the HIS, the settled one is not
+    left = requests.post(platform.url + "/his/api/pendingCharges",
+                         json={"fixmedins_code": "H31011800001", "certno": yu}, timeout=5).json()["data"]
+    assert [v["ipt_otp_no"] for v in left] == [bills[0]]
+    suspended = "310101194805170983"
+    before = len(requests.get(platform.url + "/admin/ledger", timeout=5).json())
+    r = medsettle(*base, "--certno", suspended, "--his", "--his-bill",
+                  [v["ipt_otp_no"] for v in DATA["his_charges"][suspended]][0], "--self-pay", "suspended",
+                  "--pay", "cash:500")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["infno"] == "0000" and rec["state"] == "confirmed" and rec["setlinfo"]["fund_pay_sumamt"] == "0.00"
+    assert "暂停参保" in rec["setlinfo"]["reason"] and "未发送医保交易" in r.stderr
+    assert len(requests.get(platform.url + "/admin/ledger", timeout=5).json()) == before

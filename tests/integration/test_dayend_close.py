@@ -108,7 +108,16 @@ def test_dayend_close_blocked_while_outbox_unresolved_unless_forced(day):
     assert ei.value.code == "blocked" and "medsettle recover" in ei.value.message
     with pytest.raises(ServiceError):
         dayend.close_shift(ctx.store, shift, {"cash": Decimal("0")}, force_by="S001")   # reason required
-    out = dayend.close_shift(ctx.store, shift, {"cash": Decimal("100.00")}, force_by="S001", reason="网络故障，次日补传")
+    with pytest.raises(ServiceError) as ei:          # the over/short is not confirmed
+        dayend.close_shift(ctx.store, shift, {"cash": Decimal("100.00")}, force_by="S001", reason="网络故障，次日补传")
+    assert "长短款" in ei.value.message and "确认" in ei.value.message
+    with pytest.raises(ServiceError) as ei:          # confirmed, but no reason
+        dayend.close_shift(ctx.store, shift, {"cash": Decimal("100.00")}, force_by="S001", reason="网络故障，次日补传",
+                           confirm_difference=True)
+    assert "原因" in ei.value.message
+    out = dayend.close_shift(ctx.store, shift, {"cash": Decimal("100.00")}, force_by="S001", reason="网络故障，次日补传",
+                             confirm_difference=True, difference_reason="备用金未清点")
+    assert out["closing"]["difference_confirmed"] is True and out["closing"]["difference_reason"] == "备用金未清点"
     assert out["forced_by"] == "S001" and out["closing"]["forced"]
     assert out["closing"]["open_items"]["outbox"][0]["msgid"] == "K-pending"
     cash = [m for m in out["closing"]["methods"] if m["method"] == "cash"][0]

@@ -86,6 +86,9 @@ def day(platform_module, tmp_path_factory):
         from client.api import Operator as ApiOperator
 
         ctx.operator = ApiOperator(cashier.code, cashier.name, "A03", "内科")   # as the window does after sign-in
+        from client.services import dayend
+
+        dayend.open_shift(ctx.store, cashier.code, Decimal("100.00"))          # 开班 before the first patient
 
         prints.mkdir(parents=True)
         records = []

@@ -24,6 +24,7 @@ from client.api import Operator
 from client.sandbox.ledger import read_ledger
 from client.sandbox.server import EmbeddedPlatform
 from client.sandbox.store import DB_NAME
+from client.services import dayend
 from client.services.connectivity import OFFLINE, ONLINE, RECOVERING, ConnectivityMonitor
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
@@ -73,6 +74,7 @@ def window(platform, tmp_path):
     s = training_settings_for(platform.url, tmp_path / "window")
     with open_context(s, operator=OP) as ctx:
         SyncService(ctx).run(hilist=False, bundles=list(ZONE))
+        dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))   # no settlement without an open shift
         yield ctx
 
 

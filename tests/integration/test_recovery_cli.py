@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
 
 from client.api import Operator
+from client.services import dayend
 from client.services.checkout import Counter
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
@@ -32,6 +34,7 @@ def test_recovery_cli_exit_codes_and_summary(platform, tmp_path):
     data = tmp_path / "window"
     with open_context(training_settings_for(platform.url, data), operator=OP) as ctx:
         SyncService(ctx).run(hilist=False, bundles=["330421"])
+        dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))     # no settlement without an open shift
         c = Counter(ctx)
         c.identify_certno("330421198503150016")
         c.start_outpatient("11")
@@ -66,6 +69,7 @@ def test_recover_issues_missing_invoices_and_uploads_them(platform, tmp_path):
                       timeout=5).raise_for_status()
     with open_context(training_settings_for(platform.url, data), operator=OP) as ctx:
         SyncService(ctx).run(hilist=False, bundles=["330421"])
+        dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))     # no settlement without an open shift
         c = Counter(ctx)
         c.identify_certno("330421198503150016")
         c.start_outpatient("11")

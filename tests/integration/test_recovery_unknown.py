@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import requests
 
 from client.api import Operator
 from client.sandbox.ledger import read_ledger
+from client.services import dayend
 from client.services.checkout import Counter
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
@@ -36,6 +38,7 @@ def ctx(platform, tmp_path):
     s = training_settings_for(platform.url, tmp_path / "window")
     with open_context(s, operator=OP) as c:
         SyncService(c).run(hilist=False, bundles=["330421"])
+        dayend.open_shift(c.store, OP.opter, Decimal("0.00"))     # no settlement without an open shift
         yield c
 
 

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from client.sandbox import demo
+from client.services import dayend
 from client.services.checkout import Counter, ledger
 from client.services.context import STORE_FILE, open_context, training_settings_for
 from client.services.errors import ServiceError
@@ -48,6 +49,7 @@ def supervisor_ok(ctx, setl_id: str, action: str = "reverse", supervisor: str = 
 def make_window(platform, d: Path, code: str = "H31011800001", slot: int = 0):
     ctx = open_context(training_settings_for(platform.url, d, code), msgid_slot=slot)
     SyncService(ctx).run(hilist=False)
+    dayend.open_shift(ctx.store, ctx.operator.opter, Decimal("200.00"))   # no settlement without an open shift
     return ctx
 
 

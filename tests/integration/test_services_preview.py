@@ -8,9 +8,12 @@ platform refuses (e.g. an insured place that requires filing), the preview must 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from client.sandbox.demo import generate
+from client.services import dayend
 from client.services.checkout import MONEY_FIELDS, Counter, compare_setlinfo
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
@@ -35,6 +38,7 @@ def windows(platform_module, tmp_path_factory):
     for code in INSTITUTIONS:
         ctx = open_context(training_settings_for(platform_module.url, tmp_path_factory.mktemp(code), code))
         SyncService(ctx).run(hilist=False)
+        dayend.open_shift(ctx.store, ctx.operator.opter, Decimal("0.00"))   # no pre-settlement without a shift
         ctxs[code] = ctx
     yield ctxs
     for ctx in ctxs.values():

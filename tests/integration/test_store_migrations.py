@@ -17,7 +17,7 @@ from offline_cache.catalog import (
     search_columns,
     upsert_catalog_rows,
 )
-from offline_cache.models import Base, Person, Settlement
+from offline_cache.models import Base, Payment, Person, Settlement
 from offline_cache.store import backup_name, head_revision, migrate, open_store
 
 
@@ -34,6 +34,9 @@ def _make_0001_db_with_data(path):
     c.execute("INSERT INTO settlements(id, visit_id, msgid, infno, state, medfee_sumamt, psn_cash_pay, provisional, "
               "offline, print_count, created_at, updated_at) VALUES (1, 1, 'H31011800001202611050901000001', '2207', "
               "'confirmed', 123005, 10, 0, 0, 1, '2026-11-05 09:02:00', '2026-11-05 09:03:00')")
+    c.execute("INSERT INTO shifts(id, opter, opened_at, float_amt) VALUES (1, 'T001', '2026-11-05 08:00:00', 20000)")
+    c.execute("INSERT INTO payments(id, settlement_id, method, amount, tendered, change, created_at) "
+              "VALUES (1, 1, 'cash', 10, 5000, 4990, '2026-11-05 09:03:00')")
     c.execute("INSERT INTO catalog_items(admdvs, med_list_codg, name, vali_flag, pinyin_initials, pinyin_full, "
               "name_grams, initials_grams) VALUES ('310118', 'XJ01', '头孢克洛胶囊', '1', 'tbkljn', "
               "'toubaokeluojiaonang', '头 孢 头孢', 'tb')")
@@ -76,7 +79,7 @@ def test_upgrade_0002_catalogue_rebuilds_search_over_distinct_names(tmp_path):
     before = _make_0002_db_with_catalogue(path)
     store = open_store(path, backup_dir=tmp_path / "b")
     try:
-        assert store.revision == head_revision() == "0004" and store.auto_backup.name.startswith("medsettle-0002-")
+        assert store.revision == head_revision() == "0005" and store.auto_backup.name.startswith("medsettle-0002-")
         with store.read_connection() as c:
             after = c.exec_driver_sql(f"SELECT {', '.join(_ITEM_COLS)} FROM catalog_items ORDER BY id").fetchall()
             assert [tuple(r) for r in after] == before          # same ids, same data
@@ -125,7 +128,7 @@ def test_upgrade_0003_names_keep_their_index_and_new_names_can_be_pending(tmp_pa
     c.close()
     store = open_store(path, backup_dir=tmp_path / "b")
     try:
-        assert store.revision == "0004" and store.auto_backup.name.startswith("medsettle-0003-")
+        assert store.revision == "0005" and store.auto_backup.name.startswith("medsettle-0003-")
         with store.read_connection() as c:
             # the table was rebuilt with the same ids and values: the FTS5 indexes (by rowid) still match
             assert [tuple(r) for r in c.exec_driver_sql("SELECT * FROM catalog_names ORDER BY id")] == names_before
@@ -164,7 +167,7 @@ def test_upgrade_old_database_with_data_backs_up_first(tmp_path):
     bdir = tmp_path / "backups"
     store = open_store(path, backup_dir=bdir)
     try:
-        assert store.revision == head_revision() == "0004"
+        assert store.revision == head_revision() == "0005"
         # backup written before migrating, named with the old revision, holding the old schema + data
         assert store.auto_backup is not None and store.auto_backup.parent == bdir
         assert store.auto_backup.name.startswith("medsettle-0001-") and store.auto_backup.suffix == ".sqlite3"
@@ -180,6 +183,10 @@ def test_upgrade_old_database_with_data_backs_up_first(tmp_path):
             p.phone = "13800000000"
             st = s.scalars(select(Settlement)).one()
             assert st.medfee_sumamt == Decimal("1230.05") and st.psn_cash_pay == Decimal("0.10")
+            # 0005: the payment keeps its amounts; written before shifts were tracked per payment
+            pay = s.scalars(select(Payment)).one()
+            assert (pay.amount, pay.tendered, pay.change, pay.shift_id) == (Decimal("0.10"), Decimal("50.00"),
+                                                                            Decimal("49.90"), None)
         with store.read_connection() as c:
             idx = [r[1] for r in c.exec_driver_sql("PRAGMA index_list(settlements)")]
             assert "ix_settlements_state" in idx
