@@ -134,8 +134,14 @@ class CatalogSearch(QLineEdit):
         self._timer.setInterval(150)
         self._timer.timeout.connect(lambda: self.query_changed.emit(self.text().strip()))
         self.textEdited.connect(lambda _t: self._timer.start())
+        self.results_for: str | None = None      # the text the listed results answer
+
+    def is_fresh(self) -> bool:
+        """The popup lists the results for the text now in the box (not for what was typed before)."""
+        return self.popup.isVisible() and self.results_for == self.text().strip()
 
     def set_results(self, items: list[dict]) -> None:
+        self.results_for = self.text().strip()
         self.model.set_items(items)
         if items and self.hasFocus():
             self.popup.setCurrentIndex(self.model.index(0))
@@ -164,6 +170,11 @@ class CatalogSearch(QLineEdit):
                 self.popup.setCurrentIndex(self.model.index(max(row - 1, 0)))
                 return
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self.results_for != self.text().strip():
+                    # the list answers an older text (typed on after a pause): search again, add nothing
+                    self._timer.stop()
+                    self.query_changed.emit(self.text().strip())
+                    return
                 self._choose(max(row, 0))
                 return
             if key == Qt.Key.Key_Escape:

@@ -618,7 +618,9 @@ def test_manual_items_quantity_prefix_visit_type_and_delete(qtbot, window, app_s
             type_keys(qtbot, query, "human")
             press(Qt.Key.Key_Return)
         assert r.get("ok"), r
-        qtbot.waitUntil(lambda: window.search.popup.isVisible(), timeout=5000)
+        # a pause while typing may have listed the results for a shorter text first; Enter is only
+        # taken as "add" once the list answers the whole text
+        qtbot.waitUntil(window.search.is_fresh, timeout=5000)
         with expect_step(qtbot, window, "add") as r:
             press(Qt.Key.Key_Return)                                # the first hit
         assert r.get("ok"), r
@@ -632,6 +634,33 @@ def test_manual_items_quantity_prefix_visit_type_and_delete(qtbot, window, app_s
     assert window.table.currentIndex().row() == 1                   # the selection stays where it was
     press(Qt.Key.Key_Delete)
     assert window.charges.rowCount() == 1 and window.table.currentIndex().row() == 0
+
+
+def test_enter_on_a_list_for_an_older_text_searches_again(qtbot, window, app_state):
+    """A cashier pauses after "xc" (the list for "xc" shows), types "g" and presses Enter at once: the
+    list still answers "xc", so Enter searches "xcg" instead of adding whatever "xc" listed first;
+    the next Enter adds the first hit of "xcg". (Failed before: Enter added the stale first row.)"""
+    sign_in(qtbot, window)
+    scan(qtbot, window, training_person(app_state, ZHOU_LI)["ecqr"])
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.search, timeout=5000)
+    with expect_step(qtbot, window, "search") as r:
+        type_keys(qtbot, "x", "scanner")
+    assert r.get("ok"), r
+    qtbot.waitUntil(window.search.is_fresh, timeout=5000)
+    stale_first = window.search.model.item(0)["name"]
+    with expect_step(qtbot, window, "search") as r:
+        type_keys(qtbot, "cg\r", "scanner")                       # faster than the 150 ms pause
+    assert r.get("ok"), r
+    assert window.charges.rowCount() == 0                          # nothing added by the stale Enter
+    qtbot.waitUntil(window.search.is_fresh, timeout=5000)
+    first = window.search.model.item(0)["name"]
+    assert "血常规" in first and first != stale_first
+    with expect_step(qtbot, window, "add") as r:
+        press(Qt.Key.Key_Return)
+    assert r.get("ok"), r
+    assert [ln.name for ln in app_state.counter.lines] == [first]
 
 
 def test_training_menu_simulates_outages(qtbot, window, app_state):
