@@ -67,7 +67,7 @@ case "$cmd" in
     setup_system; setup_python
     export QT_QPA_PLATFORM=offscreen
     echo ">> ruff"
-    "$VENV/bin/ruff" check client offline_cache tests bench packaging
+    "$VENV/bin/ruff" check client offline_cache training_platform tests bench packaging
     echo ">> pytest"
     exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@" ;;
   screenshots)

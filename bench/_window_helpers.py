@@ -82,8 +82,8 @@ def training_state(data_dir: Path, *, read_retries: int | None = None, platform_
     with another ``platform.read_retries`` (a site setting), or on a training platform already
     running elsewhere (``platform_url``, e.g. an :class:`ExternalPlatform`)."""
     from client.config import training_settings
-    from client.sandbox.server import EmbeddedPlatform
     from client.ui.app import _platform_dir, build_state
+    from training_platform.server import EmbeddedPlatform
 
     if platform_url is not None:
         return build_state(training_settings(platform_url, data_dir))

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/catalog_download.py [--rows 300000] [--page-rows 20000]
 
-Generates a catalogue of --rows rows (client.sandbox.demo.generate(catalog_size=...)), loads it
+Generates a catalogue of --rows rows (training_platform.demo.generate(catalog_size=...)), loads it
 into a fresh platform on a temp dir, serves it on 127.0.0.1 and downloads everything for the
 three training institutions (1301/1302/1305/1306) with a plain requests loop (no client.api), parsing every row. Prints rows/s and
 total time, plus a baseline measured in the same run: reading the same rows straight from the
@@ -27,9 +27,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from client.sandbox import demo  # noqa: E402
-from client.sandbox.server import EmbeddedPlatform  # noqa: E402
-from client.sandbox.store import DB_NAME, Store  # noqa: E402
+from training_platform import demo  # noqa: E402
+from training_platform.server import EmbeddedPlatform  # noqa: E402
+from training_platform.store import DB_NAME, Store  # noqa: E402
 
 INSTITUTIONS = {"H31011800001": "310118", "H32050900001": "320509", "H33042100001": "330421"}
 _seq = itertools.count(1)

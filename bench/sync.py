@@ -3,7 +3,7 @@ then a 1 % incremental sync.
 
     .venv/bin/python bench/sync.py [--rows 300000]
 
-The platform gets a catalogue of --rows rows (client.sandbox.demo.generate(catalog_size=...)); the
+The platform gets a catalogue of --rows rows (training_platform.demo.generate(catalog_size=...)); the
 expanded rows are all given to the training institution's region (310118) so one window downloads
 (nearly) all of them. Printed figures:
 
@@ -44,12 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from store_sync import flat_rows, item_rows, raw_baseline, raw_connect, timed_executemany  # noqa: E402
 
-from client.sandbox import demo  # noqa: E402
-from client.sandbox.server import EmbeddedPlatform  # noqa: E402
-from client.sandbox.store import DB_NAME  # noqa: E402
 from client.services.context import open_context, training_settings_for  # noqa: E402
 from client.services.sync import SyncService  # noqa: E402
 from offline_cache import catalog  # noqa: E402
+from training_platform import demo  # noqa: E402
+from training_platform.server import EmbeddedPlatform  # noqa: E402
+from training_platform.store import DB_NAME  # noqa: E402
 
 ADMDVS = "310118"
 

@@ -403,10 +403,10 @@ def prepare_template(root: Path) -> Path:
 
 def prepare_big_store(tpl: Path, dest: Path, rows: int) -> float:
     """A copy of the template whose window store holds ``rows`` catalogue rows for 310118."""
-    from client.sandbox import demo
     from client.services.context import STORE_FILE
     from offline_cache.catalog import upsert_catalog_rows
     from offline_cache.store import open_store
+    from training_platform import demo
 
     def region_rows():
         """``rows`` rows for 310118: its base rows, then the expanded rows given to 310118."""
@@ -433,8 +433,8 @@ def prepare_big_store(tpl: Path, dest: Path, rows: int) -> float:
 
 def prepare_big_platform(dest: Path, rows: int) -> float:
     """A fresh window data dir whose training platform holds ``rows`` catalogue rows (all for 310118)."""
-    from client.sandbox import demo
-    from client.sandbox.server import init_data_dir
+    from training_platform import demo
+    from training_platform.server import init_data_dir
 
     t = time.perf_counter()
     data = demo.generate(catalog_size=rows)

@@ -22,9 +22,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from client.sandbox.faults import FaultError, FaultPlan, FaultRule
-from client.sandbox.ledger import ledger_rows
-from client.sandbox.transactions import Platform, RawFile
+from training_platform.faults import FaultError, FaultPlan, FaultRule
+from training_platform.ledger import ledger_rows
+from training_platform.transactions import Platform, RawFile
 
 # Per-service paths (reference §1.3; Hebei gateway style) → infno.
 PATH_INFNO = {
@@ -107,6 +107,7 @@ class SandboxApp:
                  Rule("/einvoice/api/allocate", endpoint="einv_allocate", methods=["POST"]),
                  Rule("/einvoice/api/issue", endpoint="einv_issue", methods=["POST"]),
                  Rule("/health", endpoint="health", methods=["GET"]),
+                 Rule("/training/cards", endpoint="cards", methods=["GET"]),
                  Rule("/admin/fault", endpoint="fault", methods=["GET", "POST"]),
                  Rule("/admin/ledger", endpoint="ledger", methods=["GET"])]
         rules += [Rule(path, endpoint="call", methods=["POST"]) for path in PATH_INFNO]
@@ -138,6 +139,8 @@ class SandboxApp:
             return self.admin_fault(request)
         if endpoint == "ledger":
             return _json(ledger_rows(self.platform.store))
+        if endpoint == "cards":
+            return _json(self.platform.training_cards())
         body = self.parse_body(request)
         if endpoint == "call":
             path_infno = PATH_INFNO.get(request.path)
@@ -195,7 +198,7 @@ class SandboxApp:
         if mode == "garbage":
             return Response("<html><body>系统维护中 ... \x00\x01 not json", status=200, mimetype="text/html")
         if mode == "refuse":
-            from client.sandbox.transactions import now
+            from training_platform.transactions import now
 
             adm = ""
             if isinstance(body, dict):
@@ -207,7 +210,7 @@ class SandboxApp:
         return None  # drop-after-commit and trickle act after handling
 
     def national(self, request: Request, body) -> tuple[Response, bool]:
-        from client.sandbox.transactions import Refusal, now
+        from training_platform.transactions import Refusal, now
 
         path_infno = PATH_INFNO.get(request.path)
         if body is None:

@@ -23,8 +23,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from client.domain.codes import TRAINING_PSN_IDET_TYPES
-from client.resources import resource
-from client.sandbox import demo_catalog as cat
+from training_platform import demo_catalog as cat
+from training_platform.resources import resource
 
 __all__ = [
     "DEFAULT_SEED", "REF_DATE", "YEAR", "ZONE_REGIONS", "FIXED_INSTITUTIONS", "FIXED_CERTNOS",
@@ -996,7 +996,7 @@ def render_qr_images(out_dir, dpi: int = 150) -> list:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m client.sandbox.demo", description="培训演示数据（TRAINING DATA）")
+    ap = argparse.ArgumentParser(prog="python -m training_platform.demo", description="培训演示数据（TRAINING DATA）")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--catalog-size", type=int, default=None, help="目录总条数（默认约 650 条真实样式目录）")
     ap.add_argument("--out", help="把整套数据写成 JSON 文件")

@@ -2,7 +2,7 @@
 
 The JSON files are what the training platform serves (9901) and what ``demo.generate()`` loads;
 this module is how they were made, so a parameter change is one edit here plus
-``python -m client.sandbox.demo_policies`` (rewrites the files; tests/unit/test_policies.py checks
+``python -m training_platform.demo_policies`` (rewrites the files; tests/unit/test_policies.py checks
 that the committed files equal this builder's output).
 
 Parameters: real-looking values from shared/reference/settlement-rules.md §2 where found
@@ -270,7 +270,7 @@ def write_bundles(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from client.resources import resource
+    from training_platform.resources import resource
 
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0]) if argv else resource("policies")

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from client.sandbox.store import DB_NAME
+from training_platform.store import DB_NAME
 
 AMOUNT_FIELDS = ["medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
                  "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "cvlserv_pay", "hifes_pay", "hifmi_pay",

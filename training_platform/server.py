@@ -3,7 +3,7 @@
     with EmbeddedPlatform(data_dir) as p:      # or p = EmbeddedPlatform(data_dir).start(); p.stop()
         requests.post(p.url + "/fsi/api/callService", json=envelope)
 
-An empty data directory is initialised with ``client.sandbox.demo.generate(seed)`` (or the
+An empty data directory is initialised with ``training_platform.demo.generate(seed)`` (or the
 ``data`` dict given). The state lives in ``<data_dir>/platform.sqlite3``.
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from client.sandbox.app import SandboxApp
-from client.sandbox.faults import FaultPlan
-from client.sandbox.store import Store
-from client.sandbox.transactions import Platform
+from training_platform.app import SandboxApp
+from training_platform.faults import FaultPlan
+from training_platform.store import Store
+from training_platform.transactions import Platform
 
 DEFAULT_SEED = 20200824
 log = logging.getLogger("medsettle.sandbox")
@@ -62,7 +62,7 @@ def init_data_dir(data_dir: str | Path, seed: int = DEFAULT_SEED, data: dict | N
     store = Store(data_dir)
     if not store.initialised:
         if data is None:
-            from client.sandbox import demo
+            from training_platform import demo
 
             data = demo.generate(seed, catalog_size=catalog_size) if catalog_size else demo.generate(seed)
         store.load(data, seed)

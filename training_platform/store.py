@@ -2,7 +2,7 @@
 
 One file ``platform.sqlite3`` in the data directory. Reference data (institutions, people,
 catalogue, policy bundles, HIS charges, e-invoice settings) is loaded once from
-``client.sandbox.demo.generate(seed)``; the rest is the platform's state (sign-ins, tokens,
+``training_platform.demo.generate(seed)``; the rest is the platform's state (sign-ins, tokens,
 visits, fee lines, settlements, accumulations, processed messages, files, e-invoice ranges).
 """
 

@@ -72,7 +72,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from client.domain import casebuild
-from client.sandbox.store import Store, dumps
+from training_platform import casework
+from training_platform.store import Store, dumps
 
 ENVELOPE_FIELDS = ["infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "dev_no",
                    "dev_safe_info", "cainfo", "signtype", "infver", "opter_type", "opter", "opter_name",
@@ -558,9 +559,9 @@ class Platform:
         for r in rows:
             e = entries.get(r["med_list_codg"])
             date = str(r["fee_ocur_time"])[:10]
-            if e is not None and not casebuild.entry_valid_on(e, date):
+            if e is not None and not casework.entry_valid_on(e, date):
                 e = None
-            res = casebuild.split_line(r, e)
+            res = casework.split_line(r, e)
             c.execute("INSERT INTO fees VALUES(?, ?, ?, ?, NULL, ?, ?)",
                       (r["mdtrt_id"], str(r["feedetl_sn"]), r.get("chrg_bchno"), env["msgid"], dumps(r), dumps(res)))
             result.append(res)
@@ -668,10 +669,10 @@ class Platform:
         t = now()
         setl_id = inst["admdvs"] + t.strftime("%Y%m%d") + f"{self.store.next_serial(c, 'setl'):010d}"
         info = dict(info, setl_id=setl_id, setl_time=tstr(t))
-        delta = casebuild.ytd_delta(case, result)
+        delta = casework.ytd_delta(case, result)
         if kind == "ipt" and self.active_settlement(c, v["mdtrt_id"]):
             delta["admissions"] = 0  # an earlier mid-settlement of this admission already counted it
-        self.ytd_put(c, v["psn_no"], year, casebuild.apply_ytd(self.ytd_get(c, v["psn_no"], year), delta))
+        self.ytd_put(c, v["psn_no"], year, casework.apply_ytd(self.ytd_get(c, v["psn_no"], year), delta))
         c.execute("UPDATE accounts SET balc=? WHERE psn_no=? AND insutype=?", (info["balc"], v["psn_no"], ins["insutype"]))
         c.execute("UPDATE fees SET setl_id=? WHERE mdtrt_id=? AND setl_id IS NULL", (setl_id, v["mdtrt_id"]))
         extra = {"year": year, "ytd_delta": delta, "acct_insutype": ins["insutype"], "case": case,
@@ -716,7 +717,7 @@ class Platform:
                        fund_payamt=f2(-D(r.get("fund_payamt", "0"), "fund_payamt")))
                   for r in json.loads(row["setldetail"])]
         self.ytd_put(c, row["psn_no"], extra["year"],
-                     casebuild.apply_ytd(self.ytd_get(c, row["psn_no"], extra["year"]), extra["ytd_delta"], -1))
+                     casework.apply_ytd(self.ytd_get(c, row["psn_no"], extra["year"]), extra["ytd_delta"], -1))
         c.execute("UPDATE accounts SET balc=? WHERE psn_no=? AND insutype=?",
                   (f2(new_balc), row["psn_no"], extra["acct_insutype"]))
         c.execute("UPDATE fees SET setl_id=NULL WHERE setl_id=?", (setl_id,))
@@ -895,7 +896,7 @@ class Platform:
         if d.get("cum_ym"):
             years = [str(d["cum_ym"])[:4]]
         for y in years:
-            rows += casebuild.cumuinfo_from_ytd(self.ytd_get(c, d["psn_no"], y), insutype, y)
+            rows += casework.cumuinfo_from_ytd(self.ytd_get(c, d["psn_no"], y), insutype, y)
         return {"cumuinfo": rows}
 
     def t5301(self, c, env, inst):
@@ -1153,6 +1154,22 @@ class Platform:
                    "userName": p.get("psn_name"), "insuOrg": ins.get("insuplc_admdvs"), "gender": p.get("gend"),
                    "birthday": (p.get("brdy") or "").replace("-", "."), "nationality": "CHN", "ecIndexNo": ""}
         return {"code": 0, "data": json.dumps(payload, ensure_ascii=False), "message": "成功"}
+
+    def training_cards(self, limit: int = 40) -> dict:
+        """The training card deck (the cards handed out with the training devices): holder, masked
+        ID number, insured place and the card's reader output, for the window's card picker."""
+        from client.domain.masking import mask_certno
+
+        out = []
+        for (doc,) in self.store.conn().execute("SELECT doc FROM people ORDER BY rowid LIMIT ?", (int(limit),)):
+            d = json.loads(doc)
+            card = (d.get("card") or {}).get("card_data")
+            if not card:
+                continue
+            ins = (d.get("insuinfo") or [{}])[0]
+            out.append({"psn_name": d.get("psn_name"), "certno_masked": mask_certno(d.get("certno")),
+                        "insuplc_admdvs": ins.get("insuplc_admdvs") or "", "card_data": card})
+        return {"code": 0, "data": out, "message": "成功"}
 
     def his_pending(self, body) -> dict:
         if not isinstance(body, dict) or self.institution(str(body.get("fixmedins_code") or "")) is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from client.sandbox.faults import MODES
+from training_platform.faults import MODES
 
 
 def register(subparsers, common) -> None:
@@ -54,7 +54,7 @@ def run(args) -> int:
 
 
 def _serve(args) -> int:
-    from client.sandbox.server import EmbeddedPlatform
+    from training_platform.server import EmbeddedPlatform
 
     try:
         p = EmbeddedPlatform(args.sandbox_data, args.host, args.port, seed=args.seed,
@@ -104,7 +104,7 @@ def _fault(args) -> int:
 
 
 def _ledger(args) -> int:
-    from client.sandbox.ledger import read_ledger
+    from training_platform.ledger import read_ledger
 
     try:
         rows = read_ledger(args.sandbox_data)

@@ -214,7 +214,7 @@ def check_settlement(st: _State) -> str:
 
     from client.api import ApiError, ApiSettings, CentralClient, Operator, query_person_by_certno
     from client.api.transactions import FeeDetail, PreSettle, QueryHilist, Register, Settle, UploadFees
-    from client.sandbox.server import EmbeddedPlatform
+    from training_platform.server import EmbeddedPlatform
 
     op = Operator("T001", "培训收费员", "A03", "内科")
     platform = EmbeddedPlatform(st.work / "platform").start()

@@ -33,7 +33,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from client.domain.identity import CardData, IdentityError, parse_card_data
 
-__all__ = ["CardReader", "CardReaderError", "SimulatedCardReader", "VendorCardReader", "decode_output"]
+__all__ = ["CardReader", "CardReaderError", "SimulatedCardReader", "VendorCardReader", "decode_output",
+           "training_card_deck"]
 
 CARD_INFO_SIZE = 2048
 BUSI_INFO_SIZE = 8192
@@ -180,3 +181,20 @@ class VendorCardReader:
     def read_card(self) -> CardData:
         card_text, busi_text = self.read_raw()
         return _parse(card_text, busi_text, today=self._today)
+
+
+def training_card_deck(platform_url: str, timeout: float = 5.0) -> list[dict]:
+    """The training platform's card deck (``GET /training/cards``): the cards handed out with the
+    training devices, each ``{psn_name, certno_masked, insuplc_admdvs, card_data}``. Training only —
+    a real hospital has physical cards. Raises :class:`CardReaderError` when the deck cannot be had."""
+    import requests
+
+    try:
+        r = requests.get(platform_url.rstrip("/") + "/training/cards", timeout=timeout)
+        r.raise_for_status()
+        doc = r.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise CardReaderError(f"无法从培训平台取得培训卡：{type(exc).__name__}") from exc
+    if not isinstance(doc, dict) or doc.get("code") != 0 or not isinstance(doc.get("data"), list):
+        raise CardReaderError("培训平台返回的培训卡列表格式不对")
+    return [c for c in doc["data"] if isinstance(c, dict) and c.get("card_data")]

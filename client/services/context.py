@@ -13,7 +13,7 @@ a refusal means the platform processed nothing (the same msgid is reused).
 
 Policy-bundle MAC key (9901): ``policy.mac_key_ref`` names a secret in :class:`client.secrets.SecretStore`;
 in training mode the key is the training institution's documented training secret
-(``TRAINING_MAC_KEYS``, the same values as ``client.sandbox.demo.FIXED_INSTITUTIONS``; a test
+(``TRAINING_MAC_KEYS``, the same values as ``training_platform.demo.FIXED_INSTITUTIONS``; a test
 checks they agree).
 """
 

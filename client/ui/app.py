@@ -64,11 +64,20 @@ class AppState:
         return supervisor_hint()
 
     def training_cards(self) -> list[dict]:
-        from client.ui.mainwindow import read_training_people
+        """The training card deck from the training platform's device API, labelled for the picker."""
+        from client.devices.cardreader import training_card_deck
+        from client.domain.regions import region_name
 
         if self.platform is None:
             return []
-        return read_training_people(Path(self.platform.data_dir) / "platform.sqlite3")
+        out = []
+        for c in training_card_deck(self.settings.platform.url):
+            try:
+                place = region_name(c.get("insuplc_admdvs"))
+            except ValueError:
+                place = c.get("insuplc_admdvs") or ""
+            out.append({"label": f"{c.get('psn_name')}  {c.get('certno_masked')}  {place}", "card_data": c["card_data"]})
+        return out
 
     # -- records ------------------------------------------------------------------------------
     def audit(self, action: str, actor: str, detail: dict | None = None) -> None:
@@ -587,7 +596,7 @@ def build_state(settings, *, platform=None) -> AppState:
 def start_training(data_dir: Path, *, window: str = "01") -> AppState:
     """Embedded training platform + training settings + state (also used by tests/screenshots)."""
     from client.config import training_settings
-    from client.sandbox.server import EmbeddedPlatform
+    from training_platform.server import EmbeddedPlatform
 
     data_dir = Path(data_dir)
     platform = EmbeddedPlatform(_platform_dir(data_dir)).start()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -1068,13 +1067,20 @@ class MainWindow(DayworkMixin, QMainWindow):
         if reader is None:
             self.show_message(self.tr("No card reader is configured on this computer."), "warning")
             return
+        from client.devices.cardreader import CardReaderError
+
         if self.training:
-            dlg = dialogs.CardPickerDialog(self.state.training_cards(), self)
+            try:
+                cards = self.state.training_cards()
+            except CardReaderError as exc:
+                self.show_message(exc.message, "error")
+                self.step_failed.emit("read_card", exc.message)
+                return
+            dlg = dialogs.CardPickerDialog(cards, self)
             self._dialog = dlg
             if not dlg.exec():
                 return
             reader.insert(dlg.card_data)
-        from client.devices.cardreader import CardReaderError
 
         def done(card) -> None:
             self.identify("card_data", card.raw)
@@ -1841,33 +1847,4 @@ def open_file(path: str) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
-def read_training_people(platform_db: Path) -> list[dict]:
-    """The demo people's cards from the training platform's store (training card picker)."""
-    import json
-
-    if not platform_db.exists():
-        return []
-    conn = sqlite3.connect(f"file:{platform_db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute("SELECT doc FROM people ORDER BY rowid LIMIT 40").fetchall()
-    finally:
-        conn.close()
-    out = []
-    for (doc,) in rows:
-        d = json.loads(doc)
-        card = (d.get("card") or {}).get("card_data")
-        if not card:
-            continue
-        ins = (d.get("insuinfo") or [{}])[0]
-        from client.domain.masking import mask_certno
-        from client.domain.regions import region_name
-
-        try:
-            place = region_name(ins.get("insuplc_admdvs"))
-        except ValueError:
-            place = ins.get("insuplc_admdvs") or ""
-        out.append({"label": f"{d.get('psn_name')}  {mask_certno(d.get('certno'))}  {place}", "card_data": card})
-    return out
-
-
-__all__ = ["MainWindow", "camera_available", "read_training_people", "fmt2"]
+__all__ = ["MainWindow", "camera_available", "fmt2"]

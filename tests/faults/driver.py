@@ -379,7 +379,7 @@ def run_parallel(base: Path, *, n: int, workers: int = 3, seed: int = 7, kill_ra
     never hit another lane) and its own window data directory; ``n`` checkouts in total."""
     import threading
 
-    from client.sandbox.server import EmbeddedPlatform
+    from training_platform.server import EmbeddedPlatform
 
     started = time.monotonic()
     base.mkdir(parents=True, exist_ok=True)

@@ -17,12 +17,14 @@ already paid — docs/demo-data.md) has one clean bill at the Qingpu training ho
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from decimal import Decimal
 
 import pytest
 import requests
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import (
@@ -661,6 +663,30 @@ def test_enter_on_a_list_for_an_older_text_searches_again(qtbot, window, app_sta
         press(Qt.Key.Key_Return)
     assert r.get("ok"), r
     assert [ln.name for ln in app_state.counter.lines] == [first]
+
+
+def test_training_card_reader_deck_comes_from_the_platform(qtbot, window, app_state):
+    """F2 in training opens the card deck the training platform hands out (its device API, not its
+    tables): ID numbers masked in the list; the card chosen with ↓/Enter identifies its holder."""
+    from client.ui.dialogs import CardPickerDialog
+
+    sign_in(qtbot, window)
+    labels: list[str] = []
+
+    def pick(dlg):
+        labels.extend(dlg.list.item(i).text() for i in range(dlg.list.count()))
+        row = next(i for i, t in enumerate(labels) if t.startswith("周丽"))
+        dlg.list.setCurrentRow(row)
+        QTest.keyClick(dlg.list, Qt.Key.Key_Return)
+
+    when_modal(CardPickerDialog, pick)
+    with expect_step(qtbot, window, "identify") as r:
+        press(Qt.Key.Key_F2)
+    assert r.get("ok"), r
+    assert window.patient.name.text() == "周丽"
+    zhou = next(t for t in labels if t.startswith("周丽"))
+    assert ZHOU_LI not in zhou and "3101" in zhou and "0067" in zhou    # masked, as on every screen
+    assert len(labels) > 5 and not any(len(re.findall(r"\d{15,}", t)) for t in labels)
 
 
 def test_training_menu_simulates_outages(qtbot, window, app_state):

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from client.sandbox import demo
 from client.security import leakscan
 from client.services.context import TRAINING_MAC_KEYS
 from client.ui.accounts import training_accounts
 from tests.gui.conftest import CASHIER_PASSWORD, LEAK_ROOTS, PLATFORM_DIR_NAME, SESSION_LOGS
+from training_platform import demo
 
 
 def _cards() -> list[str]:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from client.sandbox.server import EmbeddedPlatform, init_data_dir
-from client.sandbox.store import DB_NAME
+from training_platform.server import EmbeddedPlatform, init_data_dir
+from training_platform.store import DB_NAME
 
 INSTITUTIONS = {"H31011800001": "310118", "H32050900001": "320509", "H33042100001": "330421"}
 

@@ -1,4 +1,4 @@
-"""client.api against the training central platform (client.sandbox EmbeddedPlatform) on loopback.
+"""client.api against the training central platform (training_platform EmbeddedPlatform) on loopback.
 
 Outpatient flow 9001 → 1101 → 2201 → 2203 → 2204 → 2206 → 2207 → 2208, then the lost-answer
 drill: the platform commits a 2207 and drops the connection; the client reports "outcome unknown"
@@ -35,7 +35,7 @@ from client.api.transactions import (
     VisitInfo,
 )
 
-sandbox_server = pytest.importorskip("client.sandbox.server")
+sandbox_server = pytest.importorskip("training_platform.server")
 
 OP = Operator("0001", "收费员甲")
 

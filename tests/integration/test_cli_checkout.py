@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from client.sandbox import demo
+from training_platform import demo
 
 SHEN = "330421198503150016"
 DATA = demo.generate()

@@ -23,12 +23,12 @@ from client.config import training_settings
 from client.domain import engine
 from client.printing.einvoice_xml import validate_xml
 from client.resources import resource
-from client.sandbox.store import DB_NAME
 from client.services import invoicing
 from client.services.errors import ServiceError
 from offline_cache import outbox
 from offline_cache.models import FeeLine, Invoice, Payment, Person, Settlement, Shift, Visit
 from offline_cache.store import open_store
+from training_platform.store import DB_NAME
 
 # shared/spec/examples/01-zone-outpatient.case.json, embedded so these tests do not depend on a
 # directory outside the repository (the engine computes every amount from it).

@@ -30,7 +30,6 @@ from client.cli import main
 from client.domain import prechecks
 from client.logging_setup import clear_secrets, setup_logging
 from client.printing.documents import render_form, render_slip
-from client.sandbox import demo
 from client.security import leakscan
 from client.security.operators import AuthFailure
 from client.security.passwords import TEST_PARAMS, make_hasher
@@ -40,6 +39,7 @@ from client.services.context import STORE_FILE, TRAINING_MAC_KEYS, open_context,
 from client.services.operators import OperatorService, seed_training_operators
 from client.services.payments import Tender
 from client.services.sync import SyncService
+from training_platform import demo
 
 DATA = demo.generate()
 PEOPLE = {p["certno"]: p for p in DATA["people"]}

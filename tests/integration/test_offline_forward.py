@@ -6,7 +6,7 @@ the outbox is drained and every offline settlement must reach the platform exact
 
 Policy change while offline: the training platform has no admin hook to change a policy, so the
 test edits the platform's own data (``bundles`` table of ``platform.sqlite3``, documented in
-client/sandbox/store.py) while it is stopped: the deductible of insured place 310118 becomes 0.
+training_platform/store.py) while it is stopped: the deductible of insured place 310118 becomes 0.
 Settlements of 310118 people then differ from the provisional ones and must produce adjustment
 records whose amount is what the patient paid minus the platform's psn_cash_pay.
 """
@@ -21,9 +21,6 @@ from pathlib import Path
 import pytest
 
 from client.api import Operator
-from client.sandbox.ledger import read_ledger
-from client.sandbox.server import EmbeddedPlatform
-from client.sandbox.store import DB_NAME
 from client.services import dayend
 from client.services.connectivity import OFFLINE, ONLINE, RECOVERING, ConnectivityMonitor
 from client.services.context import open_context, training_settings_for
@@ -34,6 +31,9 @@ from client.services.identify import IdentifyService
 from client.services.offline import FLAG_OFFLINE, FLAG_SELF_PAY, OfflineLimitExceeded, OfflineService
 from client.services.payments import Tender
 from client.services.sync import SyncService
+from training_platform.ledger import read_ledger
+from training_platform.server import EmbeddedPlatform
+from training_platform.store import DB_NAME
 
 OP = Operator("T001", "培训收费员", "A03", "内科")
 FEES = [FeeInput("001102000010000", Decimal("1")), FeeInput("XJ01CRA006A001010104041", Decimal("6"))]

@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from client.api import Operator
-from client.sandbox.ledger import read_ledger
 from client.services import dayend
 from client.services.checkout import Counter
 from client.services.context import open_context, training_settings_for
@@ -22,6 +21,7 @@ from client.services.errors import ServiceError
 from client.services.payments import Tender
 from client.services.recovery import recover
 from client.services.sync import SyncService
+from training_platform.ledger import read_ledger
 
 OP = Operator("T001", "培训收费员", "A03", "内科")
 CERTNO = "330421198503150016"

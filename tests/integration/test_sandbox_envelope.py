@@ -95,7 +95,7 @@ def test_sign_out_invalidates(platform_module):
 
 
 def test_1101_by_card_and_ecqr(wire):
-    from client.sandbox import demo
+    from training_platform import demo
 
     shen = next(p for p in demo.generate()["people"] if p["psn_name"] == "沈明")
     card = shen["card"]

@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
-from client.sandbox.ledger import read_ledger
 from tests.integration.test_sandbox_outpatient import SHEN, run_outpatient
+from training_platform.ledger import read_ledger
 
 Q = {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": SHEN, "psn_cert_type": "01"}}
 

@@ -7,8 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 from client.domain import casebuild, engine
-from client.sandbox import demo
-from client.sandbox.ledger import read_ledger
+from training_platform import demo
+from training_platform.ledger import read_ledger
 
 ZHANG = "310118199001010036"  # 张伟, Qingpu employee: local at the Qingpu hospital
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 import pytest
 
 from client.domain import casebuild, engine
-from client.sandbox import demo
-from client.sandbox.ledger import read_ledger
+from training_platform import demo
+from training_platform.ledger import read_ledger
 
 SHEN = "330421198503150016"   # 沈明, Jiashan employee: zone-exempt at Qingpu
 WANG = "110105197804120046"   # 王芳, Beijing employee, no filing: unfiled at Qingpu

@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from client.domain.casebuild import CATALOG_FILE_COLUMNS, catalog_row_from_fields
-from client.sandbox import demo
 from tests.integration.conftest import Wire, _start
+from training_platform import demo
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from client.sandbox import demo
 from client.services import dayend
 from client.services.checkout import Counter, ledger
 from client.services.context import STORE_FILE, open_context, training_settings_for
@@ -27,6 +26,7 @@ from client.services.fees import HttpHisAdapter
 from client.services.identify import fetched_at_of
 from client.services.payments import Tender
 from client.services.sync import SyncService
+from training_platform import demo
 
 SHEN = "330421198503150016"
 LU = "320509195207080020"

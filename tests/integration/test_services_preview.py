@@ -12,12 +12,12 @@ from decimal import Decimal
 
 import pytest
 
-from client.sandbox.demo import generate
 from client.services import dayend
 from client.services.checkout import MONEY_FIELDS, Counter, compare_setlinfo
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
 from client.services.sync import SyncService
+from training_platform.demo import generate
 
 FIXED = ["330421198503150016", "320509195207080020", "310118199001010036", "110105197804120046",
          "330421201706010050"]

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from client.sandbox import demo
 from client.services.context import TRAINING_MAC_KEYS, open_context, training_settings_for
 from client.services.errors import ServiceError
 from client.services.sync import SyncService, fetch_bundle, read_state, stored_bundle
+from training_platform import demo
 
 from .conftest import platform_db
 

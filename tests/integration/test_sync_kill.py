@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from client.sandbox import demo
-from client.sandbox.server import EmbeddedPlatform
-from client.sandbox.store import DB_NAME
+from training_platform import demo
+from training_platform.server import EmbeddedPlatform
+from training_platform.store import DB_NAME
 
 STREAM_TYPES = {"1301": ("101", "103", "104"), "1305": ("201",), "1306": ("301",)}
 COLS = ["med_list_codg", "name", "spec", "unit", "list_type", "chrgitm_lv", "med_chrgitm_type", "selfpay_prop",

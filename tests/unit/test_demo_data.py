@@ -1,4 +1,4 @@
-"""Training demo data (client.sandbox.demo): determinism, fixed entries, realism invariants."""
+"""Training demo data (training_platform.demo): determinism, fixed entries, realism invariants."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from client.sandbox import demo
+from training_platform import demo
 
 ZONE = {"310118", "320509", "330421"}
 OUT_OF_ZONE_PROVINCES = {"11", "34", "42"}
@@ -355,7 +355,7 @@ def test_command_line_writes_json(tmp_path, data):
 
 
 def test_visit_templates_only_name_catalogue_items():
-    from client.sandbox import demo_catalog
+    from training_platform import demo_catalog
 
     names = {item[2] for item in demo_catalog.ITEMS}
     for _, _, _, drugs, tests, extras in demo.VISIT_TEMPLATES:

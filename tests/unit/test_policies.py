@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from client.resources import resource
-from client.sandbox import demo
+from training_platform import demo
 
 engine = pytest.importorskip("client.domain.engine")
 
@@ -230,11 +230,11 @@ def test_every_pending_visit_settles_with_its_treatment_place_catalogue(data):
 
 
 def test_committed_bundles_equal_the_builder_output():
-    """resources/policies/*.json are made by client.sandbox.demo_policies (edit there, then regenerate)."""
-    from client.sandbox import demo_policies
+    """resources/policies/*.json are made by training_platform.demo_policies (edit there, then regenerate)."""
+    from training_platform import demo_policies
 
     built = demo_policies.build_bundles()
     assert set(built) == EXPECTED_BUNDLES
     for adm, b in built.items():
         text = resource("policies", f"{adm}.json").read_text(encoding="utf-8")
-        assert text == demo_policies.bundle_text(b), f"{adm}.json differs: run python -m client.sandbox.demo_policies"
+        assert text == demo_policies.bundle_text(b), f"{adm}.json differs: run python -m training_platform.demo_policies"

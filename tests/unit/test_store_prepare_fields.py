@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from client.domain.casebuild import CATALOG_FILE_COLUMNS, catalog_row_from_fields
-from client.sandbox.demo import iter_catalog
 from offline_cache.catalog import CatalogRowError, prepare_fields, prepare_rows
+from training_platform.demo import iter_catalog
 
 
 def _fields(row: dict) -> list[str]:
