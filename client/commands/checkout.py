@@ -361,22 +361,16 @@ def _reprint(args, ctx) -> dict:
 
 
 def _invoice_housekeeping(ctx, record: dict | None = None) -> None:
-    """E-invoices after a checkout: retry earlier ones that could not be issued, then try to upload the
-    queue once (best effort; what fails stays queued for `medsettle recover`)."""
+    """E-invoices after a checkout: the housekeeping e-invoice step with a short timeout — retry earlier
+    ones that could not be issued, then upload the queue once (best effort; what fails stays queued for
+    `medsettle recover`)."""
     if not ctx.settings.einvoice.enabled:
         return
-    from client.services import invoicing
-    from client.services.checkout import issue_missing_invoices
+    from client.services.housekeeping import drain_einvoices
 
     try:
-        issue_missing_invoices(ctx)
-        platform = invoicing.EInvoicePlatform.from_settings(ctx.settings)
-        try:
-            platform.timeout = min(platform.timeout, 5.0)
-            res = invoicing.drain_invoice_uploads(ctx.store, platform)
-        finally:
-            platform.close()
-        for m in res.messages:
+        res = drain_einvoices(ctx, timeout=5.0)
+        for m in res["messages"]:
             sys.stderr.write(f"提示：{m}\n")
     except Exception as exc:  # noqa: BLE001 - the settlement is saved; invoices are retried later
         sys.stderr.write(f"提示：电子票据上传暂未完成（{exc}），稍后自动重试。\n")

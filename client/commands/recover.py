@@ -1,6 +1,6 @@
 """`medsettle recover` — resolve unknown settlements by asking the platform, then drain the outbox.
 
-Runs the same recovery as the window on start-up (``client.services.recovery.recover``):
+Runs the same recovery as the window on start-up (``client.services.housekeeping.recover``):
 stuck outbox items (``sending``) go back to ``pending``; every settlement whose outcome is unknown
 is resolved by 5203 (medins_setl_id = msgid) — confirmed locally, or marked 未结算 when the
 platform has no record and the request is older than the grace period; then the outbox is drained
@@ -36,12 +36,10 @@ def run(args) -> int:
     ctx_box: list = []
 
     def body() -> int:
-        import time
-
         from client.api import Operator
         from client.services.context import open_context, settings_from_args
-        from client.services.forward import drain, retry_now
-        from client.services.recovery import recover
+        from client.services.forward import retry_now
+        from client.services.housekeeping import recover
 
         settings = settings_from_args(args)
         op = Operator(args.operator, args.operator_name, "A03", "内科")
@@ -49,25 +47,8 @@ def run(args) -> int:
             ctx_box.append(ctx)
             retry_now(ctx)
             rep = recover(ctx, drain=not args.no_drain, grace_s=args.grace, wait=args.wait,
-                          max_wait_s=args.max_wait)
-            rounds = 1
-            while not args.no_drain and rep.remaining_outbox and rounds < max(1, args.rounds):
-                time.sleep(min(2.0, 0.5 * rounds))
-                retry_now(ctx)
-                more = drain(ctx)
-                rounds += 1
-                d = rep.drain or {}
-                for k in ("attempted", "acked", "retry_later", "needs_review"):
-                    d[k] = d.get(k, 0) + getattr(more, k)
-                d.setdefault("adjustments", []).extend(more.adjustments)
-                d["stopped"] = more.stopped
-                rep.drain = d
-                from offline_cache import outbox
-
-                with ctx.store.read_session() as s:
-                    c = outbox.counts(s)
-                rep.remaining_outbox = c["pending"] + c["sending"] + c["failed"]
-                rep.needs_review = c["needs_review"]
+                          max_wait_s=args.max_wait, rounds=args.rounds)
+            rounds = (rep.drain or {}).get("rounds", 1)
             doc = rep.to_dict()
             doc["rounds"] = rounds
             emit_json(doc)

@@ -1,7 +1,7 @@
 """`medsettle shift open|close|status` — the cashier's shift (班次) at this window, headless.
 
 No settlement, reversal or refund happens without an open shift of the operator at this window —
-in the window and in `medsettle checkout` alike (``client.services.dayend.require_shift``).
+in the window and in `medsettle checkout` alike (``client.services.shifts.require_shift``).
 
 * ``shift open --operator CODE --float 200.00`` opens a shift with its opening cash float (备用金);
 * ``shift status --operator CODE`` prints the open shift (expected amounts per payment method) as

@@ -487,3 +487,29 @@ def idet_labels(idetinfo: Iterable[Mapping[str, object]], at: date | None = None
             continue
         found.add(lab.value)
     return sorted(found)
+
+
+# --- the hospital's own tender codes (not an NHSA dictionary) --------------------------------------
+# How the patient's share was taken at the window: the ``payments.method`` column, the CLI's
+# ``--tender METHOD:AMOUNT``, the Z report, receipts and the e-invoice's payment lines all use these
+# codes and these labels (one place: a label differing between modules was a defect).
+PAYMENT_METHOD_NAMES: dict[str, str] = {
+    "cash": "现金", "bank_card": "银行卡", "wechat": "微信支付", "alipay": "支付宝", "ecny": "数字人民币",
+    "account": "个人账户",
+}
+PAYMENT_METHOD_ORDER: tuple[str, ...] = ("cash", "bank_card", "wechat", "alipay", "ecny", "account")
+# what a cashier or a script may type for a method (CLI ``--tender``; case-insensitive)
+PAYMENT_METHOD_ALIASES: dict[str, str] = {
+    **{code: code for code in PAYMENT_METHOD_ORDER if code != "account"},
+    **{name: code for code, name in PAYMENT_METHOD_NAMES.items() if code != "account"},
+    "现金": "cash", "bank": "bank_card", "card": "bank_card", "weixin": "wechat", "微信": "wechat",
+    "e-cny": "ecny", "e_cny": "ecny", "dcep": "ecny",
+}
+
+
+def payment_method_name(method: object) -> str:
+    """The label of a tender code; an unknown code is shown as itself (never a wrong label)."""
+    return PAYMENT_METHOD_NAMES.get(str(method), str(method))
+
+
+__all__ += ["PAYMENT_METHOD_ALIASES", "PAYMENT_METHOD_NAMES", "PAYMENT_METHOD_ORDER", "payment_method_name"]

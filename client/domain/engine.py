@@ -20,6 +20,8 @@ import json
 import re
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from client.domain.codes import ChrgitmLv
+
 __all__ = [
     "CATEGORY_NAMES",
     "FORMAT",
@@ -57,7 +59,7 @@ _BASE_NAMES = {
     "inscp_preselfpay_remaining": "符合范围金额加先行自付金额、减去本次已由各基金支付的金额",
     "all_remaining": "医疗费总额减去本次已由各基金支付的金额",
 }
-_LV_NAMES = {"01": "甲类", "02": "乙类", "03": "丙类"}
+_LV_NAMES = {lv.code: lv.label for lv in ChrgitmLv}      # 甲类 / 乙类 / 丙类 (codes.ChrgitmLv)
 _FILING = {"none": "unfiled", "long_term": "filed", "referral": "referral", "emergency": "emergency"}
 
 _C2 = Decimal("0.01")

@@ -46,6 +46,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from client.domain import codes
+from client.domain.codes import PAYMENT_METHOD_NAMES
 from client.domain.masking import mask_certno
 from client.domain.money import ZERO, fmt2, to_amount
 
@@ -67,8 +68,15 @@ OTHER_CATEGORY = "14"
 # 其他支付 = the other funds of setlinfo (settlement-rules.md §4.3 mapping; regional convention).
 OTHER_FUND_FIELDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")
 
-PAYMENT_LABELS = {"cash": "现金", "bank_card": "银行卡", "wechat": "微信支付", "alipay": "支付宝",
-                  "ecny": "数字人民币"}
+PAYMENT_LABELS = {k: v for k, v in PAYMENT_METHOD_NAMES.items() if k != "account"}
+
+def _lv_short(code: object, default: str) -> str:
+    """甲 / 乙 / 丙 of a chrgitm_lv code (``codes.ChrgitmLv.short``); ``default`` when absent or unknown."""
+    try:
+        return codes.ChrgitmLv(str(code or "")).short
+    except ValueError:
+        return default
+
 
 _HOSP_LV = {"1": "一级医疗机构", "2": "二级医疗机构", "3": "三级医疗机构"}
 
@@ -298,7 +306,7 @@ def _aux(lines: list) -> list[dict]:
             "ListItemPrice": str(ln.get("pric") or ""),
             "ListItemAmount": fmt2(_amt(ln.get("det_item_fee_sumamt"), f"lines[{i}].det_item_fee_sumamt")),
             "ListItemCategory": FEE_CATEGORIES.get(cat, FEE_CATEGORIES[OTHER_CATEGORY]),
-            "ListItemLevel": {"01": "甲", "02": "乙", "03": "丙"}.get(str(ln.get("chrgitm_lv") or ""), "自费"),
+            "ListItemLevel": _lv_short(ln.get("chrgitm_lv"), "自费"),
         })
     return out
 

@@ -18,6 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
+from client.domain.codes import ChrgitmLv
 from client.domain.invoice import FEE_CATEGORIES, is_inpatient
 from client.domain.money import ZERO, rmb_upper
 from client.printing.common import (
@@ -48,7 +49,7 @@ BODY = 7.0
 COLUMNS = (("序号", 9, "r"), ("项目编码", 28, "l"), ("项目名称", 45, "l"), ("规格", 19, "l"), ("单位", 8, "c"),
            ("数量", 12, "r"), ("单价", 16, "r"), ("金额", 18, "r"), ("等级", 8, "c"), ("自付比例", 11, "r"),
            ("医保类别", 16, "c"))
-_LEVEL = {"01": "甲", "02": "乙", "03": "丙"}
+_LEVEL = {lv.code: lv.short for lv in ChrgitmLv}      # 甲 / 乙 / 丙
 
 
 def page_count(n_lines: int) -> int:

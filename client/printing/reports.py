@@ -23,6 +23,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
+from client.domain.codes import payment_method_name
 from client.printing.common import money, new_canvas, write_out
 from client.printing.fonts import register, string_width
 
@@ -170,8 +171,7 @@ def render_zreport(rep, out=None) -> bytes:
     p.heading("二、按收费员和收款方式")
     mrows = [[m.opter_name, m.opter, m.method_name, str(m.count), money(m.amount)] for m in rep.methods]
     for method, amt in rep.method_totals():
-        mrows.append(["合计", "", {"cash": "现金", "bank_card": "银行卡", "wechat": "微信", "alipay": "支付宝",
-                                   "ecny": "数字人民币", "account": "个人账户"}.get(method, method), "", money(amt)])
+        mrows.append(["合计", "", payment_method_name(method), "", money(amt)])
     mrows.append(["总计", "", "全部方式", str(sum(m.count for m in rep.methods)), money(rep.methods_total)])
     p.table([("收费员", 40, "l"), ("工号", 25, "l"), ("收款方式", 40, "l"), ("笔数", 25, "r"), ("金额（收−退）", 50, "r")],
             mrows, bold_last=len(rep.method_totals()) + 1)

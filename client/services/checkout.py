@@ -723,7 +723,7 @@ class Counter:
             raise ServiceError("invalid_input", "还没有费用明细，请先录入或导入费用。")
         p = self.person
         self._check_insured(p)
-        from .dayend import require_shift
+        from .shifts import require_shift
 
         require_shift(self.ctx.store, self.ctx.operator.opter, "收费")   # before anything is sent (2201 …)
         checks = self.precheck()               # 事前提醒, local: before anything is sent
@@ -780,7 +780,7 @@ class Counter:
                                + "\n请逐条核对（必要时与患者或医生确认）后确认提醒，再结算。")
         due = trial.psn_cash_pay
         lines = allocate(due, tenders)              # refuses bad payments before anything is written
-        from .dayend import require_shift
+        from .shifts import require_shift
 
         shift_id = require_shift(self.ctx.store, self.ctx.operator.opter, "结算")
         infno = "2207" if self.kind == "outpatient" else "2304"
@@ -988,7 +988,7 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
     supervisor for action ``reverse`` (``OperatorService.authorize``); anything else is refused before
     anything is written or sent."""
     auth = check_authorization(ctx, authorization, "reverse", setl_id)
-    from .dayend import require_shift
+    from .shifts import require_shift
 
     shift_id = require_shift(ctx.store, ctx.operator.opter, "撤销结算或退费")
     with ctx.store.read_connection() as conn:

@@ -298,8 +298,8 @@ def settle_adjustment(ctx, adjustment_id: int, *, method: str = "cash", opter: s
     from offline_cache import audit
     from offline_cache.models import Adjustment
 
-    from .dayend import require_shift
     from .errors import ServiceError
+    from .shifts import require_shift
 
     require_shift(ctx.store, opter or ctx.operator.opter, "办理退补差额")
     with ctx.store.session() as s:

@@ -260,7 +260,7 @@ class OfflineService:
         from offline_cache import audit, outbox
         from offline_cache.models import FeeLine, Payment, Settlement, Visit
 
-        from .dayend import require_shift
+        from .shifts import require_shift
 
         ctx = self.ctx
         shift_id = require_shift(ctx.store, ctx.operator.opter, "收费")

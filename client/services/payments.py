@@ -15,15 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from client.domain.codes import PAYMENT_METHOD_ALIASES, PAYMENT_METHOD_NAMES
 from client.domain.money import fmt2, q2, to_amount
 
 from .errors import ServiceError
 
-METHODS = {"cash": "现金", "bank_card": "银行卡", "wechat": "微信", "alipay": "支付宝", "ecny": "数字人民币",
-           "account": "个人账户"}
-ALIASES = {"cash": "cash", "现金": "cash", "bank_card": "bank_card", "bank": "bank_card", "card": "bank_card",
-           "银行卡": "bank_card", "wechat": "wechat", "weixin": "wechat", "微信": "wechat", "alipay": "alipay",
-           "支付宝": "alipay", "ecny": "ecny", "e-cny": "ecny", "e_cny": "ecny", "dcep": "ecny", "数字人民币": "ecny"}
+METHODS = PAYMENT_METHOD_NAMES
+ALIASES = PAYMENT_METHOD_ALIASES
 ZERO = Decimal("0.00")
 
 

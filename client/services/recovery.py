@@ -123,6 +123,7 @@ class Resolution:
     after: str
     note: str = ""
     setl_id: str = ""
+    within_grace: bool = False     # not found, but asked before its grace period was over: ask again later
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -138,6 +139,7 @@ class RecoveryReport:
     remaining_outbox: int = 0         # pending + sending + failed
     needs_review: int = 0
     invoices_owed: int = 0            # settlements still without their e-invoice / red letter
+    started: datetime | None = None
 
     @property
     def clean(self) -> bool:
@@ -252,7 +254,8 @@ def resolve_one(ctx, settlement_id: int, *, grace_s: float, now: datetime | None
             row.state = "unknown"
             row.updated_at = updated or t     # keep the age of the attempt
             return Resolution(settlement_id, msgid, before, "unknown",
-                              f"医保中心暂无该结算记录，但请求发出不足 {int(grace_s)} 秒，稍后再确认")
+                              f"医保中心暂无该结算记录，但请求发出不足 {int(grace_s)} 秒，稍后再确认",
+                              within_grace=True)
         row.state = "failed"
         row.updated_at = t
         audit.append(s, actor=ctx.operator.opter, action="recovery.resolve",
@@ -320,37 +323,12 @@ def unpaid_settlements(store, since: datetime | None = None) -> list[dict]:
     return out
 
 
-def drain_einvoices(ctx) -> dict:
-    """E-invoices after a crash or an outage: top up the window's number ranges while the platform
-    answers, issue the invoices (and red letters) that settlements are still missing, then upload
-    the records waiting in the outbox (kind ``einvoice.issue``). Never raises: what cannot be done
-    now stays pending and is counted in ``remaining_outbox``."""
-    from .checkout import issue_missing_invoices
-    from .invoicing import EInvoicePlatform, drain_invoice_uploads, ensure_ranges
-
-    out: dict = {"issued": 0, "acked": 0, "failed": 0, "needs_review": 0, "messages": []}
-    platform = EInvoicePlatform.from_settings(ctx.settings)
-    try:
-        if ctx.settings.einvoice.enabled:
-            for step in ("numbers_added", "issued"):
-                try:
-                    out[step] = (ensure_ranges(ctx.store, platform) if step == "numbers_added"
-                                 else issue_missing_invoices(ctx))
-                except ServiceError as exc:
-                    out["messages"].append(getattr(exc, "message", str(exc)))
-        res = drain_invoice_uploads(ctx.store, platform)
-        out.update(acked=res.acked, failed=res.failed, needs_review=res.needs_review)
-        out["messages"].extend(res.messages)
-        return out
-    finally:
-        platform.close()
-
-
-def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool = False,
-            max_wait_s: float = 120.0, now_fn=datetime.now, sleep=time.sleep) -> RecoveryReport:
-    """Start-up / ``medsettle recover``: reset stuck outbox items, resolve unknown settlements,
-    optionally drain the outbox. With ``wait`` the young unknown settlements are asked again once
-    their grace period has passed (at most ``max_wait_s``)."""
+def resolve_unknown(ctx, *, grace_s: float | None = None, wait: bool = False, max_wait_s: float = 120.0,
+                    now_fn=datetime.now, sleep=time.sleep) -> RecoveryReport:
+    """Reset stuck outbox items and resolve the settlements of unknown outcome by asking the platform.
+    With ``wait`` the young unknown settlements are asked again once their grace period has passed
+    (at most ``max_wait_s``). The whole start-up sequence (this, then the outbox, then the owed
+    e-invoices) is :func:`client.services.housekeeping.recover`."""
     from offline_cache import outbox
 
     grace = grace_seconds(ctx) if grace_s is None else float(grace_s)
@@ -365,25 +343,10 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
             r = resolve_one(ctx, sid, grace_s=grace, now=now_fn())
             if r.after != r.before or r.after != "unknown" or not wait:
                 rep.resolutions = [x for x in rep.resolutions if x.settlement_id != sid] + [r]
-            if r.after == "unknown" and "不足" in r.note:
+            if r.within_grace:
                 pending_young = True
         if not (wait and pending_young and now_fn() < deadline):
             break
         sleep(min(2.0, max(0.2, grace / 4)))
-    if drain:
-        from .forward import drain as drain_outbox
-
-        rep.drain = drain_outbox(ctx).to_dict()
-        rep.drain["einvoice"] = drain_einvoices(ctx)
-    rep.unpaid = unpaid_settlements(ctx.store, since=started - timedelta(days=1))
-    with ctx.store.read_session() as s:
-        c = outbox.counts(s)
-    rep.remaining_outbox = c["pending"] + c["sending"] + c["failed"]
-    rep.needs_review = c["needs_review"]
-    rep.remaining_unknown = len(unresolved_ids(ctx.store))
-    from .checkout import missing_invoices
-
-    blue, red = missing_invoices(ctx)
-    rep.invoices_owed = len(blue) + len(red)
-    log.info("recovery: %s", rep.message())
+    rep.started = started
     return rep

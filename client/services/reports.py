@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from client.domain import regions
+from client.domain.codes import PAYMENT_METHOD_NAMES, PAYMENT_METHOD_ORDER
 from client.domain.money import ZERO, fmt2
 from offline_cache import outbox
 from offline_cache.models import Invoice, Operator, Payment, Settlement, Shift, Visit
@@ -29,9 +30,8 @@ from .errors import ServiceError
 __all__ = ["METHOD_NAMES", "CrossRegionRow", "MonthlyReport", "ZMethodRow", "ZReport", "ZCashRow",
            "monthly", "monthly_csv", "parse_month", "percent", "zreport", "zreport_csv"]
 
-METHOD_NAMES = {"cash": "现金", "bank_card": "银行卡", "wechat": "微信", "alipay": "支付宝", "ecny": "数字人民币",
-                "account": "个人账户"}
-METHOD_ORDER = ("cash", "bank_card", "wechat", "alipay", "ecny", "account")
+METHOD_NAMES = PAYMENT_METHOD_NAMES
+METHOD_ORDER = PAYMENT_METHOD_ORDER
 SETTLED = ("confirmed", "provisional", "reversed")
 CENT = Decimal("0.01")
 

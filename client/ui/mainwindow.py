@@ -241,7 +241,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         self._conn_timer.setInterval(20_000)
         self._conn_timer.timeout.connect(self.check_connectivity)
         self._shut = False
-        self._warmup = None                    # client.ui.app.Warmup, started after the first paint
+        self._warmup = None                    # client.ui.runtime.Warmup, started after the first paint
         on_first_paint(self, lambda: QTimer.singleShot(WARMUP_DELAY_MS, self.start_warmup))
         self._setup_connectivity(poll_seconds)
         self._conn_timer.start()
@@ -725,11 +725,11 @@ class MainWindow(DayworkMixin, QMainWindow):
         return None
 
     def start_warmup(self) -> None:
-        """Import what the workers will need and freeze the start-up objects (client.ui.app.Warmup),
+        """Import what the workers will need and freeze the start-up objects (client.ui.runtime.Warmup),
         on a background thread, once the first screen is painted. Idempotent."""
         if self._warmup is not None or self._shut:
             return
-        from client.ui.app import Warmup
+        from client.ui.runtime import Warmup
 
         self._warmup = Warmup().start()
 

@@ -18,8 +18,8 @@ from client.services import dayend
 from client.services.checkout import Counter
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
+from client.services.housekeeping import recover
 from client.services.payments import Tender
-from client.services.recovery import recover
 from client.services.sync import SyncService
 from training_platform.ledger import read_ledger
 

@@ -109,7 +109,7 @@ def test_zreport_csv_sums_equal_store(seeded, tmp_path):
         store, "SELECT SUM(fund_pay_sumamt) FROM settlements WHERE date(created_at) = '2021-07-13' "
                "AND state != 'reversed'")
     # the wechat settlement was reversed: its payment and refund cancel out
-    wechat = [r for r in method_rows if r[3] == "微信"]
+    wechat = [r for r in method_rows if r[3] == "微信支付"]
     assert [r[5] for r in wechat] == ["0.00"] and wechat[0][4] == "2"
     # cash count: T001 short by 0.50; T002 not counted
     cash = {(r[2], r[3]): r[5] for r in rows if r[0] == "现金清点"}
