@@ -29,3 +29,21 @@ def canonical_json(obj) -> str:
     """``json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``; Decimal → string."""
     _check(obj)
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+_CENT = Decimal("0.01")
+
+
+def jsonable(obj):
+    """Decimals in *obj* (dicts, lists, tuples) as JSON strings: an amount with at most two decimals
+    as exactly two (``Decimal("5")`` → ``"5.00"``), anything finer exactly as it is (a ratio
+    ``0.125`` → ``"0.125"``); other values unchanged. The one encoding of stored payloads."""
+    if isinstance(obj, Decimal):
+        if obj.is_finite() and obj.as_tuple().exponent >= -2:
+            return format(obj.quantize(_CENT), "f")
+        return format(obj, "f")
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    return obj

@@ -298,28 +298,12 @@ def _self_pay(args, ctx, counter, tenders) -> int:
     return EXIT_OK
 
 
-def _document(ctx, settlement_id: int) -> dict:
-    """The settlement record of docs/documents.md (invoice_split, lines with their split, the e-invoice)."""
-    from client.services import invoicing
-    from client.services.checkout import settlement_record
-
-    doc = invoicing.settlement_record(ctx.store, settlement_id, ctx.settings)
-    doc["einvoice"] = settlement_record(ctx, settlement_id).get("einvoice")
-    return doc
-
-
 def _render(ctx, settlement_id: int, out: str, kind: str, *, reprint: bool = False) -> dict:
-    """Count the print (invoicing.begin_print, committed before the paper) and render the form or the slip."""
-    from client.printing.documents import render_form, render_slip
-    from client.services import invoicing
+    """The receipt service (the window's, too): count the print (committed before the paper) and
+    render the form or the slip to *out*. Returns the print flags."""
+    from client.services.receipts import Receipts
 
-    doc = _document(ctx, settlement_id)
-    flags = invoicing.begin_print(ctx.store, settlement_id)
-    if reprint and not flags["reprint"]:        # a reprint of a never-printed settlement is still a copy
-        flags = {"reprint": True, "print_count": max(1, flags["print_count"])}
-    doc["flags"] = dict(doc["flags"], **flags)
-    (render_form if kind == "form" else render_slip)(doc, out)
-    return doc["flags"]
+    return Receipts(ctx).print(settlement_id, kind=kind, reprint=reprint, out=out)["flags"]
 
 
 def _receipt(ctx, record: dict, out: str, kind: str) -> None:

@@ -71,6 +71,8 @@ from client.api.transactions import (
 )
 from client.domain import casebuild, engine
 from client.domain.money import fmt2, q2
+from offline_cache import settlements as lifecycle
+from offline_cache.jsonutil import jsonable
 
 from .context import ServiceContext
 from .errors import ServiceError, translate_store_errors
@@ -95,16 +97,6 @@ def _now() -> datetime:
 
 def _ts(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return fmt2(v) if v.as_tuple().exponent >= -2 else format(v, "f")
-    if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_jsonable(x) for x in v]
-    return v
 
 
 def _visit_no(prefix: str, fixmedins_code: str, now: datetime) -> str:
@@ -671,7 +663,7 @@ class Counter:
         with self.ctx.store.connection() as conn:
             for ln in batch:
                 r = by_sn.get(ln.feedetl_sn)
-                split = _jsonable(dict(r.raw)) if r is not None else {}
+                split = jsonable(dict(r.raw)) if r is not None else {}
                 ln.split = split
                 conn.exec_driver_sql(
                     "UPDATE fee_lines SET uploaded = 1, pric_uplmt_amt = ?, selfpay_prop = ?, fulamt_ownpay_amt = ?, "
@@ -754,12 +746,12 @@ class Counter:
                                infno=req.INFNO) from None
         except TransportError as exc:
             raise ServiceError("offline", str(exc), infno=req.INFNO) from None
-        setlinfo = _jsonable(dict(res.setlinfo.raw))
+        setlinfo = jsonable(dict(res.setlinfo.raw))
         diffs = compare_setlinfo(preview["setlinfo"] if preview else None, setlinfo)
         if diffs:
             warnings.append("本地预算与医保中心预结算不一致：" + "；".join(
                 f"{d['field']} 本地 {d['local']} / 中心 {d['central']}" for d in diffs) + "。以医保中心结果为准。")
-        self.trial = Presettlement(setlinfo, _jsonable([dict(d.raw) for d in res.setldetail]), preview, diffs, warnings,
+        self.trial = Presettlement(setlinfo, jsonable([dict(d.raw) for d in res.setldetail]), preview, diffs, warnings,
                                    acct_used_flag, res, req, prechecks=checks,
                                    acknowledged={_precheck_key(w) for w in checks if _precheck_key(w) in self._acked})
         return self.trial
@@ -768,7 +760,6 @@ class Counter:
     @translate_store_errors
     def settle(self, tenders: list[Tender]) -> dict:
         """2207 / 2304 after a presettle; ``tenders`` must cover psn_cash_pay (cash may exceed: change)."""
-        from offline_cache.models import Settlement
 
         if self.trial is None:
             raise ServiceError("invalid_input", "请先预结算（费用有变动时须重新预结算）。")
@@ -804,7 +795,7 @@ class Counter:
                 "prechecks_ack": {"by": self._ack_by, "count": len(trial.prechecks)} if trial.prechecks else None,
                 "cashier": {"opter": self.ctx.operator.opter, "opter_name": self.ctx.operator.opter_name}}
         with self.ctx.store.session() as s:       # the settlement row with its msgid BEFORE the call
-            row = Settlement(visit_id=self.visit_id, msgid=msgid, infno=infno, state="sent", mdtrt_id=self.mdtrt_id,
+            row = lifecycle.new("sent", visit_id=self.visit_id, msgid=msgid, infno=infno, mdtrt_id=self.mdtrt_id,
                              medfee_sumamt=self.total, preview_json=json.dumps(meta, ensure_ascii=False),
                              opter=self.ctx.operator.opter, shift_id=shift_id, created_at=now, updated_at=now)
             s.add(row)
@@ -812,16 +803,17 @@ class Counter:
             sid = row.id
 
         def unknown(_exc):
-            self._exec("UPDATE settlements SET state = 'unknown', updated_at = ? WHERE id = ?", (_now(), sid))
+            with self.ctx.store.connection() as conn:
+                lifecycle.move(conn, sid, "unknown", now=_now(), expect=("sent",))
 
         def failed(exc):
             err = {"infno": infno, "err_msg": getattr(exc, "err_msg", None) or str(exc)}
-            self._exec("UPDATE settlements SET state = 'failed', preview_json = json_set(preview_json, '$.error', json(?)), "
-                       "updated_at = ? WHERE id = ?", (json.dumps(err, ensure_ascii=False), _now(), sid))
+            with self.ctx.store.connection() as conn:
+                lifecycle.move(conn, sid, "failed", now=_now(), expect=("sent",), meta={"error": err})
 
         out: SettleResult = self._send(req, msgid, on_refused=failed, on_unknown=unknown, on_not_sent=failed)
-        info = _jsonable(dict(out.setlinfo.raw))
-        detail = _jsonable([dict(d.raw) for d in out.setldetail])
+        info = jsonable(dict(out.setlinfo.raw))
+        detail = jsonable([dict(d.raw) for d in out.setldetail])
         warn = list(trial.warnings)
         cash = Decimal(str(info.get("psn_cash_pay") or "0.00"))
         if cash != due:
@@ -860,25 +852,20 @@ class Counter:
 
     def _confirm(self, sid: int, info: dict, detail: list, warn: list, lines: list, acct: Decimal) -> None:
         with self.ctx.store.connection() as conn:       # result + payments + visit in ONE transaction
-            conn.exec_driver_sql(
-                "UPDATE settlements SET state = 'confirmed', setl_id = ?, mdtrt_id = ?, medfee_sumamt = ?, "
-                "fund_pay_sumamt = ?, acct_pay = ?, psn_cash_pay = ?, setlinfo_json = ?, setldetail_json = ?, "
-                "preview_json = json_set(preview_json, '$.warnings', json(?)), updated_at = ? WHERE id = ?",
-                (info.get("setl_id"), info.get("mdtrt_id") or self.mdtrt_id, _fen(info.get("medfee_sumamt")),
-                 _fen(info.get("fund_pay_sumamt")), _fen(info.get("acct_pay")), _fen(info.get("psn_cash_pay")),
-                 json.dumps(info, ensure_ascii=False), json.dumps(detail, ensure_ascii=False),
-                 json.dumps(warn, ensure_ascii=False), _now(), sid))
+            now = _now()
+            lifecycle.move(conn, sid, "confirmed", now=now, expect=("sent",), setl_id=info.get("setl_id"),
+                           mdtrt_id=info.get("mdtrt_id") or self.mdtrt_id,
+                           **{k: info.get(k) for k in lifecycle.AMOUNT_FIELDS},
+                           setlinfo=info, setldetail=detail, meta={"warnings": warn})
+            rec = lifecycle.load(conn, sid)
             pays = list(lines) + ([PaymentLine("account", acct)] if acct > 0 else [])
-            shift_id = conn.exec_driver_sql("SELECT shift_id FROM settlements WHERE id = ?", (sid,)).scalar()
             for pl in pays:
-                conn.exec_driver_sql(
-                    "INSERT INTO payments (settlement_id, method, amount, tendered, change, ref, created_at, shift_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (sid, pl.method, _fen(pl.amount), _fen(pl.tendered),
-                                                        _fen(pl.change), pl.ref or None, _now(), shift_id))
-            conn.exec_driver_sql("UPDATE visits SET state = 'settled', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
+                _insert_payment(conn, sid, pl.method, pl.amount, tendered=pl.tendered, change=pl.change,
+                                ref=pl.ref or None, now=now, shift_id=rec.shift_id)
+            conn.exec_driver_sql("UPDATE visits SET state = 'settled', updated_at = ? WHERE id = ?", (now, self.visit_id))
             from . import audit
 
-            msgid, infno = conn.exec_driver_sql("SELECT msgid, infno FROM settlements WHERE id = ?", (sid,)).one()
+            msgid, infno = rec.msgid, rec.infno
             audit.record_settlement(conn, self.ctx.operator.opter, msgid=msgid, setl_id=info.get("setl_id") or "",
                                     infno=infno, medfee_sumamt=info.get("medfee_sumamt"),
                                     fund_pay_sumamt=info.get("fund_pay_sumamt"), acct_pay=info.get("acct_pay"),
@@ -900,6 +887,17 @@ def _visit_update():
     from sqlalchemy import text
 
     return text("UPDATE visits SET upload_msgid = :m, updated_at = :t WHERE id = :id")
+
+
+def _insert_payment(conn: Any, sid: int, method: str, amount: Decimal, *, now: datetime, shift_id: int | None,
+                    tendered: Decimal | None = None, change: Decimal | None = None, ref: str | None = None) -> None:
+    """One payments row (amounts through the Money column type)."""
+    from sqlalchemy import insert
+
+    from offline_cache.models import Payment
+
+    conn.execute(insert(Payment.__table__).values(settlement_id=sid, method=method, amount=amount, tendered=tendered,
+                                                  change=change, ref=ref, created_at=now, shift_id=shift_id))
 
 
 def _fen(v: Any) -> int | None:
@@ -992,53 +990,54 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
 
     shift_id = require_shift(ctx.store, ctx.operator.opter, "撤销结算或退费")
     with ctx.store.read_connection() as conn:
-        r = conn.exec_driver_sql(
-            "SELECT s.id, s.state, s.infno, s.mdtrt_id, s.setlinfo_json, v.psn_no, v.insuplc_admdvs, s.visit_id "
-            "FROM settlements s JOIN visits v ON v.id = s.visit_id WHERE s.setl_id = ?", (setl_id,)).fetchone()
-    if r is None:
+        srec = lifecycle.load_by_setl_id(conn, setl_id)
+        if srec is not None:
+            psn_no, insuplc = conn.exec_driver_sql("SELECT psn_no, insuplc_admdvs FROM visits WHERE id = ?",
+                                                   (srec.visit_id,)).one()
+    if srec is None:
         raise ServiceError("invalid_input", f"本机没有结算号为 {setl_id} 的结算记录，请核对结算号（或在结算所在窗口撤销）。")
-    sid, state, infno, mdtrt_id, info_js, psn_no, insuplc, visit_id = r
+    sid, state, infno, mdtrt_id, visit_id = srec.id, srec.state, srec.infno, srec.mdtrt_id, srec.visit_id
     if state == "reversed":
         raise ServiceError("refused", f"结算 {setl_id} 已经撤销，不能重复撤销。")
     if state != "confirmed":
         raise ServiceError("refused", f"结算 {setl_id} 当前状态为“{state}”，不能撤销；结果未知的结算请先查询确认。")
-    info = json.loads(info_js or "{}")
+    info = srec.setlinfo
     if str(info.get("setl_time") or "")[:10] != date.today().isoformat():
         raise ServiceError("refused", f"只能撤销当日的结算（该结算时间 {info.get('setl_time')}）；跨日退费请按医保经办规定办理。")
     msgid = ctx.new_msgid()
     rec = {"msgid": msgid, "authorization": auth, "reason": reason, "opter": ctx.operator.opter,
            "at": _ts(_now())}
     with ctx.store.connection() as conn:       # revoke_msgid + authorisation BEFORE the call
-        conn.exec_driver_sql("UPDATE settlements SET revoke_msgid = ?, preview_json = json_set(coalesce(preview_json, '{}'), "
-                             "'$.reversal', json(?)), updated_at = ? WHERE id = ?",
-                             (msgid, json.dumps(rec, ensure_ascii=False), _now(), sid))
+        lifecycle.move(conn, sid, now=_now(), expect=("confirmed",), revoke_msgid=msgid, meta={"reversal": rec})
     req: Any = (CancelSettle if infno == "2207" else CancelInpatientSettle)(
         setl_id=setl_id, mdtrt_id=mdtrt_id, psn_no=psn_no, insuplc_admdvs=insuplc or "")
     try:
         out = ctx.call(req, msgid=msgid)
     except BusinessError as exc:
         with ctx.store.connection() as conn:
-            conn.exec_driver_sql("UPDATE settlements SET revoke_msgid = NULL, preview_json = json_set(preview_json, "
-                                 "'$.reversal.error', ?), updated_at = ? WHERE id = ?", (exc.err_msg, _now(), sid))
+            lifecycle.move(conn, sid, now=_now(), revoke_msgid=None, meta={"reversal.error": exc.err_msg})
         raise ServiceError("refused", f"医保中心拒绝撤销结算：{exc.err_msg}", detail=exc.err_msg, msgid=msgid,
                            infno=req.INFNO) from None
     except TransportError as exc:
         if exc.outcome_unknown:
             with ctx.store.connection() as conn:
-                conn.exec_driver_sql("UPDATE settlements SET state = 'unknown', updated_at = ? WHERE id = ?", (_now(), sid))
+                lifecycle.move(conn, sid, "unknown", now=_now(), expect=("confirmed",))
             raise ServiceError("unknown", str(exc), msgid=msgid, infno=req.INFNO) from None
         with ctx.store.connection() as conn:
-            conn.exec_driver_sql("UPDATE settlements SET revoke_msgid = NULL, updated_at = ? WHERE id = ?", (_now(), sid))
+            lifecycle.move(conn, sid, now=_now(), revoke_msgid=None)
         raise ServiceError("offline", str(exc), msgid=msgid, infno=req.INFNO) from None
-    rinfo = _jsonable(dict(out.setlinfo.raw))
+    rinfo = jsonable(dict(out.setlinfo.raw))
     with ctx.store.connection() as conn:
-        conn.exec_driver_sql("UPDATE settlements SET state = 'reversed', preview_json = json_set(preview_json, "
-                             "'$.reversal.setlinfo', json(?)), updated_at = ? WHERE id = ?",
-                             (json.dumps(rinfo, ensure_ascii=False), _now(), sid))
-        for method, amount in conn.exec_driver_sql(
-                "SELECT method, amount FROM payments WHERE settlement_id = ? AND amount > 0", (sid,)).fetchall():
-            conn.exec_driver_sql("INSERT INTO payments (settlement_id, method, amount, ref, created_at, shift_id) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)", (sid, method, -amount, f"refund:{msgid}", _now(), shift_id))
+        now = _now()
+        lifecycle.move(conn, sid, "reversed", now=now, expect=("confirmed",), meta={"reversal.setlinfo": rinfo})
+        from sqlalchemy import select
+
+        from offline_cache.models import Payment
+
+        pt = Payment.__table__
+        for method, amount in conn.execute(select(pt.c.method, pt.c.amount).where(
+                pt.c.settlement_id == sid, pt.c.amount > 0).order_by(pt.c.id)).all():
+            _insert_payment(conn, sid, method, -amount, ref=f"refund:{msgid}", now=now, shift_id=shift_id)
         conn.exec_driver_sql("UPDATE visits SET state = 'reversed', updated_at = ? WHERE id = ?", (_now(), visit_id))
         from . import audit
 
@@ -1158,42 +1157,47 @@ def _invoices_of(conn: Any, settlement_id: int) -> dict:
 
 # ---------------------------------------------------------------------------- records / ledger
 def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
-    """The settlement record (JSON-ready): what the CLI prints and the printing module renders."""
-    store = getattr(ctx_or_store, "store", ctx_or_store)
-    with store.read_connection() as conn:
-        r = conn.exec_driver_sql(
-            "SELECT id, msgid, infno, state, setl_id, mdtrt_id, setlinfo_json, setldetail_json, preview_json, "
-            "revoke_msgid, opter, created_at FROM settlements WHERE id = ?", (settlement_id,)).fetchone()
-        pays = conn.exec_driver_sql("SELECT method, amount, tendered, change, ref FROM payments WHERE settlement_id = ? "
-                                    "ORDER BY id", (settlement_id,)).fetchall()
-        invoices = _invoices_of(conn, settlement_id)
-    meta = json.loads(r[8] or "{}")
-    info = json.loads(r[6]) if r[6] else None
-    from offline_cache.types import from_fen
+    """The settlement record (JSON-ready): what the CLI prints and the slip is rendered from
+    (``invoicing.document_record`` is the fuller record of docs/documents.md for the forms)."""
+    from sqlalchemy import select
 
+    from offline_cache.models import Payment
+
+    store = getattr(ctx_or_store, "store", ctx_or_store)
+    pt = Payment.__table__
+    with store.read_connection() as conn:
+        srec = lifecycle.load(conn, settlement_id)
+        if srec is None:
+            raise ServiceError("invalid_input", f"本机没有编号为 {settlement_id} 的结算记录，请核对后重试。")
+        pays = conn.execute(select(pt.c.method, pt.c.amount, pt.c.tendered, pt.c.change, pt.c.ref).where(
+            pt.c.settlement_id == settlement_id).order_by(pt.c.id)).all()
+        invoices = _invoices_of(conn, settlement_id)
+    meta = srec.meta
+    info = srec.setlinfo or None
     payments = []
     for m, a, t, c, ref in pays:
-        d = {"method": m, "amount": fmt2(from_fen(a))}
+        d = {"method": m, "amount": fmt2(a)}
         if t is not None:
-            d["tendered"] = fmt2(from_fen(t))
-            d["change"] = fmt2(from_fen(c or 0))
+            d["tendered"] = fmt2(t)
+            d["change"] = fmt2(c or Decimal("0"))
         if ref:
             d["ref"] = ref
         payments.append(d)
     person = dict(meta.get("person") or {})
-    rec = {"settlement_id": r[0], "msgid": r[1], "medins_setl_id": r[1], "infno": r[2], "state": r[3], "setl_id": r[4],
-           "mdtrt_id": r[5], "setl_time": (info or {}).get("setl_time"), "setlinfo": info,
-           "setldetail": json.loads(r[7]) if r[7] else None, "preview": meta.get("preview"),
+    rec = {"settlement_id": srec.id, "msgid": srec.msgid, "medins_setl_id": srec.msgid, "infno": srec.infno,
+           "state": srec.state, "setl_id": srec.setl_id, "mdtrt_id": srec.mdtrt_id,
+           "setl_time": (info or {}).get("setl_time"), "setlinfo": info,
+           "setldetail": srec.setldetail or None, "preview": meta.get("preview"),
            "presettle": meta.get("presettle"), "differences": meta.get("differences") or [],
            "warnings": meta.get("warnings") or [], "prechecks": meta.get("prechecks") or [],
-           "payments": payments, "revoke_msgid": r[9],
+           "payments": payments, "revoke_msgid": srec.revoke_msgid,
            "reversal": meta.get("reversal"), "error": meta.get("error"),
            "person": {"psn_no": person.get("psn_no"), "psn_name": person.get("name"),
                       "certno": person.get("masked_certno"), "gend": (info or {}).get("gend"),
                       "age": person.get("age"), "insuplc_admdvs": person.get("insuplc_admdvs"),
                       "insutype": person.get("insutype"), "psn_type": person.get("psn_type"),
                       "status": person.get("status")},
-           "visit": meta.get("visit"), "lines": meta.get("lines") or [], "cashier": meta.get("cashier") or {"opter": r[10]},
+           "visit": meta.get("visit"), "lines": meta.get("lines") or [], "cashier": meta.get("cashier") or {"opter": srec.opter},
            "window": meta.get("window", ""),
            # e-invoice (医疗收费电子票据): the summary, and the full record for the renderers (QR = MSEI1 payload)
            "invoice": invoices.get("normal", (None, None))[0], "einvoice": invoices.get("normal", (None, None))[1],

@@ -32,6 +32,7 @@ from decimal import Decimal
 from client.api import ApiError, BusinessError, TransportError
 from client.api.transactions import FeeDetail, PreSettle, Register, Settle, UploadFees
 from client.domain.money import fmt2, q2
+from offline_cache import settlements as lifecycle
 
 from .offline import OUTBOX_KIND
 from .recovery import apply_central, normalise_setlinfo, query_by_msgid
@@ -195,8 +196,7 @@ class Forwarder:
             req = Settle.from_presettle(pre, pres)
             with self.ctx.store.session() as s:      # durable before network
                 row = s.get(Settlement, st.id)
-                row.state = "sent"
-                row.updated_at = self._now()
+                lifecycle.advance(row, "sent", now=self._now())
             out = self.ctx.call(req, msgid=m2207)
             central = (out.setlinfo.raw, [d.raw for d in out.setldetail])
         info = normalise_setlinfo(central[0])

@@ -54,7 +54,7 @@ __all__ = [
     "ISSUABLE_STATES", "OUTBOX_KIND", "DrainResult", "EInvoicePlatform", "IssuedInvoice",
     "PlatformRefused", "PlatformUnavailable", "begin_print", "drain_invoice_uploads",
     "ensure_ranges", "export_invoices", "handle_outbox_item", "invoices_of_day", "issue_for_settlement",
-    "red_letter_for_reversal", "remaining_numbers", "settlement_record", "upload_document",
+    "red_letter_for_reversal", "remaining_numbers", "document_record", "upload_document",
 ]
 
 log = logging.getLogger("client.services.invoicing")
@@ -214,27 +214,31 @@ def _age(brdy: date | None, on: date) -> int | None:
     return on.year - brdy.year - ((on.month, on.day) < (brdy.month, brdy.day))
 
 
-def settlement_record(store_or_session: Any, settlement_id: int, settings: Any) -> dict:
+def document_record(store_or_session: Any, settlement_id: int, settings: Any, *,
+                    setlinfo: dict | None = None) -> dict:
     """The settlement record of docs/documents.md for a stored settlement (renderers, invoices).
 
     Sources: ``settlements.setlinfo_json`` (2207/2304 output or the offline engine result), the
     visit, the cached person (1101), the fee lines with their 2204 split, the payments, the
     operator; the institution from ``settings.site``. ``invoice_split`` follows the engine rule
     (self_cost = min(psn_part_amt, fulamt_ownpay_amt + overlmt_selfpay)).
+
+    ``setlinfo`` stands in for the stored result of a provisional (offline) settlement, whose
+    platform result is not in yet: its receipt shows the provisional figures.
     """
     if isinstance(store_or_session, Session):
-        return _record(store_or_session, settlement_id, settings)
+        return _record(store_or_session, settlement_id, settings, setlinfo)
     with store_or_session.read_session() as s:
-        return _record(s, settlement_id, settings)
+        return _record(s, settlement_id, settings, setlinfo)
 
 
-def _record(s: Session, settlement_id: int, settings: Any) -> dict:
+def _record(s: Session, settlement_id: int, settings: Any, override: dict | None = None) -> dict:
     st = s.get(Settlement, settlement_id)
     if st is None:
         raise ServiceError("invalid_input", f"本机没有编号为 {settlement_id} 的结算记录，请核对后重试。")
-    if not st.setlinfo_json:
+    if not st.setlinfo_json and override is None:
         raise ServiceError("invalid_input", f"结算 {settlement_id} 尚无结算结果（状态：{st.state}），不能开票或打印。")
-    info = json.loads(st.setlinfo_json)
+    info = dict(override) if override is not None else json.loads(st.setlinfo_json)
     visit = s.get(Visit, st.visit_id)
     person = s.get(Person, visit.psn_no) if visit is not None else None
     op = s.scalars(select(Operator).where(Operator.opter == st.opter)).first() if st.opter else None

@@ -35,6 +35,7 @@ from decimal import Decimal
 
 from client.domain import casebuild, engine
 from client.domain.money import fmt2, q2
+from offline_cache import settlements as lifecycle
 
 from .errors import ServiceError
 
@@ -258,7 +259,7 @@ class OfflineService:
                reason: str, reason_code: str = "", offline: bool = True,
                his_bills: tuple[str, ...] = ()) -> OfflineResult:
         from offline_cache import audit, outbox
-        from offline_cache.models import FeeLine, Payment, Settlement, Visit
+        from offline_cache.models import FeeLine, Payment, Visit
 
         from .shifts import require_shift
 
@@ -301,8 +302,8 @@ class OfflineService:
                               bilg_dept_name=ctx.operator.office_name or "门诊",
                               bilg_dr_codg=ctx.operator.opter, bilg_dr_name=ctx.operator.opter_name, uploaded=False,
                               chrgitm_lv=e.get("chrgitm_lv"), med_chrgitm_type=e.get("med_chrgitm_type")))
-            st = Settlement(visit_id=v.id, msgid=m2207, infno=SELF_PAY_INFNO if self_pay else "2207",
-                            state="confirmed" if self_pay else "provisional",
+            st = lifecycle.new("confirmed" if self_pay else "provisional",
+                            visit_id=v.id, msgid=m2207, infno=SELF_PAY_INFNO if self_pay else "2207",
                             medfee_sumamt=q.total, fund_pay_sumamt=q2(Decimal(info["fund_pay_sumamt"])),
                             acct_pay=q2(Decimal(info["acct_pay"])), psn_cash_pay=q2(Decimal(info["psn_cash_pay"])),
                             setlinfo_json=json.dumps(info, ensure_ascii=False, sort_keys=True) if self_pay else None,

@@ -49,6 +49,8 @@ from decimal import Decimal
 from client.api import ApiError, BusinessError, TransportError
 from client.api.transactions import QuerySettlement
 from client.domain.money import fmt2, q2
+from offline_cache import settlements as lifecycle
+from offline_cache.jsonutil import jsonable
 
 from .errors import ServiceError
 
@@ -79,34 +81,19 @@ def normalise_setlinfo(raw: dict) -> dict:
     return info
 
 
-def _jsonable(obj):
-    if isinstance(obj, Decimal):
-        return fmt2(obj) if obj == obj.quantize(Decimal("0.01")) else str(obj)
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_jsonable(v) for v in obj]
-    return obj
-
-
-def apply_central(session, settlement, setlinfo: dict, setldetail: list, *, now: datetime | None = None) -> None:
+def apply_central(session, settlement, setlinfo: dict, setldetail: list, *, now: datetime | None = None,
+                  to: str = "confirmed") -> None:
     """Write the platform's settlement onto the local row (in the caller's transaction): state
-    ``confirmed``, setl_id, amounts, setlinfo/setldetail JSON; the visit becomes ``settled``."""
+    ``confirmed`` (or ``reversed`` when the platform shows it reversed), setl_id, amounts,
+    setlinfo/setldetail JSON; the visit becomes ``settled``."""
     from offline_cache.models import Visit
 
     t = now or datetime.now()
-    info = normalise_setlinfo(_jsonable(setlinfo))
-    settlement.state = "confirmed"
-    settlement.setl_id = info.get("setl_id") or settlement.setl_id
-    settlement.mdtrt_id = info.get("mdtrt_id") or settlement.mdtrt_id
-    settlement.medfee_sumamt = _dec(info.get("medfee_sumamt"))
-    settlement.fund_pay_sumamt = _dec(info.get("fund_pay_sumamt"))
-    settlement.acct_pay = _dec(info.get("acct_pay"))
-    settlement.psn_cash_pay = _dec(info.get("psn_cash_pay"))
-    settlement.setlinfo_json = json.dumps(info, ensure_ascii=False, sort_keys=True)
-    settlement.setldetail_json = json.dumps(_jsonable(setldetail or []), ensure_ascii=False)
-    settlement.provisional = False
-    settlement.updated_at = t
+    info = normalise_setlinfo(jsonable(setlinfo))
+    lifecycle.advance(settlement, to, now=t, setl_id=info.get("setl_id") or settlement.setl_id,
+                      mdtrt_id=info.get("mdtrt_id") or settlement.mdtrt_id,
+                      **{k: info.get(k) for k in lifecycle.AMOUNT_FIELDS},
+                      setlinfo=info, setldetail=setldetail or [], provisional=False)
     visit = session.get(Visit, settlement.visit_id)
     if visit is not None and visit.state not in ("reversed", "cancelled"):
         visit.state = "settled"
@@ -236,11 +223,10 @@ def resolve_one(ctx, settlement_id: int, *, grace_s: float, now: datetime | None
                     mark_reversed(s, row, raw, now=t)
                     after, note = "reversed", "医保中心显示撤销已完成，本地补记撤销和退款"
                 else:
-                    row.state, row.revoke_msgid, row.updated_at = "confirmed", None, t
+                    lifecycle.advance(row, "confirmed", now=t, revoke_msgid=None)
                     after, note = "confirmed", "撤销未在医保中心生效，结算仍有效；如需撤销请重新办理"
             elif reversed_centrally:
-                apply_central(s, row, raw, [d.raw for d in res.setldetail], now=t)
-                row.state = "reversed"
+                apply_central(s, row, raw, [d.raw for d in res.setldetail], now=t, to="reversed")
                 after, note = "reversed", "医保中心显示该结算已撤销"
             else:
                 apply_central(s, row, raw, [d.raw for d in res.setldetail], now=t)
@@ -251,13 +237,12 @@ def resolve_one(ctx, settlement_id: int, *, grace_s: float, now: datetime | None
             return Resolution(settlement_id, msgid, before, after, note, str(raw.get("setl_id") or ""))
         age = (t - (updated or t)).total_seconds()
         if age < grace_s:
-            row.state = "unknown"
-            row.updated_at = updated or t     # keep the age of the attempt
+            lifecycle.advance(row, "unknown", now=None)     # keep the age of the attempt
+            row.updated_at = updated or t
             return Resolution(settlement_id, msgid, before, "unknown",
                               f"医保中心暂无该结算记录，但请求发出不足 {int(grace_s)} 秒，稍后再确认",
                               within_grace=True)
-        row.state = "failed"
-        row.updated_at = t
+        lifecycle.advance(row, "failed", now=t)
         audit.append(s, actor=ctx.operator.opter, action="recovery.resolve",
                      detail={"settlement_id": settlement_id, "msgid": msgid, "from": before, "to": "failed"})
         return Resolution(settlement_id, msgid, before, "failed", "医保中心没有该结算记录：本次未结算，请重新办理")
@@ -278,8 +263,7 @@ def mark_reversed(session, row, central: dict, *, now: datetime) -> None:
     meta.setdefault("reversal", {})["setlinfo"] = revs
     meta["reversal"]["resolved_by"] = "recovery"
     row.preview_json = json.dumps(meta, ensure_ascii=False)
-    row.state = "reversed"
-    row.updated_at = now
+    lifecycle.advance(row, "reversed", now=now)
     refs = {p.ref for p in session.scalars(select(Payment).where(Payment.settlement_id == row.id))}
     if f"refund:{row.revoke_msgid}" not in refs:
         for p in list(session.scalars(select(Payment).where(Payment.settlement_id == row.id, Payment.amount > 0))):

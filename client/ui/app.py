@@ -20,28 +20,43 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from client.ui.runtime import bulk_gc, run_lowered
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from client.config import Settings
+    from client.devices.cardreader import SimulatedCardReader
+    from client.services.cashdesk import CashDesk
+    from client.services.checkout import Counter
+    from client.services.connectivity import ConnectivityMonitor
+    from client.services.context import ServiceContext
+    from client.services.operators import OperatorService, StoreOperatorRepository
+    from training_platform.server import EmbeddedPlatform
 
 log = logging.getLogger("client.ui.app")
 
 
 @dataclass
 class AppState:
-    settings: Any
-    ctx: Any
-    counter: Any
-    operators: Any                       # client.services.operators.StoreOperatorRepository
-    operator_service: Any = None         # client.services.operators.OperatorService (audited sign-in)
-    platform: Any = None                 # EmbeddedPlatform in training
-    monitor: Any = None
-    card_reader: Any = None
-    receipts_dir: Path | None = None
-    closers: list = field(default_factory=list)
+    """What lives as long as the window — nothing else. The use cases are services:
+    :class:`~client.services.checkout.Counter` (one patient's checkout) and
+    :class:`~client.services.cashdesk.CashDesk` (receipts, offline and 转自费, recovery, adjustments,
+    shifts); the window's controllers call them on worker threads."""
+
+    settings: Settings
+    ctx: ServiceContext
+    counter: Counter
+    desk: CashDesk
+    operators: StoreOperatorRepository
+    operator_service: OperatorService | None = None     # audited sign-in
+    platform: EmbeddedPlatform | None = None             # the training platform (培训模式 only)
+    monitor: ConnectivityMonitor | None = None
+    card_reader: SimulatedCardReader | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     # -- training -----------------------------------------------------------------------------
     @property
@@ -78,177 +93,6 @@ class AppState:
             out.append({"label": f"{c.get('psn_name')}  {c.get('certno_masked')}  {place}", "card_data": c["card_data"]})
         return out
 
-    # -- records ------------------------------------------------------------------------------
-    def audit(self, action: str, actor: str, detail: dict | None = None) -> None:
-        from offline_cache.audit import append
-
-        try:
-            with self.ctx.store.session() as s:
-                append(s, actor=actor, action=f"ui.{action}", detail=detail or {})
-        except Exception:  # noqa: BLE001 - the audit trail must not stop the counter; logged
-            log.exception("audit append failed (%s)", action)
-
-    def _decorate(self, record: dict, *, reprint: bool, print_count: int) -> dict:
-        s = self.settings.site
-        rec = dict(record)
-        rec["institution"] = {"fixmedins_code": s.fixmedins_code, "fixmedins_name": s.fixmedins_name,
-                              "admdvs": s.admdvs, "hosp_lv": s.hosp_lv}
-        rec.setdefault("window", self.settings.window_id or "01")
-        rec["window"] = rec["window"] or self.settings.window_id or "01"
-        rec["flags"] = {"training": self.training, "offline": False, "reprint": reprint, "print_count": print_count}
-        person = dict(rec.get("person") or {})
-        person.setdefault("gend", (rec.get("setlinfo") or {}).get("gend"))
-        rec["person"] = person
-        rec.setdefault("einvoice", None)
-        return rec
-
-    def receipt_path(self, rec: dict, count: int) -> Path:
-        out_dir = self.receipts_dir or (Path(self.settings.data_dir) / "receipts")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        suffix = f"-reprint{count}" if count else ""
-        return out_dir / f"{rec.get('setl_id') or rec['msgid']}{suffix}.pdf"
-
-    def _output(self, rec: dict, settlement_id: int) -> dict:
-        """Count the print (invoicing.begin_print, committed first) and produce the slip: directly on
-        the configured receipt printer, otherwise as a PDF file whose path is shown. The PDF is
-        always kept in the receipts folder (the reprint source and the proof of what was printed)."""
-        from client.printing.qtprint import print_document, render_document
-        from client.services.invoicing import begin_print
-
-        store = self.ctx.store
-        counted: dict = {}
-
-        def begin() -> dict:
-            counted.update(begin_print(store, settlement_id))
-            return counted
-
-        printer = (self.settings.printers.receipt_printer or "").strip()
-        via = "file"
-        if printer:
-            res = print_document(rec, "slip", begin, printers=self.settings.printers, mode="direct")
-            via = res["via"]
-            flags = res["flags"]
-        else:
-            flags = dict(rec.get("flags") or {})
-            flags.update(begin())
-        rec["flags"] = flags
-        path = self.receipt_path(rec, int(flags.get("print_count") or 0) if flags.get("reprint") else 0)
-        from client.printing.common import write_out
-
-        write_out(render_document(rec, "slip"), path)
-        self.audit("print", self.ctx.operator.opter, {"settlement_id": settlement_id, "reprint": bool(flags.get("reprint")),
-                                                       "print_count": int(flags.get("print_count") or 0),
-                                                       "path": str(path), "via": via, "printer": printer})
-        rec["_receipt_path"] = str(path)
-        rec["_printed_via"] = via
-        return rec
-
-    def print_receipt(self, settlement_id: int, *, reprint: bool = False) -> dict:
-        """Render the slip (worker thread) after the local commit; the print is counted first
-        (``invoicing.begin_print``): the second and later prints are marked 补打（第N次）."""
-        from client.services.checkout import settlement_record
-        from client.services.offline import SELF_PAY_INFNO
-
-        with self.ctx.store.read_connection() as conn:
-            row = conn.exec_driver_sql("SELECT offline, infno FROM settlements WHERE id = ?",
-                                       (settlement_id,)).fetchone()
-        if row is not None and (row[0] or row[1] == SELF_PAY_INFNO):
-            return self._output(self.offline_record(settlement_id), settlement_id)
-        rec = self._decorate(settlement_record(self.ctx, settlement_id), reprint=reprint, print_count=0)
-        return self._output(rec, settlement_id)
-
-    # -- offline (离线应急结算) -------------------------------------------------------------------
-    def offline_record(self, settlement_id: int) -> dict:
-        """The receipt record of an offline settlement (provisional or full self-pay): the stored
-        provisional result until the platform's result is in, marked 离线结算."""
-        import json as _json
-
-        from client.services.invoicing import settlement_record as inv_record
-
-        with self.ctx.store.read_connection() as conn:
-            r = conn.exec_driver_sql("SELECT setlinfo_json, preview_json, infno, state, msgid, offline FROM settlements "
-                                     "WHERE id = ?", (settlement_id,)).fetchone()
-        if r[0]:
-            rec = inv_record(self.ctx.store, settlement_id, self.settings)
-        else:
-            # provisional: the record of the stored rows with the provisional setlinfo, built in a
-            # read transaction that is always rolled back (nothing is written)
-            from offline_cache.models import Settlement
-
-            prov = (_json.loads(r[1] or "{}").get("setlinfo")) or {}
-            with self.ctx.store.read_session() as s:
-                st = s.get(Settlement, settlement_id)
-                st.setlinfo_json = _json.dumps(prov, ensure_ascii=False, sort_keys=True)
-                rec = inv_record(s, settlement_id, self.settings)
-        rec["msgid"] = r[4]
-        rec["settlement_id"] = settlement_id
-        rec["state"] = r[3]
-        rec["infno"] = r[2]
-        rec["self_pay"] = r[2] == "0000"
-        info = dict(rec.get("setlinfo") or {})
-        info.setdefault("balc", "0.00")
-        rec["setlinfo"] = info
-        rec["flags"] = dict(rec.get("flags") or {}, offline=bool(r[5]), training=self.training, self_pay=rec["self_pay"])
-        rec["window"] = rec.get("window") or self.settings.window_id or "01"
-        return rec
-
-    def offline_settle(self, person, fees, tenders, *, quote=None, self_pay: bool = False, reason: str = "") -> dict:
-        """Settle offline (worker thread) and print the receipt marked 离线结算; returns the record."""
-        from client.services.offline import OfflineService
-
-        svc = OfflineService(self.ctx)
-        if self_pay:
-            res = svc.settle_self_pay(person, fees, tenders, reason=reason)
-        else:
-            res = svc.settle(person, fees, tenders, quote=quote)
-        try:
-            rec = self.print_receipt(res.settlement_id)
-        except Exception as exc:  # noqa: BLE001 - settled is settled; report the print problem
-            log.exception("offline receipt printing failed")
-            rec = {"settlement_id": res.settlement_id, "msgid": res.msgid, "setlinfo": res.setlinfo,
-                   "payments": res.payments, "flags": {"offline": True, "training": self.training},
-                   "warnings": [f"离线结算已完成，但票据打印失败：{exc}。请用补打（F12）重新打印。"]}
-        rec["offline_note"] = res.receipt.get("note", "")
-        rec["self_pay"] = res.self_pay
-        rec["payments"] = res.payments
-        return rec
-
-    def self_pay_settle(self, person, fees, tenders, *, reason_code: str, note: str = "",
-                        bills: tuple[str, ...] = ()) -> dict:
-        """转自费 at the online window (worker thread): cashdesk.settle_self_pay, then the receipt."""
-        from client.services.cashdesk import settle_self_pay
-
-        res = settle_self_pay(self.ctx, person, fees, tenders, reason_code=reason_code, note=note,
-                              his=self.counter.his, bills=bills, window=self.settings.window_id or None)
-        try:
-            rec = self.print_receipt(res.settlement_id)
-        except Exception as exc:  # noqa: BLE001 - paid is paid; report the print problem
-            log.exception("self-pay receipt printing failed")
-            rec = {"settlement_id": res.settlement_id, "msgid": res.msgid, "setlinfo": res.setlinfo,
-                   "payments": res.payments, "flags": {"self_pay": True, "training": self.training},
-                   "warnings": [f"已按全自费收费，但票据打印失败：{exc}。请用补打（F12）重新打印。"]}
-        rec["self_pay"] = True
-        rec["payments"] = res.payments
-        return rec
-
-    def finish_settlement(self, record: dict) -> dict:
-        """After Counter.settle (committed): print the receipt. A print failure never undoes the settlement."""
-        try:
-            return self.print_receipt(record["settlement_id"])
-        except Exception as exc:  # noqa: BLE001 - settled is settled; report the print problem
-            log.exception("receipt printing failed")
-            rec = self._decorate(record, reprint=False, print_count=0)
-            rec.setdefault("warnings", []).append(f"结算已完成，但票据打印失败：{exc}。请用补打（F12）重新打印。")
-            return rec
-
-    def last_settlement(self) -> dict | None:
-        from client.services.checkout import settlement_record
-
-        with self.ctx.store.read_connection() as conn:
-            sid = conn.exec_driver_sql("SELECT id FROM settlements WHERE state IN ('confirmed', 'reversed') "
-                                       "ORDER BY id DESC LIMIT 1").scalar()
-        return None if sid is None else settlement_record(self.ctx, sid)
-
     def run_sync(self, progress) -> str:
         from client.services.sync import PHASE_NAMES, SyncService
 
@@ -270,126 +114,6 @@ class AppState:
         rows = d.get("catalog_rows")
         text = f"目录 {rows} 条" if rows is not None else ""
         return "；".join(x for x in (text, extra) if x)
-
-    # -- start-up recovery and store-and-forward -------------------------------------------------
-    def recover(self) -> dict:
-        """Start-up recovery (worker): resolve unknown outcomes (5203), reset stuck outbox items,
-        drain the outbox. Returns ``RecoveryReport.to_dict()`` plus its Chinese ``message``.
-        First (local work) finishes the catalogue search index a sync killed before its index step
-        left pending, so those items are found by pinyin and substring again."""
-        from client.services.housekeeping import recover
-        from offline_cache.catalog import index_pending_names
-
-        indexed = 0
-        try:
-            indexed = index_pending_names(self.ctx.store).names
-        except Exception:  # noqa: BLE001 - the next sync retries; settlement recovery must still run
-            log.exception("building the pending catalogue search index failed")
-        rep = recover(self.ctx)
-        out = rep.to_dict()
-        out["message"] = rep.message()
-        out["catalog_names_indexed"] = indexed
-        return out
-
-    def drain(self) -> dict:
-        """Back online (worker): send the offline settlements (forward.drain), then the e-invoice
-        uploads. Returns the drain report with ``adjustments`` created and the e-invoice result."""
-        from client.services.housekeeping import drain
-
-        rep = drain(self.ctx)
-        return rep
-
-    # -- adjustments (退补差额) ---------------------------------------------------------------------
-    def adjustments(self) -> list[dict]:
-        """Every adjustment (pending first), newest first within its state."""
-        from offline_cache.types import from_fen
-
-        with self.ctx.store.read_connection() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT a.id, s.setl_id, s.msgid, a.direction, a.amount, a.reason, a.state, a.created_at "
-                "FROM adjustments a JOIN settlements s ON s.id = a.settlement_id "
-                "ORDER BY a.state != 'pending', a.id DESC LIMIT 500").fetchall()
-        return [{"adjustment_id": r[0], "setl_id": r[1] or "", "msgid": r[2], "direction": r[3],
-                 "amount": from_fen(r[4] or 0), "reason": r[5] or "", "state": r[6], "created_at": str(r[7])[:19]}
-                for r in rows]
-
-    def settle_adjustment(self, adjustment_id: int, method: str) -> None:
-        from client.services.forward import settle_adjustment
-
-        settle_adjustment(self.ctx, adjustment_id, method=method, opter=self.ctx.operator.opter)
-
-    # -- shifts (交班) ------------------------------------------------------------------------------
-    def current_shift(self, opter: str) -> int | None:
-        from client.services.dayend import current_shift
-
-        return current_shift(self.ctx.store, opter)
-
-    def open_shift(self, opter: str, float_amt: Decimal) -> int:
-        from client.services.dayend import open_shift
-
-        return open_shift(self.ctx.store, opter, float_amt)
-
-    def shift_state(self, opter: str) -> dict:
-        """For the shift-close dialog: the open shift's summary (expected per method) and the blockers."""
-        from client.services.dayend import blockers, current_shift, shift_summary
-
-        sid = current_shift(self.ctx.store, opter)
-        if sid is None:
-            from client.services.errors import ServiceError
-
-            raise ServiceError("shift", f"收费员 {opter} 在本窗口没有开班，无需交班。")
-        return {"shift_id": sid, "summary": shift_summary(self.ctx.store, sid), "blockers": blockers(self.ctx.store)}
-
-    def close_shift(self, shift_id: int, counted: dict[str, Decimal], *, force_by: str | None = None,
-                    reason: str = "", reconcile: bool = True, confirm_difference: bool = False,
-                    difference_reason: str = "") -> dict:
-        """Close the shift (dayend.close_shift), reconcile the day (3201/3202) when the platform
-        answers, and write the Z report PDF. Returns {"closing", "reconciliation", "recon_error",
-        "zreport_path"}."""
-        from client.services import dayend
-        from client.services.errors import ServiceError
-
-        out: dict = {"closing": dayend.close_shift(self.ctx.store, shift_id, counted, force_by=force_by,
-                                                   reason=reason, confirm_difference=confirm_difference,
-                                                   difference_reason=difference_reason)}
-        out["reconciliation"] = None
-        out["recon_error"] = ""
-        if reconcile:
-            try:
-                out["reconciliation"] = dayend.reconcile_day(self.ctx)
-            except ServiceError as exc:
-                out["recon_error"] = exc.message
-        try:
-            out["zreport_path"] = str(self.write_zreport(out["reconciliation"]))
-        except Exception as exc:  # noqa: BLE001 - the shift is closed; the report can be printed later
-            log.exception("Z report failed")
-            out["zreport_path"] = ""
-            out["zreport_error"] = f"日结报表生成失败：{exc}"
-        return out
-
-    def write_zreport(self, reconciliation: dict | None) -> Path:
-        from client.printing.reports import render_zreport
-        from client.services.reports import zreport
-
-        recon = None
-        if reconciliation:
-            recon = [{"infno": "3201", "setl_optins": t.get("setl_optins"), "stmt_rslt": t.get("stmt_rslt"),
-                      "stmt_rslt_dscr": t.get("stmt_rslt_dscr") or ("平" if t.get("balanced") else "不平")}
-                     for t in reconciliation.get("totals") or []]
-            recon += [{"infno": "3202", "setl_optins": d.get("setl_optins"),
-                       "stmt_rslt": "0" if d.get("balanced") else "1",
-                       "stmt_rslt_dscr": "明细一致" if d.get("balanced") else
-                       "明细不符：" + "、".join(str(m.get("setl_id") or m.get("msgid")) for m in d.get("mismatches") or [])}
-                      for d in reconciliation.get("details") or []]
-        s = self.settings.site
-        rep = zreport(self.ctx.store, date.today(), operator=self.ctx.operator.opter,
-                      institution={"fixmedins_code": s.fixmedins_code, "fixmedins_name": s.fixmedins_name},
-                      reconciliation=recon)
-        out_dir = Path(self.settings.data_dir) / "reports"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"zreport-{date.today():%Y%m%d}-{self.ctx.operator.opter}-{datetime.now():%H%M%S}.pdf"
-        render_zreport(rep, path)
-        return path
 
     def close(self) -> None:
         for c in reversed(self.closers):
@@ -415,6 +139,7 @@ def build_state(settings, *, platform=None) -> AppState:
     """Open the store, the service context and the counter for ``settings``. Nothing heavy is
     imported here (see :data:`PREIMPORT`): the window shows first."""
     from client.devices.cardreader import SimulatedCardReader
+    from client.services.cashdesk import CashDesk
     from client.services.checkout import Counter
     from client.services.connectivity import ConnectivityMonitor
     from client.services.context import open_context
@@ -430,16 +155,23 @@ def build_state(settings, *, platform=None) -> AppState:
             seed_training_operators(ctx.store, settings)
         his = HttpHisAdapter(settings.platform.url, settings.site.fixmedins_code) if settings.training.enabled else None
         counter = Counter(ctx, his=his, window=settings.window_id or "01")
+        desk = CashDesk(ctx, counter=counter, send_to_printer=_qt_printer)
         monitor = ConnectivityMonitor.for_context(ctx)
         reader = SimulatedCardReader() if settings.training.enabled else None
-        state = AppState(settings=settings, ctx=ctx, counter=counter, operators=repo, operator_service=service,
-                         platform=platform,
-                         monitor=monitor, card_reader=reader)
+        state = AppState(settings=settings, ctx=ctx, counter=counter, desk=desk, operators=repo,
+                         operator_service=service, platform=platform, monitor=monitor, card_reader=reader)
     except BaseException:
         ctx.close()
         raise
     state.closers.append(ctx.close)
     return state
+
+
+def _qt_printer(pdf: bytes, printer_name: str) -> str:
+    """The receipt printer for the window's receipts (QPrinter or the spooler)."""
+    from client.printing.qtprint import print_pdf
+
+    return print_pdf(pdf, printer_name)
 
 
 def start_training(data_dir: Path, *, window: str = "01") -> AppState:

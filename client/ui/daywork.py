@@ -187,7 +187,7 @@ class DayworkMixin:
                                        .replace("%1", getattr(exc, "message", None) or str(exc)))
             self.step_failed.emit("recovery", str(exc))
 
-        self.tasks.run_db(self.state.recover, self._recovered, failed, label="recovery")
+        self.tasks.run_db(self.state.desk.recover, self._recovered, failed, label="recovery")
 
     def _recovered(self, rep: dict) -> None:
         self._draining = False
@@ -236,7 +236,7 @@ class DayworkMixin:
             log.warning("drain failed: %s", exc)
             self.step_failed.emit("drain", str(exc))
 
-        self.tasks.run_db(self.state.drain, done, failed, label="drain")
+        self.tasks.run_db(self.state.desk.drain, done, failed, label="drain")
 
     def _announce_adjustments(self, adjustments: list[dict]) -> None:
         owed = [a for a in adjustments if Decimal(str(a.get("amount") or "0")) != 0]
@@ -553,13 +553,13 @@ class DayworkMixin:
         self.clear_message()
         if case.mode == "self_pay":
             self._begin("settle", self.tr("Settling as full self-pay…"))
-            self.tasks.run_db(lambda: state.self_pay_settle(case.person, list(case.fees), tenders,
+            self.tasks.run_db(lambda: state.desk.self_pay_settle(case.person, list(case.fees), tenders,
                                                             reason_code=case.reason_code, note=case.note,
                                                             bills=tuple(case.bills)),
                               self._settled_offline, lambda exc: self.show_error("settle", exc), label="self-pay settle")
             return
         self._begin("settle", self.tr("Settling offline…"))
-        self.tasks.run_db(lambda: state.offline_settle(case.person, list(case.fees), tenders, quote=quote,
+        self.tasks.run_db(lambda: state.desk.offline_settle(case.person, list(case.fees), tenders, quote=quote,
                                                        self_pay=self_pay),
                           self._settled_offline, lambda exc: self.show_error("settle", exc), label="offline settle")
 
@@ -595,7 +595,7 @@ class DayworkMixin:
 
         if self.operator is None:
             return
-        dlg = dialogs.AdjustmentsDialog(self.state.adjustments, self._settle_adjustment, self)
+        dlg = dialogs.AdjustmentsDialog(self.state.desk.adjustments, self._settle_adjustment, self)
         self._dialog = dlg
         self.adjustments_dialog = dlg
         dlg.exec()
@@ -611,7 +611,7 @@ class DayworkMixin:
             reply(msg)
             self.step_failed.emit("adjustment", msg)
 
-        self.tasks.run_db(lambda: self.state.settle_adjustment(adjustment_id, method), done, failed,
+        self.tasks.run_db(lambda: self.state.desk.settle_adjustment(adjustment_id, method), done, failed,
                           label="adjustment")
 
     # ================================================================== shifts
@@ -622,10 +622,10 @@ class DayworkMixin:
         state = self.state
 
         def work():
-            sid = state.current_shift(code)
+            sid = state.desk.current_shift(code)
             if sid is not None or opening_float is None:
                 return sid, False
-            return state.open_shift(code, opening_float), True
+            return state.desk.open_shift(code, opening_float), True
 
         def done(res) -> None:
             sid, opened = res
@@ -652,7 +652,7 @@ class DayworkMixin:
             return
         code = self.operator.code
         self._begin("shift", self.tr("Preparing the shift close…"))
-        self.tasks.run_db(lambda: self.state.shift_state(code), self._shift_dialog,
+        self.tasks.run_db(lambda: self.state.desk.shift_state(code), self._shift_dialog,
                           lambda exc: self.show_error("shift", exc), label="shift state")
 
     def _shift_dialog(self, info: dict) -> None:
@@ -679,7 +679,7 @@ class DayworkMixin:
         why = dlg.difference_reason.text().strip()
         reconcile = self.online is not False
         self._begin("shift", self.tr("Closing the shift and reconciling with the insurance centre…"))
-        self.tasks.run_db(lambda: self.state.close_shift(info["shift_id"], counted, force_by=force_by, reason=reason,
+        self.tasks.run_db(lambda: self.state.desk.close_shift(info["shift_id"], counted, force_by=force_by, reason=reason,
                                                          reconcile=reconcile, confirm_difference=confirm,
                                                          difference_reason=why),
                           self._shift_closed, lambda exc: self.show_error("shift", exc), label="close shift")

@@ -692,7 +692,7 @@ class MainWindow(DayworkMixin, QMainWindow):
                     continue          # not changed: sign in again
             result.pop("password", None)
             opening = None
-            if self.state.current_shift(op.code) is None:
+            if self.state.desk.current_shift(op.code) is None:
                 fdlg = dialogs.OpenShiftDialog(f"{op.code} {op.name}", parent=self)
                 self._dialog = fdlg
                 # cancelled: no shift — the window asks again before the first patient (no money without one)
@@ -741,7 +741,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.state.ctx.operator = ApiOperator(op.code, op.name, "A03", "内科")
         self.set_signed_in(op)
         self.activity.last = time.monotonic()
-        self.state.audit("sign_in", op.code)
+        self.state.desk.audit("sign_in", op.code)
 
         def signin() -> str:
             return self.state.ctx.central.sign_in(self.state.ctx.operator)
@@ -784,7 +784,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         code = self.operator.code
         self.clear_case()
         self.set_signed_in(None)
-        self.state.audit("sign_out", code)
+        self.state.desk.audit("sign_out", code)
 
         def out() -> None:
             ctx.central.sign_out(op)
@@ -988,7 +988,7 @@ class MainWindow(DayworkMixin, QMainWindow):
             self.step_done.emit("shift_open")
             then()
 
-        self.tasks.run_db(lambda: self.state.open_shift(code, amount), done,
+        self.tasks.run_db(lambda: self.state.desk.open_shift(code, amount), done,
                           lambda exc: self.show_error(step, exc), label="open shift")
 
     # ---------------------------------------------------------------- identification
@@ -1439,7 +1439,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         def work():
             if pending:        # the cashier confirmed the 事前提醒 list: recorded in the audit log
                 counter.acknowledge_prechecks("all", by)
-            return self.state.finish_settlement(counter.settle(tenders))
+            return self.state.desk.finish_settlement(counter.settle(tenders))
 
         self.tasks.run_db(work, self._settled, lambda exc: self.show_error("settle", exc), label="settle")
 
@@ -1685,7 +1685,7 @@ class MainWindow(DayworkMixin, QMainWindow):
             self.step_failed.emit("reprint", "not authorized")
             return
         self._begin("reprint", self.tr("Printing…"))
-        self.tasks.run_db(lambda: self.state.print_receipt(row.settlement_id, reprint=True), self._reprinted,
+        self.tasks.run_db(lambda: self.state.desk.print_receipt(row.settlement_id, reprint=True), self._reprinted,
                           lambda exc: self.show_error("reprint", exc), label="reprint")
 
     def _reprinted(self, record: dict) -> None:

@@ -262,7 +262,7 @@ def shoot(outdir: Path, lang: str, data_dir: Path) -> list[Path]:
         _settle_events(app)
         save("offline-settled")
 
-        info = state.shift_state(op.code)
+        info = state.desk.shift_state(op.code)
         sdlg = dialogs.ShiftCloseDialog(info["summary"], info["blockers"], lambda _r: None, online=False,
                                         parent=win)
         sdlg.counted_cash.setText("120.00")

@@ -194,7 +194,7 @@ def test_gui_reversal_needs_a_different_supervisor(qtbot, window, app_state):
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert r.get("failed") == "not authorized"
     assert fill.errors and "不能为自己的操作授权" in fill.errors[0]
-    assert app_state.last_settlement()["state"] == "confirmed"
+    assert app_state.desk.last_settlement()["state"] == "confirmed"
     # 3) the supervisor authorizes: reversed at the platform (2208)
     cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
     _choose_today(qtbot)
@@ -202,7 +202,7 @@ def test_gui_reversal_needs_a_different_supervisor(qtbot, window, app_state):
     with expect_step(qtbot, window, "reverse") as r:
         press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert r.get("ok"), (r, fill.errors)
-    rec = app_state.last_settlement()
+    rec = app_state.desk.last_settlement()
     assert rec["setl_id"] == record["setl_id"]
     assert rec["state"] == "reversed"
     assert rec["reversal"]["authorization"]["authorized_by"] == "0009"

@@ -219,7 +219,7 @@ def test_no_open_shift_no_settlement(qtbot, window, app_state):
     from client.ui.dialogs import OpenShiftDialog
 
     sign_in(qtbot, window, opening_float=None)                 # 开班 cancelled at sign-in
-    assert app_state.current_shift("0001") is None
+    assert app_state.desk.current_shift("0001") is None
     assert "未开班" in window.st_shift.text()
     person = training_person(app_state, ZHOU_LI)
     asked = when_modal(OpenShiftDialog, lambda d: d.reject())
@@ -245,7 +245,7 @@ def test_no_open_shift_no_settlement(qtbot, window, app_state):
     with expect_step(qtbot, window, "identify") as r:
         type_keys(qtbot, person["ecqr"] + "\r", "scanner")
     assert r.get("ok"), r
-    assert app_state.current_shift("0001") is not None
+    assert app_state.desk.current_shift("0001") is not None
     assert "班次" in window.st_shift.text()
 
 

@@ -73,7 +73,7 @@ def test_print_document_counts_prints_and_marks_reprints(qapp, seeded, tmp_path)
 
     record_leak_root(tmp_path)          # the store and every printed PDF: scanned by test_zz_leakscan.py
     settings, store, sid = seeded
-    record = invoicing.settlement_record(store, sid, settings)
+    record = invoicing.document_record(store, sid, settings)
     begin = lambda: invoicing.begin_print(store, sid)  # noqa: E731
     first = qtprint.print_document(record, "form", begin, printers=settings.printers, mode="file",
                                    to_file=tmp_path / "form1.pdf")

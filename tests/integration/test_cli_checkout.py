@@ -128,7 +128,7 @@ def test_his_charges_receipt_and_reversal(window, tmp_path):
         acts = [a for (a,) in conn.execute("SELECT action FROM audit_events ORDER BY seq")]
     finally:
         conn.close()
-    assert acts[-2:] == ["authorize", "reprint"]
+    assert acts[-3:] == ["authorize", "receipt.print", "reprint"]    # every print is audited, CLI too
     assert medsettle("audit", "verify", "--data", str(d)).returncode == 0
 
 

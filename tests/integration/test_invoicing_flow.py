@@ -284,5 +284,5 @@ def test_print_count_marks_reprints(env):
     assert invoicing.begin_print(store, sid) == {"reprint": True, "print_count": 2}
     with store.read_session() as s:
         assert s.get(Settlement, sid).print_count == 3
-    rec = invoicing.settlement_record(store, sid, settings)
+    rec = invoicing.document_record(store, sid, settings)
     assert rec["flags"]["print_count"] == 3 and rec["invoice_split"]["self_cost"] == "108.10"

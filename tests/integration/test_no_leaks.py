@@ -128,7 +128,7 @@ def day(platform_module, tmp_path_factory):
                                     psn_no=si.get("psn_no", ""))
             doc = _printable(ctx, rec)
             render_slip(doc, prints / f"slip-{rec['setl_id']}.pdf")
-            render_form(invoicing.settlement_record(ctx.store, rec["settlement_id"], ctx.settings),
+            render_form(invoicing.document_record(ctx.store, rec["settlement_id"], ctx.settings),
                         prints / f"form-{rec['setl_id']}.pdf")
             log.debug("settled %s for certno=%s", rec["setl_id"], certno)
             records.append(rec)

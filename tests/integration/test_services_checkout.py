@@ -434,7 +434,7 @@ def test_einvoice_issued_after_settlement_red_letter_after_reversal(window, plat
     assert rec["einvoice"]["Main"]["TotalAmount"] == rec["setlinfo"]["medfee_sumamt"]
     from client.printing.common import qr_payload
 
-    doc = invoicing.settlement_record(window.store, rec["settlement_id"], window.settings)
+    doc = invoicing.document_record(window.store, rec["settlement_id"], window.settings)
     doc["einvoice"] = rec["einvoice"]
     assert qr_payload(doc).startswith(f"MSEI1|{inv['EInvoiceCode']}|{inv['EInvoiceNumber']}|{inv['RandomNumber']}|")
     back = c.reverse(rec["setl_id"], supervisor_ok(window, rec["setl_id"]))
