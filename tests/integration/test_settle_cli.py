@@ -1,6 +1,6 @@
 """`medsettle settle` end to end (subprocess): every published example, and malformed input.
 
-The examples live outside the repo in ``shared/spec/examples`` (the repo is ``main/``, a sibling).
+The examples are the spec's published ones, vendored in tests/fixtures/spec-examples (tests/oracles.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-EXAMPLES = SHARED / "spec" / "examples"
+from tests import oracles
+
 REPO = Path(__file__).resolve().parents[2]
 
 MONEY_LINE_FIELDS = (
@@ -39,27 +39,14 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
     )
 
 
-def _example_names() -> list[str]:
-    if not EXAMPLES.is_dir():
-        return []
-    return sorted(p.name.removesuffix(".case.json") for p in EXAMPLES.glob("*.case.json"))
-
-
-needs_shared = pytest.mark.skipif(
-    not EXAMPLES.is_dir(), reason=f"shared spec examples not found at {EXAMPLES}"
-)
-
-
-@needs_shared
 def test_examples_are_present():
-    assert len(_example_names()) >= 6
+    assert oracles.example_names() == list(oracles.NAMES)
 
 
-@needs_shared
-@pytest.mark.parametrize("name", _example_names())
+@pytest.mark.parametrize("name", oracles.NAMES)
 def test_example(name):
-    expected = json.loads((EXAMPLES / f"{name}.expected.json").read_text(encoding="utf-8"))
-    proc = run_cli(str(EXAMPLES / f"{name}.case.json"))
+    expected = oracles.expected(name)
+    proc = run_cli(str(oracles.case_path(name)))
     assert "Traceback" not in proc.stderr.decode("utf-8", "replace")
     out = json.loads(proc.stdout)
     if "error" in expected:
@@ -86,13 +73,12 @@ def test_example(name):
     assert out["trace"] and all(isinstance(s, str) for s in out["trace"])
 
 
-@needs_shared
 def test_stdin_and_explain():
-    data = (EXAMPLES / "02-filed-inpatient-critical.case.json").read_bytes()
+    data = oracles.case_bytes("02-filed-inpatient-critical")
     proc = run_cli("-", stdin=data)
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["setlinfo"]["hifmi_pay"] == "10391.94"
-    proc = run_cli(str(EXAMPLES / "02-filed-inpatient-critical.case.json"), "--explain")
+    proc = run_cli(str(oracles.case_path("02-filed-inpatient-critical")), "--explain")
     assert proc.returncode == 0
     text = proc.stdout.decode("utf-8")
     assert "  1. 适用参保地政策 320509-390-ipt-2021" in text

@@ -1,6 +1,6 @@
 """Settlement records for the document and invoice tests, built from the engine's output.
 
-``build_record(name)`` turns a published example (shared/spec/examples/NAME.case.json) into the
+``build_record(name)`` turns a published example (tests/oracles.py: NAME.case.json) into the
 "settlement record" the checkout service hands to printing: it runs ``client.domain.engine.settle``
 when that module exists, else uses NAME.expected.json (the engine's contract output). Person and
 institution details are fixed demo values. ``big_record(n)`` makes an n-line inpatient bill.
@@ -10,16 +10,12 @@ The tests in this file check that the records themselves hold the settlement ide
 from __future__ import annotations
 
 import copy
-import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path("/work/shared/spec/examples")
-if not EXAMPLES.is_dir():  # a checkout next to shared/
-    EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples"
+from tests import oracles
 
 CASES = ("01-zone-outpatient", "02-filed-inpatient-critical", "05-bands-cap-assistance")
 
@@ -65,12 +61,12 @@ def _settle(case: dict, name: str) -> dict:
     try:
         from client.domain.engine import settle  # type: ignore[import-not-found]
     except ImportError:
-        return json.loads((EXAMPLES / f"{name}.expected.json").read_text("utf-8"))
+        return oracles.expected(name)
     return settle(copy.deepcopy(case))
 
 
 def build_record(name: str, *, training=False, offline=False, reprint=False, print_count=1) -> dict:
-    case = json.loads((EXAMPLES / f"{name}.case.json").read_text("utf-8"))
+    case = oracles.case(name)
     out = _settle(case, name)
     cat = {c["code"]: c for c in case["catalog"]}
     v, p = case["visit"], case["person"]
