@@ -70,3 +70,30 @@ def recorded_sums() -> dict[str, str]:
 def actual_sums() -> dict[str, str]:
     return {f"spec-examples/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(EXAMPLES.iterdir()) if p.is_file()}
+
+
+# --- the settlement identities (the spec's "to the fen" rules), for any setlinfo ---------------
+
+FUND_FIELDS = ("hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")
+SPLIT_FIELDS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
+
+
+def assert_settlement_identities(setlinfo) -> None:
+    """What every settlement holds to the fen, whoever computed it:
+
+    * total = fully self-paid + over the limit + self pay first + in scope;
+    * fund total = the sum of the funds;
+    * fund + personal part + hospital part = total, and personal part = account + cash,
+      hence fund + account + cash (+ hospital part) = total.
+    """
+    from decimal import Decimal
+
+    def d(key: str) -> Decimal:
+        return Decimal(str(setlinfo.get(key, "0.00")))
+
+    total = d("medfee_sumamt")
+    assert sum(d(k) for k in SPLIT_FIELDS) == total, {k: setlinfo.get(k) for k in ("medfee_sumamt", *SPLIT_FIELDS)}
+    assert sum(d(k) for k in FUND_FIELDS) == d("fund_pay_sumamt"), {k: setlinfo.get(k) for k in FUND_FIELDS}
+    assert d("fund_pay_sumamt") + d("psn_part_amt") + d("hosp_part_amt") == total
+    assert d("acct_pay") + d("psn_cash_pay") == d("psn_part_amt")
+    assert d("fund_pay_sumamt") + d("acct_pay") + d("psn_cash_pay") + d("hosp_part_amt") == total
