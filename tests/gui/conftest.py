@@ -4,7 +4,7 @@ SQLite store in tmp, Chinese translations loaded.
 * Every Qt message of warning level or above fails the test unless it matches ``ALLOWED_QT``
   (our own ``qInstallMessageHandler``; pytest-qt's capture is switched off for tests/gui).
 * A test fails when it leaves threads running (``threading.enumerate()``) or busy
-  ``QThreadPool`` threads.
+  ``QThreadPool`` threads (tests/threads.py; tests/integration has the same guard).
 * Leak scan (issue #8): every window's data directory (store, receipts, Z reports, exports) is
   recorded in :data:`LEAK_ROOTS` and the session logs to a masked DEBUG log file as the real window
   does (``client.logging_setup``); ``test_zz_leakscan.py``, collected last, scans them all with
@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEventLoop, QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
+
+from tests.threads import assert_no_threads_left, snapshot
 
 ALLOWED_QT = [
     re.compile(r"This plugin does not support propagateSizeHints\(\)"),     # offscreen platform plugin
@@ -109,15 +109,9 @@ def qt_messages_fail():
 
 @pytest.fixture(autouse=True)
 def no_threads_left():
-    before = {t.ident for t in threading.enumerate()}
+    before = snapshot()
     yield
-    deadline = time.monotonic() + 5
-    while True:
-        left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert not left, f"threads left running: {[t.name for t in left]}"
+    assert_no_threads_left(before)      # tests/threads.py, shared with tests/integration
     pool = QThreadPool.globalInstance()
     pool.waitForDone(2000)
     assert pool.activeThreadCount() == 0
