@@ -1,6 +1,10 @@
-"""`medsettle settle` end to end (subprocess): every published example, and malformed input.
+"""`medsettle settle` end to end: every published example, and malformed input.
 
 The examples are the spec's published ones, vendored in tests/fixtures/spec-examples (tests/oracles.py).
+The CLI contract (exit code, JSON on stdout, the Chinese message on stderr, stdin, ``--explain``) is
+checked in real subprocesses: the six examples, stdin/--explain and one refusal of bytes that are not
+UTF-8. The many malformed inputs run in process (``client.cli.main(argv)``, tests/integration/cli_inproc.py)
+with the same assertions — the validation is the same code without an interpreter start per case.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import oracles
+from tests.integration.cli_inproc import medsettle_inproc
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +33,7 @@ MONEY_LINE_FIELDS = (
 
 
 def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """`medsettle settle ARGS` in a real process (the CLI contract tests)."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "client", "settle", *args],
@@ -37,6 +43,11 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
         env=env,
         timeout=60,
     )
+
+
+def run_inproc(*args: str, stdin: bytes | None = None):
+    """`medsettle settle ARGS` through ``client.cli.main`` in this process (bytes, like run_cli)."""
+    return medsettle_inproc("settle", *args, stdin=stdin or b"", text=False)
 
 
 def test_examples_are_present():
@@ -128,9 +139,7 @@ def _mutate(path: str, value) -> bytes:
     return json.dumps(c, ensure_ascii=False).encode("utf-8")
 
 
-def assert_refused(
-    proc: subprocess.CompletedProcess, code: str = "invalid_case", field: str | None = None
-) -> dict:
+def assert_refused(proc, code: str = "invalid_case", field: str | None = None) -> dict:
     stderr = proc.stderr.decode("utf-8", "replace")
     assert "Traceback" not in stderr
     assert proc.returncode == 2, (proc.stdout, stderr)
@@ -144,8 +153,15 @@ def assert_refused(
     return err
 
 
+def test_refusal_contract_in_a_real_process():
+    """A refusal from a real process: exit 2, the error JSON on stdout, its Chinese message alone on
+    stderr, no traceback — for bytes that are not UTF-8 arriving on the real stdin pipe."""
+    err = assert_refused(run_cli("-", stdin='{"format": "结算"}'.encode("gbk")))
+    assert err["code"] == "invalid_case"
+
+
 def test_valid_baseline_settles():
-    proc = run_cli("-", stdin=json.dumps(VALID).encode())
+    proc = run_inproc("-", stdin=json.dumps(VALID).encode())
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["setlinfo"]["hifp_pay"] == "18.00"
 
@@ -180,11 +196,11 @@ def test_valid_baseline_settles():
     ],
 )
 def test_malformed_field_is_named(path, value, field):
-    assert_refused(run_cli("-", stdin=_mutate(path, value)), field=field)
+    assert_refused(run_inproc("-", stdin=_mutate(path, value)), field=field)
 
 
 def test_no_matching_policy():
-    assert_refused(run_cli("-", stdin=_mutate("policies/0/insutype", "390")), code="no_policy")
+    assert_refused(run_inproc("-", stdin=_mutate("policies/0/insutype", "390")), code="no_policy")
 
 
 @pytest.mark.parametrize(
@@ -204,16 +220,16 @@ def test_no_matching_policy():
     ],
 )
 def test_garbage_on_stdin(data):
-    assert_refused(run_cli("-", stdin=data))
+    assert_refused(run_inproc("-", stdin=data))
 
 
 def test_ten_megabytes_of_random_bytes(tmp_path):
     f = tmp_path / "garbage.json"
     f.write_bytes(os.urandom(10 * 1024 * 1024))
-    assert_refused(run_cli(str(f)))
+    assert_refused(run_inproc(str(f)))
 
 
 def test_missing_file_and_directory(tmp_path):
-    err = assert_refused(run_cli(str(tmp_path / "nope.json")))
+    err = assert_refused(run_inproc(str(tmp_path / "nope.json")))
     assert "nope.json" in err["message"]
-    assert_refused(run_cli(str(tmp_path)))
+    assert_refused(run_inproc(str(tmp_path)))
