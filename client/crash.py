@@ -15,10 +15,18 @@ it
 
 ``KeyboardInterrupt`` is passed straight to the previous hook. The handler never raises: a failure
 while writing the report falls back to stderr.
+
+A fatal error that never reaches Python (a segmentation fault in Qt or a C library, an abort, a
+stack overflow) cannot run these hooks, so ``install`` also enables :mod:`faulthandler` on
+``<log_dir>/crash-faults.log`` (owner-only, appended to, kept open for the life of the process —
+the fault handler writes to the file descriptor from inside the signal handler). It holds the
+Python traceback of every thread at the moment of the crash: file names, line numbers and function
+names only, no values.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import platform
@@ -29,9 +37,11 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["format_report", "install", "uninstall", "write_report"]
+__all__ = ["FAULT_LOG_NAME", "fault_log_path", "format_report", "install", "uninstall", "write_report"]
 
 log = logging.getLogger("medsettle.crash")
+
+FAULT_LOG_NAME = "crash-faults.log"
 
 _state: dict[str, object] = {}
 _lock = threading.Lock()
@@ -149,8 +159,56 @@ def _thread_excepthook(args) -> None:  # threading.ExceptHookArgs
             pass
 
 
+def _open_fault_log(log_dir: Path):
+    """``<log_dir>/crash-faults.log`` opened for appending, owner-only."""
+    from client.fsutil import ensure_private_dir
+
+    path = ensure_private_dir(log_dir) / FAULT_LOG_NAME
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+    if os.name == "posix":
+        os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
+def _enable_faulthandler(log_dir: Path) -> None:
+    """Point faulthandler at the fault log of ``log_dir`` (same directory again: nothing to do)."""
+    path = log_dir / FAULT_LOG_NAME
+    current = _state.get("fault_file")
+    if current is not None and _state.get("fault_path") == path and faulthandler.is_enabled():
+        return
+    f = _open_fault_log(log_dir)
+    if "fault_was_enabled" not in _state:
+        _state["fault_was_enabled"] = faulthandler.is_enabled()
+    faulthandler.enable(file=f, all_threads=True)
+    _state["fault_file"], _state["fault_path"] = f, path
+    if current is not None:
+        current.close()  # type: ignore[attr-defined]
+
+
+def _disable_faulthandler() -> None:
+    f = _state.get("fault_file")
+    if f is None:
+        return
+    faulthandler.disable()
+    if _state.get("fault_was_enabled") and sys.__stderr__ is not None:
+        try:  # it was on before install (python -X faulthandler, pytest): back to the process's stderr
+            faulthandler.enable(file=sys.__stderr__, all_threads=True)
+        except (OSError, ValueError, AttributeError):
+            pass
+    f.close()  # type: ignore[attr-defined]
+
+
+def fault_log_path() -> Path | None:
+    """The file faulthandler writes to since :func:`install`, or None before."""
+    return _state.get("fault_path")  # type: ignore[return-value]
+
+
 def install(log_dir: str | os.PathLike[str], *, dialog: bool = True, quiet: bool = False) -> None:
-    """Install the hooks (idempotent; calling again updates log_dir/options)."""
+    """Install the hooks and enable faulthandler on ``<log_dir>/crash-faults.log`` (idempotent;
+    calling again updates log_dir/options — a new log_dir moves the fault log there).
+
+    The fault log is best effort: an unwritable log directory leaves the Python hooks installed
+    and raises the OSError to the caller only after they are in place."""
     with _lock:
         if sys.excepthook is not _excepthook:
             _state["prev_excepthook"] = sys.excepthook
@@ -161,15 +219,18 @@ def install(log_dir: str | os.PathLike[str], *, dialog: bool = True, quiet: bool
         _state["log_dir"] = Path(log_dir)
         _state["dialog"] = dialog
         _state["quiet"] = quiet
+        _enable_faulthandler(Path(log_dir))
 
 
 def uninstall() -> None:
-    """Restore the hooks that were there before :func:`install`."""
+    """Restore the hooks that were there before :func:`install`; faulthandler is disabled (or, if
+    it was enabled before, pointed back at the process's stderr) and the fault log closed."""
     with _lock:
         if sys.excepthook is _excepthook:
             sys.excepthook = _state.get("prev_excepthook") or sys.__excepthook__  # type: ignore[assignment]
         if threading.excepthook is _thread_excepthook:
             threading.excepthook = _state.get("prev_thread_excepthook") or threading.__excepthook__  # type: ignore[assignment]
+        _disable_faulthandler()
         _state.clear()
 
 

@@ -13,7 +13,8 @@ The zip holds:
   redacted view is what support needs);
 * ``store.json`` — path, size, Alembic revision, ``PRAGMA integrity_check``, row counts per table
   and the newest backups (names, sizes, times) — read through a read-only connection;
-* ``logs/`` — the log files of the last ``--log-days`` days (default 7) and crash reports, each
+* ``logs/`` — the log files of the last ``--log-days`` days (default 7) and crash reports
+  (``crash-*.txt``, the faulthandler log ``crash-faults.log``), each
   passed through :func:`client.logging_setup.mask_log_text` again (older lines were masked when
   written, this also catches anything logged before masking rules were extended). The values of
   the secrets the configuration names are read from the secret store *only* to register them with
@@ -41,7 +42,7 @@ EXIT_OK = 0
 EXIT_FAILED = 2
 STORE_FILE = "medsettle.sqlite3"
 MAX_LOG_BYTES = 20 * 1024 * 1024     # per bundle; the newest files first
-LOG_PATTERNS = ("medsettle*.log*", "crash-*.txt")
+LOG_PATTERNS = ("medsettle*.log*", "crash-*.txt", "crash-faults.log")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -4,26 +4,28 @@ SQLite store in tmp, Chinese translations loaded.
 * Every Qt message of warning level or above fails the test unless it matches ``ALLOWED_QT``
   (our own ``qInstallMessageHandler``; pytest-qt's capture is switched off for tests/gui).
 * A test fails when it leaves threads running (``threading.enumerate()``) or busy
-  ``QThreadPool`` threads.
+  ``QThreadPool`` threads (tests/threads.py; tests/integration has the same guard).
 * Leak scan (issue #8): every window's data directory (store, receipts, Z reports, exports) is
-  recorded in :data:`LEAK_ROOTS` and the session logs to a masked DEBUG log file as the real window
-  does (``client.logging_setup``); ``test_zz_leakscan.py``, collected last, scans them all with
-  ``client.security.leakscan.scan_tree`` (the embedded training platform's own directory — the
-  central platform's database — is left out).
+  recorded with ``tests.leaksession.record_root`` and the session logs to a masked DEBUG log file as
+  the real window does (``client.logging_setup``), recorded too; when the session ends,
+  tests/conftest.py's ``pytest_sessionfinish`` scans them all with
+  ``client.security.leakscan.scan_tree`` and fails the session on a finding (the embedded training
+  platform's own directory — the central platform's database — is left out).
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEventLoop, QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
+
+from tests import leaksession
+from tests.threads import assert_no_threads_left, snapshot
 
 ALLOWED_QT = [
     re.compile(r"This plugin does not support propagateSizeHints\(\)"),     # offscreen platform plugin
@@ -41,16 +43,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
 
 
-# data directories the windows of this session used (scanned by test_zz_leakscan.py)
-LEAK_ROOTS: list[Path] = []
 SESSION_LOGS: dict = {}
-PLATFORM_DIR_NAME = "training-platform"     # client.ui.app._platform_dir: the central platform's data
 
 
 def record_leak_root(data_dir: Path) -> None:
-    data_dir = Path(data_dir)
-    if data_dir not in LEAK_ROOTS:
-        LEAK_ROOTS.append(data_dir)
+    """A window's data directory, scanned when the session ends (tests/leaksession.py)."""
+    leaksession.record_root(data_dir)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,6 +64,8 @@ def _session_log(tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("gui-logs")
     SESSION_LOGS["dir"] = log_dir
     SESSION_LOGS["file"] = setup_logging(log_dir, "DEBUG", window_id="gui-tests")
+    leaksession.record_root(log_dir)
+    leaksession.add_secrets(CASHIER_PASSWORD, "Practice-0001")   # passwords the GUI tests set
     yield log_dir
     for h in list(root.handlers):
         if getattr(h, _MARK, False):
@@ -109,15 +109,9 @@ def qt_messages_fail():
 
 @pytest.fixture(autouse=True)
 def no_threads_left():
-    before = {t.ident for t in threading.enumerate()}
+    before = snapshot()
     yield
-    deadline = time.monotonic() + 5
-    while True:
-        left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert not left, f"threads left running: {[t.name for t in left]}"
+    assert_no_threads_left(before)      # tests/threads.py, shared with tests/integration
     pool = QThreadPool.globalInstance()
     pool.waitForDone(2000)
     assert pool.activeThreadCount() == 0

@@ -4,7 +4,7 @@
 ledger (the window's SQLite store) records. One test per fault found at the counter.
 
 Expected amounts are worked by hand (the working is next to each figure) or taken from the published
-spec example 01 (``shared/spec/examples/01-zone-outpatient.expected.json``, vendored in tests/fixtures).
+spec example 01 (``01-zone-outpatient.expected.json``, vendored in tests/fixtures/spec-examples).
 
 周丽 (310118196804120067, Qingpu resident 390/1501, no personal account, 2026 deductible of 500.00
 already paid — docs/demo-data.md) has one clean bill at the Qingpu training hospital (hosp_lv 2):

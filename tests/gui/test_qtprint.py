@@ -71,7 +71,7 @@ def seeded(tmp_path):
 def test_print_document_counts_prints_and_marks_reprints(qapp, seeded, tmp_path):
     from tests.gui.conftest import record_leak_root
 
-    record_leak_root(tmp_path)          # the store and every printed PDF: scanned by test_zz_leakscan.py
+    record_leak_root(tmp_path)          # the store and every printed PDF: scanned when the session ends
     settings, store, sid = seeded
     record = invoicing.document_record(store, sid, settings)
     begin = lambda: invoicing.begin_print(store, sid)  # noqa: E731

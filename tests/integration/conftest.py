@@ -6,6 +6,9 @@
 * ``platform_module`` — one platform shared by a test module (for tests whose state can mix).
 * ``nhsa`` — a factory ``nhsa(platform, fixmedins_code="H31011800001")`` returning a ``Wire``
   that builds §1.1 envelopes itself (independent of client.api), signs in (9001) and posts.
+* ``no_threads_left`` (autouse) — a test fails when it leaves threads running (the same guard as
+  tests/gui, tests/threads.py); threads of module- and session-scoped fixtures started before
+  the test are not counted, and a function-scoped fixture must stop its threads in its teardown.
 """
 
 from __future__ import annotations
@@ -19,10 +22,19 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.threads import assert_no_threads_left, snapshot
 from training_platform.server import EmbeddedPlatform, init_data_dir
 from training_platform.store import DB_NAME
 
 INSTITUTIONS = {"H31011800001": "310118", "H32050900001": "320509", "H33042100001": "330421"}
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left():
+    """Fail the test (at teardown) when it leaves a thread running."""
+    before = snapshot()
+    yield
+    assert_no_threads_left(before)
 
 
 @pytest.fixture(scope="session")

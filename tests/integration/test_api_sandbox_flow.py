@@ -34,8 +34,7 @@ from client.api.transactions import (
     UploadVisit,
     VisitInfo,
 )
-
-sandbox_server = pytest.importorskip("training_platform.server")
+from training_platform import server as sandbox_server
 
 OP = Operator("0001", "收费员甲")
 

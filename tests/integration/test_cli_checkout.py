@@ -1,4 +1,12 @@
-"""`medsettle sync|checkout|ledger` as subprocesses against the training platform on 127.0.0.1."""
+"""`medsettle sync|checkout|ledger|shift|audit` against the training platform on 127.0.0.1.
+
+The CLI contract runs in real subprocesses: exit 0 with the settlement JSON on stdout and the
+ledger's JSON lines (test_outpatient_with_ecqr_card_and_certno), exit 3 "outcome unknown" with its
+Chinese warning (test_lost_2207_answer_exit_3_unknown_with_msgid) and exit 2 with the error JSON and
+a Chinese message (the first refusal of test_bad_input_is_refused_and_nothing_half_written). Everything
+else — the fixture's sync and shift, input validation, refusals, reversal and reprint rules — calls
+``client.cli.main(argv)`` in this process (tests/integration/cli_inproc.py) with the same assertions.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.integration.cli_inproc import medsettle_inproc
 from training_platform import demo
 
 SHEN = "330421198503150016"
@@ -19,14 +28,20 @@ DATA = demo.generate()
 PEOPLE = {p["certno"]: p for p in DATA["people"]}
 
 
-def medsettle(*args: str, timeout: float = 90, stdin: str = "") -> subprocess.CompletedProcess:
+def medsettle_subprocess(*args: str, timeout: float = 90, stdin: str = "") -> subprocess.CompletedProcess:
+    """`medsettle ARGS` in a real process (the CLI contract tests)."""
     env = dict(os.environ, MEDSETTLE_NO_USER_DIRS="1", PYTHONIOENCODING="utf-8")
     env.pop("MEDSETTLE_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "client", *args], capture_output=True, text=True, timeout=timeout,
                           env=env, cwd=Path(__file__).resolve().parents[2], input=stdin)
 
 
-def assert_refused(r: subprocess.CompletedProcess, *words: str) -> dict:
+def medsettle(*args: str, stdin: str = ""):
+    """`medsettle ARGS` through ``client.cli.main`` in this process (same result shape)."""
+    return medsettle_inproc(*args, stdin=stdin)
+
+
+def assert_refused(r, *words: str) -> dict:
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
     assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
     doc = json.loads(r.stdout)
@@ -73,7 +88,7 @@ def test_outpatient_with_ecqr_card_and_certno(window, tmp_path):
     base = ("checkout", "--platform", platform.url, "--data", str(d), "--fees", fees, "--med-type", "11", "--ack-warnings")
     setl_ids = []
     for who in (("--ecqr", p["ecqr"]), ("--card", p["card"]["card_data"]), ("--certno", SHEN)):
-        r = medsettle(*base, *who, "--pay", "cash:200")
+        r = medsettle_subprocess(*base, *who, "--pay", "cash:200")
         assert r.returncode == 0, r.stderr
         rec = json.loads(r.stdout)
         assert rec["state"] == "confirmed" and rec["setlinfo"]["medfee_sumamt"] == "99.40"
@@ -82,7 +97,7 @@ def test_outpatient_with_ecqr_card_and_certno(window, tmp_path):
         assert cash["method"] == "cash" and cash["tendered"] == "200.00"
         assert float(cash["amount"]) + float(cash["change"]) == 200.0
         setl_ids.append(rec["setl_id"])
-    r = medsettle("ledger", "--data", str(d))
+    r = medsettle_subprocess("ledger", "--data", str(d))
     assert r.returncode == 0
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert [x["setl_id"] for x in rows] == setl_ids and {x["state"] for x in rows} == {"confirmed"}
@@ -239,7 +254,8 @@ def test_bad_input_is_refused_and_nothing_half_written(window, tmp_path):
     platform, d = window
     common = ("checkout", "--platform", platform.url, "--data", str(d))
     bad = fees_file(tmp_path, [{"code": "001102000010000", "cnt": "1"}, {"code": "NOT-IN-CATALOG-1", "cnt": "2"}])
-    err = assert_refused(medsettle(*common, "--certno", SHEN, "--fees", bad), "NOT-IN-CATALOG-1", "第2条明细")
+    err = assert_refused(medsettle_subprocess(*common, "--certno", SHEN, "--fees", bad), "NOT-IN-CATALOG-1",
+                         "第2条明细")   # in a real process: exit 2, error JSON, Chinese message
     assert err["code"] == "invalid_input"
     csv = tmp_path / "fees.csv"
     csv.write_text("code,cnt,pric\n001102000010000,1,25.00\n250401015,,\n\"x,1\n", encoding="utf-8")
@@ -278,8 +294,8 @@ def test_lost_2207_answer_exit_3_unknown_with_msgid(window, tmp_path):
     platform, d = window
     requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
                   timeout=5)
-    r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
-                  fees_file(tmp_path, FEES), "--ack-warnings")
+    r = medsettle_subprocess("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
+                             fees_file(tmp_path, FEES), "--ack-warnings")
     assert r.returncode == 3, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr and "请勿重复结算" in r.stderr
     doc = json.loads(r.stdout)

@@ -28,17 +28,16 @@ from client.services.errors import ServiceError
 from offline_cache import outbox
 from offline_cache.models import FeeLine, Invoice, Payment, Person, Settlement, Shift, Visit
 from offline_cache.store import open_store
+from tests import oracles
 from training_platform.store import DB_NAME
 
-# shared/spec/examples/01-zone-outpatient.case.json, embedded so these tests do not depend on a
-# directory outside the repository (the engine computes every amount from it).
-CASE_JSON = '{"format": "settlement-case/1", "visit": {"mdtrtarea_admvs": "310118", "hosp_lv": "2", "med_type": "11", "begndate": "2021-07-13"}, "person": {"insuplc_admdvs": "330421", "insutype": "310", "psn_type": "1101", "age": 41, "acct_balc": "120.00", "acct_used_flag": "1", "ytd": {"dedc_paid": "550.00"}}, "catalog": [{"code": "XJ01CRA006A001010104041", "name": "头孢克洛胶囊", "chrgitm_lv": "01", "med_chrgitm_type": "09", "selfpay_prop": "0", "pric_uplmt_amt": "2.80"}, {"code": "ZA09BAX0367010102963", "name": "复方丹参滴丸", "chrgitm_lv": "02", "med_chrgitm_type": "11", "selfpay_prop": "0.10"}, {"code": "001102000010000", "name": "普通门诊诊查费", "chrgitm_lv": "01", "med_chrgitm_type": "02", "selfpay_prop": "0"}, {"code": "250401015", "name": "血清维生素D测定", "chrgitm_lv": "03", "med_chrgitm_type": "04"}, {"code": "C14010203000000000000", "name": "一次性使用无菌注射器", "chrgitm_lv": "02", "med_chrgitm_type": "08", "selfpay_prop": "0.20", "pric_uplmt_amt": "0.50"}], "lines": [{"feedetl_sn": "1", "code": "XJ01CRA006A001010104041", "cnt": "24", "pric": "3.10"}, {"feedetl_sn": "2", "code": "ZA09BAX0367010102963", "cnt": "2", "pric": "26.50"}, {"feedetl_sn": "3", "code": "001102000010000", "cnt": "1", "pric": "25.00"}, {"feedetl_sn": "4", "code": "250401015", "cnt": "1", "pric": "88.00"}, {"feedetl_sn": "5", "code": "C14010203000000000000", "cnt": "6", "pric": "0.65"}, {"feedetl_sn": "6", "code": "LOCAL-NOT-IN-CATALOG", "cnt": "1", "pric": "12.00"}], "policies": [{"id": "330421-310-otp-2021", "insuplc_admdvs": "330421", "insutype": "310", "med_types": ["11", "13", "14"], "psn_types": ["1101", "1102", "1103"], "valid": ["2021-01-01", "2021-12-31"], "basic_fund_pay_type": "310100", "deductible": {"per": "year", "by_hosp_lv": {"1": "600", "2": "600", "3": "600"}}, "ratio": {"by_hosp_lv": {"1": "0.80", "2": "0.75", "3": "0.70"}}, "cross_region": {"allow_unfiled": true, "mode": "points", "unfiled": "0.20", "referral": "0.10", "emergency": "0.10"}, "account": {"covers": "inscp_only"}}], "zones": [{"name": "长三角生态绿色一体化发展示范区", "members": ["310118", "320509", "330421"], "from": "2020-08-24", "med_types": ["11", "13", "14"]}]}'
 CERTNOS = {"330421": "330421198503150016", "320509": "320509195207080020", "310118": "310118199001010036",
            "110105": "110105197804120046", "420106": "420106198807070025"}
 
 
 def base_case() -> dict:
-    return json.loads(CASE_JSON)
+    """Spec example 01-zone-outpatient (tests/oracles.py); the engine computes every amount from it."""
+    return oracles.case("01-zone-outpatient")
 
 
 def seed_settlement(store, *, insuplc: str = "330421", n_lines: int = 6, acct_balc: str = "120.00",

@@ -13,6 +13,8 @@ logs, printouts, exports): no full resident ID number (18 characters with a vali
 character), no full card number / card identification code of the demo people, and no training
 MAC/gateway secret anywhere, except in the operational columns listed in
 ``leakscan.OPERATIONAL_COLUMNS`` (protected by the owner-only database file, checked here too).
+The window's data directory is also recorded for the session's leak scan (tests/leaksession.py,
+run when the session ends); the control that plants leaks works on a copy of it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from client.services.context import STORE_FILE, TRAINING_MAC_KEYS, open_context,
 from client.services.operators import OperatorService, seed_training_operators
 from client.services.payments import Tender
 from client.services.sync import SyncService
+from tests import leaksession
 from training_platform import demo
 
 DATA = demo.generate()
@@ -70,6 +73,7 @@ def day(platform_module, tmp_path_factory):
     clear_secrets()   # nothing registered: the code itself must not write the secrets anywhere
     setup_logging(log_dir, "DEBUG", window_id="w01")
     log = logging.getLogger("tests.no_leaks")
+    leaksession.record_root(data_dir)    # scanned again when the session ends
     settings = training_settings_for(platform.url, data_dir)
     ctx = open_context(settings)
     try:
@@ -190,17 +194,20 @@ def test_no_full_ids_cards_or_secrets_anywhere(day, capsys):
 
 def test_operational_files_are_owner_only(day):
     if os.name != "posix":
-        pytest.skip("POSIX modes")
+        pytest.skip("owner-only file modes are POSIX permission bits; on Windows the profile and installer ACLs do it (client/fsutil.py)")
     for p in [day / STORE_FILE, *(day / "logs").glob("*.log*"), *(day / "exports").glob("*")]:
         assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p
     for d in (day, day / "logs"):
         assert stat.S_IMODE(d.stat().st_mode) == 0o700, d
 
 
-def test_scanner_would_have_caught_a_leak(day):
-    """Control (runs last: it plants data in the module's window): plant one full ID in a display column and one secret in a log; the scan finds both."""
+def test_scanner_would_have_caught_a_leak(day, tmp_path):
+    """Control, on a copy of the window's directory: plant one full ID in a display column, one secret
+    in the sync state and one card number in a log; the scan finds all three (and masks them)."""
+    import shutil
     import sqlite3
 
+    day = Path(shutil.copytree(day, tmp_path / "planted"))
     conn = sqlite3.connect(day / STORE_FILE)
     conn.execute("UPDATE shifts SET counted_json = ?", (json.dumps({"note": SHEN}),))
     conn.execute("INSERT INTO sync_state (name, detail_json, updated_at, in_progress) VALUES ('x', ?, "
@@ -210,6 +217,7 @@ def test_scanner_would_have_caught_a_leak(day):
     Path(day / "logs" / "planted.log").write_text(f"card {CARDS[0]}\n", encoding="utf-8")
     leaks, _ = leakscan.scan_tree(day, cards=CARDS, secrets=SECRETS)
     kinds = {(x.kind, x.where.rsplit("/", 1)[-1].split("#")[0]) for x in leaks}
+    assert ("certno", f"{STORE_FILE}:shifts.counted_json") in kinds
     assert ("secret", f"{STORE_FILE}:sync_state.detail_json") in kinds
     assert ("card", "planted.log") in kinds
     assert all(SHEN not in str(x) and SECRETS[0] not in str(x) for x in leaks)   # the report itself is masked

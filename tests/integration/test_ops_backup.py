@@ -1,4 +1,9 @@
-"""`medsettle backup` / `medsettle restore` on real SQLite files, as separate processes."""
+"""`medsettle backup` / `medsettle restore` on real SQLite files.
+
+Backups and restores that race another process (a writer, a window holding the database) run as
+separate processes; the refusals of bad arguments and bad backups run in process
+(``client.cli.main(argv)``, tests/integration/cli_inproc.py) with the same assertions.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from offline_cache.store import head_revision, open_store
+from tests.integration.cli_inproc import medsettle_inproc
 from tests.integration.ops_helpers import ROOT, cli_env, medsettle
 
 
@@ -104,9 +110,9 @@ def test_backup_is_consistent_while_another_process_writes(data, tmp_path):
 def test_backup_refuses_to_overwrite_and_missing_store(data, tmp_path):
     existing = tmp_path / "exists.sqlite3"
     existing.write_bytes(b"keep me")
-    r = medsettle("backup", "--data", str(data), "--out", str(existing))
+    r = medsettle_inproc("backup", "--data", str(data), "--out", str(existing))
     assert r.returncode == 2 and "不会覆盖" in r.stderr and existing.read_bytes() == b"keep me"
-    r = medsettle("backup", "--data", str(tmp_path / "nowhere"))
+    r = medsettle_inproc("backup", "--data", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "找不到本机数据库" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -114,22 +120,22 @@ def test_restore_refuses_bad_backups_without_touching_the_store(data, tmp_path):
     before = (data / "medsettle.sqlite3").read_bytes()
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"this is not a database" * 100)
-    r = medsettle("restore", str(garbage), "--data", str(data), "--yes")
+    r = medsettle_inproc("restore", str(garbage), "--data", str(data), "--yes")
     assert r.returncode == 2 and "不能用于恢复" in r.stderr and "Traceback" not in r.stderr
 
     newer = tmp_path / "newer.sqlite3"
-    r = medsettle("backup", "--data", str(data), "--out", str(newer))
+    r = medsettle_inproc("backup", "--data", str(data), "--out", str(newer))
     assert r.returncode == 0, r.stderr
     c = sqlite3.connect(str(newer))
     c.execute("UPDATE alembic_version SET version_num = '9999'")
     c.commit()
     c.close()
-    r = medsettle("restore", str(newer), "--data", str(data), "--yes")
+    r = medsettle_inproc("restore", str(newer), "--data", str(data), "--yes")
     assert r.returncode == 2 and "比本程序新" in r.stderr and "升级 MedSettle" in r.stderr
 
-    r = medsettle("restore", str(tmp_path / "missing.sqlite3"), "--data", str(data), "--yes")
+    r = medsettle_inproc("restore", str(tmp_path / "missing.sqlite3"), "--data", str(data), "--yes")
     assert r.returncode == 2 and "找不到备份文件" in r.stderr
-    r = medsettle("restore", str(newer), "--data", str(data))            # no --yes, no terminal
+    r = medsettle_inproc("restore", str(newer), "--data", str(data))            # no --yes, no terminal
     assert r.returncode == 2 and "--yes" in r.stderr
     assert (data / "medsettle.sqlite3").read_bytes() == before
     assert not list(data.glob("*.replaced-*"))

@@ -4,6 +4,7 @@ in the log directory; with a QApplication up, a modal Chinese dialog names the r
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -52,6 +53,35 @@ def test_uncaught_exceptions_write_masked_crash_reports(tmp_path):
     if os.name == "posix":
         assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in reports)
     assert "uncaught exception" in (logs / "medsettle.log").read_text(encoding="utf-8")
+
+
+_FATAL_SCRIPT = """
+import faulthandler, os, sys
+from client import crash
+if os.name == "posix":
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core file for a planned crash
+crash.install(sys.argv[1], dialog=False)
+crash.install(sys.argv[1], dialog=False)               # idempotent: one file, still armed
+def read_the_card_buffer():
+    faulthandler._read_null()                          # a segmentation fault, as a broken driver would
+read_the_card_buffer()
+"""
+
+
+def test_a_fatal_error_leaves_a_traceback_in_the_fault_log(tmp_path):
+    """A segmentation fault never reaches sys.excepthook: faulthandler writes the Python traceback to
+    <log_dir>/crash-faults.log before the process dies."""
+    logs = tmp_path / "logs"
+    r = subprocess.run([sys.executable, "-c", _FATAL_SCRIPT, str(logs)], cwd=ROOT, env=cli_env(), capture_output=True,
+                       text=True, encoding="utf-8", timeout=60)
+    assert r.returncode != 0, (r.stdout, r.stderr)
+    if os.name == "posix":
+        assert r.returncode == -signal.SIGSEGV, (r.returncode, r.stderr)
+    text = (logs / crash.FAULT_LOG_NAME).read_text(encoding="utf-8")
+    assert "Fatal Python error: Segmentation fault" in text or "Windows fatal exception" in text, text
+    assert "Current thread" in text and "read_the_card_buffer" in text, text
+    assert list(logs.glob("crash-*.txt")) == []         # no Python-level report: the hooks never ran
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ def test_diag_bundle_contents_and_exclusions(tmp_path):
         f"2026-11-05 09:00:01 INFO 1 MainThread x: 1101 certno={CERTNO} card_no=K12345678 key {SECRET}\n",
         encoding="utf-8")
     (logs / "crash-20261105-090001-1.txt").write_text(f"Traceback ... {CERTNO}\n", encoding="utf-8")
+    (logs / "crash-faults.log").write_text('Fatal Python error: Segmentation fault\n\n'
+                                           '  File "client/ui/mainwindow.py", line 1 in show\n', encoding="utf-8")
     (logs / "medsettle.sqlite3").write_bytes(b"SQLite format 3\0 stray copy")   # never included
 
     out = tmp_path / "bundle.zip"
@@ -60,7 +62,7 @@ def test_diag_bundle_contents_and_exclusions(tmp_path):
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
         assert {"summary.txt", "versions.json", "config.json", "store.json", "logs/medsettle.log",
-                "logs/crash-20261105-090001-1.txt"} <= names
+                "logs/crash-20261105-090001-1.txt", "logs/crash-faults.log"} <= names
         assert not [n for n in names if "sqlite3" in n or "secret" in n or n.endswith((".key", ".toml"))]
         blob = b"".join(z.read(n) for n in names)
         versions = json.loads(z.read("versions.json"))

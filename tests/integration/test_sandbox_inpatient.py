@@ -1,4 +1,8 @@
-"""Inpatient flow on the training platform: 2401→2301 (batches ≤ 50)→2402→2303→2304→2305, 2601."""
+"""Inpatient flow on the training platform: 2401→2301 (batches ≤ 50)→2402→2303→2304→2305, 2601.
+
+Amounts are checked against figures worked by hand from the Qingpu demo catalogue and policy
+310118-310-ipt-in-2020-2027 (working below); the comparison with a second engine run on the same
+case only shows that the platform built the same input (it settles with that engine)."""
 
 from __future__ import annotations
 
@@ -7,10 +11,39 @@ import datetime as dt
 from decimal import Decimal
 
 from client.domain import casebuild, engine
+from tests.oracles import assert_settlement_identities
 from training_platform import demo
 from training_platform.ledger import read_ledger
 
 ZHANG = "310118199001010036"  # 张伟, Qingpu employee: local at the Qingpu hospital
+
+# lines_for(data, 70) at the Qingpu training hospital (hosp_lv 2): the first 69 priced 甲/乙类 rows of
+# the Qingpu demo catalogue (default seed), 2 of each, and a 30.00 line not in the catalogue.
+#   total = 2 × (sum of the 69 prices 12359.56) + 30.00 = 24749.12
+#   not in the catalogue: 30.00 fully self-paid
+#   over the limit, 2 × (price − limit): 210300002 2 × (234.60 − 220.00) = 29.20;
+#     C14010203000000000000 2 × (0.65 − 0.50) = 0.30; C14010204000000000001 2 × (3.40 − 3.20) = 0.40
+#     → 29.90 (311000001, C02020101…16 and C03010101…17 are priced under their limits)
+#   乙类 self pay first, 2 × min(price, limit) × ratio, half-up per line:
+#     250601001 97.00×0.08=7.76; 310701008 388.00×0.10=38.80; 310902002 470.40×0.20=94.08;
+#     331601001 7752.00×0.10=775.20; C01010101…18 166.60×0.20=33.32; C01020101…19 646.40×0.20=129.28;
+#     C02020101…16 1436.40×0.20=287.28; C03010101…17 1840.00×0.15=276.00; C14010203…00 1.00×0.20=0.20;
+#     C14010204…01 6.40×0.15=0.96; C14020101…05 50.50×0.15=7.575→7.58; C14030201…07 3.70×0.08=0.296→0.30;
+#     C14040101…08 1.64×0.20=0.328→0.33; C14040201…10 6.80×0.20=1.36; C14040301…13 4.96×0.20=0.992→0.99;
+#     C14040401…14 15.68×0.05=0.784→0.78; C14040501…20 12.00×0.08=0.96; C14050201…12 29.10×0.20=5.82;
+#     XA02ADA628… 32.96×0.10=3.296→3.30; XA02BCA591… 31.28×0.10=3.128→3.13; XA03FAA739… 39.20×0.08=3.136→3.14
+#     → 1670.57
+#   in scope = 24749.12 − 30.00 − 29.90 − 1670.57 = 23018.65
+#   policy 310118-310-ipt-in-2020-2027 (resources/policies/310118.json): deductible 1500 a visit,
+#   ratio 0.85, annual fund cap 590000 (not reached); layer hifob from 20000 of what is left in scope
+#   fund = (23018.65 − 1500.00) × 0.85 = 18290.8525 → 18290.85
+#   hifob: left in scope 23018.65 − 18290.85 = 4727.80 < 20000 → 0.00
+#   personal part = 24749.12 − 18290.85 = 6458.27; account (covers all) = the whole balance 860.00
+#   cash = 6458.27 − 860.00 = 5598.27; balance 0.00; check: 18290.85 + 860.00 + 5598.27 = 24749.12
+ZHANG_70_LINES = {"medfee_sumamt": "24749.12", "fulamt_ownpay_amt": "30.00", "overlmt_selfpay": "29.90",
+                  "preselfpay_amt": "1670.57", "inscp_scp_amt": "23018.65", "act_pay_dedc": "1500.00",
+                  "hifp_pay": "18290.85", "hifob_pay": "0.00", "fund_pay_sumamt": "18290.85",
+                  "psn_part_amt": "6458.27", "acct_pay": "860.00", "psn_cash_pay": "5598.27", "balc": "0.00"}
 
 
 def admit(w, person, ipt_no: str) -> str:
@@ -71,7 +104,13 @@ def test_inpatient_flow_batches_settle_and_reverse(platform, nhsa):
     info = s["setlinfo"]
     assert info["clr_type"] == "21" and info["medfee_sumamt"] == total
 
-    # the engine on the same case (casebuild) gives the same amounts
+    # the amounts worked by hand (ZHANG_70_LINES above) and the identities to the fen
+    for k, v in ZHANG_70_LINES.items():
+        assert info[k] == v, (k, info[k], v)
+    assert_settlement_identities(info)
+
+    # input parity: the same engine on the case casebuild makes gives the same amounts, so the
+    # platform built the same case (this is not a check of the amounts)
     p = copy.deepcopy(next(x for x in data["people"] if x["certno"] == ZHANG))
     year = str(dt.date.today().year)
     p["ytd"] = p.get("ytd", {}).get(year, {})

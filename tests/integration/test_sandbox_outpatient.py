@@ -1,5 +1,11 @@
 """Outpatient flow on the training platform over real HTTP: 1101→2201→2203→2204→2206→2207→2208,
-engine equality, idempotency, duplicate refusal, 5203/5206, 3201/3202 reconciliation."""
+figures worked by hand, idempotency, duplicate refusal, 5203/5206, 3201/3202 reconciliation.
+
+The platform settles with the same ``client.domain.engine`` as the client, so comparing its answer
+with a second engine run on a case built by casebuild proves only that both received the same input
+(the platform's case building); the amounts themselves are checked against figures worked by hand
+from the demo catalogue and the insured place's policy (working in the comments) and against the
+settlement identities."""
 
 from __future__ import annotations
 
@@ -16,11 +22,57 @@ from decimal import Decimal
 import pytest
 
 from client.domain import casebuild, engine
+from tests.oracles import assert_settlement_identities
 from training_platform import demo
 from training_platform.ledger import read_ledger
 
 SHEN = "330421198503150016"   # 沈明, Jiashan employee: zone-exempt at Qingpu
 WANG = "110105197804120046"   # 王芳, Beijing employee, no filing: unfiled at Qingpu
+DEMO_YEAR = str(dt.date.today().year) == demo.YEAR   # the demo's year-to-date values are for 2026
+
+# 沈明 (Jiashan 330421 employee, balance 1280.00) at the Qingpu training hospital (hosp_lv 2). His pending
+# bill is the bill of spec example 01; Qingpu demo catalogue (training_platform/demo_catalog.py
+# EXAMPLE_CODES); policy 330421-310-otp-in-2020-2027 (resources/policies/330421.json): deductible 600
+# a year, ratio 0.75 at level 2, account covers the in-scope part only. Jiashan → Qingpu, med_type 11:
+# demo zone, filing-free, no reduction (category zone_exempt).
+#   1 头孢克洛胶囊  24 × 3.10 = 74.40, 甲类, limit 2.80: in scope 24 × 2.80 = 67.20, over the limit 7.20
+#   2 复方丹参滴丸   2 × 26.50 = 53.00, 乙类 10 % self pay first: 5.30; in scope 47.70
+#   3 普通门诊诊查费 1 × 25.00 = 25.00, 甲类: in scope 25.00
+#   4 血清维生素D测定 1 × 88.00 = 88.00, 丙类: fully self-paid
+#   5 一次性使用无菌注射器 6 × 0.65 = 3.90, limit 0.50: 3.00, over 0.90; 乙类 20 % of 3.00 = 0.60; in scope 2.40
+#   6 LOCAL-NOT-IN-CATALOG 1 × 12.00, not in the catalogue: fully self-paid
+#   total 256.30 = fully self-paid 100.00 + over the limit 8.10 + self pay first 5.90 + in scope 142.30
+#   deductible left: 600 − 550.00 paid in 2026 = 50.00 ≤ 142.30 → act_pay_dedc 50.00
+#   fund = (142.30 − 50.00) × 0.75 = 69.225 → 69.23 (half-up); personal part 256.30 − 69.23 = 187.07
+#   account (in scope only) = 187.07 − 100.00 − 8.10 = 78.97 → balance 1280.00 − 78.97 = 1201.03
+#   cash = 100.00 + 8.10 = 108.10; check: 69.23 + 78.97 + 108.10 = 256.30
+# With no demo year-to-date (from 2027): 600 > 142.30 → act_pay_dedc 142.30, fund 0.00, account
+# 5.90 + 142.30 = 148.20 (balance 1131.80), cash 108.10.
+SHEN_SPLIT = {"medfee_sumamt": "256.30", "fulamt_ownpay_amt": "100.00", "overlmt_selfpay": "8.10",
+              "preselfpay_amt": "5.90", "inscp_scp_amt": "142.30", "hosp_part_amt": "0.00"}
+SHEN_FIGURES = {**SHEN_SPLIT, **(
+    {"act_pay_dedc": "50.00", "hifp_pay": "69.23", "fund_pay_sumamt": "69.23", "psn_part_amt": "187.07",
+     "acct_pay": "78.97", "psn_cash_pay": "108.10", "balc": "1201.03"} if DEMO_YEAR else
+    {"act_pay_dedc": "142.30", "hifp_pay": "0.00", "fund_pay_sumamt": "0.00", "psn_part_amt": "256.30",
+     "acct_pay": "148.20", "psn_cash_pay": "108.10", "balc": "1131.80"})}
+SHEN_LINE_INSCP = {"1": "67.20", "2": "47.70", "3": "25.00", "4": "0.00", "5": "2.40", "6": "0.00"}
+
+# 王芳 (Beijing 110105 employee, no filing, balance 2150.00, nothing paid this year) at Qingpu (hosp_lv 2):
+# cross-province, unfiled (category unfiled). Policy 110105-310-otp-in-2020-2027
+# (resources/policies/110105.json): deductible 1800 a year, ratio 0.80 at level 2 less 0.20 points
+# unfiled = 0.60, account covers all. Qingpu demo catalogue prices (default seed):
+#   1 普通门诊诊查费   1 × 25.00 = 25.00, 甲类: in scope 25.00
+#   2 奥美拉唑肠溶胶囊 2 × 9.51 = 19.02, 甲类: in scope 19.02
+#   3 铝碳酸镁咀嚼片   1 × 16.48 = 16.48, 乙类 10 %: 1.648 → 1.65 self pay first; in scope 14.83
+#   4 C反应蛋白测定    1 × 30.30 = 30.30, 甲类: in scope 30.30
+#   total 90.80 = self pay first 1.65 + in scope 89.15
+#   deductible 1800 > 89.15 → act_pay_dedc 89.15, fund 0.00 (the ratio never applies)
+#   personal part 90.80; account (covers all) 90.80 ≤ 2150.00 → balance 2059.20; cash 0.00
+WANG_FIGURES = {"medfee_sumamt": "90.80", "fulamt_ownpay_amt": "0.00", "overlmt_selfpay": "0.00",
+                "preselfpay_amt": "1.65", "inscp_scp_amt": "89.15", "act_pay_dedc": "89.15", "hifp_pay": "0.00",
+                "fund_pay_sumamt": "0.00", "psn_part_amt": "90.80", "acct_pay": "90.80", "psn_cash_pay": "0.00",
+                "hosp_part_amt": "0.00", "balc": "2059.20"}
+
 MONEY = ["medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
          "hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay", "fund_pay_sumamt",
          "psn_part_amt", "acct_pay", "psn_cash_pay", "hosp_part_amt", "balc", "pool_prop_selfpay"]
@@ -60,7 +112,10 @@ def run_outpatient(w, certno: str, otp_no: str, settle: bool = True):
 
 
 def engine_expected(data, ctx, inst_admdvs="310118", hosp_lv="2", ytd=None, balc=None):
-    """The same case built with casebuild from the demo data, settled by the engine directly."""
+    """The same case built with casebuild from the demo data, settled by the engine directly.
+
+    The platform runs this very engine: agreement proves the platform built the same case (same
+    input), not that the amounts are right — the hand-worked figures above check those."""
     p = copy.deepcopy(next(x for x in data["people"] if x["certno"] == ctx["person"]["baseinfo"]["certno"]))
     if balc is not None:
         p["insuinfo"][0]["balc"] = balc
@@ -76,7 +131,9 @@ def engine_expected(data, ctx, inst_admdvs="310118", hosp_lv="2", ytd=None, balc
     return case, engine.settle(case)
 
 
-def test_zone_exempt_flow_matches_engine_and_reverses(platform, nhsa, data):
+def test_zone_exempt_flow_hand_worked_figures_and_reversal(platform, nhsa, data):
+    """沈明's zone-exempt visit: the platform's 2207 answer carries the figures worked by hand
+    (SHEN_FIGURES), holds the identities, and agrees with a replay on the same input."""
     w = nhsa(platform)
     ctx = run_outpatient(w, SHEN, "MZ-T-0001")
     out = ctx["settle"]
@@ -92,14 +149,22 @@ def test_zone_exempt_flow_matches_engine_and_reverses(platform, nhsa, data):
     for row in ctx["upload"]:
         assert Decimal(row["fulamt_ownpay_amt"]) + Decimal(row["overlmt_amt"]) + Decimal(row["preselfpay_amt"]) + \
             Decimal(row["inscp_scp_amt"]) == Decimal(row["det_item_fee_sumamt"])
-    # engine equality on the same case built with casebuild
+    # the amounts, worked by hand (SHEN_FIGURES above), and the identities to the fen
+    for k, v in SHEN_FIGURES.items():
+        assert info[k] == v, (k, info[k], v)
+    assert_settlement_identities(info)
+    assert [(r["fund_pay_type"], r["fund_payamt"]) for r in out["output"]["setldetail"]] == \
+        [("310100", SHEN_FIGURES["hifp_pay"])]
+    assert {r["feedetl_sn"]: r["inscp_scp_amt"] for r in ctx["upload"]} == SHEN_LINE_INSCP
+    # input parity: the same engine on the case casebuild makes from the demo data agrees, so the
+    # platform received (built) the same case as the client would
     case, expected = engine_expected(data, ctx)
     assert expected["category"] == "zone_exempt"
     for k in MONEY:
         assert info[k] == expected["setlinfo"][k], k
     assert [(r["fund_pay_type"], r["fund_payamt"]) for r in out["output"]["setldetail"]] == \
         [(r["fund_pay_type"], r["fund_payamt"]) for r in expected["setldetail"]]
-    # ... and equal to `medsettle settle` (the real command an auditor replays) on that case file
+    # ... and `medsettle settle` (the real command an auditor replays) on that case file agrees
     case_file = platform.data_dir.parent / "replay-case.json"
     case_file.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "client", "settle", str(case_file)], capture_output=True,
@@ -152,10 +217,16 @@ def test_zone_exempt_flow_matches_engine_and_reverses(platform, nhsa, data):
     assert [(r["setl_id"], r["reversed"]) for r in ledger] == [(info["setl_id"], True), (rinfo["setl_id"], False)]
 
 
-def test_unfiled_outside_zone_gets_reduced_ratio(platform, nhsa, data):
+def test_unfiled_outside_zone_hand_worked_figures(platform, nhsa, data):
+    """王芳's unfiled cross-province visit: figures worked by hand (WANG_FIGURES), identities, and
+    input parity with a second engine run."""
     w = nhsa(platform)
     ctx = run_outpatient(w, WANG, "MZ-T-0002")
     info = ctx["settle"]["output"]["setlinfo"]
+    for k, v in WANG_FIGURES.items():
+        assert info[k] == v, (k, info[k], v)
+    assert_settlement_identities(info)
+    # input parity (same engine on the same case), not a check of the amounts
     _, expected = engine_expected(data, ctx)
     assert expected["category"] == "unfiled"
     for k in MONEY:

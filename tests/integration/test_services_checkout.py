@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from client.services.fees import HttpHisAdapter
 from client.services.identify import fetched_at_of
 from client.services.payments import Tender
 from client.services.sync import SyncService
+from tests.oracles import assert_settlement_identities
 from training_platform import demo
 
 SHEN = "330421198503150016"
@@ -33,6 +35,31 @@ LU = "320509195207080020"
 DATA = demo.generate()
 PEOPLE = {p["certno"]: p for p in DATA["people"]}
 LINES = [("XJ01CRA006A001010104041", "24"), ("001102000010000", "1"), ("250601001", "1"), ("250401015", "1")]
+
+# 沈明's LINES at the Qingpu training hospital (H31011800001, hosp_lv 2), worked by hand from the Qingpu
+# demo catalogue (training_platform/demo_catalog.py) and policy 330421-310-otp-in-2020-2027
+# (resources/policies/330421.json: deductible 600 a year, ratio 0.75 at level 2, account covers the
+# in-scope part only). Jiashan insured, treated in Qingpu, med_type 11: demo-zone, filing-free, no
+# reduction (docs/demo-data.md; settlement-rules §1).
+#   头孢克洛胶囊      24 × 3.10 = 74.40, 甲类, limit 2.80: in scope 24 × 2.80 = 67.20, over the limit 7.20
+#   普通门诊诊查费     1 × 25.00 = 25.00, 甲类: in scope 25.00
+#   癌胚抗原(CEA)测定  1 × 48.50 = 48.50, 乙类 8 % self pay first: 3.88; in scope 44.62
+#   血清维生素D测定    1 × 88.00 = 88.00, 丙类: fully self-paid
+#   total 235.90 = fully self-paid 88.00 + over the limit 7.20 + self pay first 3.88 + in scope 136.82
+#   deductible left: 600 − 550.00 paid in 2026 (the demo's year-to-date) = 50.00 ≤ 136.82
+#   fund = (136.82 − 50.00) × 0.75 = 65.115 → 65.12 (half-up); personal part 235.90 − 65.12 = 170.78
+#   account (in scope only) = 170.78 − 88.00 − 7.20 = 75.58 ≤ balance 1280.00 → balance 1204.42
+#   cash = 88.00 + 7.20 = 95.20; check: 65.12 + 75.58 + 95.20 = 235.90
+# In a year with no demo year-to-date (from 2027) the 600 deductible is not reached: act_pay_dedc
+# 136.82, fund 0.00, account 3.88 + 136.82 = 140.70 (balance 1139.30), cash still 95.20.
+SHEN_SPLIT = {"medfee_sumamt": "235.90", "fulamt_ownpay_amt": "88.00", "overlmt_selfpay": "7.20",
+              "preselfpay_amt": "3.88", "inscp_scp_amt": "136.82"}
+if str(date.today().year) == demo.YEAR:
+    SHEN_FIGURES = {**SHEN_SPLIT, "act_pay_dedc": "50.00", "hifp_pay": "65.12", "fund_pay_sumamt": "65.12",
+                    "psn_part_amt": "170.78", "acct_pay": "75.58", "psn_cash_pay": "95.20", "balc": "1204.42"}
+else:
+    SHEN_FIGURES = {**SHEN_SPLIT, "act_pay_dedc": "136.82", "hifp_pay": "0.00", "fund_pay_sumamt": "0.00",
+                    "psn_part_amt": "235.90", "acct_pay": "140.70", "psn_cash_pay": "95.20", "balc": "1139.30"}
 
 
 def supervisor_ok(ctx, setl_id: str, action: str = "reverse", supervisor: str = "0009"):
@@ -84,7 +111,12 @@ def test_outpatient_shen_ming_each_certificate(window, platform, how):
         c.add_line(code, cnt)
     local = c.preview()
     trial = c.presettle("1")
+    # the local preview and the platform run the same engine: equal figures prove equal input only
     assert trial.differences == [] and trial.preview is not None
+    # the figures themselves: worked by hand above (SHEN_FIGURES), identities to the fen
+    for k, v in SHEN_FIGURES.items():
+        assert trial.setlinfo[k] == v, (k, trial.setlinfo[k], v)
+    assert_settlement_identities(trial.setlinfo)
     assert [w.code for w in trial.prechecks] == ["over_limit_price", "class_c"]     # 事前提醒
     with pytest.raises(ServiceError) as not_acked:
         c.settle([Tender("cash", Decimal("500"))])
@@ -93,13 +125,22 @@ def test_outpatient_shen_ming_each_certificate(window, platform, how):
     assert c.acknowledge_prechecks("all", window.operator.opter) == [] and trial.pending_prechecks == []
     assert trial.setlinfo["medfee_sumamt"] == local["setlinfo"]["medfee_sumamt"] == "235.90"
     due = trial.psn_cash_pay
+    assert due == Decimal(SHEN_FIGURES["psn_cash_pay"]) == Decimal("95.20")
     rec = c.settle([Tender("wechat", Decimal("10.00")), Tender("cash", Decimal("500"))])
     assert rec["state"] == "confirmed" and rec["setl_id"] and rec["msgid"] == rec["setlinfo"]["medins_setl_id"]
+    for k, v in SHEN_FIGURES.items():
+        assert rec["setlinfo"][k] == v, (k, rec["setlinfo"][k], v)
+    assert_settlement_identities(rec["setlinfo"])
+    # cash due 95.20 − 10.00 by WeChat = 85.20 in cash; 500 tendered → change 500 − 85.20 = 414.80
     cash = next(x for x in rec["payments"] if x["method"] == "cash")
-    assert Decimal(cash["amount"]) == due - Decimal("10.00")
-    assert Decimal(cash["change"]) == Decimal("500") - Decimal(cash["amount"])
+    assert (cash["amount"], cash["change"]) == ("85.20", "414.80")
+    assert next(x for x in rec["payments"] if x["method"] == "wechat")["amount"] == "10.00"
     acct = Decimal(rec["setlinfo"]["acct_pay"])
-    assert acct > 0 and any(x["method"] == "account" and Decimal(x["amount"]) == acct for x in rec["payments"])
+    assert acct == Decimal(SHEN_FIGURES["acct_pay"])
+    assert any(x["method"] == "account" and Decimal(x["amount"]) == acct for x in rec["payments"])
+    # payments add up to the total: fund + account + WeChat + cash
+    assert Decimal(rec["setlinfo"]["fund_pay_sumamt"]) + sum(Decimal(x["amount"]) for x in rec["payments"]) \
+        == Decimal("235.90")
     # the platform's ledger knows the settlement under our msgid
     row = next(r for r in platform_ledger(platform) if r["setl_id"] == rec["setl_id"])
     assert row["medins_setl_id"] == rec["msgid"] and row["psn_cash_pay"] == rec["setlinfo"]["psn_cash_pay"]

@@ -1,9 +1,16 @@
-"""The local preview equals the central result for every demo policy.
+"""The local preview and the training platform receive the same input, for every demo policy.
 
 The five fixed people × the three demo-zone institutions, outpatient (11) and inpatient (21): the
 preview (engine on the locally synced catalogue and the MAC-verified policy bundle, person from
 1101 + 5206) must give exactly the platform's 2206/2303 setlinfo, every money field. Where the
 platform refuses (e.g. an insured place that requires filing), the preview must refuse as well.
+
+What this proves: the training platform settles with the same ``client.domain.engine`` as the
+preview, so equal figures mean both sides received the same input — the same catalogue rows (sync),
+policy bundle, person and year-to-date (1101 + 5206), lines and hospital level. It does not prove
+the figures are right; a wrong engine is wrong on both sides. The amounts are checked against the
+spec's published examples (tests/oracles.py) and against hand-worked figures in the full-stack tests
+(test_sandbox_outpatient.py, test_sandbox_inpatient.py, test_services_checkout.py).
 """
 
 from __future__ import annotations
@@ -47,7 +54,8 @@ def windows(platform_module, tmp_path_factory):
 
 @pytest.mark.parametrize("med_type", ["11", "21"])
 @pytest.mark.parametrize("code", INSTITUTIONS)
-def test_preview_equals_central(windows, code, med_type):
+def test_preview_and_platform_receive_the_same_input(windows, code, med_type):
+    """Same engine on both sides: equal setlinfo (and equal refusals) = equal input, per person."""
     ctx = windows[code]
     compared = refused = 0
     for certno in FIXED + IDET_PEOPLE:

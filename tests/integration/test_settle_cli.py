@@ -1,6 +1,10 @@
-"""`medsettle settle` end to end (subprocess): every published example, and malformed input.
+"""`medsettle settle` end to end: every published example, and malformed input.
 
-The examples live outside the repo in ``shared/spec/examples`` (the repo is ``main/``, a sibling).
+The examples are the spec's published ones, vendored in tests/fixtures/spec-examples (tests/oracles.py).
+The CLI contract (exit code, JSON on stdout, the Chinese message on stderr, stdin, ``--explain``) is
+checked in real subprocesses: the six examples, stdin/--explain and one refusal of bytes that are not
+UTF-8. The many malformed inputs run in process (``client.cli.main(argv)``, tests/integration/cli_inproc.py)
+with the same assertions — the validation is the same code without an interpreter start per case.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-EXAMPLES = SHARED / "spec" / "examples"
+from tests import oracles
+from tests.integration.cli_inproc import medsettle_inproc
+
 REPO = Path(__file__).resolve().parents[2]
 
 MONEY_LINE_FIELDS = (
@@ -28,6 +33,7 @@ MONEY_LINE_FIELDS = (
 
 
 def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """`medsettle settle ARGS` in a real process (the CLI contract tests)."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "client", "settle", *args],
@@ -39,27 +45,19 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
     )
 
 
-def _example_names() -> list[str]:
-    if not EXAMPLES.is_dir():
-        return []
-    return sorted(p.name.removesuffix(".case.json") for p in EXAMPLES.glob("*.case.json"))
+def run_inproc(*args: str, stdin: bytes | None = None):
+    """`medsettle settle ARGS` through ``client.cli.main`` in this process (bytes, like run_cli)."""
+    return medsettle_inproc("settle", *args, stdin=stdin or b"", text=False)
 
 
-needs_shared = pytest.mark.skipif(
-    not EXAMPLES.is_dir(), reason=f"shared spec examples not found at {EXAMPLES}"
-)
-
-
-@needs_shared
 def test_examples_are_present():
-    assert len(_example_names()) >= 6
+    assert oracles.example_names() == list(oracles.NAMES)
 
 
-@needs_shared
-@pytest.mark.parametrize("name", _example_names())
+@pytest.mark.parametrize("name", oracles.NAMES)
 def test_example(name):
-    expected = json.loads((EXAMPLES / f"{name}.expected.json").read_text(encoding="utf-8"))
-    proc = run_cli(str(EXAMPLES / f"{name}.case.json"))
+    expected = oracles.expected(name)
+    proc = run_cli(str(oracles.case_path(name)))
     assert "Traceback" not in proc.stderr.decode("utf-8", "replace")
     out = json.loads(proc.stdout)
     if "error" in expected:
@@ -86,13 +84,12 @@ def test_example(name):
     assert out["trace"] and all(isinstance(s, str) for s in out["trace"])
 
 
-@needs_shared
 def test_stdin_and_explain():
-    data = (EXAMPLES / "02-filed-inpatient-critical.case.json").read_bytes()
+    data = oracles.case_bytes("02-filed-inpatient-critical")
     proc = run_cli("-", stdin=data)
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["setlinfo"]["hifmi_pay"] == "10391.94"
-    proc = run_cli(str(EXAMPLES / "02-filed-inpatient-critical.case.json"), "--explain")
+    proc = run_cli(str(oracles.case_path("02-filed-inpatient-critical")), "--explain")
     assert proc.returncode == 0
     text = proc.stdout.decode("utf-8")
     assert "  1. 适用参保地政策 320509-390-ipt-2021" in text
@@ -142,9 +139,7 @@ def _mutate(path: str, value) -> bytes:
     return json.dumps(c, ensure_ascii=False).encode("utf-8")
 
 
-def assert_refused(
-    proc: subprocess.CompletedProcess, code: str = "invalid_case", field: str | None = None
-) -> dict:
+def assert_refused(proc, code: str = "invalid_case", field: str | None = None) -> dict:
     stderr = proc.stderr.decode("utf-8", "replace")
     assert "Traceback" not in stderr
     assert proc.returncode == 2, (proc.stdout, stderr)
@@ -158,8 +153,15 @@ def assert_refused(
     return err
 
 
+def test_refusal_contract_in_a_real_process():
+    """A refusal from a real process: exit 2, the error JSON on stdout, its Chinese message alone on
+    stderr, no traceback — for bytes that are not UTF-8 arriving on the real stdin pipe."""
+    err = assert_refused(run_cli("-", stdin='{"format": "结算"}'.encode("gbk")))
+    assert err["code"] == "invalid_case"
+
+
 def test_valid_baseline_settles():
-    proc = run_cli("-", stdin=json.dumps(VALID).encode())
+    proc = run_inproc("-", stdin=json.dumps(VALID).encode())
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["setlinfo"]["hifp_pay"] == "18.00"
 
@@ -194,11 +196,11 @@ def test_valid_baseline_settles():
     ],
 )
 def test_malformed_field_is_named(path, value, field):
-    assert_refused(run_cli("-", stdin=_mutate(path, value)), field=field)
+    assert_refused(run_inproc("-", stdin=_mutate(path, value)), field=field)
 
 
 def test_no_matching_policy():
-    assert_refused(run_cli("-", stdin=_mutate("policies/0/insutype", "390")), code="no_policy")
+    assert_refused(run_inproc("-", stdin=_mutate("policies/0/insutype", "390")), code="no_policy")
 
 
 @pytest.mark.parametrize(
@@ -218,16 +220,16 @@ def test_no_matching_policy():
     ],
 )
 def test_garbage_on_stdin(data):
-    assert_refused(run_cli("-", stdin=data))
+    assert_refused(run_inproc("-", stdin=data))
 
 
 def test_ten_megabytes_of_random_bytes(tmp_path):
     f = tmp_path / "garbage.json"
     f.write_bytes(os.urandom(10 * 1024 * 1024))
-    assert_refused(run_cli(str(f)))
+    assert_refused(run_inproc(str(f)))
 
 
 def test_missing_file_and_directory(tmp_path):
-    err = assert_refused(run_cli(str(tmp_path / "nope.json")))
+    err = assert_refused(run_inproc(str(tmp_path / "nope.json")))
     assert "nope.json" in err["message"]
-    assert_refused(run_cli(str(tmp_path)))
+    assert_refused(run_inproc(str(tmp_path)))

@@ -1,25 +1,21 @@
-"""Settlement records for the document and invoice tests, built from the engine's output.
+"""Settlement records for the document and invoice tests, built from the spec's published output.
 
-``build_record(name)`` turns a published example (shared/spec/examples/NAME.case.json) into the
-"settlement record" the checkout service hands to printing: it runs ``client.domain.engine.settle``
-when that module exists, else uses NAME.expected.json (the engine's contract output). Person and
-institution details are fixed demo values. ``big_record(n)`` makes an n-line inpatient bill.
-The tests in this file check that the records themselves hold the settlement identities.
+``build_record(name)`` turns a published example (tests/oracles.py) into the "settlement record" the
+checkout service hands to printing: the bill (codes, counts, prices, catalogue names) comes from
+NAME.case.json and every amount from NAME.expected.json — the output the spec's authors published,
+never a run of our own engine, so a wrong engine cannot make the documents' expected figures wrong
+with it. Person and institution details are fixed demo values. ``big_record(n)`` makes an n-line
+inpatient bill. The tests in this file check that the records themselves hold the settlement identities.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path("/work/shared/spec/examples")
-if not EXAMPLES.is_dir():  # a checkout next to shared/
-    EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples"
+from tests import oracles
 
 CASES = ("01-zone-outpatient", "02-filed-inpatient-critical", "05-bands-cap-assistance")
 
@@ -61,17 +57,9 @@ _INST = {
 }
 
 
-def _settle(case: dict, name: str) -> dict:
-    try:
-        from client.domain.engine import settle  # type: ignore[import-not-found]
-    except ImportError:
-        return json.loads((EXAMPLES / f"{name}.expected.json").read_text("utf-8"))
-    return settle(copy.deepcopy(case))
-
-
 def build_record(name: str, *, training=False, offline=False, reprint=False, print_count=1) -> dict:
-    case = json.loads((EXAMPLES / f"{name}.case.json").read_text("utf-8"))
-    out = _settle(case, name)
+    case = oracles.case(name)
+    out = oracles.expected(name)  # the published result: no engine run
     cat = {c["code"]: c for c in case["catalog"]}
     v, p = case["visit"], case["person"]
     inpatient = v["med_type"].startswith("2")
@@ -186,3 +174,25 @@ def test_big_record_identities():
     assert sum(_d(ln["det_item_fee_sumamt"]) for ln in r["lines"]) == _d(s["medfee_sumamt"])
     assert _d(s["hifp_pay"]) + _d(s["psn_cash_pay"]) == _d(s["medfee_sumamt"])
     assert _d(r["invoice_split"]["self_cost"]) + _d(r["invoice_split"]["self_pay"]) == _d(s["psn_part_amt"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_records_carry_the_published_amounts_not_an_engine_run(name, monkeypatch):
+    """The oracle stays independent: with the engine broken, the records are the same, and every
+    amount is the one in NAME.expected.json."""
+    from client.domain import engine
+
+    def broken(*a, **k):
+        raise AssertionError("build_record must not run the engine")
+
+    monkeypatch.setattr(engine, "settle", broken)
+    monkeypatch.setattr(engine, "settle_text", broken)
+    r, exp = build_record(name), oracles.expected(name)
+    assert r["setlinfo"] == exp["setlinfo"]
+    assert r["setldetail"] == exp["setldetail"]
+    assert r["invoice_split"] == exp["invoice"]
+    for line, e in zip(r["lines"], exp["lines"], strict=True):
+        assert line["feedetl_sn"] == e["feedetl_sn"]
+        for key in ("det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt",
+                    "inscp_scp_amt", "chrgitm_lv", "selfpay_prop"):
+            assert line[key] == e[key], (e["feedetl_sn"], key)

@@ -8,10 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from client.domain import engine
 from client.resources import resource
 from training_platform import demo
-
-engine = pytest.importorskip("client.domain.engine")
 
 ZONE = ["310118", "320509", "330421"]
 EXPECTED_BUNDLES = {"310118", "320509", "330421", "110105", "340102", "420106", "310101", "320506"}
