@@ -1,9 +1,14 @@
 """CentralClient: one requests.Session, envelope + gateway headers, typed errors, retry policy.
 
 Retry rule: read-only transactions (infnos.READ_ONLY) are retried on transport failures with
-bounded exponential backoff, each attempt with a fresh msgid unless the caller passed one.
+bounded exponential backoff, each attempt with a fresh msgid unless the caller passed one (a
+gateway's HTTP ``Retry-After`` lengthens the pause, never beyond ``backoff_max``).
 State-changing transactions are sent exactly once; when their answer is lost, the error says
 so (``TransportError.outcome_unknown``) and the caller resolves it by querying.
+
+Sign-in rule: a refusal that asks for a new sign-in (``BusinessError.needs_sign_in``) gets at most
+ONE 9001 and one repeat per call; a second refusal is raised. The refusal means the platform did
+not process the request, so a caller's msgid is reused for the repeat.
 
 Outcome rule for a state-changing call that got no usable envelope:
 
@@ -32,7 +37,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from .envelope import EnvelopeFormatError, Response, build_envelope, encode_body, parse_response
-from .errors import ApiConfigError, BusinessError, MalformedResponse, TransportError
+from .errors import ApiConfigError, BusinessError, MalformedResponse, TransportError, retry_after_header
 from .infnos import is_read_only
 from .logmask import mask_for_log
 from .msgid import MsgIdGenerator, parse_msgid
@@ -207,8 +212,23 @@ class CentralClient:
             raise ApiConfigError(f"报文ID {msgid} 不属于本机构（{self.settings.fixmedins_code}）")
 
     def _exchange(self, infno: str, input: dict[str, Any], *, operator: Operator, msgid: str | None,
-                  insuplc_admdvs: str, recer_sys_code: str | None, cainfo: str, signtype: str,
-                  binary_ok: bool) -> Response | bytes:
+                  **kw: Any) -> Response | bytes:
+        """One call: the transaction (with its transport retries) and, when the platform asks for
+        a new sign-in, one 9001 and one repeat. A second such refusal is raised, not repeated."""
+        try:
+            return self._exchange_signed(infno, input, operator=operator, msgid=msgid, **kw)
+        except BusinessError as exc:
+            if not exc.needs_sign_in:
+                raise
+            log.info("infno=%s msgid=%s refused for its sign_no (%s): one 9001, then one repeat",
+                     infno, exc.msgid, mask_for_log(exc.err_msg))
+        self.signins.clear(operator.opter)
+        self.sign_in(operator)
+        return self._exchange_signed(infno, input, operator=operator, msgid=msgid, **kw)
+
+    def _exchange_signed(self, infno: str, input: dict[str, Any], *, operator: Operator, msgid: str | None,
+                         insuplc_admdvs: str, recer_sys_code: str | None, cainfo: str, signtype: str,
+                         binary_ok: bool) -> Response | bytes:
         if not operator.opter or not operator.opter_name:
             raise ApiConfigError("经办人编号和姓名不能为空，请重新登录后再试。")
         sign_no = "" if infno == "9001" else self.ensure_signed_in(operator)
@@ -232,7 +252,8 @@ class CentralClient:
                     raise
                 if exc.http_status is not None and 400 <= exc.http_status < 500:
                     raise   # configuration / authorisation problem: a retry will not help
-                delay = min(self.settings.backoff_max, self.settings.backoff_base * (2 ** attempt))
+                delay = min(self.settings.backoff_max,
+                            max(self.settings.backoff_base * (2 ** attempt), exc.retry_after or 0.0))
                 log.warning("retrying read-only infno=%s after %s (attempt %d/%d, sleep %.2fs)",
                             infno, exc.cause, attempt + 1, attempts, delay)
                 self._sleep(delay)
@@ -252,6 +273,7 @@ class CentralClient:
                                       verify=self.settings.verify)
                 status = r.status_code
                 content = r.content
+                retry_after = retry_after_header(r.headers.get("Retry-After"))
             except requests.RequestException as exc:
                 raise _NoAnswer(_never_sent(exc), _describe(exc)) from exc
         except _NoAnswer as na:
@@ -271,19 +293,20 @@ class CentralClient:
                         infno, msgid, status, exc, ms)
             if status >= 500:
                 raise TransportError(msgid, infno, not read_only, f"医保中心或网关返回 HTTP {status}",
-                                     http_status=status) from None
+                                     http_status=status, retry_after=retry_after) from None
             if status >= 400:
                 raise TransportError(
                     msgid, infno, False,
                     f"网关拒绝了请求（HTTP {status}），请检查接口地址、网关账号和密钥配置",
-                    http_status=status) from None
-            raise MalformedResponse(msgid, infno, not read_only, str(exc), http_status=status) from None
+                    http_status=status, retry_after=retry_after) from None
+            raise MalformedResponse(msgid, infno, not read_only, str(exc), http_status=status,
+                                    retry_after=retry_after) from None
         resp.msgid, resp.infno = msgid, infno
         log.info("infno=%s msgid=%s status=%s infcode=%s duration_ms=%.0f%s", infno, msgid, status,
                  resp.infcode, ms, f" err_msg={mask_for_log(resp.err_msg)}" if resp.infcode != 0 else "")
         if resp.infcode != 0:
             raise BusinessError(resp.infcode, resp.err_msg, msgid, infno, warn_msg=resp.warn_msg,
-                                inf_refmsgid=resp.inf_refmsgid)
+                                inf_refmsgid=resp.inf_refmsgid, retry_after=retry_after)
         return resp
 
 

@@ -5,13 +5,61 @@ technical facts (infno, msgid) needed to resolve it later. Hierarchy::
 
     ApiError
       ApiConfigError        settings / local state unusable (nothing was sent)
-      BusinessError         the platform answered infcode != 0 (err_msg kept verbatim)
+      BusinessError         the platform answered infcode != 0 (err_msg kept verbatim);
+                            .needs_sign_in: the refusal asks for a new 9001 (see asks_for_sign_in)
       TransportError        no usable answer; .outcome_unknown tells whether it may have been processed
         MalformedResponse   an answer came back but it is not a valid envelope
       BundleMacError        a 9901 policy bundle failed its MAC check
+
+``retry_after`` (BusinessError, TransportError): seconds the platform asked us to wait, or None.
+The national interface documents no such field in its envelope (reference §1.2: infcode, err_msg,
+output, warn_msg, …) and no header of its own, so it comes only from HTTP's standard
+``Retry-After`` header when a gateway sends one (``retry_after_header``); it is never read out of
+message text.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+# The word in an err_msg that asks for a new 9001 (see asks_for_sign_in).
+SIGN_IN_WORD = "签到"
+# Sign-in itself and sign-out: a new 9001 cannot cure their refusal.
+_SIGN_IN_INFNOS = frozenset({"9001", "9002"})
+
+
+def asks_for_sign_in(infno: str, err_msg: str) -> bool:
+    """True when a refusal of ``infno`` means "this sign_no is not (or no longer) valid: sign in
+    (9001) again".
+
+    This is a rule on message TEXT, kept here and nowhere else, because the interface gives
+    nothing better: infcode is only 0 = success / -1 = failure (reference §1.2; other values are
+    an open item, §8), and no err_msg code for an expired sign-in is documented. The rule: an
+    err_msg mentioning 签到 (e.g. the training platform's "经办人未签到或签到已失效，请先签到(9001)")
+    on a national-interface transaction that carries a sign_no — not 9001/9002 themselves, and not
+    other platforms' calls such as the e-voucher ``ec.query``. Replace it with the code once a
+    province documents one.
+    """
+    return (len(infno) >= 4 and infno[:4].isdigit() and infno not in _SIGN_IN_INFNOS
+            and SIGN_IN_WORD in (err_msg or ""))
+
+
+def retry_after_header(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds from an HTTP ``Retry-After`` header (RFC 9110 §10.2.3: delay-seconds or an
+    HTTP-date); None when absent or unreadable. A date in the past gives 0."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class ApiError(Exception):
@@ -33,16 +81,20 @@ class BusinessError(ApiError):
     """The platform processed the request and refused it (infcode != 0).
 
     ``err_msg`` is exactly what the platform sent; the message shows it verbatim with a hint.
+    ``needs_sign_in``: the refusal asks for a new 9001 (``asks_for_sign_in``); ``CentralClient``
+    then signs in and repeats the call once.
     """
 
     def __init__(self, infcode: int, err_msg: str, msgid: str, infno: str, *,
-                 warn_msg: str = "", inf_refmsgid: str = ""):
+                 warn_msg: str = "", inf_refmsgid: str = "", retry_after: float | None = None):
         self.infcode = infcode
         self.err_msg = err_msg
         self.msgid = msgid
         self.infno = infno
         self.warn_msg = warn_msg
         self.inf_refmsgid = inf_refmsgid
+        self.needs_sign_in = asks_for_sign_in(infno, err_msg)
+        self.retry_after = retry_after
         shown = err_msg if err_msg else "（中心未返回错误信息）"
         super().__init__(
             f"医保中心拒绝了交易 {infno}：{shown}"
@@ -62,12 +114,14 @@ class TransportError(ApiError):
     """
 
     def __init__(self, msgid: str, infno: str, outcome_unknown: bool, cause: str, *,
-                 http_status: int | None = None, message: str | None = None):
+                 http_status: int | None = None, message: str | None = None,
+                 retry_after: float | None = None):
         self.msgid = msgid
         self.infno = infno
         self.outcome_unknown = outcome_unknown
         self.cause = cause
         self.http_status = http_status
+        self.retry_after = retry_after
         super().__init__(message or _transport_message(infno, msgid, outcome_unknown, cause))
 
 
@@ -85,9 +139,9 @@ class MalformedResponse(TransportError):
     """A response arrived but is not a valid §1.2 envelope (not JSON, no infcode, bad output)."""
 
     def __init__(self, msgid: str, infno: str, outcome_unknown: bool, cause: str, *,
-                 http_status: int | None = None):
+                 http_status: int | None = None, retry_after: float | None = None):
         super().__init__(msgid, infno, outcome_unknown, f"应答格式错误：{cause}",
-                         http_status=http_status)
+                         http_status=http_status, retry_after=retry_after)
 
 
 class BundleMacError(ApiError):

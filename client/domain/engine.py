@@ -9,8 +9,19 @@ Public interface::
     settle_text(text_or_bytes) -> dict      both, validating once (what the CLI uses)
     CaseError(code, message, field=None)    code: invalid_case | no_policy | filing_required
 
-Every step appends a Chinese sentence to ``trace`` so that an auditor can replay "why did the fund
-pay this much". See docs/settlement.md for the formulas.
+``settle`` reads as the spec's semantics list, one function per step, in its order::
+
+    select_policy   the first policy rule whose selectors all match (else no_policy)
+    split_lines     1. line split against the treatment-place catalogue (CatalogueEntry)
+    categorise      2. category: local → zone_exempt → by filing (unfiled may be refused)
+    basic_layer     3. basic layer: eligible, act_pay_dedc, segment × (reduced) ratio(s), fund cap
+    layers          4. the policy's layers, in order
+    totals          5. totals, personal account, invoice split
+                    6. rounding: ``_rounded`` where each fund amount is computed; yearly caps: ``cap``
+
+Each step returns its figures with the Chinese trace sentences that explain them, so that an
+auditor can replay "why did the fund pay this much" (the trace names the policy and the category
+first, then follows the arithmetic). See docs/settlement.md for the formulas.
 """
 
 from __future__ import annotations
@@ -18,6 +29,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from client.domain.codes import ChrgitmLv
@@ -60,6 +73,7 @@ _BASE_NAMES = {
     "all_remaining": "医疗费总额减去本次已由各基金支付的金额",
 }
 _LV_NAMES = {lv.code: lv.label for lv in ChrgitmLv}      # 甲类 / 乙类 / 丙类 (codes.ChrgitmLv)
+_CLASS_C = ChrgitmLv.CLASS_C.code  # 丙类: fully self-paid
 _FILING = {"none": "unfiled", "long_term": "filed", "referral": "referral", "emergency": "emergency"}
 
 _C2 = Decimal("0.01")
@@ -238,6 +252,17 @@ def _bands(v: object, path: str) -> list[tuple[Decimal, Decimal | None, Decimal]
 
 # --------------------------------------------------------------------------------------------------
 # parsed case
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueEntry:
+    """A treatment-place catalogue entry (就医地目录) as the line split reads it."""
+
+    code: str
+    chrgitm_lv: str  # "01" 甲类, "02" 乙类, "03" 丙类 (codes.ChrgitmLv)
+    selfpay_prop: Decimal  # class-B first self-pay ratio (先行自付比例); 0 when absent
+    selfpay_prop_text: str  # selfpay_prop as the case spells it ("0" when absent), echoed in the lines
+    pric_uplmt_amt: Decimal | None  # limit unit price (限价); None = no limit
 
 
 class _Policy:
@@ -449,8 +474,8 @@ def _parse(case: object) -> _Parsed:
             acc = _obj(acc, lp)
             P.ytd_layers[lid] = (_opt_money(acc, "base_amt", lp, _Z), _opt_money(acc, "paid", lp, _Z))
 
-    # catalogue: code -> (chrgitm_lv, selfpay_prop, selfpay_prop as given, limit price)
-    cat: dict[str, tuple[str, Decimal, str, Decimal | None]] = {}
+    # catalogue (treatment place): code -> CatalogueEntry
+    cat: dict[str, CatalogueEntry] = {}
     for i, e in enumerate(_list(_req(case, "catalog", ""), "catalog")):
         ep = f"catalog[{i}]"
         e = _obj(e, ep)
@@ -467,7 +492,7 @@ def _parse(case: object) -> _Parsed:
         for k in ("name", "med_chrgitm_type"):
             if e.get(k) is not None and type(e[k]) is not str:
                 raise _bad(f"{ep}.{k}", f"必须是字符串，现在是{_kind(e[k])}")
-        cat[code] = (lv, sp, "0" if sp_raw is None else sp_raw, lim_d)
+        cat[code] = CatalogueEntry(code, lv, sp, "0" if sp_raw is None else sp_raw, lim_d)
     P.catalog = cat
 
     # lines (the hot loop: keep it lean; build field paths only on error)
@@ -620,7 +645,10 @@ def validate_case(case: object) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# computation
+# computation: shared/spec/settlement-case.md "Semantics", one function per step, in its order.
+# Each step returns what it computed together with the trace sentences that explain it. Step results
+# are made once per settlement and read once, so they are plain slotted dataclasses (a frozen one
+# costs ~1.5 µs more to build, measurable on a 20-line outpatient bill).
 
 
 def _f(d: Decimal) -> str:
@@ -633,9 +661,44 @@ def _m(d: Decimal) -> str:
     return format(d if d else _Z, "f")
 
 
+def _rounded(amount: Decimal) -> Decimal:
+    """Semantics 6, Rounding: a computed fund amount (a layer's total over its bands, a line's
+    preselfpay or over-limit part, a deductible factor) is rounded half-up to 0.01 once, when it is
+    computed. Everything else is a sum or difference of such values, so the parts add up."""
+    return amount.quantize(_C2, _HALF_UP)
+
+
+def _remaining(limit: Decimal, used: Decimal) -> Decimal:
+    """What is left of ``limit`` once ``used`` is taken off, floored at 0."""
+    room = limit - used
+    return _Z if room < 0 else room
+
+
+@dataclass(slots=True)
+class Capped:
+    """An amount held to what is left of a yearly cap (see ``cap``)."""
+
+    amount: Decimal  # min(amount asked, room)
+    room: Decimal  # cap − used this year, floored at 0
+    binding: bool  # the cap cut the amount
+
+
+def cap(amount: Decimal, limit: Decimal, used: Decimal) -> Capped:
+    """``amount`` limited by a yearly cap ``limit`` of which ``used`` is already spent:
+    ``min(amount, max(0, limit − used))``. Used for ``eligible_cap_year``, ``fund_cap_year`` and
+    each layer's ``cap``."""
+    room = _remaining(limit, used)
+    if amount > room:
+        return Capped(room, room, True)
+    return Capped(amount, room, False)
+
+
+_BandPart = tuple[Decimal, Decimal | None, Decimal, Decimal, Decimal]  # (from, to, ratio, portion, pay)
+
+
 def _band_walk(
     start: Decimal, length: Decimal, bands: list[tuple[Decimal, Decimal | None, Decimal]]
-) -> tuple[Decimal, list[tuple[Decimal, Decimal | None, Decimal, Decimal, Decimal]], Decimal | None]:
+) -> tuple[Decimal, list[_BandPart], Decimal | None]:
     """Pay ``length`` placed at ``start`` on a banded axis.
 
     Returns (unrounded total, [(from, to, ratio, portion, pay)], ratio of the last band reached).
@@ -660,7 +723,28 @@ def _band_walk(
     return total, parts, last
 
 
-def _select_policy(P: _Parsed, trace: list[str]) -> _Policy:
+def _band_sentence(part: _BandPart) -> str:
+    lo, hi, r, portion, pay = part
+    return f"  分段 {_m(lo)}–{_m(hi) if hi is not None else '以上'}：{_m(portion)} × {_f(r)} = {_f(pay)}。"
+
+
+def _band_note(part: _BandPart) -> str:
+    """One band in a ``setl_proc_info``."""
+    lo, hi, r, portion, _pay = part
+    return f"{_m(lo)}-{_m(hi) if hi is not None else ''}段{_m(portion)}×{_f(r)}"
+
+
+# ---------------------------------------------------------------------------- the insured place's rule
+
+
+@dataclass(slots=True)
+class PolicyChoice:
+    policy: _Policy
+    trace: tuple[str, ...]
+
+
+def select_policy(P: _Parsed) -> PolicyChoice:
+    """``policies``: the first rule whose selectors all match is used (else ``no_policy``)."""
     skipped = []
     for pol in P.policies:
         why = None
@@ -685,23 +769,22 @@ def _select_policy(P: _Parsed, trace: list[str]) -> _Policy:
                     f"就诊日期 {P.begndate.isoformat()} 不在有效期 "
                     f"{lo_d.isoformat() if lo_d else '…'} 至 {hi_d.isoformat() if hi_d else '…'} 内"
                 )
-        if why is None:
-            for s in skipped:
-                trace.append(s)
-            sel = [f"参保地 {pol.insuplc}", f"险种 {pol.insutype}", f"医疗类别 {P.med_type}"]
-            sel.append("人员类别不限" if pol.psn_types is None else f"人员类别 {P.psn_type}")
-            if pol.age is not None:
-                sel.append(
-                    f"年龄 {P.age} 在 {pol.age[0] if pol.age[0] is not None else ''}–"
-                    f"{pol.age[1] if pol.age[1] is not None else ''} 岁内"
-                )
-            if pol.valid is not None:
-                sel.append(f"就诊日期 {P.begndate.isoformat()} 在有效期内")
-            trace.append(
-                f"适用参保地政策 {pol.id}（policies[{pol.idx}]）：按顺序第一条全部条件匹配的规则（{'、'.join(sel)}）。"
+        if why is not None:
+            skipped.append(f"跳过政策 {pol.id}（policies[{pol.idx}]）：{why}。")
+            continue
+        sel = [f"参保地 {pol.insuplc}", f"险种 {pol.insutype}", f"医疗类别 {P.med_type}"]
+        sel.append("人员类别不限" if pol.psn_types is None else f"人员类别 {P.psn_type}")
+        if pol.age is not None:
+            sel.append(
+                f"年龄 {P.age} 在 {pol.age[0] if pol.age[0] is not None else ''}–"
+                f"{pol.age[1] if pol.age[1] is not None else ''} 岁内"
             )
-            return pol
-        skipped.append(f"跳过政策 {pol.id}（policies[{pol.idx}]）：{why}。")
+        if pol.valid is not None:
+            sel.append(f"就诊日期 {P.begndate.isoformat()} 在有效期内")
+        chosen = (
+            f"适用参保地政策 {pol.id}（policies[{pol.idx}]）：按顺序第一条全部条件匹配的规则（{'、'.join(sel)}）。"
+        )
+        return PolicyChoice(pol, (*skipped, chosen))
     raise CaseError(
         "no_policy",
         f"没有适用的参保地政策（参保地 {P.insuplc}、险种 {P.insutype}、医疗类别 {P.med_type}、"
@@ -710,14 +793,104 @@ def _select_policy(P: _Parsed, trace: list[str]) -> _Policy:
     )
 
 
-def _category(P: _Parsed, trace: list[str]) -> str:
+# ---------------------------------------------------------------------------- 1. line split
+
+
+@dataclass(slots=True)
+class LineSplit:
+    """Semantics 1: every line split against the treatment-place catalogue, and the visit totals."""
+
+    lines: list[dict]  # the output rows
+    fulamt_ownpay_amt: Decimal
+    overlmt_selfpay: Decimal
+    preselfpay_amt: Decimal
+    inscp_scp_amt: Decimal
+    medfee_sumamt: Decimal
+    trace: tuple[str, ...]
+
+
+def split_lines(P: _Parsed) -> LineSplit:
+    """Not in the catalogue or class C (丙类) → the whole amount is fulamt_ownpay_amt. Otherwise
+    overlmt_amt = min(amount, round((pric − pric_uplmt_amt) × cnt)) when pric exceeds the limit,
+    base = amount − overlmt_amt, preselfpay_amt = round(base × selfpay_prop),
+    inscp_scp_amt = base − preselfpay_amt. Visit totals are sums of line values."""
+    catalogue = P.catalog
+    rows = []
+    fulamt = overlmt = pre = inscp = Decimal(0)
+    n_lv = {ChrgitmLv.CLASS_A.code: 0, ChrgitmLv.CLASS_B.code: 0, _CLASS_C: 0, None: 0}
+    n_over = 0
+    zero_s = "0.00"
+    for sn, code, cnt, pric, amt in P.lines:  # the hot loop: keep it lean
+        entry = catalogue.get(code)
+        amt_s = format(amt, "f")
+        if entry is None or entry.chrgitm_lv == _CLASS_C:
+            fulamt += amt
+            lv = None if entry is None else _CLASS_C
+            n_lv[lv] += 1
+            rows.append({
+                "feedetl_sn": sn, "det_item_fee_sumamt": amt_s, "chrgitm_lv": lv,
+                "selfpay_prop": "0" if entry is None else entry.selfpay_prop_text,
+                "fulamt_ownpay_amt": amt_s, "overlmt_amt": zero_s, "preselfpay_amt": zero_s,
+                "inscp_scp_amt": zero_s,
+            })  # fmt: skip
+            continue
+        lv = entry.chrgitm_lv
+        n_lv[lv] += 1
+        limit = entry.pric_uplmt_amt
+        if limit is not None and pric > limit:
+            ov = _rounded((pric - limit) * cnt)
+            if ov > amt:
+                ov = amt
+            n_over += 1
+        else:
+            ov = _Z
+        base = amt - ov
+        sp = entry.selfpay_prop
+        ps = _rounded(base * sp) if sp else _Z
+        ins = base - ps
+        overlmt += ov
+        pre += ps
+        inscp += ins
+        rows.append({
+            "feedetl_sn": sn, "det_item_fee_sumamt": amt_s, "chrgitm_lv": lv,
+            "selfpay_prop": entry.selfpay_prop_text,
+            "fulamt_ownpay_amt": zero_s, "overlmt_amt": format(ov, "f"),
+            "preselfpay_amt": format(ps, "f"), "inscp_scp_amt": format(ins, "f"),
+        })  # fmt: skip
+    medfee = fulamt + overlmt + pre + inscp
+    said = (
+        f"明细 {len(P.lines)} 条按就医地目录分解：甲类 {n_lv['01']} 条、乙类 {n_lv['02']} 条、丙类 {n_lv['03']} 条、"
+        f"目录外 {n_lv[None]} 条、超限价 {n_over} 条。医疗费总额 {_m(medfee)} = 全自费 {_m(fulamt)}"
+        f" + 超限价自费 {_m(overlmt)} + 先行自付 {_m(pre)} + 符合范围 {_m(inscp)}。"
+    )
+    return LineSplit(rows, fulamt, overlmt, pre, inscp, medfee, (said,))
+
+
+# ---------------------------------------------------------------------------- 2. category
+
+
+@dataclass(slots=True)
+class Category:
+    """Semantics 2: ``local``, ``zone_exempt``, ``filed``, ``referral``, ``emergency`` or ``unfiled``."""
+
+    code: str
+    trace: tuple[str, ...]
+
+
+_REDUCED = ("referral", "emergency", "unfiled")  # the categories cross_region reductions apply to
+
+
+def categorise(P: _Parsed, pol: _Policy) -> Category:
+    """``local`` (same region or same pool) → ``zone_exempt`` → by ``filing``. An ``unfiled`` visit
+    the insured place does not allow (``cross_region.allow_unfiled: false``) is refused
+    (``filing_required``)."""
     if P.mdtrtarea == P.insuplc:
-        trace.append(f"就医类别：本地就医（就医地与参保地均为 {P.insuplc}）。")
-        return "local"
+        return Category("local", (f"就医类别：本地就医（就医地与参保地均为 {P.insuplc}）。",))
     pa, pb = P.pools.get(P.mdtrtarea, P.mdtrtarea), P.pools.get(P.insuplc, P.insuplc)
     if pa == pb:
-        trace.append(f"就医类别：本地就医（就医地 {P.mdtrtarea} 与参保地 {P.insuplc} 同属统筹区 {pa}）。")
-        return "local"
+        return Category(
+            "local", (f"就医类别：本地就医（就医地 {P.mdtrtarea} 与参保地 {P.insuplc} 同属统筹区 {pa}）。",)
+        )
     for name, members, frm, to, mts in P.zones:
         if (
             P.mdtrtarea in members
@@ -726,220 +899,229 @@ def _category(P: _Parsed, trace: list[str]) -> str:
             and (to is None or P.begndate <= to)
             and (mts is None or P.med_type in mts)
         ):
-            trace.append(
+            said = (
                 f"就医类别：示范区免备案（参保地 {P.insuplc} 与就医地 {P.mdtrtarea} 同属“{name}”，"
                 f"医疗类别 {P.med_type}，就诊日期 {P.begndate.isoformat()} 不早于 "
                 f"{frm.isoformat() if frm else '…'}），无需备案、不降低待遇。"
             )
-            return "zone_exempt"
-    cat = _FILING[P.filing]
-    trace.append(
-        f"就医类别：{CATEGORY_NAMES[cat]}（参保地 {P.insuplc}，就医地 {P.mdtrtarea}，"
-        f'不同统筹区且不适用免备案，备案状态 filing="{P.filing}"）。'
-    )
-    return cat
-
-
-def _compute(P: _Parsed) -> dict:
-    trace: list[str] = []
-    pol = _select_policy(P, trace)
-    category = _category(P, trace)
-    if category == "unfiled" and not pol.xr_allow_unfiled:
+            return Category("zone_exempt", (said,))
+    code = _FILING[P.filing]
+    if code == "unfiled" and not pol.xr_allow_unfiled:
         raise CaseError(
             "filing_required",
             f"参保地（{P.insuplc}）要求异地就医先备案：本次在 {P.mdtrtarea} 就医未备案，不能直接结算。"
             "请患者通过国家医保服务平台 App 或参保地经办机构办理异地就医备案后再结算，或按全自费处理。",
         )
-
-    # 1. line split (treatment-place catalogue)
-    cat = P.catalog
-    out_lines = []
-    fulamt = overlmt = pre = inscp = Decimal(0)
-    n_lv = {"01": 0, "02": 0, "03": 0, None: 0}
-    n_over = 0
-    zero_s = "0.00"
-    for sn, code, cnt, pric, amt in P.lines:
-        e = cat.get(code)
-        amt_s = format(amt, "f")
-        if e is None or e[0] == "03":
-            fulamt += amt
-            lv = None if e is None else "03"
-            n_lv[lv] += 1
-            out_lines.append({
-                "feedetl_sn": sn, "det_item_fee_sumamt": amt_s, "chrgitm_lv": lv,
-                "selfpay_prop": "0" if e is None else e[2],
-                "fulamt_ownpay_amt": amt_s, "overlmt_amt": zero_s, "preselfpay_amt": zero_s,
-                "inscp_scp_amt": zero_s,
-            })  # fmt: skip
-            continue
-        lv, sp, sp_s, lim = e
-        n_lv[lv] += 1
-        if lim is not None and pric > lim:
-            ov = ((pric - lim) * cnt).quantize(_C2, _HALF_UP)
-            if ov > amt:
-                ov = amt
-            n_over += 1
-        else:
-            ov = _Z
-        base = amt - ov
-        ps = (base * sp).quantize(_C2, _HALF_UP) if sp else _Z
-        ins = base - ps
-        overlmt += ov
-        pre += ps
-        inscp += ins
-        out_lines.append({
-            "feedetl_sn": sn, "det_item_fee_sumamt": amt_s, "chrgitm_lv": lv, "selfpay_prop": sp_s,
-            "fulamt_ownpay_amt": zero_s, "overlmt_amt": format(ov, "f"),
-            "preselfpay_amt": format(ps, "f"), "inscp_scp_amt": format(ins, "f"),
-        })  # fmt: skip
-    medfee = fulamt + overlmt + pre + inscp
-    trace.append(
-        f"明细 {len(P.lines)} 条按就医地目录分解：甲类 {n_lv['01']} 条、乙类 {n_lv['02']} 条、丙类 {n_lv['03']} 条、"
-        f"目录外 {n_lv[None]} 条、超限价 {n_over} 条。医疗费总额 {_m(medfee)} = 全自费 {_m(fulamt)}"
-        f" + 超限价自费 {_m(overlmt)} + 先行自付 {_m(pre)} + 符合范围 {_m(inscp)}。"
+    said = (
+        f"就医类别：{CATEGORY_NAMES[code]}（参保地 {P.insuplc}，就医地 {P.mdtrtarea}，"
+        f'不同统筹区且不适用免备案，备案状态 filing="{P.filing}"）。'
     )
+    return Category(code, (said,))
 
-    # 2. eligible amount
-    eligible = inscp
-    if pol.elig_cap is not None:
-        room = pol.elig_cap - P.ytd_inscp
-        if room < 0:
-            room = _Z
-        if eligible > room:
-            eligible = room
-        trace.append(
-            f"年度符合范围封顶 {_m(pol.elig_cap)}，本年已计 {_m(P.ytd_inscp)}，剩余 {_m(room)}；"
-            f"本次进入基本统筹的金额 = min({_m(inscp)}, {_m(room)}) = {_m(eligible)}。"
-        )
 
-    # 3. deductible
-    if pol.dedc_per is None:
-        dedc_std = _Z
-        trace.append("政策未设起付线，起付标准为 0。")
-    else:
-        if P.hosp_lv not in pol.dedc_lv:
-            raise _bad(
-                f"policies[{pol.idx}].deductible.by_hosp_lv.{P.hosp_lv}",
-                f"缺失：政策没有 {P.hosp_lv} 级医院的起付线",
-            )
-        std = pol.dedc_lv[P.hosp_lv]
-        if pol.dedc_per == "visit":
-            if pol.dedc_nth:
-                k = P.ytd_adm if P.ytd_adm < len(pol.dedc_nth) else len(pol.dedc_nth) - 1
-                kind, val = pol.dedc_nth[k]
-                if kind == "factor":
-                    dedc_std = (std * val).quantize(_C2, _HALF_UP)
-                    how = f"标准 {_m(std)} × 系数 {_f(val)} = {_m(dedc_std)}"
-                else:
-                    dedc_std = val
-                    how = f"改为固定金额 {_m(val)}"
-                trace.append(
-                    f"起付线按次计算：{P.hosp_lv} 级医院标准 {_m(std)}；本年此前住院 {P.ytd_adm} 次，"
-                    f"本次为第 {P.ytd_adm + 1} 次，适用 nth_admission[{k}]：{how}。"
-                )
-            else:
-                dedc_std = std
-                trace.append(f"起付线按次计算：{P.hosp_lv} 级医院标准 {_m(std)}。")
-        else:
-            dedc_std = std - P.ytd_dedc
-            if dedc_std < 0:
-                dedc_std = _Z
-            trace.append(
-                f"起付线按年度计算：标准 {_m(std)}，本年已付起付线 {_m(P.ytd_dedc)}，剩余 {_m(dedc_std)}。"
-            )
-    dedc = eligible if eligible < dedc_std else dedc_std
-    seg = eligible - dedc
-    trace.append(f"本次实付起付线 = min({_m(eligible)}, {_m(dedc_std)}) = {_m(dedc)}；进入统筹段 {_m(seg)}。")
+# ---------------------------------------------------------------------------- 3. basic layer
 
-    # 4. ratio (and cross-region reduction)
-    red = pol.xr_values.get(category) if category in ("referral", "emergency", "unfiled") else None
-    if red is not None:
-        if pol.xr_mode == "points":
 
-            def reduce(r: Decimal) -> Decimal:
-                x = r - red
-                return x if x > 0 else Decimal(0)
+@dataclass(slots=True)
+class BasicLayer:
+    """Semantics 3: the basic fund (统筹基金) of this visit."""
 
-            red_txt = f"异地{CATEGORY_NAMES[category][2:]}按参保地规定每档比例降低 {_f(red)}（points）"
-        else:
+    eligible: Decimal  # in-scope amount entering the basic layer (after eligible_cap_year)
+    act_pay_dedc: Decimal
+    segment: Decimal  # eligible − act_pay_dedc
+    hifp_pay: Decimal
+    pool_prop_selfpay: Decimal  # the ratio applied (for bands, of the last band reached), 4 decimals
+    setldetail: tuple[dict, ...]  # the basic fund's row, when it paid
+    trace: tuple[str, ...]
 
-            def reduce(r: Decimal) -> Decimal:
-                x = r * red
-                return _ONE if x > 1 else x
 
-            red_txt = f"异地{CATEGORY_NAMES[category][2:]}按参保地规定每档比例乘以 {_f(red)}（factor）"
-    else:
-
-        def reduce(r: Decimal) -> Decimal:
-            return r
-
-        if category in ("referral", "emergency", "unfiled"):
-            red_txt = f"参保地政策对{CATEGORY_NAMES[category]}未规定降低比例"
-        else:
-            red_txt = f"{CATEGORY_NAMES[category]}不降低比例"
-
-    basic_parts: list[str] = []
+def basic_layer(P: _Parsed, pol: _Policy, category: str, split: LineSplit) -> BasicLayer:
+    """eligible (after ``eligible_cap_year``), act_pay_dedc = min(eligible, deductible),
+    segment = eligible − act_pay_dedc, hifp_pay = segment × (reduced) ratio(s), then
+    ``fund_cap_year``."""
+    trace: list[str] = []
+    eligible = _eligible(P, pol, split.inscp_scp_amt, trace)
+    deductible = _deductible(P, pol, trace)
+    dedc = eligible if eligible < deductible else deductible
+    segment = eligible - dedc
+    trace.append(
+        f"本次实付起付线 = min({_m(eligible)}, {_m(deductible)}) = {_m(dedc)}；进入统筹段 {_m(segment)}。"
+    )
+    reduction = _reduction(pol, category)
     if pol.ratio_lv is not None:
-        if P.hosp_lv not in pol.ratio_lv:
-            raise _bad(
-                f"policies[{pol.idx}].ratio.by_hosp_lv.{P.hosp_lv}",
-                f"缺失：政策没有 {P.hosp_lv} 级医院的支付比例",
-            )
-        r0 = pol.ratio_lv[P.hosp_lv]
-        applied = reduce(r0)
-        raw = seg * applied
-        hifp_calc = raw.quantize(_C2, _HALF_UP)
-        trace.append(
-            f"基本统筹支付比例：{P.hosp_lv} 级医院 {_f(r0)}；{red_txt}，实际比例 {_f(applied)}。"
-            f"统筹基金 = {_m(seg)} × {_f(applied)} = {_f(raw)}，四舍五入为 {_m(hifp_calc)}。"
-        )
-        basic_parts.append(f"比例{_f(applied)}")
+        hifp_calc, applied, notes = _ratio_by_hosp_lv(P, pol, segment, reduction, trace)
     else:
-        bands = [(lo, hi, reduce(r)) for lo, hi, r in pol.ratio_bands]
-        raw, parts, last = _band_walk(P.ytd_seg, seg, bands)
-        applied = last if last is not None else Decimal(0)
-        hifp_calc = raw.quantize(_C2, _HALF_UP)
-        trace.append(
-            f"基本统筹按年度累计分段计付：本年此前统筹段累计 {_m(P.ytd_seg)}，本次 {_m(seg)} 位于 "
-            f"{_m(P.ytd_seg)}–{_m(P.ytd_seg + seg)}；{red_txt}。"
-        )
-        for lo, hi, r, portion, pay in parts:
-            trace.append(
-                f"  分段 {_m(lo)}–{_m(hi) if hi is not None else '以上'}：{_m(portion)} × {_f(r)} = {_f(pay)}。"
-            )
-            basic_parts.append(f"{_m(lo)}-{_m(hi) if hi is not None else ''}段{_m(portion)}×{_f(r)}")
-        trace.append(
-            f"基本统筹合计 {_f(raw)}，四舍五入为 {_m(hifp_calc)}；最后到达分段的比例 {_f(applied)}。"
-        )
-    hifp = hifp_calc
-    if pol.fund_cap is not None:
-        room = pol.fund_cap - P.ytd_hifp
-        if room < 0:
-            room = _Z
-        if hifp > room:
-            hifp = room
-            trace.append(
-                f"年度统筹基金最高支付限额 {_m(pol.fund_cap)}，本年已支付 {_m(P.ytd_hifp)}，剩余 {_m(room)}："
-                f"本次统筹基金由 {_m(hifp_calc)} 封顶为 {_m(hifp)}。"
-            )
-        else:
-            trace.append(
-                f"年度统筹基金最高支付限额 {_m(pol.fund_cap)}，本年已支付 {_m(P.ytd_hifp)}，剩余 {_m(room)}，未封顶。"
-            )
-    pool_prop = applied.quantize(_C4, _HALF_UP)
-
-    funds = dict.fromkeys(FUND_FIELDS, _Z)
-    funds["hifp_pay"] = hifp
-    setldetail = []
+        hifp_calc, applied, notes = _ratio_bands(P, pol, segment, reduction, trace)
+    hifp = _fund_cap(P, pol, hifp_calc, trace)
+    rows: tuple[dict, ...] = ()
     if hifp > 0:
-        setldetail.append({
+        rows = ({
             "fund_pay_type": pol.fund_pay_type, "inscp_scp_amt": _m(eligible), "fund_payamt": _m(hifp),
-            "setl_proc_info": f"起付线{_m(dedc)}；统筹段{_m(seg)}；" + "，".join(basic_parts)
+            "setl_proc_info": f"起付线{_m(dedc)}；统筹段{_m(segment)}；" + "，".join(notes)
             + (f"；年度限额封顶{_m(hifp)}" if hifp != hifp_calc else ""),
-        })  # fmt: skip
+        },)  # fmt: skip
+    return BasicLayer(eligible, dedc, segment, hifp, applied.quantize(_C4, _HALF_UP), rows, tuple(trace))
 
-    # 5. layers
-    paid = hifp
+
+def _eligible(P: _Parsed, pol: _Policy, inscp: Decimal, trace: list[str]) -> Decimal:
+    """eligible = min(inscp, eligible_cap_year − ytd.inscp_amt), floored at 0; no cap → inscp."""
+    if pol.elig_cap is None:
+        return inscp
+    c = cap(inscp, pol.elig_cap, P.ytd_inscp)
+    trace.append(
+        f"年度符合范围封顶 {_m(pol.elig_cap)}，本年已计 {_m(P.ytd_inscp)}，剩余 {_m(c.room)}；"
+        f"本次进入基本统筹的金额 = min({_m(inscp)}, {_m(c.room)}) = {_m(c.amount)}。"
+    )
+    return c.amount
+
+
+def _deductible(P: _Parsed, pol: _Policy, trace: list[str]) -> Decimal:
+    """The deductible standard for this visit: per visit (``nth_admission[i]`` for the admission
+    with ytd.admissions == i, the last entry repeating) or per year (minus ytd.dedc_paid, floored
+    at 0); none → 0."""
+    if pol.dedc_per is None:
+        trace.append("政策未设起付线，起付标准为 0。")
+        return _Z
+    if P.hosp_lv not in pol.dedc_lv:
+        raise _bad(
+            f"policies[{pol.idx}].deductible.by_hosp_lv.{P.hosp_lv}",
+            f"缺失：政策没有 {P.hosp_lv} 级医院的起付线",
+        )
+    std = pol.dedc_lv[P.hosp_lv]
+    if pol.dedc_per == "year":
+        left = _remaining(std, P.ytd_dedc)
+        trace.append(f"起付线按年度计算：标准 {_m(std)}，本年已付起付线 {_m(P.ytd_dedc)}，剩余 {_m(left)}。")
+        return left
+    if not pol.dedc_nth:
+        trace.append(f"起付线按次计算：{P.hosp_lv} 级医院标准 {_m(std)}。")
+        return std
+    k = P.ytd_adm if P.ytd_adm < len(pol.dedc_nth) else len(pol.dedc_nth) - 1
+    kind, val = pol.dedc_nth[k]
+    if kind == "factor":
+        dedc = _rounded(std * val)
+        how = f"标准 {_m(std)} × 系数 {_f(val)} = {_m(dedc)}"
+    else:
+        dedc = val
+        how = f"改为固定金额 {_m(val)}"
+    trace.append(
+        f"起付线按次计算：{P.hosp_lv} 级医院标准 {_m(std)}；本年此前住院 {P.ytd_adm} 次，"
+        f"本次为第 {P.ytd_adm + 1} 次，适用 nth_admission[{k}]：{how}。"
+    )
+    return dedc
+
+
+@dataclass(slots=True)
+class _Reduction:
+    apply: Callable[[Decimal], Decimal]  # basic ratio → ratio applied
+    words: str  # how the trace says it
+
+
+def _unreduced(r: Decimal) -> Decimal:
+    return r
+
+
+def _reduction(pol: _Policy, category: str) -> _Reduction:
+    """The cross-region reduction of every basic ratio (never of layers): ``points`` subtracts the
+    value (floored at 0), ``factor`` multiplies by it (at most 1). Only ``referral``,
+    ``emergency`` and ``unfiled`` visits are reduced, by ``cross_region[category]`` if given."""
+    red = pol.xr_values.get(category) if category in _REDUCED else None
+    if red is None:
+        if category in _REDUCED:
+            return _Reduction(_unreduced, f"参保地政策对{CATEGORY_NAMES[category]}未规定降低比例")
+        return _Reduction(_unreduced, f"{CATEGORY_NAMES[category]}不降低比例")
+    if pol.xr_mode == "points":
+
+        def minus(r: Decimal) -> Decimal:
+            x = r - red
+            return x if x > 0 else Decimal(0)
+
+        return _Reduction(minus, f"异地{CATEGORY_NAMES[category][2:]}按参保地规定每档比例降低 {_f(red)}（points）")
+
+    def times(r: Decimal) -> Decimal:
+        x = r * red
+        return _ONE if x > 1 else x
+
+    return _Reduction(times, f"异地{CATEGORY_NAMES[category][2:]}按参保地规定每档比例乘以 {_f(red)}（factor）")
+
+
+def _ratio_by_hosp_lv(
+    P: _Parsed, pol: _Policy, segment: Decimal, reduction: _Reduction, trace: list[str]
+) -> tuple[Decimal, Decimal, list[str]]:
+    """hifp_pay = round(segment × reduced ratio of the hospital level). Returns (hifp, ratio, notes)."""
+    if P.hosp_lv not in pol.ratio_lv:
+        raise _bad(
+            f"policies[{pol.idx}].ratio.by_hosp_lv.{P.hosp_lv}",
+            f"缺失：政策没有 {P.hosp_lv} 级医院的支付比例",
+        )
+    r0 = pol.ratio_lv[P.hosp_lv]
+    applied = reduction.apply(r0)
+    raw = segment * applied
+    hifp = _rounded(raw)
+    trace.append(
+        f"基本统筹支付比例：{P.hosp_lv} 级医院 {_f(r0)}；{reduction.words}，实际比例 {_f(applied)}。"
+        f"统筹基金 = {_m(segment)} × {_f(applied)} = {_f(raw)}，四舍五入为 {_m(hifp)}。"
+    )
+    return hifp, applied, [f"比例{_f(applied)}"]
+
+
+def _ratio_bands(
+    P: _Parsed, pol: _Policy, segment: Decimal, reduction: _Reduction, trace: list[str]
+) -> tuple[Decimal, Decimal, list[str]]:
+    """The segment placed after ytd.seg_amt on the year's co-pay axis; each band pays its overlap
+    × its reduced ratio; hifp_pay = round(Σ). Returns (hifp, ratio of the last band reached, notes)."""
+    bands = [(lo, hi, reduction.apply(r)) for lo, hi, r in pol.ratio_bands]
+    raw, parts, last = _band_walk(P.ytd_seg, segment, bands)
+    applied = last if last is not None else Decimal(0)
+    hifp = _rounded(raw)
+    trace.append(
+        f"基本统筹按年度累计分段计付：本年此前统筹段累计 {_m(P.ytd_seg)}，本次 {_m(segment)} 位于 "
+        f"{_m(P.ytd_seg)}–{_m(P.ytd_seg + segment)}；{reduction.words}。"
+    )
+    trace.extend(_band_sentence(part) for part in parts)
+    trace.append(f"基本统筹合计 {_f(raw)}，四舍五入为 {_m(hifp)}；最后到达分段的比例 {_f(applied)}。")
+    return hifp, applied, [_band_note(part) for part in parts]
+
+
+def _fund_cap(P: _Parsed, pol: _Policy, hifp: Decimal, trace: list[str]) -> Decimal:
+    """hifp_pay = min(hifp_pay, fund_cap_year − ytd.hifp_pay), floored at 0; no cap → unchanged."""
+    if pol.fund_cap is None:
+        return hifp
+    c = cap(hifp, pol.fund_cap, P.ytd_hifp)
+    if c.binding:
+        trace.append(
+            f"年度统筹基金最高支付限额 {_m(pol.fund_cap)}，本年已支付 {_m(P.ytd_hifp)}，剩余 {_m(c.room)}："
+            f"本次统筹基金由 {_m(hifp)} 封顶为 {_m(c.amount)}。"
+        )
+    else:
+        trace.append(
+            f"年度统筹基金最高支付限额 {_m(pol.fund_cap)}，本年已支付 {_m(P.ytd_hifp)}，剩余 {_m(c.room)}，未封顶。"
+        )
+    return c.amount
+
+
+# ---------------------------------------------------------------------------- 4. layers
+
+
+@dataclass(slots=True)
+class Layers:
+    """Semantics 4: what the policy's extra layers paid, by output field."""
+
+    paid: dict[str, Decimal]  # cvlserv_pay … oth_pay (several layers may feed one field)
+    setldetail: tuple[dict, ...]  # one row per layer that paid
+    trace: tuple[str, ...]
+
+
+def layers(P: _Parsed, pol: _Policy, split: LineSplit, basic: BasicLayer) -> Layers:
+    """The policy's layers in order after the basic layer. A layer with ``idet`` applies only to a
+    person with one of those labels. Its base is ``inscp_remaining`` (inscp − fund payments so
+    far), ``inscp_preselfpay_remaining`` (inscp + preselfpay − …) or ``all_remaining`` (medfee −
+    …), floored at 0; ``per: "year"`` places it after ytd.layers[id].base_amt on the band axis,
+    ``"visit"`` at 0; pay = round(Σ bands), then the layer's yearly ``cap`` (minus
+    ytd.layers[id].paid)."""
+    paid = dict.fromkeys(FUND_FIELDS[1:], _Z)
+    rows: list[dict] = []
+    trace: list[str] = []
+    so_far = basic.hifp_pay  # all fund payments so far in this settlement
     for L in pol.layers:
         name = f"{_FIELD_NAMES[L.field]}分层 {L.id}（{L.field}，{L.fund_pay_type}）"
         if L.idet is not None and not (L.idet & P.idet):
@@ -949,59 +1131,79 @@ def _compute(P: _Parsed) -> dict:
             )
             continue
         if L.base == "inscp_remaining":
-            total_base = inscp
+            total_base = split.inscp_scp_amt
         elif L.base == "inscp_preselfpay_remaining":
-            total_base = inscp + pre
+            total_base = split.inscp_scp_amt + split.preselfpay_amt
         else:
-            total_base = medfee
-        base = total_base - paid
-        if base < 0:
-            base = _Z
+            total_base = split.medfee_sumamt
+        base = _remaining(total_base, so_far)
         ytd_base, ytd_paid = P.ytd_layers.get(L.id, (_Z, _Z))
         start = ytd_base if L.per == "year" else _Z
         raw, parts, _ = _band_walk(start, base, L.bands)
-        pay_calc = raw.quantize(_C2, _HALF_UP)
+        pay_calc = _rounded(raw)
         trace.append(
-            f"{name}：计算基数 = {_BASE_NAMES[L.base]} = {_m(total_base)} − {_m(paid)} = {_m(base)}；"
+            f"{name}：计算基数 = {_BASE_NAMES[L.base]} = {_m(total_base)} − {_m(so_far)} = {_m(base)}；"
             + (f"按年度累计，本年此前基数 {_m(ytd_base)}，本次位于 {_m(start)}–{_m(start + base)}。"
                if L.per == "year" else f"按次计算，本次位于 0.00–{_m(base)}。")
         )  # fmt: skip
-        for lo, hi, r, portion, bpay in parts:
-            trace.append(
-                f"  分段 {_m(lo)}–{_m(hi) if hi is not None else '以上'}：{_m(portion)} × {_f(r)} = {_f(bpay)}。"
-            )
+        trace.extend(_band_sentence(part) for part in parts)
         pay = pay_calc
         cap_txt = ""
         if L.cap is not None:
-            room = L.cap - ytd_paid
-            if room < 0:
-                room = _Z
-            if pay > room:
-                pay = room
+            c = cap(pay_calc, L.cap, ytd_paid)
+            pay = c.amount
+            if c.binding:
                 cap_txt = f"；年度限额 {_m(L.cap)}，本年已支付 {_m(ytd_paid)}，封顶为 {_m(pay)}"
             else:
                 cap_txt = f"；年度限额 {_m(L.cap)}，本年已支付 {_m(ytd_paid)}，未封顶"
         trace.append(f"  {name}合计 {_f(raw)}，四舍五入为 {_m(pay_calc)}{cap_txt}；本层支付 {_m(pay)}。")
-        funds[L.field] += pay
-        paid += pay
+        paid[L.field] += pay
+        so_far += pay
         if pay > 0:
-            setldetail.append({
+            rows.append({
                 "fund_pay_type": L.fund_pay_type, "inscp_scp_amt": _m(base), "fund_payamt": _m(pay),
                 "setl_proc_info": f"{L.id}：基数{_m(base)}（{L.base}，{'年度累计' if L.per == 'year' else '按次'}）；"
-                + "，".join(f"{_m(lo)}-{_m(hi) if hi is not None else ''}段{_m(p_)}×{_f(r)}" for lo, hi, r, p_, _x in parts)
+                + "，".join(_band_note(part) for part in parts)
                 + (f"；封顶{_m(pay)}" if pay != pay_calc else ""),
             })  # fmt: skip
+    return Layers(paid, tuple(rows), tuple(trace))
 
-    # 6. totals, account, invoice
+
+# ---------------------------------------------------------------------------- 5. totals
+
+
+@dataclass(slots=True)
+class Totals:
+    """Semantics 5: the fund total, the personal burden and how it is paid, and the invoice split."""
+
+    funds: dict[str, Decimal]  # hifp_pay, cvlserv_pay … oth_pay
+    fund_pay_sumamt: Decimal
+    psn_part_amt: Decimal
+    acct_pay: Decimal
+    psn_cash_pay: Decimal
+    balc: Decimal
+    self_cost: Decimal  # 个人自费
+    self_pay: Decimal  # 个人自付
+    trace: tuple[str, ...]
+
+
+def totals(P: _Parsed, pol: _Policy, split: LineSplit, basic: BasicLayer, extra: Layers) -> Totals:
+    """fund_pay_sumamt = hifp_pay + every layer field; hosp_part_amt = 0; psn_part_amt = medfee −
+    fund_pay_sumamt − hosp_part_amt; acct_pay = min(acct_balc, coverable) when acct_used_flag is "1"
+    and the policy has ``account``; psn_cash_pay = psn_part_amt − acct_pay; balc = acct_balc −
+    acct_pay. Invoice: self_cost = min(psn_part_amt, fulamt_ownpay_amt + overlmt_selfpay),
+    self_pay = psn_part_amt − self_cost."""
+    medfee = split.medfee_sumamt
+    funds = {"hifp_pay": basic.hifp_pay, **extra.paid}
     fund_sum = sum(funds.values(), _Z)
     psn_part = medfee - fund_sum
-    self_cost_cap = fulamt + overlmt
+    self_cost_cap = split.fulamt_ownpay_amt + split.overlmt_selfpay
     self_cost = psn_part if psn_part < self_cost_cap else self_cost_cap
     self_pay = psn_part - self_cost
-    trace.append(
+    trace = [
         f"基金支付合计 {_m(fund_sum)}；个人负担 = 医疗费总额 {_m(medfee)} − 基金支付 {_m(fund_sum)} − 医院负担 0.00 = {_m(psn_part)}"
         f"（其中个人自费 {_m(self_cost)}、个人自付 {_m(self_pay)}）。"
-    )
+    ]
     acct_pay = _Z
     if not P.acct_used:
         trace.append(f"个人账户：本次不使用（acct_used_flag=0），账户余额 {_m(P.acct_balc)} 不变。")
@@ -1021,54 +1223,69 @@ def _compute(P: _Parsed) -> dict:
     cash = psn_part - acct_pay
     balc = P.acct_balc - acct_pay
     trace.append(f"现金支付 = {_m(psn_part)} − {_m(acct_pay)} = {_m(cash)}；账户余额 {_m(balc)}。")
+    return Totals(funds, fund_sum, psn_part, acct_pay, cash, balc, self_cost, self_pay, tuple(trace))
 
+
+# ---------------------------------------------------------------------------- output
+
+
+def _document(
+    choice: PolicyChoice, category: Category, split: LineSplit, basic: BasicLayer, extra: Layers, total: Totals
+) -> dict:
+    """The output document of the spec (money as two-decimal strings)."""
     setlinfo = {
-        "medfee_sumamt": _m(medfee),
-        "fulamt_ownpay_amt": _m(fulamt),
-        "overlmt_selfpay": _m(overlmt),
-        "preselfpay_amt": _m(pre),
-        "inscp_scp_amt": _m(inscp),
-        "act_pay_dedc": _m(dedc),
-        "hifp_pay": _m(hifp),
-        "pool_prop_selfpay": _f(pool_prop),
+        "medfee_sumamt": _m(split.medfee_sumamt),
+        "fulamt_ownpay_amt": _m(split.fulamt_ownpay_amt),
+        "overlmt_selfpay": _m(split.overlmt_selfpay),
+        "preselfpay_amt": _m(split.preselfpay_amt),
+        "inscp_scp_amt": _m(split.inscp_scp_amt),
+        "act_pay_dedc": _m(basic.act_pay_dedc),
+        "hifp_pay": _m(basic.hifp_pay),
+        "pool_prop_selfpay": _f(basic.pool_prop_selfpay),
     }
     for k in FUND_FIELDS[1:]:
-        setlinfo[k] = _m(funds[k])
+        setlinfo[k] = _m(total.funds[k])
     setlinfo.update(
-        fund_pay_sumamt=_m(fund_sum),
-        psn_part_amt=_m(psn_part),
-        acct_pay=_m(acct_pay),
-        psn_cash_pay=_m(cash),
+        fund_pay_sumamt=_m(total.fund_pay_sumamt),
+        psn_part_amt=_m(total.psn_part_amt),
+        acct_pay=_m(total.acct_pay),
+        psn_cash_pay=_m(total.psn_cash_pay),
         hosp_part_amt="0.00",
-        balc=_m(balc),
+        balc=_m(total.balc),
     )
     return {
-        "category": category,
-        "policy_id": pol.id,
+        "category": category.code,
+        "policy_id": choice.policy.id,
         "setlinfo": setlinfo,
-        "setldetail": setldetail,
-        "lines": out_lines,
-        "invoice": {"self_cost": _m(self_cost), "self_pay": _m(self_pay)},
-        "trace": trace,
+        "setldetail": [*basic.setldetail, *extra.setldetail],
+        "lines": split.lines,
+        "invoice": {"self_cost": _m(total.self_cost), "self_pay": _m(total.self_pay)},
+        # The explanation names the rule and the category before the arithmetic.
+        "trace": [*choice.trace, *category.trace, *split.trace, *basic.trace, *extra.trace, *total.trace],
     }
-
-
-def _run(case: object) -> dict:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        ctx.rounding = _HALF_UP
-        return _compute(_parse(case))
 
 
 def settle(case: dict) -> dict:
-    """Validate ``case`` (a parsed ``settlement-case/1`` dict) and settle it.
+    """Validate ``case`` (a parsed ``settlement-case/1`` dict) and settle it: the spec's semantics,
+    step by step (6, rounding, happens where each fund amount is computed).
 
     Returns the output document of the spec (money as two-decimal strings, ``trace`` in Chinese).
     Raises ``CaseError`` for invalid cases, ``no_policy`` and ``filing_required``.
     """
-    return _run(case)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        ctx.rounding = _HALF_UP
+        P = _parse(case)
+        choice = select_policy(P)
+        pol = choice.policy
+        split = split_lines(P)  # 1. line split
+        category = categorise(P, pol)  # 2. category
+        basic = basic_layer(P, pol, category.code, split)  # 3. basic layer
+        extra = layers(P, pol, split, basic)  # 4. layers
+        total = totals(P, pol, split, basic, extra)  # 5. totals
+        return _document(choice, category, split, basic, extra, total)
 
 
 def settle_text(text_or_bytes: str | bytes | bytearray) -> dict:
     """Parse, validate and settle a case document in one pass (what ``medsettle settle`` runs)."""
-    return _run(_parse_json(text_or_bytes))
+    return settle(_parse_json(text_or_bytes))  # type: ignore[arg-type]

@@ -27,7 +27,6 @@ from typing import Any
 from client.api import (
     ApiError,
     ApiSettings,
-    BusinessError,
     CentralClient,
     EVoucherClient,
     Operator,
@@ -81,15 +80,9 @@ class ServiceContext:
 
     # -- calls --------------------------------------------------------------------------------
     def call(self, request: Any, *, msgid: str | None = None) -> Any:
-        try:
-            return self.central.send(request, operator=self.operator, msgid=msgid)
-        except BusinessError as exc:
-            if "签到" not in (exc.err_msg or ""):
-                raise
-            log.info("sign_no refused (%s); signing in again and repeating infno=%s once", exc.err_msg,
-                     exc.infno)
-            self.central.sign_in(self.operator)
-            return self.central.send(request, operator=self.operator, msgid=msgid)
+        """Send a typed request as this window's operator. A stale sign_no is the client's business:
+        ``CentralClient`` signs in again and repeats the call once (``BusinessError.needs_sign_in``)."""
+        return self.central.send(request, operator=self.operator, msgid=msgid)
 
     def new_msgid(self) -> str:
         return self.central.new_msgid()

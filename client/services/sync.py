@@ -287,10 +287,7 @@ class SyncService:
             while True:
                 try:
                     info, rows = self.ctx.central.download_catalogue(infno, ver, operator=self.ctx.operator)
-                except BusinessError as exc:
-                    if "签到" in (exc.err_msg or ""):
-                        self.ctx.central.sign_in(self.ctx.operator)
-                        continue
+                except BusinessError as exc:   # a stale sign_no was already re-signed once by the client
                     raise ServiceError("refused", f"下载{PHASE_NAMES.get(infno, infno)}失败：{exc.err_msg}",
                                        detail=exc.err_msg, infno=infno) from None
                 except TransportError as exc:

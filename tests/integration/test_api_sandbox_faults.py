@@ -114,3 +114,23 @@ def test_latency_beyond_the_read_timeout_is_unknown_and_trickle_within_it_succee
     fault(mode="trickle", infno="1101", next=1, delay_ms=50)
     person = client.send(query_person_by_certno(SHEN), operator=OP)
     assert person.baseinfo.psn_name == "沈明"
+
+
+PLEASE_SIGN_IN = "经办人未签到或签到已失效，请先签到(9001)"
+
+
+def test_a_platform_that_keeps_asking_for_sign_in_gets_one_9001_per_call(client, fault, monkeypatch):
+    """Issue #14: the re-sign-in is decided by BusinessError.needs_sign_in and bounded to one per call."""
+    client.ensure_signed_in(OP)
+    signed = []
+    real = client.sign_in
+    monkeypatch.setattr(client, "sign_in", lambda op: signed.append(op.opter) or real(op))
+    fault(mode="refuse", infno="1101", message=PLEASE_SIGN_IN)        # every 1101, until cleared
+    with pytest.raises(BusinessError) as ei:
+        client.send(query_person_by_certno(SHEN), operator=OP)
+    assert ei.value.needs_sign_in and ei.value.err_msg == PLEASE_SIGN_IN
+    assert signed == [OP.opter]                                       # exactly one 9001, then the error
+    assert client.signins.get(OP.opter)                               # and that 9001 really succeeded
+    requests.post(client.settings.base_url + "/admin/fault", json={"clear": True}, timeout=5)
+    assert client.send(query_person_by_certno(SHEN), operator=OP).baseinfo.psn_name == "沈明"
+    assert signed == [OP.opter]                                       # a healthy call signs in no more

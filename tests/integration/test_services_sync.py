@@ -141,3 +141,23 @@ def test_search_index_is_built_after_the_download_even_when_it_fails_or_was_kill
     with ctx.store.connection() as conn:
         for t in ("catalog_fts", "catalog_pyfts", "catalog_grams"):
             conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
+
+
+def test_catalogue_download_that_keeps_asking_for_sign_in_stops(ctx, platform):
+    """Issue #14: the download loop used to sign in again and retry for as long as the err_msg said 签到
+    (no bound). Now the client signs in once per call and the sync reports the refusal."""
+    SyncService(ctx).sync_catalog("1301")        # signed in, catalogue current
+    conn = platform_db(platform)
+    before = conn.execute("SELECT COUNT(*) FROM signins").fetchone()[0]
+    conn.close()
+    platform.faults.add({"mode": "refuse", "infno": "1301", "message": "经办人未签到或签到已失效，请先签到(9001)"})
+    try:
+        with pytest.raises(ServiceError) as ei:
+            SyncService(ctx).sync_catalog("1301")
+    finally:
+        platform.faults.clear()
+    assert ei.value.code == "refused" and "签到" in ei.value.message
+    conn = platform_db(platform)
+    after = conn.execute("SELECT COUNT(*) FROM signins").fetchone()[0]
+    conn.close()
+    assert after - before == 1                    # exactly one 9001
