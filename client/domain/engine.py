@@ -72,7 +72,6 @@ _BASE_NAMES = {
     "inscp_preselfpay_remaining": "符合范围金额加先行自付金额、减去本次已由各基金支付的金额",
     "all_remaining": "医疗费总额减去本次已由各基金支付的金额",
 }
-_LV_NAMES = {lv.code: lv.label for lv in ChrgitmLv}      # 甲类 / 乙类 / 丙类 (codes.ChrgitmLv)
 _CLASS_C = ChrgitmLv.CLASS_C.code  # 丙类: fully self-paid
 _FILING = {"none": "unfiled", "long_term": "filed", "referral": "referral", "emergency": "emergency"}
 
@@ -635,13 +634,17 @@ def load_case(text_or_bytes: str | bytes | bytearray) -> dict:
     Returns the parsed dict; raises ``CaseError`` (code ``invalid_case``) on anything malformed.
     """
     case = _parse_json(text_or_bytes)
-    _parse(case)
+    validate_case(case)
     return case  # type: ignore[return-value]
 
 
 def validate_case(case: object) -> None:
-    """Validate a case dict without settling it (raises ``CaseError``)."""
-    _parse(case)
+    """Validate a case dict without settling it (raises ``CaseError``), in the same decimal context
+    as :func:`settle` — so an amount too large is the same CaseError, never a decimal signal."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        ctx.rounding = _HALF_UP
+        _parse(case)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -237,3 +237,21 @@ def test_committed_bundles_equal_the_builder_output():
     for adm, b in built.items():
         text = resource("policies", f"{adm}.json").read_text(encoding="utf-8")
         assert text == demo_policies.bundle_text(b), f"{adm}.json differs: run python -m training_platform.demo_policies"
+
+
+def test_too_large_an_amount_is_the_same_case_error_when_only_validating():
+    """15-digit cnt × 15-digit pric overflowed the default 28-digit decimal context in validate_case /
+    load_case (decimal.InvalidOperation) while settle said 金额过大: all three now say the same."""
+    import copy
+    import json
+
+    from tests.oracles import EXAMPLES
+
+    case = json.loads((EXAMPLES / "01-zone-outpatient.case.json").read_text(encoding="utf-8"))
+    big = copy.deepcopy(case)
+    big["lines"][0].update(cnt="999999999999999", pric="999999999999999.99")
+    for call in (lambda: engine.validate_case(big), lambda: engine.load_case(json.dumps(big)),
+                 lambda: engine.settle(big)):
+        with pytest.raises(engine.CaseError) as ei:
+            call()
+        assert ei.value.code == "invalid_case" and "金额过大" in str(ei.value)
