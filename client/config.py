@@ -104,13 +104,16 @@ class PlatformSettings:
     verify_tls: bool = True
     ca_bundle: str = ""
     allow_insecure_http: bool = False
-    gateway: str = "none"               # none | x-tif | csb
+    gateway: str = "none"               # none | x-tif | csb | x-ca
     paasid: str = ""                    # x-tif-paasid
     access_key: str = ""                # CSB _api_access_key (an id, not a secret)
     secret_ref: str = ""                # name of the gateway secret in the SecretStore
     csb_api_name: str = ""
     csb_api_version: str = "1.0.0"
     csb_timestamp_ms: bool = False
+    xca_key: str = ""                   # Zhejiang x-ca-key; "" = the fixmedins_code
+    xca_timestamp_ms: bool = True
+    xca_hex_upper: bool = True
     infver: str = "V1.0"
     read_retries: int = 2
     ec_base_url: str = ""               # e-voucher platform; "" = same host as url
@@ -431,13 +434,16 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "verify_tls": _v_bool,
         "ca_bundle": _v_path_str,
         "allow_insecure_http": _v_bool,
-        "gateway": _v_choice("none", "x-tif", "csb"),
+        "gateway": _v_choice("none", "x-tif", "csb", "x-ca"),
         "paasid": _v_str(None),
         "access_key": _v_str(None),
         "secret_ref": _v_secret_ref,
         "csb_api_name": _v_str(None),
         "csb_api_version": _v_str(None),
         "csb_timestamp_ms": _v_bool,
+        "xca_key": _v_str(None),
+        "xca_timestamp_ms": _v_bool,
+        "xca_hex_upper": _v_bool,
         "infver": _v_str(re.compile(r"^V\d+(\.\d+)*$"), "接口版本号形如 V1.0"),
         "read_retries": _v_int(0, 5),
         "ec_base_url": _v_url,
@@ -848,6 +854,10 @@ def _cross_checks(eff: dict[str, dict[str, Any]], where: Callable[[str, str], st
         if not p.get("secret_ref"):
             errors.append(ConfigError(where("platform", "secret_ref"), "CSB 网关需要密钥：请用 `medsettle config set-secret "
                                                                      "platform-gateway` 存入密钥，再写 secret_ref = \"platform-gateway\""))
+    elif gateway == "x-ca":
+        if not p.get("secret_ref"):
+            errors.append(ConfigError(where("platform", "secret_ref"), "x-ca（浙江）网关需要密钥：请用 `medsettle config set-secret "
+                                                                     "platform-gateway` 存入密钥，再写 secret_ref = \"platform-gateway\""))
     if p.get("url_mode") == "paths" and not p.get("paths"):
         warnings.append(ConfigError(where("platform", "url_mode"), "url_mode = \"paths\" 但未配置 paths，将使用内置的按交易路径表", "warning"))
     if p.get("verify_tls") is False:
@@ -957,6 +967,9 @@ def api_settings_kwargs(settings: Settings, *, secret: str = "", state_dir: str 
         "csb_api_name": p.csb_api_name,
         "csb_api_version": p.csb_api_version,
         "csb_timestamp_ms": p.csb_timestamp_ms,
+        "xca_key": p.xca_key,
+        "xca_timestamp_ms": p.xca_timestamp_ms,
+        "xca_hex_upper": p.xca_hex_upper,
         "url_mode": p.url_mode,
         "single_path": p.single_path,
         "paths": dict(p.paths),

@@ -96,9 +96,10 @@ def _trickle(payload: bytes, delay_ms: int):
 
 
 class SandboxApp:
-    def __init__(self, platform: Platform, faults: FaultPlan):
+    def __init__(self, platform: Platform, faults: FaultPlan, gateway=None):
         self.platform = platform
         self.faults = faults
+        self.gateway = gateway
         rules = [Rule("/fsi/api/callService", endpoint="call", methods=["POST"]),
                  Rule("/localcfc/api/hsecfc/localQrCodeQuery", endpoint="ec", methods=["POST"]),
                  Rule("/his/api/pendingCharges", endpoint="his", methods=["POST"]),
@@ -141,6 +142,12 @@ class SandboxApp:
             return _json(ledger_rows(self.platform.store))
         if endpoint == "cards":
             return _json(self.platform.training_cards())
+        if endpoint == "call" and self.gateway is not None:
+            why = self.gateway.refusal(request.headers, request.get_data(cache=True))
+            if why is not None:                # the gateway refuses; the platform never sees it
+                resp = _json({"message": why}, 400)
+                resp.headers["X-Ca-Error-Message"] = why
+                return resp
         body = self.parse_body(request)
         if endpoint == "call":
             path_infno = PATH_INFNO.get(request.path)

@@ -71,8 +71,10 @@ def init_data_dir(data_dir: str | Path, seed: int = DEFAULT_SEED, data: dict | N
 
 class EmbeddedPlatform:
     def __init__(self, data_dir: str | Path, host: str = "127.0.0.1", port: int = 0, *, seed: int = DEFAULT_SEED,
-                 data: dict | None = None, catalog_page_rows: int = 20000, quiet: bool = True):
+                 data: dict | None = None, catalog_page_rows: int = 20000, quiet: bool = True,
+                 gateway=None):
         self.data_dir = Path(data_dir)
+        self.gateway = gateway            # e.g. training_platform.gateway.XCaGateway (None = no gateway)
         self.host = host
         self.port = port
         self.seed = seed
@@ -97,7 +99,7 @@ class EmbeddedPlatform:
         self.store = init_data_dir(self.data_dir, self.seed, self._data)
         self._data = None
         self.platform = Platform(self.store, self.catalog_page_rows)
-        app = SandboxApp(self.platform, self.faults)
+        app = SandboxApp(self.platform, self.faults, gateway=self.gateway)
         self._server = make_server(self.host, self.port, app, threaded=True,
                                    request_handler=QuietHandler if self.quiet else TrackingHandler)
         # Handler threads are joined by server_close(); stop() first closes kept-alive connections.

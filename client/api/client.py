@@ -264,7 +264,7 @@ class CentralClient:
                  binary_ok: bool, attempt: int) -> Response | bytes:
         body = encode_body(env)
         headers = {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json",
-                   **self.signer.headers(infno)}
+                   **self.signer.headers(infno, body)}
         started = time.monotonic()
         status: int | None = None
         try:
@@ -295,9 +295,10 @@ class CentralClient:
                 raise TransportError(msgid, infno, not read_only, f"医保中心或网关返回 HTTP {status}",
                                      http_status=status, retry_after=retry_after) from None
             if status >= 400:
+                said = (r.headers.get("X-Ca-Error-Message") or "").strip()[:200]
                 raise TransportError(
                     msgid, infno, False,
-                    f"网关拒绝了请求（HTTP {status}），请检查接口地址、网关账号和密钥配置",
+                    f"网关拒绝了请求（HTTP {status}{'：' + said if said else ''}），请检查接口地址、网关账号和密钥配置",
                     http_status=status, retry_after=retry_after) from None
             raise MalformedResponse(msgid, infno, not read_only, str(exc), http_status=status,
                                     retry_after=retry_after) from None

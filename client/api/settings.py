@@ -10,7 +10,7 @@ from typing import Any
 from .errors import ApiConfigError
 from .infnos import DEFAULT_PATHS
 
-GATEWAYS = ("none", "x-tif", "csb")
+GATEWAYS = ("none", "x-tif", "csb", "x-ca")
 URL_MODES = ("single", "paths", "infno")
 FIXMEDINS_CODE_RE = re.compile(r"^[0-9A-Za-z]{12}$")
 ADMVS_RE = re.compile(r"^\d{6}$")
@@ -48,6 +48,9 @@ class ApiSettings:
     csb_api_name: str = ""
     csb_api_version: str = "1.0.0"
     csb_timestamp_ms: bool = False   # Suqian variant: milliseconds
+    xca_key: str = ""                # Zhejiang x-ca-key; "" = fixmedins_code
+    xca_timestamp_ms: bool = True    # x-ca signature timestamp in ms (UNVERIFIED: confirm with the gateway)
+    xca_hex_upper: bool = True       # HEX case of the HMAC-SM3 (UNVERIFIED)
     # URL layout (reference §1.3).
     url_mode: str = "single"         # single | paths | infno
     single_path: str = "/fsi/api/callService"
@@ -88,6 +91,8 @@ class ApiSettings:
             problems.append(f"网关类型 gateway 只能是 {'/'.join(GATEWAYS)}")
         if self.gateway == "x-tif" and not (self.paasid and self.secret):
             problems.append("x-tif 网关需要配置 paasid 和密钥")
+        if self.gateway == "x-ca" and not self.secret:
+            problems.append("x-ca（浙江）网关需要配置密钥")
         if self.gateway == "csb" and not (self.access_key and self.secret and self.csb_api_name):
             problems.append("CSB 网关需要配置 access_key、密钥和 csb_api_name")
         if self.url_mode not in URL_MODES:
