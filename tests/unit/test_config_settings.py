@@ -290,3 +290,23 @@ def test_rollout_example_in_docs_is_valid(tmp_path):
         s = load_settings(p, window=w)
         assert s.printers.slip_width_mm == width and s.warnings == ()
     assert load_settings(p, window="er").ui.large_font is True
+
+
+def test_zhejiang_xca_gateway_in_the_site_file(tmp_path):
+    """A Jiashan site: gateway = "x-ca" needs the gateway secret; its options reach ApiSettings."""
+    bare = MINIMAL.replace('url = "https://hsa.example.gov.cn"', 'url = "https://hsa.example.gov.cn"\ngateway = "x-ca"')
+    report = check_config(write(tmp_path, bare))
+    assert not report.ok and "platform.secret_ref" in paths_of(report)
+    assert any("x-ca" in e.message for e in report.errors)
+    text = bare.replace('gateway = "x-ca"', 'gateway = "x-ca"\nsecret_ref = "platform-gateway"\n'
+                                           'xca_timestamp_ms = false\nxca_hex_upper = false')
+    s = load_settings(write(tmp_path, text, "ok.toml"))
+    kw = api_settings_kwargs(s, secret="k")
+    assert (kw["gateway"], kw["xca_key"], kw["xca_timestamp_ms"], kw["xca_hex_upper"]) == ("x-ca", "", False, False)
+    api = ApiSettings(**kw)
+    from client.api.signing import XCaSigner, make_signer
+
+    signer = make_signer(api)
+    assert isinstance(signer, XCaSigner)
+    h = signer.headers("9001", b"{}")
+    assert h["x-ca-key"] == api.fixmedins_code and h["x-ca-signature"].split(":")[1].islower()
