@@ -214,7 +214,7 @@ class CashDesk:
                         bills: tuple[str, ...] = ()) -> dict:
         """转自费 at the online window: :func:`settle_self_pay`, then the receipt."""
         res = settle_self_pay(self.ctx, person, fees, tenders, reason_code=reason_code, note=note,
-                              his=getattr(self.counter, "his", None), bills=bills,
+                              his=self.counter.his if self.counter is not None else None, bills=bills,
                               window=self.settings.window_id or None)
         rec = self._after_offline(res, what="已按全自费收费", flags={"self_pay": True})
         rec["self_pay"] = True

@@ -49,7 +49,7 @@ class Receipts:
 
     @property
     def training(self) -> bool:
-        return bool(getattr(getattr(self.settings, "training", None), "enabled", False))
+        return bool(self.settings.training.enabled)
 
     # ------------------------------------------------------------------------------ records
     def _institution(self) -> dict:
@@ -134,8 +134,8 @@ class Receipts:
         flags.update(counted)
         rec["flags"] = flags
         pdf = (render_slip if kind == "slip" else render_form)(rec)
-        printer = (getattr(self.settings.printers, "receipt_printer" if kind == "slip" else "form_printer", "")
-                   or "").strip()
+        printers = self.settings.printers
+        printer = ((printers.receipt_printer if kind == "slip" else printers.form_printer) or "").strip()
         via = "file"
         if printer and self.send_to_printer is not None:
             via = self.send_to_printer(pdf, printer)
