@@ -146,7 +146,8 @@ class SandboxApp:
             why = self.gateway.refusal(request.headers, request.get_data(cache=True))
             if why is not None:                # the gateway refuses; the platform never sees it
                 resp = _json({"message": why}, 400)
-                resp.headers["X-Ca-Error-Message"] = why
+                if self.gateway.name == "x-ca":
+                    resp.headers["X-Ca-Error-Message"] = why
                 return resp
         body = self.parse_body(request)
         if endpoint == "call":

@@ -28,6 +28,16 @@ log = logging.getLogger("medsettle.sandbox")
 class TrackingHandler(WSGIRequestHandler):
     """Keeps the server's set of open connections, so stop() can close kept-alive ones."""
 
+    def make_environ(self):
+        # werkzeug drops request headers whose names contain "_" (anti-spoofing, like nginx's
+        # underscores_in_headers off); Jiangsu's CSB gateway headers are all "_api_*", so the
+        # training gateway keeps them (request.headers.get("_api_name") finds HTTP__API_NAME).
+        environ = super().make_environ()
+        for key, value in self.headers.items():
+            if "_" in key:
+                environ["HTTP_" + key.upper().replace("-", "_")] = value
+        return environ
+
     def setup(self):
         super().setup()
         conns = getattr(self.server, "open_connections", None)

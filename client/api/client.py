@@ -295,7 +295,7 @@ class CentralClient:
                 raise TransportError(msgid, infno, not read_only, f"医保中心或网关返回 HTTP {status}",
                                      http_status=status, retry_after=retry_after) from None
             if status >= 400:
-                said = (r.headers.get("X-Ca-Error-Message") or "").strip()[:200]
+                said = _gateway_words(r)
                 raise TransportError(
                     msgid, infno, False,
                     f"网关拒绝了请求（HTTP {status}{'：' + said if said else ''}），请检查接口地址、网关账号和密钥配置",
@@ -309,6 +309,18 @@ class CentralClient:
             raise BusinessError(resp.infcode, resp.err_msg, msgid, infno, warn_msg=resp.warn_msg,
                                 inf_refmsgid=resp.inf_refmsgid, retry_after=retry_after)
         return resp
+
+
+def _gateway_words(r: requests.Response) -> str:
+    """What a refusing gateway said: Alibaba-style ``X-Ca-Error-Message``, else a JSON ``message``."""
+    said = r.headers.get("X-Ca-Error-Message") or ""
+    if not said:
+        try:
+            doc = r.json()
+            said = str(doc.get("message") or doc.get("msg") or "") if isinstance(doc, dict) else ""
+        except ValueError:
+            said = ""
+    return said.strip()[:200]
 
 
 def _local_ip(base_url: str) -> str:
