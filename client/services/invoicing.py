@@ -214,6 +214,13 @@ def _age(brdy: date | None, on: date) -> int | None:
     return on.year - brdy.year - ((on.month, on.day) < (brdy.month, brdy.day))
 
 
+def institution_of(settings: Any) -> dict:
+    """The institution block of every printed document (from ``settings.site``)."""
+    site = settings.site
+    return {"fixmedins_code": site.fixmedins_code, "fixmedins_name": site.fixmedins_name, "admdvs": site.admdvs,
+            "hosp_lv": site.hosp_lv}
+
+
 def document_record(store_or_session: Any, settlement_id: int, settings: Any, *,
                     setlinfo: dict | None = None) -> dict:
     """The settlement record of docs/documents.md for a stored settlement (renderers, invoices).
@@ -245,7 +252,6 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
     meta = json.loads(st.preview_json) if st.preview_json else {}  # checkout's context (visit, cashier)
     meta_visit = meta.get("visit") or {}
     cashier_name = op.opter_name if op else (meta.get("cashier") or {}).get("opter_name") or st.opter or ""
-    site = settings.site
     setl_time = str(info.get("setl_time") or st.created_at.strftime("%Y-%m-%d %H:%M:%S"))
     on = datetime.strptime(setl_time[:10], "%Y-%m-%d").date()
     certno = (person.certno if person else None) or info.get("certno") or ""
@@ -277,8 +283,7 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
             d["change"] = fmt2(p.change or ZERO)
         payments.append(d)
     return {
-        "institution": {"fixmedins_code": site.fixmedins_code, "fixmedins_name": site.fixmedins_name,
-                        "admdvs": site.admdvs, "hosp_lv": site.hosp_lv},
+        "institution": institution_of(settings),
         "window": meta.get("window") or _window(settings),
         "cashier": {"opter": st.opter or "", "opter_name": cashier_name},
         "person": {"psn_name": (person.psn_name if person else None) or info.get("psn_name") or "",

@@ -30,6 +30,8 @@ from typing import Any
 from offline_cache import settlements as lifecycle
 
 from .errors import ServiceError
+from .invoicing import institution_of
+from .offline import SELF_PAY_INFNO
 
 log = logging.getLogger("client.services.receipts")
 
@@ -52,34 +54,27 @@ class Receipts:
         return bool(self.settings.training.enabled)
 
     # ------------------------------------------------------------------------------ records
-    def _institution(self) -> dict:
-        s = self.settings.site
-        return {"fixmedins_code": s.fixmedins_code, "fixmedins_name": s.fixmedins_name, "admdvs": s.admdvs,
-                "hosp_lv": s.hosp_lv}
-
-    def decorate(self, record: dict, *, reprint: bool = False, print_count: int = 0) -> dict:
-        """An online settlement record made printable: institution, window, print flags, sex."""
+    def decorate(self, record: dict) -> dict:
+        """An online settlement record made printable: institution, window, print flags (an original
+        until :meth:`print` counts it), sex."""
         rec = dict(record)
-        rec["institution"] = self._institution()
+        rec["institution"] = institution_of(self.settings)
         rec["window"] = rec.get("window") or self.settings.window_id or "01"
-        rec["flags"] = {"training": self.training, "offline": False, "reprint": reprint, "print_count": print_count}
+        rec["flags"] = {"training": self.training, "offline": False, "reprint": False, "print_count": 0}
         person = dict(rec.get("person") or {})
         person.setdefault("gend", (rec.get("setlinfo") or {}).get("gend"))
         rec["person"] = person
         rec.setdefault("einvoice", None)
         return rec
 
-    def offline_record(self, settlement_id: int) -> dict:
+    def _offline_record(self, srec: lifecycle.SettlementRecord) -> dict:
         """The receipt record of an offline settlement (provisional or full self-pay)."""
         from .invoicing import document_record
 
-        with self.ctx.store.read_connection() as conn:
-            srec = lifecycle.load(conn, settlement_id)
-        if srec is None:
-            raise ServiceError("invalid_input", f"本机没有编号为 {settlement_id} 的结算记录，请核对后重试。")
+        settlement_id = srec.id
         override = None if srec.setlinfo else (srec.meta.get("setlinfo") or {})   # provisional result
         rec = document_record(self.ctx.store, settlement_id, self.settings, setlinfo=override)
-        self_pay = srec.infno == "0000"
+        self_pay = srec.infno == SELF_PAY_INFNO
         rec.update(msgid=srec.msgid, settlement_id=settlement_id, state=srec.state, infno=srec.infno,
                    self_pay=self_pay)
         info = dict(rec.get("setlinfo") or {})
@@ -100,8 +95,8 @@ class Receipts:
             srec = lifecycle.load(conn, settlement_id)
         if srec is None:
             raise ServiceError("invalid_input", f"本机没有编号为 {settlement_id} 的结算记录，请核对后重试。")
-        if srec.offline or srec.infno == "0000":
-            return self.offline_record(settlement_id)
+        if srec.offline or srec.infno == SELF_PAY_INFNO:
+            return self._offline_record(srec)
         if kind == "form":
             doc = document_record(self.ctx.store, settlement_id, self.settings)
             doc["einvoice"] = settlement_record(self.ctx, settlement_id).get("einvoice")
