@@ -99,6 +99,7 @@ class PlatformSettings:
     url_mode: str = "single"            # single | paths | infno
     single_path: str = "/fsi/api/callService"
     paths: dict[str, str] = field(default_factory=dict)   # infno -> path (url_mode = paths)
+    infno_map: dict[str, str] = field(default_factory=dict)  # national infno -> regional (2207 -> 2207A)
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     verify_tls: bool = True
@@ -388,6 +389,17 @@ def _v_paths(v: Any) -> tuple[Any, str | None]:
     return dict(v), None
 
 
+def _v_infno_map(v: Any) -> tuple[Any, str | None]:
+    if not isinstance(v, dict):
+        return v, "应为表（如 infno_map = { \"2206\" = \"2206A\", \"2207\" = \"2207A\" }）"
+    bad = [f"{k} = {p!r}" for k, p in v.items()
+           if not (INFNO_RE.match(str(k)) and isinstance(p, str) and INFNO_RE.match(p) and p[:4] == str(k)[:4])]
+    if bad:
+        return v, (f"交易编号映射中以下项不正确：{', '.join(bad)}；键为国家交易编号（如 \"2207\"），"
+                   "值为本地区使用的编号，只能在末尾多一个大写字母（如 \"2207A\"）")
+    return {str(k): str(p) for k, p in v.items()}, None
+
+
 def _v_account_places(v: Any) -> tuple[Any, str | None]:
     if not isinstance(v, dict):
         return v, "应为表，如 account_places = { \"110105\" = \"ask\", \"34\" = \"use\" }"
@@ -429,6 +441,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "url_mode": _v_choice("single", "paths", "infno"),
         "single_path": _v_str(re.compile(r"^/"), "路径应以 / 开头，如 /fsi/api/callService"),
         "paths": _v_paths,
+        "infno_map": _v_infno_map,
         "connect_timeout": _v_float(0.5, 120),
         "read_timeout": _v_float(1, 600),
         "verify_tls": _v_bool,
@@ -858,8 +871,6 @@ def _cross_checks(eff: dict[str, dict[str, Any]], where: Callable[[str, str], st
         if not p.get("secret_ref"):
             errors.append(ConfigError(where("platform", "secret_ref"), "x-ca（浙江）网关需要密钥：请用 `medsettle config set-secret "
                                                                      "platform-gateway` 存入密钥，再写 secret_ref = \"platform-gateway\""))
-    if p.get("url_mode") == "paths" and not p.get("paths"):
-        warnings.append(ConfigError(where("platform", "url_mode"), "url_mode = \"paths\" 但未配置 paths，将使用内置的按交易路径表", "warning"))
     if p.get("verify_tls") is False:
         warnings.append(ConfigError(where("platform", "verify_tls"), "已关闭 TLS 证书校验，连接可能被冒充。请改为配置 ca_bundle（医保专网CA证书）", "warning"))
     ca = p.get("ca_bundle", "")
@@ -973,6 +984,7 @@ def api_settings_kwargs(settings: Settings, *, secret: str = "", state_dir: str 
         "url_mode": p.url_mode,
         "single_path": p.single_path,
         "paths": dict(p.paths),
+        "infno_map": dict(p.infno_map),
         "fixmedins_soft_fcty": s.fixmedins_soft_fcty or None,
         "read_retries": p.read_retries,
         "ec_base_url": p.ec_base_url,

@@ -3,6 +3,8 @@
 Endpoints
   POST /fsi/api/callService                    national interface, infno in the body
   POST /fsi/api/<service>/<method>             per-service paths of reference §1.3 (PATH_INFNO)
+  POST <prefix>/<infno>                        base URL + infno (dialect "national" only)
+  (a dialect — training_platform.dialects — keeps only its region's layout and adds its gateway)
   POST /localcfc/api/hsecfc/localQrCodeQuery   e-voucher decoding (transType ec.query)
   POST /his/api/pendingCharges                 demo HIS: pending visits with lines
   POST /his/api/chargeConfirm | /chargeCancel  demo HIS: bills paid (after the settlement) / unpaid again
@@ -22,6 +24,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from training_platform.dialects import Dialect
 from training_platform.faults import FaultError, FaultPlan, FaultRule
 from training_platform.ledger import ledger_rows
 from training_platform.transactions import Platform, RawFile
@@ -39,6 +42,8 @@ PATH_INFNO = {
     "/fsi/api/outpatientSettleService/preSettletment": "2206",
     "/fsi/api/outpatientSettleService/saveSettletment": "2207",
     "/fsi/api/outpatientSettleService/cancleSettletment": "2208",
+    "/fsi/api/outpatientSettleService/preSettletmentA": "2206A",    # Zhejiang (reference §2)
+    "/fsi/api/outpatientSettleService/saveSettletmentA": "2207A",
     "/fsi/api/hospFeeDtlService/feeDtlUp": "2301",
     "/fsi/api/hospFeeDtlService/feeDtlCl": "2302",
     "/fsi/api/hospSettService/preSetl": "2303",
@@ -96,12 +101,22 @@ def _trickle(payload: bytes, delay_ms: int):
 
 
 class SandboxApp:
-    def __init__(self, platform: Platform, faults: FaultPlan, gateway=None):
+    def __init__(self, platform: Platform, faults: FaultPlan, gateway=None, dialect: Dialect | None = None):
+        """``dialect`` (training_platform.dialects) restricts the URL layout to the region's and puts
+        its gateway in front of the national interface; None = every layout, no gateway (default)."""
         self.platform = platform
         self.faults = faults
-        self.gateway = gateway
-        rules = [Rule("/fsi/api/callService", endpoint="call", methods=["POST"]),
-                 Rule("/localcfc/api/hsecfc/localQrCodeQuery", endpoint="ec", methods=["POST"]),
+        self.dialect = dialect
+        self.gateway = gateway if gateway is not None or dialect is None else dialect.make_gateway()
+        mode = dialect.url_mode if dialect else None
+        rules = []
+        if mode in (None, "single"):
+            rules.append(Rule("/fsi/api/callService", endpoint="call", methods=["POST"]))
+        if mode in (None, "paths"):
+            rules += [Rule(path, endpoint="call", methods=["POST"]) for path in PATH_INFNO]
+        if mode == "infno":
+            rules.append(Rule(dialect.infno_prefix + "/<infno>", endpoint="call", methods=["POST"]))
+        rules += [Rule("/localcfc/api/hsecfc/localQrCodeQuery", endpoint="ec", methods=["POST"]),
                  Rule("/his/api/pendingCharges", endpoint="his", methods=["POST"]),
                  Rule("/his/api/chargeConfirm", endpoint="his_confirm", methods=["POST"]),
                  Rule("/his/api/chargeCancel", endpoint="his_cancel", methods=["POST"]),
@@ -111,7 +126,6 @@ class SandboxApp:
                  Rule("/training/cards", endpoint="cards", methods=["GET"]),
                  Rule("/admin/fault", endpoint="fault", methods=["GET", "POST"]),
                  Rule("/admin/ledger", endpoint="ledger", methods=["GET"])]
-        rules += [Rule(path, endpoint="call", methods=["POST"]) for path in PATH_INFNO]
         self.url_map = Map(rules)
 
     def __call__(self, environ, start_response):
@@ -127,7 +141,7 @@ class SandboxApp:
     def dispatch(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
-            endpoint, _ = adapter.match()
+            endpoint, args = adapter.match()
         except NotFound:
             return _json({"code": 404, "message": f"接口地址[{request.path}]不存在"}, 404)
         except MethodNotAllowed:
@@ -150,10 +164,13 @@ class SandboxApp:
                     resp.headers["X-Ca-Error-Message"] = why
                 return resp
         body = self.parse_body(request)
+        request.environ["medsettle.path_infno"] = args.get("infno") or PATH_INFNO.get(request.path)
         if endpoint == "call":
-            path_infno = PATH_INFNO.get(request.path)
+            path_infno = request.environ["medsettle.path_infno"]
             scope = body.get("infno") if isinstance(body, dict) else None
             scope = scope or path_infno
+            if isinstance(scope, str):
+                scope = self.platform.base_infno(scope)     # fault scopes use national infnos
         else:
             scope = OTHER_SCOPES[request.path]
         rule = self.faults.pick(scope if isinstance(scope, str) else None)
@@ -220,10 +237,16 @@ class SandboxApp:
     def national(self, request: Request, body) -> tuple[Response, bool]:
         from training_platform.transactions import Refusal, now
 
-        path_infno = PATH_INFNO.get(request.path)
+        path_infno = request.environ.get("medsettle.path_infno")
         if body is None:
             return _json(self.platform.envelope(now(), "", -1, err_msg="请求报文不是合法的JSON，请检查报文格式")), False
         if path_infno and isinstance(body, dict) and body.get("infno") not in (None, "", path_infno):
+            if self.dialect is not None and self.dialect.unknown_infno_msg:
+                # the recorded Zhejiang answer: only type / infcode / err_msg
+                # (real-messages/error-unknown-infno-zjharness.json)
+                serial = f"{int(time.time() * 1000) % 10**10:010d}"
+                return _json({"type": "error", "infcode": -1,
+                              "err_msg": f"FSI-{self.dialect.unknown_infno_msg},异常流水号:{serial}"}), False
             msg = f"交易编号[{body.get('infno')}]与接口地址对应的交易[{path_infno}]不一致"
             return _json(self.platform.envelope(now(), "", -1, err_msg=msg)), False
         if path_infno and isinstance(body, dict) and not body.get("infno"):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from training_platform import dialects
 from training_platform.app import SandboxApp
 from training_platform.faults import FaultPlan
 from training_platform.store import Store
@@ -82,9 +83,12 @@ def init_data_dir(data_dir: str | Path, seed: int = DEFAULT_SEED, data: dict | N
 class EmbeddedPlatform:
     def __init__(self, data_dir: str | Path, host: str = "127.0.0.1", port: int = 0, *, seed: int = DEFAULT_SEED,
                  data: dict | None = None, catalog_page_rows: int = 20000, quiet: bool = True,
-                 gateway=None):
+                 gateway=None, dialect: str | None = None):
         self.data_dir = Path(data_dir)
         self.gateway = gateway            # e.g. training_platform.gateway.XCaGateway (None = no gateway)
+        # a regional dialect (training_platform.dialects: national | jiangsu | zhejiang): its URL
+        # layout, infno variants and gateway (unless ``gateway`` is given); None = all layouts
+        self.dialect = dialects.dialect(dialect) if dialect else None
         self.host = host
         self.port = port
         self.seed = seed
@@ -108,8 +112,8 @@ class EmbeddedPlatform:
             return self
         self.store = init_data_dir(self.data_dir, self.seed, self._data)
         self._data = None
-        self.platform = Platform(self.store, self.catalog_page_rows)
-        app = SandboxApp(self.platform, self.faults, gateway=self.gateway)
+        self.platform = Platform(self.store, self.catalog_page_rows, dialect=self.dialect)
+        app = SandboxApp(self.platform, self.faults, gateway=self.gateway, dialect=self.dialect)
         self._server = make_server(self.host, self.port, app, threaded=True,
                                    request_handler=QuietHandler if self.quiet else TrackingHandler)
         # Handler threads are joined by server_close(); stop() first closes kept-alive connections.

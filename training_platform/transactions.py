@@ -73,6 +73,7 @@ from decimal import Decimal, InvalidOperation
 
 from client.domain import casebuild
 from training_platform import casework
+from training_platform.dialects import Dialect
 from training_platform.store import Store, dumps
 
 ENVELOPE_FIELDS = ["infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "dev_no",
@@ -156,9 +157,10 @@ def _clean(v) -> str:
 
 
 class Platform:
-    def __init__(self, store: Store, catalog_page_rows: int = 20000):
+    def __init__(self, store: Store, catalog_page_rows: int = 20000, dialect: Dialect | None = None):
         self.store = store
         self.catalog_page_rows = catalog_page_rows
+        self.dialect = dialect
         self._serial = itertools.count(int(dt.datetime.now().timestamp() * 1000) % 10**9)
         self.handlers = {
             "9001": self.t9001, "9002": self.t9002, "1101": self.t1101,
@@ -171,6 +173,14 @@ class Platform:
             "9102": self.t9102, "1301": self.tcatalog, "1302": self.tcatalog, "1305": self.tcatalog,
             "1306": self.tcatalog, "1312": self.t1312, "9901": self.t9901,
         }
+        # A regional dialect renames some transactions (Zhejiang 2207 → 2207A): the national name is
+        # then unknown there, as on the real platform.
+        for national, wire in (dialect.variants if dialect else {}).items():
+            self.handlers[wire] = self.handlers.pop(national)
+
+    def base_infno(self, wire: str) -> str:
+        """The national infno behind a wire infno (2207A → 2207); itself without a dialect."""
+        return self.dialect.base_infno(wire) if self.dialect else wire
 
     # ================================================================ envelope
     def refmsgid(self, admdvs: str, t: dt.datetime) -> str:
@@ -179,6 +189,8 @@ class Platform:
 
     def envelope(self, received: dt.datetime, admdvs: str, infcode: int, output=None, err_msg: str = "") -> dict:
         t = now()
+        if infcode == 0 and not err_msg and self.dialect is not None:
+            err_msg = self.dialect.ok_err_msg      # e.g. Zhejiang answers "success"
         return {"infcode": infcode, "inf_refmsgid": self.refmsgid(admdvs, received),
                 "refmsg_time": ts17(received), "respond_time": ts17(t), "err_msg": err_msg,
                 "warn_msg": "", "cainfo": "", "signtype": "", "output": output if output is not None else {}}
@@ -200,6 +212,8 @@ class Platform:
                 raise Refusal(f"交易报文字段[{f}]必须是字符串")
         infno = env["infno"]
         if infno not in self.handlers:
+            if self.dialect is not None and self.dialect.unknown_infno_msg:
+                raise Refusal(self.dialect.unknown_infno_msg)
             raise Refusal(f"交易编号[{infno}]不存在或培训平台不支持该交易")
         inst = self.institution(env["fixmedins_code"])
         if inst is None:
@@ -251,7 +265,7 @@ class Platform:
         infno = env["infno"]
         handler = self.handlers[infno]
         adm = inst["admdvs"]
-        if infno not in STATE_CHANGING:
+        if self.base_infno(infno) not in STATE_CHANGING:
             try:
                 out = handler(self.store.conn(), env, inst)
             except Refusal as r:
@@ -696,7 +710,7 @@ class Platform:
             raise Refusal(f"未找到结算信息(setl_id={setl_id})")
         if (mdtrt_id and row["mdtrt_id"] != mdtrt_id) or (psn_no and row["psn_no"] != psn_no):
             raise Refusal(f"结算ID[{setl_id}]与就诊ID/人员编号不匹配")
-        if row["infno"] not in infnos:
+        if self.base_infno(row["infno"]) not in infnos:
             raise Refusal(f"结算ID[{setl_id}]不是{'门诊' if '2207' in infnos else '住院'}结算，不能用此交易撤销")
         if row["reversed"]:
             raise Refusal(f"该结算已撤销(setl_id={setl_id}，撤销结算ID={row['reversal_setl_id']})，不能重复撤销")
@@ -739,7 +753,7 @@ class Platform:
         return self.presettle(c, env, inst, "otp")
 
     def t2207(self, c, env, inst):
-        return self.settle(c, env, inst, "otp", "2207")
+        return self.settle(c, env, inst, "otp", env["infno"])     # 2207, or the region's 2207A
 
     def t2208(self, c, env, inst):
         d = self.data(env)
@@ -825,7 +839,7 @@ class Platform:
         if row["infno"] != d["oinfno"]:
             raise Refusal(f"原交易编号不符：报文[{d['omsgid']}]是{row['infno']}交易，不是{d['oinfno']}")
         out = {"data": {"omsgid": d["omsgid"], "oinfno": d["oinfno"], "rslt": "1"}}
-        oinfno = d["oinfno"]
+        oinfno = self.base_infno(d["oinfno"])     # 2207A names a 2207 in Zhejiang
         if oinfno in ("2207", "2304"):
             s = c.execute("SELECT setl_id FROM settlements WHERE medins_setl_id=? AND kind='setl'",
                           (d["omsgid"],)).fetchone()

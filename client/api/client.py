@@ -114,6 +114,10 @@ class CentralClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def wire_infno(self, infno: str) -> str:
+        """The infno sent for the national ``infno`` in this region (e.g. 2601's ``oinfno``)."""
+        return self.settings.wire_infno(infno)
+
     def new_msgid(self) -> str:
         """A fresh msgid; store it durably *before* passing it to a state-changing call."""
         return self.msgids.next()
@@ -235,6 +239,7 @@ class CentralClient:
         if msgid is not None:
             self._check_msgid(msgid)
         read_only = is_read_only(infno)
+        infno = self.settings.wire_infno(infno)      # the region's variant (e.g. 2207 → 2207A)
         attempts = 1 + (self.settings.read_retries if read_only else 0)
         url = self.settings.url_for(infno)
         last_error: TransportError | None = None

@@ -16,7 +16,7 @@ NAMES: dict[str, str] = {
     "1308": "手术操作目录下载", "1309": "门诊慢特病种目录下载", "1312": "医保目录信息查询",
     "1314": "中医疾病目录下载", "1315": "中医证候目录下载", "1321": "医疗服务项目（新）目录下载",
     "2201": "门诊挂号", "2202": "门诊挂号撤销", "2203": "门诊就诊信息上传",
-    "2203A": "门诊就诊信息上传（A）",
+    "2203A": "门诊就诊信息上传（A）", "2206A": "门诊预结算（A）", "2207A": "门诊结算（A）",
     "2204": "门诊费用明细信息上传", "2205": "门诊费用明细信息撤销", "2206": "门诊预结算",
     "2207": "门诊结算", "2208": "门诊结算撤销",
     "2301": "住院费用明细上传", "2302": "住院费用明细撤销", "2303": "住院预结算",
@@ -36,7 +36,7 @@ NAMES: dict[str, str] = {
 READ_ONLY: frozenset[str] = frozenset({
     "1101", "1201", "1901", "2001",
     *(f"13{n:02d}" for n in range(1, 22)),
-    "2206", "2303",
+    "2206", "2206A", "2303",
     "3201", "3202",
     "5101", "5102", "5201", "5202", "5203", "5204", "5205", "5206",
     "5301", "5302", "5303", "5304",
@@ -46,7 +46,7 @@ READ_ONLY: frozenset[str] = frozenset({
 # Listed explicitly for documentation and tests; anything not READ_ONLY behaves like these.
 STATE_CHANGING: frozenset[str] = frozenset({
     "9001", "9002", "9101",
-    "2201", "2202", "2203", "2203A", "2204", "2205", "2207", "2208",
+    "2201", "2202", "2203", "2203A", "2204", "2205", "2207", "2207A", "2208",
     "2301", "2302", "2304", "2305",
     "2401", "2402", "2403", "2404", "2405",
     "2601",
@@ -89,6 +89,9 @@ DEFAULT_PATHS: dict[str, str] = {
     "2206": "/fsi/api/outpatientSettleService/preSettletment",
     "2207": "/fsi/api/outpatientSettleService/saveSettletment",
     "2208": "/fsi/api/outpatientSettleService/cancleSettletment",
+    # Zhejiang variants (reference §2: the Zhejiang test-environment harness posts these paths).
+    "2206A": "/fsi/api/outpatientSettleService/preSettletmentA",
+    "2207A": "/fsi/api/outpatientSettleService/saveSettletmentA",
     "2301": "/fsi/api/hospFeeDtlService/feeDtlUp",
     "2302": "/fsi/api/hospFeeDtlService/feeDtlCl",
     "2303": "/fsi/api/hospSettService/preSett",

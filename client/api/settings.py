@@ -14,6 +14,7 @@ GATEWAYS = ("none", "x-tif", "csb", "x-ca")
 URL_MODES = ("single", "paths", "infno")
 FIXMEDINS_CODE_RE = re.compile(r"^[0-9A-Za-z]{12}$")
 ADMVS_RE = re.compile(r"^\d{6}$")
+INFNO_RE = re.compile(r"^\d{4}[A-Z]?$")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class ApiSettings:
     verify_tls: bool = True
     ca_bundle: str | None = None     # path to a PEM bundle; overrides the system store
     # Gateway profile (reference §2).
-    gateway: str = "none"            # none | x-tif | csb
+    gateway: str = "none"            # none | x-tif | csb | x-ca
     paasid: str = ""                 # x-tif-paasid
     access_key: str = ""             # csb _api_access_key
     secret: str = field(default="", repr=False)
@@ -55,6 +56,9 @@ class ApiSettings:
     url_mode: str = "single"         # single | paths | infno
     single_path: str = "/fsi/api/callService"
     paths: dict[str, str] = field(default_factory=dict)  # overrides of DEFAULT_PATHS
+    # Regional infno variants (reference §2 Zhejiang: 2206A / 2207A): the national infno the client
+    # means → the infno sent on the wire (envelope, URL, signature, 2601 oinfno). {} = national set.
+    infno_map: dict[str, str] = field(default_factory=dict)
     # Regional extra envelope fields; None = not sent at all.
     fixmedins_soft_fcty: str | None = None
     enc_type: str | None = None
@@ -97,6 +101,11 @@ class ApiSettings:
             problems.append("CSB 网关需要配置 access_key、密钥和 csb_api_name")
         if self.url_mode not in URL_MODES:
             problems.append(f"URL 模式 url_mode 只能是 {'/'.join(URL_MODES)}")
+        bad_map = [f"{k}→{v}" for k, v in self.infno_map.items()
+                   if not (INFNO_RE.match(str(k)) and INFNO_RE.match(str(v)) and str(v)[:4] == str(k)[:4])]
+        if bad_map:
+            problems.append("交易编号映射 infno_map 中以下项不正确：" + "、".join(bad_map)
+                            + "（键和值都应是交易编号，且只在末尾加字母，如 2207→2207A）")
         if self.plc_field not in ("fixmedins_code", "filename", "none"):
             problems.append("plc_field 只能是 fixmedins_code、filename 或 none")
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -120,7 +129,12 @@ class ApiSettings:
             return self.ca_bundle
         return self.verify_tls
 
+    def wire_infno(self, infno: str) -> str:
+        """The infno this region's platform knows for the national ``infno`` (``infno_map``)."""
+        return self.infno_map.get(infno, infno)
+
     def url_for(self, infno: str) -> str:
+        """The URL for a WIRE infno (after ``wire_infno``)."""
         base = self.base_url.rstrip("/")
         if self.url_mode == "infno":
             return f"{base}/{infno}"

@@ -80,19 +80,38 @@ def _check(args: argparse.Namespace) -> int:
             out.write(f"[{section}]\n")
             for k, v in values.items():
                 out.write(f"  {k} = {_format_value(v)}\n")
-    if report.errors:
-        out.write(f"\n错误（{len(report.errors)} 处，必须修改）：\n")
-        for e in report.errors:
+    errors = list(report.errors) + (_missing_secrets(s) if s is not None else [])
+    if errors:
+        out.write(f"\n错误（{len(errors)} 处，必须修改）：\n")
+        for e in errors:
             out.write(f"  ✗ {e.path}: {e.message}\n")
     if report.warnings:
         out.write(f"\n警告（{len(report.warnings)} 处，建议处理）：\n")
         for w in report.warnings:
             out.write(f"  ! {w.path}: {w.message}\n")
-    if report.errors:
+    if errors:
         out.write("\n结论：配置有错误，窗口无法使用此配置启动。请按上面的提示修改后重新运行 `medsettle config check`。\n")
         return EXIT_ERRORS
     out.write("\n结论：配置可以使用。" + ("（有警告，请尽快处理）" if report.warnings else "") + "\n")
     return EXIT_OK
+
+
+def _missing_secrets(settings: Any) -> list[Any]:
+    """Every secret the configuration names must be in this machine's secret store (its value is
+    never read out here beyond "present")."""
+    from client.config import ConfigError
+    from client.secrets import SecretStore, SecretStoreError
+
+    refs = settings.secret_refs()
+    if not refs:
+        return []
+    try:
+        store = SecretStore(settings.data_dir)
+        missing = [(path, name) for path, name in refs.items() if not store.get(name)]
+    except SecretStoreError as exc:
+        return [ConfigError("(secrets)", f"无法打开本机密钥库：{exc}")]
+    return [ConfigError(path, f"密钥“{name}”尚未存入本机（{store.backend_name()}）。请运行 "
+                              f"`medsettle config set-secret {name}` 录入后再检查") for path, name in missing]
 
 
 def _data_dir(args: argparse.Namespace):

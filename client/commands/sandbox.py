@@ -19,6 +19,9 @@ def register(subparsers, common) -> None:
     s.add_argument("--seed", type=int, default=20200824, help="演示数据随机种子")
     s.add_argument("--catalog-page-rows", type=int, default=20000, help="目录下载每个文件的最大行数")
     s.add_argument("--verbose", action="store_true", help="打印每个请求的访问日志")
+    s.add_argument("--dialect", choices=("national", "jiangsu", "zhejiang"),
+                   help="按地区报文方言运行（含该地区的网关验签和交易编号）：national 国家标准+x-tif（青浦）、"
+                        "jiangsu 江苏CSB（吴江）、zhejiang 浙江x-ca+2206A/2207A（嘉善）；默认不限方言、无网关")
     f = sub.add_parser("fault", help="设置或清除运行中平台的故障注入")
     f.add_argument("--url", required=True, metavar="BASE_URL", help="平台地址，如 http://127.0.0.1:8089")
     f.add_argument("--mode", choices=MODES)
@@ -58,11 +61,17 @@ def _serve(args) -> int:
 
     try:
         p = EmbeddedPlatform(args.sandbox_data, args.host, args.port, seed=args.seed,
-                             catalog_page_rows=args.catalog_page_rows, quiet=not args.verbose).start()
+                             catalog_page_rows=args.catalog_page_rows, quiet=not args.verbose,
+                             dialect=args.dialect).start()
     except OSError as e:
         print(f"培训平台启动失败：{e}。请检查端口 {args.port} 是否被占用、数据目录是否可写。", file=sys.stderr)
         return 1
     print(f"培训中心平台已启动：{p.url}  数据目录：{p.data_dir}  (Ctrl+C 停止)", flush=True)
+    if p.dialect is not None:
+        d = p.dialect
+        print(f"报文方言：{d.label}；培训医院 {d.fixmedins_code}；客户端 [platform] 配置："
+              f"{json.dumps(d.client_platform_settings(p.url), ensure_ascii=False)}；"
+              f"培训网关密钥（仅培训平台）：{d.secret}", flush=True)
     try:
         p._thread.join()
     except KeyboardInterrupt:

@@ -117,6 +117,27 @@ def policy_mac_key(settings: Settings) -> bytes:
     return b""
 
 
+def gateway_secret(settings: Settings) -> str:
+    """The gateway secret named by ``platform.secret_ref`` (x-tif / CSB / x-ca), from the secret store;
+    "" without a gateway. A gateway without its secret is a configuration error the window names."""
+    if settings.platform.gateway == "none":
+        return ""
+    ref = settings.platform.secret_ref
+    value = None
+    if ref:
+        from client.secrets import SecretStore, SecretStoreError
+
+        try:
+            value = SecretStore(settings.data_dir).get(ref)
+        except SecretStoreError as exc:
+            raise ServiceError("config", f"读取网关密钥“{ref}”失败：{exc}") from None
+    if not value:
+        raise ServiceError("config", f"本机没有 {settings.platform.gateway} 网关密钥“{ref or '（未配置 secret_ref）'}”。"
+                                     f"请信息科运行 `medsettle config set-secret {ref or 'platform-gateway'}` 录入"
+                                     "医保部门下发的密钥后重试。")
+    return value
+
+
 def open_store_for(settings: Settings):
     """Open (create/migrate) the local store of this window; StoreError → ServiceError('store')."""
     from offline_cache.errors import StoreError
@@ -152,6 +173,8 @@ def open_context(settings: Settings, *, operator: Operator | None = None, secret
     default :func:`window_slot`."""
     if not settings.platform.url:
         raise ServiceError("config", "没有配置医保中心地址（platform.url），请用 --platform 指定或在站点配置中填写。")
+    if not secret:
+        secret = gateway_secret(settings)
     own_store = store is None
     st = open_store_for(settings) if own_store else store
     try:

@@ -24,7 +24,7 @@ def test_options_before_action_are_kept(capsys):
     assert "fixmedins_code = \"H31011800001\"" in capsys.readouterr().out
 
 
-def test_check_errors_exit_2_and_secret_refs_hidden(tmp_path, capsys):
+def test_check_errors_exit_2_and_secret_refs_hidden(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "site.toml"
     bad.write_text('[site]\nfixmedins_code = "123"\nfixmedins_name = "某院"\nadmdvs = "310118"\n'
                    '[platform]\nurl = "https://a.example.cn"\nsecret_ref = "gw-key"\nsecret = "abc123"\n',
@@ -35,9 +35,17 @@ def test_check_errors_exit_2_and_secret_refs_hidden(tmp_path, capsys):
     good = tmp_path / "good.toml"
     good.write_text(bad.read_text(encoding="utf-8").replace('"123"', '"H31011800002"').replace('secret = "abc123"\n', ""),
                     encoding="utf-8")
-    assert main(["config", "check", "--config", str(good)]) == 0
+    data = tmp_path / "data"
+    # the secret it names is not in this machine's store yet: an error naming the set-secret command
+    assert main(["config", "check", "--config", str(good), "--data", str(data)]) == 2
     out = capsys.readouterr().out
-    assert 'secret_ref = "***"' in out and "gw-key" not in out
+    assert "platform.secret_ref: 密钥“gw-key”尚未存入本机" in out and "medsettle config set-secret gw-key" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("gw-value-1\n"))
+    assert main(["config", "set-secret", "gw-key", "--stdin", "--data", str(data)]) == 0
+    capsys.readouterr()
+    assert main(["config", "check", "--config", str(good), "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert 'secret_ref = "***"' in out and "gw-key" not in out and "gw-value-1" not in out
     assert "policy.mac_key_ref" in out  # the warning is printed
 
 
