@@ -66,7 +66,7 @@ PATH_INFNO = {
     "/fsi/api/catalogqueryservice/queryHilist": "1312",
     "/fsi/api/fileupload/upload": "9101",
     "/fsi/api/fileupload/download": "9102",
-    "/fsi/api/trainingPolicyService/policyBundle": "9901",
+    "/fsi/api/medsettle/policyBundle": "9901",    # MedSettle extension (client DEFAULT_PATHS)
 }
 
 OTHER_SCOPES = {"/localcfc/api/hsecfc/localQrCodeQuery": "ec.query", "/his/api/pendingCharges": "his.pendingCharges",
@@ -244,9 +244,8 @@ class SandboxApp:
             if self.dialect is not None and self.dialect.unknown_infno_msg:
                 # the recorded Zhejiang answer: only type / infcode / err_msg
                 # (real-messages/error-unknown-infno-zjharness.json)
-                serial = f"{int(time.time() * 1000) % 10**10:010d}"
                 return _json({"type": "error", "infcode": -1,
-                              "err_msg": f"FSI-{self.dialect.unknown_infno_msg},异常流水号:{serial}"}), False
+                              "err_msg": self.dialect.unknown_infno_refusal()}), False
             msg = f"交易编号[{body.get('infno')}]与接口地址对应的交易[{path_infno}]不一致"
             return _json(self.platform.envelope(now(), "", -1, err_msg=msg)), False
         if path_infno and isinstance(body, dict) and not body.get("infno"):

@@ -55,6 +55,12 @@ class Dialect:
     def wire_infno(self, national: str) -> str:
         return self.variants.get(national, national)
 
+    def unknown_infno_refusal(self) -> str:
+        """The recorded text with its 异常流水号 (real-messages/error-unknown-infno-zjharness.json)."""
+        import time
+
+        return f"{self.unknown_infno_msg},异常流水号:{int(time.time() * 1000) % 10**10:010d}"
+
     def make_gateway(self):
         if self.gateway == "x-ca":
             return XCaGateway({self.account: self.secret})

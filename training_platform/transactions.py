@@ -213,7 +213,7 @@ class Platform:
         infno = env["infno"]
         if infno not in self.handlers:
             if self.dialect is not None and self.dialect.unknown_infno_msg:
-                raise Refusal(self.dialect.unknown_infno_msg)
+                raise Refusal(self.dialect.unknown_infno_refusal())
             raise Refusal(f"交易编号[{infno}]不存在或培训平台不支持该交易")
         inst = self.institution(env["fixmedins_code"])
         if inst is None:
