@@ -118,6 +118,11 @@ class PlatformSettings:
     infver: str = "V1.0"
     read_retries: int = 2
     ec_base_url: str = ""               # e-voucher platform; "" = same host as url
+    password_check: bool = False        # 验密: patient password RSA-encrypted into cainfo (client.api.password)
+    password_infnos: tuple[str, ...] = ("2207", "2304")
+    password_public_key: str = ""       # PEM file of the region's public key
+    password_padding: str = "pkcs1v15"  # pkcs1v15 | oaep
+    password_cross_province_exempt: bool = True   # 跨省异地不验密
 
 
 @dataclass(frozen=True)
@@ -400,6 +405,12 @@ def _v_infno_map(v: Any) -> tuple[Any, str | None]:
     return {str(k): str(p) for k, p in v.items()}, None
 
 
+def _v_infno_list(v: Any) -> tuple[Any, str | None]:
+    if not isinstance(v, list) or not v or not all(isinstance(x, str) and INFNO_RE.match(x) for x in v):
+        return v, "应为交易编号列表，如 password_infnos = [\"2207\", \"2304\"]"
+    return tuple(v), None
+
+
 def _v_account_places(v: Any) -> tuple[Any, str | None]:
     if not isinstance(v, dict):
         return v, "应为表，如 account_places = { \"110105\" = \"ask\", \"34\" = \"use\" }"
@@ -460,6 +471,11 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "infver": _v_str(re.compile(r"^V\d+(\.\d+)*$"), "接口版本号形如 V1.0"),
         "read_retries": _v_int(0, 5),
         "ec_base_url": _v_url,
+        "password_check": _v_bool,
+        "password_infnos": _v_infno_list,
+        "password_public_key": _v_path_str,
+        "password_padding": _v_choice("pkcs1v15", "oaep"),
+        "password_cross_province_exempt": _v_bool,
     },
     "einvoice": {
         "enabled": _v_bool,
@@ -873,6 +889,12 @@ def _cross_checks(eff: dict[str, dict[str, Any]], where: Callable[[str, str], st
                                                                      "platform-gateway` 存入密钥，再写 secret_ref = \"platform-gateway\""))
     if p.get("verify_tls") is False:
         warnings.append(ConfigError(where("platform", "verify_tls"), "已关闭 TLS 证书校验，连接可能被冒充。请改为配置 ca_bundle（医保专网CA证书）", "warning"))
+    if p.get("password_check"):
+        key = p.get("password_public_key", "")
+        if not key:
+            errors.append(ConfigError(where("platform", "password_public_key"), "已启用验密，请填写医保部门提供的 RSA 公钥文件（PEM）路径"))
+        elif not Path(key).is_file():
+            errors.append(ConfigError(where("platform", "password_public_key"), f"验密公钥文件不存在：{key}"))
     ca = p.get("ca_bundle", "")
     if ca and not Path(ca).is_file():
         errors.append(ConfigError(where("platform", "ca_bundle"), f"CA 证书文件不存在：{ca}。请填写 PEM 证书文件的完整路径"))
@@ -988,5 +1010,10 @@ def api_settings_kwargs(settings: Settings, *, secret: str = "", state_dir: str 
         "fixmedins_soft_fcty": s.fixmedins_soft_fcty or None,
         "read_retries": p.read_retries,
         "ec_base_url": p.ec_base_url,
+        "password_check": p.password_check,
+        "password_infnos": tuple(p.password_infnos),
+        "password_public_key": p.password_public_key,
+        "password_padding": p.password_padding,
+        "password_cross_province_exempt": p.password_cross_province_exempt,
     }
     return kwargs

@@ -9,6 +9,7 @@ Endpoints
   POST /his/api/pendingCharges                 demo HIS: pending visits with lines
   POST /his/api/chargeConfirm | /chargeCancel  demo HIS: bills paid (after the settlement) / unpaid again
   POST /einvoice/api/allocate | /issue         fiscal e-invoice platform (number ranges, issuing)
+  GET  /training/password-key                 the 验密 public key (PEM), when started with password_check
   GET  /health                                 {"status": "ok", "time": ...}
   GET|POST /admin/fault                        list / add fault rules ({"clear": true [, "infno"]})
   GET  /admin/ledger                           settlements as a JSON list (see ledger.py)
@@ -124,6 +125,7 @@ class SandboxApp:
                  Rule("/einvoice/api/issue", endpoint="einv_issue", methods=["POST"]),
                  Rule("/health", endpoint="health", methods=["GET"]),
                  Rule("/training/cards", endpoint="cards", methods=["GET"]),
+                 Rule("/training/password-key", endpoint="password_key", methods=["GET"]),
                  Rule("/admin/fault", endpoint="fault", methods=["GET", "POST"]),
                  Rule("/admin/ledger", endpoint="ledger", methods=["GET"])]
         self.url_map = Map(rules)
@@ -156,6 +158,10 @@ class SandboxApp:
             return _json(ledger_rows(self.platform.store))
         if endpoint == "cards":
             return _json(self.platform.training_cards())
+        if endpoint == "password_key":
+            if self.platform.password is None:
+                return _json({"code": 404, "message": "培训平台未启用验密"}, 404)
+            return Response(self.platform.password.public_pem(), mimetype="application/x-pem-file")
         if endpoint == "call" and self.gateway is not None:
             why = self.gateway.refusal(request.headers, request.get_data(cache=True))
             if why is not None:                # the gateway refuses; the platform never sees it

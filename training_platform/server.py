@@ -83,12 +83,13 @@ def init_data_dir(data_dir: str | Path, seed: int = DEFAULT_SEED, data: dict | N
 class EmbeddedPlatform:
     def __init__(self, data_dir: str | Path, host: str = "127.0.0.1", port: int = 0, *, seed: int = DEFAULT_SEED,
                  data: dict | None = None, catalog_page_rows: int = 20000, quiet: bool = True,
-                 gateway=None, dialect: str | None = None):
+                 gateway=None, dialect: str | None = None, password_check: bool = False):
         self.data_dir = Path(data_dir)
         self.gateway = gateway            # e.g. training_platform.gateway.XCaGateway (None = no gateway)
         # a regional dialect (training_platform.dialects: national | jiangsu | zhejiang): its URL
         # layout, infno variants and gateway (unless ``gateway`` is given); None = all layouts
         self.dialect = dialects.dialect(dialect) if dialect else None
+        self.password_check = password_check    # 验密 for 2207/2304 (training_platform.password)
         self.host = host
         self.port = port
         self.seed = seed
@@ -112,7 +113,12 @@ class EmbeddedPlatform:
             return self
         self.store = init_data_dir(self.data_dir, self.seed, self._data)
         self._data = None
-        self.platform = Platform(self.store, self.catalog_page_rows, dialect=self.dialect)
+        verifier = None
+        if self.password_check:
+            from training_platform.password import PasswordVerifier
+
+            verifier = PasswordVerifier(self.data_dir)
+        self.platform = Platform(self.store, self.catalog_page_rows, dialect=self.dialect, password=verifier)
         app = SandboxApp(self.platform, self.faults, gateway=self.gateway, dialect=self.dialect)
         self._server = make_server(self.host, self.port, app, threaded=True,
                                    request_handler=QuietHandler if self.quiet else TrackingHandler)

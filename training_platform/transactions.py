@@ -157,10 +157,12 @@ def _clean(v) -> str:
 
 
 class Platform:
-    def __init__(self, store: Store, catalog_page_rows: int = 20000, dialect: Dialect | None = None):
+    def __init__(self, store: Store, catalog_page_rows: int = 20000, dialect: Dialect | None = None,
+                 password=None):
         self.store = store
         self.catalog_page_rows = catalog_page_rows
         self.dialect = dialect
+        self.password = password          # training_platform.password.PasswordVerifier (None = no 验密)
         self._serial = itertools.count(int(dt.datetime.now().timestamp() * 1000) % 10**9)
         self.handlers = {
             "9001": self.t9001, "9002": self.t9002, "1101": self.t1101,
@@ -670,6 +672,12 @@ class Platform:
         self.req(d, "psn_no", "mdtrt_id", "medfee_sumamt", "insutype", *CHECKED_FIELDS[1:])
         v = self.visit(c, d["mdtrt_id"], d["psn_no"], inst, kind)
         self.check_settleable(c, v)
+        if self.password is not None:
+            p = self.person(c, v["psn_no"])
+            why = self.password.refusal(env.get("cainfo") or "", p["certno"], env.get("insuplc_admdvs") or "",
+                                        inst["admdvs"])
+            if why:
+                raise Refusal(why)
         mid = str(d.get("mid_setl_flag") or "0")
         if kind == "ipt":
             if mid not in ("0", "1"):

@@ -152,11 +152,12 @@ class CentralClient:
 
     # -- calls -----------------------------------------------------------------------------
     def send(self, request: Any, *, operator: Operator, msgid: str | None = None,
-             insuplc_admdvs: str | None = None) -> Any:
-        """Send a typed request (client.api.transactions) and return its typed response."""
+             insuplc_admdvs: str | None = None, cainfo: str = "") -> Any:
+        """Send a typed request (client.api.transactions) and return its typed response. ``cainfo``:
+        the 验密 ciphertext (client.api.password), never logged."""
         adm = insuplc_admdvs if insuplc_admdvs is not None else getattr(request, "insuplc_admdvs", "")
         resp = self.call(request.INFNO, request.to_input(), operator=operator, msgid=msgid,
-                         insuplc_admdvs=adm or "")
+                         insuplc_admdvs=adm or "", cainfo=cainfo)
         return request.RESPONSE.from_response(resp)
 
     def call(self, infno: str, input: dict[str, Any], *, operator: Operator, msgid: str | None = None,

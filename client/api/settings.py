@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import ApiConfigError
 from .infnos import DEFAULT_PATHS
+from .password import PasswordCheck
 
 GATEWAYS = ("none", "x-tif", "csb", "x-ca")
 URL_MODES = ("single", "paths", "infno")
@@ -71,6 +72,12 @@ class ApiSettings:
     sign_in_ip: str = ""
     # 9102: which field carries "plc" when downloading catalogue files (reference §3.10).
     plc_field: str = "fixmedins_code"   # fixmedins_code | filename | none
+    # 验密 (client.api.password): the patient's password RSA-encrypted into cainfo, where a region asks.
+    password_check: bool = False
+    password_infnos: tuple[str, ...] = ("2207", "2304")
+    password_public_key: str = ""        # PEM file from the regional office
+    password_padding: str = "pkcs1v15"   # pkcs1v15 | oaep (UNVERIFIED per region)
+    password_cross_province_exempt: bool = True
     # E-voucher platform (电子凭证中台); empty = same host as base_url.
     ec_base_url: str = ""
     ec_path: str = "/localcfc/api/hsecfc/localQrCodeQuery"
@@ -106,6 +113,7 @@ class ApiSettings:
         if bad_map:
             problems.append("交易编号映射 infno_map 中以下项不正确：" + "、".join(bad_map)
                             + "（键和值都应是交易编号，且只在末尾加字母，如 2207→2207A）")
+        problems += self.password.validate()
         if self.plc_field not in ("fixmedins_code", "filename", "none"):
             problems.append("plc_field 只能是 fixmedins_code、filename 或 none")
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -128,6 +136,11 @@ class ApiSettings:
         if self.ca_bundle:
             return self.ca_bundle
         return self.verify_tls
+
+    @property
+    def password(self) -> PasswordCheck:
+        return PasswordCheck(self.password_check, tuple(self.password_infnos), self.password_public_key,
+                             self.password_padding, self.password_cross_province_exempt)
 
     def wire_infno(self, infno: str) -> str:
         """The infno this region's platform knows for the national ``infno`` (``infno_map``)."""

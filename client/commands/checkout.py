@@ -50,6 +50,9 @@ def register(subparsers, common) -> None:
     pw = p.add_mutually_exclusive_group()
     pw.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（在本机核验）")
     pw.add_argument("--supervisor-password-stdin", action="store_true", help="从标准输入第一行读组长密码（在本机核验）")
+    p.add_argument("--patient-password-stdin", action="store_true",
+                   help="验密地区：从标准输入第一行读患者的6位密码（密码键盘/脚本；不回显、不记录）；"
+                        "不指定且在终端上运行时会提示输入")
     p.add_argument("--reason", default="", help="撤销原因")
     p.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号（默认培训收费员 T001）")
     p.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
@@ -58,6 +61,25 @@ def register(subparsers, common) -> None:
                    help="form 医疗收费票据（默认，241×140 mm）或 slip 80 mm 结算凭条")
     p.add_argument("--reprint", metavar="SETL_ID", help="补打该结算的票据（--receipt 输出），需要另一位组长授权")
     p.set_defaults(func=run)
+
+
+def _patient_password(args, counter) -> str | None:
+    """验密: the patient's password, only when the region checks it for this patient; never echoed."""
+    from client.services.errors import ServiceError
+
+    if not counter.password_required():
+        return None
+    if args.patient_password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("请患者输入6位医保密码（不显示）：")
+    else:
+        raise ServiceError("invalid_input", "本地区结算需要验证患者密码：请用 --patient-password-stdin 从密码键盘或标准输入提供。")
+    if not password:
+        raise ServiceError("invalid_input", "没有收到患者密码，未结算。请患者输入密码后重试。")
+    return password
 
 
 def _supervisor_password(args) -> str:
@@ -211,7 +233,7 @@ def run(args) -> int:
                 sys.stderr.write(f"提示：{w}\n")
             if not tenders and trial.psn_cash_pay > 0:
                 tenders = [Tender("cash", trial.psn_cash_pay)]
-            record = counter.settle(tenders)
+            record = counter.settle(tenders, password=_patient_password(args, counter))
             if args.receipt:
                 _receipt(ctx, record, args.receipt, args.receipt_kind)
             _invoice_housekeeping(ctx)

@@ -22,6 +22,8 @@ def register(subparsers, common) -> None:
     s.add_argument("--dialect", choices=("national", "jiangsu", "zhejiang"),
                    help="按地区报文方言运行（含该地区的网关验签和交易编号）：national 国家标准+x-tif（青浦）、"
                         "jiangsu 江苏CSB（吴江）、zhejiang 浙江x-ca+2206A/2207A（嘉善）；默认不限方言、无网关")
+    s.add_argument("--password-check", action="store_true",
+                   help="模拟验密：2207/2304 需 cainfo 中的患者密码（RSA），公钥见 /training/password-key")
     f = sub.add_parser("fault", help="设置或清除运行中平台的故障注入")
     f.add_argument("--url", required=True, metavar="BASE_URL", help="平台地址，如 http://127.0.0.1:8089")
     f.add_argument("--mode", choices=MODES)
@@ -62,7 +64,7 @@ def _serve(args) -> int:
     try:
         p = EmbeddedPlatform(args.sandbox_data, args.host, args.port, seed=args.seed,
                              catalog_page_rows=args.catalog_page_rows, quiet=not args.verbose,
-                             dialect=args.dialect).start()
+                             dialect=args.dialect, password_check=args.password_check).start()
     except OSError as e:
         print(f"培训平台启动失败：{e}。请检查端口 {args.port} 是否被占用、数据目录是否可写。", file=sys.stderr)
         return 1

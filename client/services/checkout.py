@@ -47,7 +47,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from client.api import BusinessError, TransportError
+from client.api import ApiError, BusinessError, TransportError
 from client.api.transactions import (
     AdmissionInfo,
     Admit,
@@ -517,10 +517,11 @@ class Counter:
                 "trace": result.get("trace", []), "bundle_ver": bundle.get("ver")}
 
     # ------------------------------------------------------------------------ network steps
-    def _send(self, request: Any, msgid: str, *, on_refused=None, on_unknown=None, on_not_sent=None) -> Any:
+    def _send(self, request: Any, msgid: str, *, on_refused=None, on_unknown=None, on_not_sent=None,
+              cainfo: str = "") -> Any:
         infno = request.INFNO
         try:
-            return self.ctx.call(request, msgid=msgid)
+            return self.ctx.call(request, msgid=msgid, cainfo=cainfo)
         except BusinessError as exc:
             if on_refused:
                 on_refused(exc)
@@ -757,12 +758,34 @@ class Counter:
         return self.trial
 
     # ------------------------------------------------------------------------ settlement
+    def password_required(self) -> bool:
+        """验密: must the patient type their password for this settlement (region's rule, client.api.password)?"""
+        if self.person is None:
+            return False
+        infno = "2207" if self.kind == "outpatient" else "2304"
+        return self.ctx.central.settings.password.required(infno, self.person.insuplc_admdvs, self.ctx.admdvs)
+
     @translate_store_errors
-    def settle(self, tenders: list[Tender]) -> dict:
-        """2207 / 2304 after a presettle; ``tenders`` must cover psn_cash_pay (cash may exceed: change)."""
+    def settle(self, tenders: list[Tender], *, password: str | None = None) -> dict:
+        """2207 / 2304 after a presettle; ``tenders`` must cover psn_cash_pay (cash may exceed: change).
+        ``password``: the patient's 6-digit password where the region checks it (:meth:`password_required`);
+        it is encrypted into ``cainfo`` and dropped — never stored, logged or shown."""
 
         if self.trial is None:
             raise ServiceError("invalid_input", "请先预结算（费用有变动时须重新预结算）。")
+        cainfo = ""
+        if self.password_required():
+            if not password:
+                raise ServiceError("invalid_input", "本地区结算需要验证患者密码：请患者在密码键盘上输入医保电子凭证或社保卡密码。")
+            from client.api.password import encrypt_password
+
+            try:
+                cainfo = encrypt_password(password, self.ctx.central.settings.password)
+            except ValueError as exc:
+                raise ServiceError("invalid_input", str(exc)) from None
+            except ApiError as exc:
+                raise ServiceError("config", str(exc)) from None
+        password = None   # noqa: F841 - dropped: only the ciphertext goes on
         trial, p = self.trial, self.person
         pending = trial.pending_prechecks
         if pending:
@@ -811,7 +834,8 @@ class Counter:
             with self.ctx.store.connection() as conn:
                 lifecycle.move(conn, sid, "failed", now=_now(), expect=("sent",), meta={"error": err})
 
-        out: SettleResult = self._send(req, msgid, on_refused=failed, on_unknown=unknown, on_not_sent=failed)
+        out: SettleResult = self._send(req, msgid, on_refused=failed, on_unknown=unknown, on_not_sent=failed,
+                                       cainfo=cainfo)
         info = jsonable(dict(out.setlinfo.raw))
         detail = jsonable([dict(d.raw) for d in out.setldetail])
         warn = list(trial.warnings)

@@ -79,10 +79,10 @@ class ServiceContext:
         return Path(self.settings.data_dir)
 
     # -- calls --------------------------------------------------------------------------------
-    def call(self, request: Any, *, msgid: str | None = None) -> Any:
+    def call(self, request: Any, *, msgid: str | None = None, cainfo: str = "") -> Any:
         """Send a typed request as this window's operator. A stale sign_no is the client's business:
         ``CentralClient`` signs in again and repeats the call once (``BusinessError.needs_sign_in``)."""
-        return self.central.send(request, operator=self.operator, msgid=msgid)
+        return self.central.send(request, operator=self.operator, msgid=msgid, cainfo=cainfo)
 
     def new_msgid(self) -> str:
         return self.central.new_msgid()

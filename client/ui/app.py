@@ -174,15 +174,21 @@ def _qt_printer(pdf: bytes, printer_name: str) -> str:
     return print_pdf(pdf, printer_name)
 
 
-def start_training(data_dir: Path, *, window: str = "01") -> AppState:
-    """Embedded training platform + training settings + state (also used by tests/screenshots)."""
+def start_training(data_dir: Path, *, window: str = "01", password_check: bool = False) -> AppState:
+    """Embedded training platform + training settings + state (also used by tests/screenshots).
+    ``password_check``: the platform checks the patient's password (验密) and the window asks for it."""
     from client.config import training_settings
     from training_platform.server import EmbeddedPlatform
 
     data_dir = Path(data_dir)
-    platform = EmbeddedPlatform(_platform_dir(data_dir)).start()
+    platform = EmbeddedPlatform(_platform_dir(data_dir), password_check=password_check).start()
     try:
         settings = replace(training_settings(platform.url, data_dir), window_id=window)
+        if password_check:
+            key = data_dir / "training-password-key.pem"
+            key.write_bytes(platform.platform.password.public_pem())
+            settings = replace(settings, platform=replace(settings.platform, password_check=True,
+                                                          password_public_key=str(key)))
         state = build_state(settings, platform=platform)
     except BaseException:
         platform.stop()

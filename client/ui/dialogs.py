@@ -1290,3 +1290,52 @@ class SelfPayDialog(QDialog):
             self.patient_name, self.patient_certno = name, rid.certno
         self.reason_code = self.reason.currentData()
         super().accept()
+
+
+# ---------------------------------------------------------------------------------------------
+# 验密: the patient's password
+# ---------------------------------------------------------------------------------------------
+
+class PatientPasswordDialog(QDialog):
+    """The patient types their 6-digit insurance password (PIN pad in keyboard mode, or the keyboard
+    turned towards them). Never shown (password echo), never kept: :meth:`take` hands it over once
+    and clears the field."""
+
+    def __init__(self, masked_name: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("patientPasswordDialog")
+        self.setWindowTitle(self.tr("Patient password"))
+        lay = QVBoxLayout(self)
+        who = f"{masked_name}: " if masked_name else ""
+        lay.addWidget(QLabel(who + self.tr("Please ask the patient to type their 6-digit insurance password "
+                                           "on the PIN pad, then Enter.")))
+        self.edit = _password_field()
+        self.edit.setObjectName("patientPassword")
+        self.edit.setMaxLength(6)
+        self.edit.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhSensitiveData
+                                      | Qt.InputMethodHint.ImhNoPredictiveText)
+        lay.addWidget(self.edit)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        self.box = _buttons(self, self.tr("Confirm"))
+        lay.addWidget(self.box)
+        self._value = ""
+
+    def accept(self) -> None:
+        text = self.edit.text()
+        if len(text) != 6 or not text.isdigit():
+            self.error.show_error(self.tr("The password is 6 digits. Please type it again."))
+            self.edit.clear()
+            return
+        self._value = text
+        self.edit.clear()
+        super().accept()
+
+    def reject(self) -> None:
+        self.edit.clear()
+        super().reject()
+
+    def take(self) -> str:
+        """The password, once."""
+        value, self._value = self._value, ""
+        return value

@@ -1432,6 +1432,15 @@ class MainWindow(DayworkMixin, QMainWindow):
         if pending and not self.confirm_prechecks(pending):
             self.step_failed.emit("settle", "prechecks not confirmed")
             return
+        password = None
+        if counter.password_required():          # 验密 (client.api.password): the patient types it
+            box = dialogs.PatientPasswordDialog(parent=self)
+            self._dialog = box
+            if not box.exec():
+                self.show_message(self.tr("Not settled: the patient did not enter the password."), "warning")
+                self.step_failed.emit("settle", "no patient password")
+                return
+            password = box.take()
         by = self.operator.code if self.operator is not None else None
         self.clear_message()
         self._begin("settle", self.tr("Settling (this charges the insurance)…"))
@@ -1439,7 +1448,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         def work():
             if pending:        # the cashier confirmed the 事前提醒 list: recorded in the audit log
                 counter.acknowledge_prechecks("all", by)
-            return self.state.desk.finish_settlement(counter.settle(tenders))
+            return self.state.desk.finish_settlement(counter.settle(tenders, password=password))
 
         self.tasks.run_db(work, self._settled, lambda exc: self.show_error("settle", exc), label="settle")
 

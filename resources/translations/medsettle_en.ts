@@ -893,6 +893,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Not settled: the patient did not enter the password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Settling (this charges the insurance)…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1204,6 +1208,25 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Insurance SUSPENDED: the insurance cannot pay. Settle as self-pay or ask the patient to contact the insurance office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PatientPasswordDialog</name>
+    <message>
+        <source>Patient password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please ask the patient to type their 6-digit insurance password on the PIN pad, then Enter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The password is 6 digits. Please type it again.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

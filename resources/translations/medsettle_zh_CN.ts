@@ -897,6 +897,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>应收 ¥ %1。请输入实收金额后按回车或 F9。</translation>
     </message>
     <message>
+        <source>Not settled: the patient did not enter the password.</source>
+        <translation>未结算：患者没有输入密码。</translation>
+    </message>
+    <message>
         <source>Settling (this charges the insurance)…</source>
         <translation>正在结算（医保基金将扣费）…</translation>
     </message>
@@ -1209,6 +1213,25 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Insurance SUSPENDED: the insurance cannot pay. Settle as self-pay or ask the patient to contact the insurance office.</source>
         <translation>参保暂停：医保不能支付。请按自费结算，或请患者联系参保地医保经办机构。</translation>
+    </message>
+</context>
+<context>
+    <name>PatientPasswordDialog</name>
+    <message>
+        <source>Patient password</source>
+        <translation>患者密码</translation>
+    </message>
+    <message>
+        <source>Please ask the patient to type their 6-digit insurance password on the PIN pad, then Enter.</source>
+        <translation>请患者在密码键盘上输入6位医保密码，然后按回车。</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>The password is 6 digits. Please type it again.</source>
+        <translation>密码为6位数字，请重新输入。</translation>
     </message>
 </context>
 <context>
