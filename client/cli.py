@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "sync",
     "checkout",
     "shift",
+    "operator",
     "ledger",
     "recover",
     "report",

@@ -14,8 +14,13 @@ price_override     –       yes        yes
 force_shift_close  –       yes        yes
 export             –       yes        yes
 config             –       –          yes
+manage_cashiers    –       yes        yes
 manage_operators   –       –          yes
 ================== ======= ========== =====
+
+``manage_cashiers``: add, disable, re-enable and reset the password of *cashiers*;
+``manage_operators``: the same for every role, and changing roles (see
+``client.services.operators.OperatorAdmin``).
 
 A cashier who needs an action marked "–" asks a supervisor, who types *their own* code and
 password at the cashier's window: :func:`authorize_supervisor` checks that it is a different,
@@ -40,7 +45,7 @@ from .passwords import check_password_policy, hash_password, needs_rehash, verif
 
 __all__ = [
     "ACTIONS", "ACTION_LABELS", "PERMISSIONS", "ROLES", "ROLE_LABELS", "AuthFailure", "Authorization",
-    "LockoutPolicy", "LoginResult", "Operator", "OperatorRepository", "authorize_supervisor",
+    "LockoutPolicy", "LoginResult", "Operator", "OperatorRepository", "authenticate", "authorize_supervisor",
     "change_password", "create_operator", "has_permission", "is_locked", "lock_remaining_minutes",
     "login", "register_failure", "register_success", "require_permission", "reset_password",
 ]
@@ -48,14 +53,16 @@ __all__ = [
 ROLES = ("cashier", "supervisor", "admin")
 ROLE_LABELS = {"cashier": "收费员", "supervisor": "收费组长", "admin": "系统管理员"}
 ACTIONS = ("settle", "reverse", "reprint", "price_override", "force_shift_close", "config", "export",
-           "manage_operators")
+           "manage_cashiers", "manage_operators")
 ACTION_LABELS = {
     "settle": "结算", "reverse": "结算撤销/冲正", "reprint": "补打票据", "price_override": "修改价格",
-    "force_shift_close": "强制交班", "config": "修改系统设置", "export": "导出数据", "manage_operators": "管理操作员",
+    "force_shift_close": "强制交班", "config": "修改系统设置", "export": "导出数据", "manage_cashiers": "管理收费员",
+    "manage_operators": "管理操作员",
 }
 PERMISSIONS: dict[str, frozenset[str]] = {
     "cashier": frozenset({"settle", "reprint"}),
-    "supervisor": frozenset({"settle", "reprint", "reverse", "price_override", "force_shift_close", "export"}),
+    "supervisor": frozenset({"settle", "reprint", "reverse", "price_override", "force_shift_close", "export",
+                             "manage_cashiers"}),
     "admin": frozenset(ACTIONS),
 }
 AUTHORIZER_ROLES = ("supervisor", "admin")
@@ -208,6 +215,21 @@ def _check_password_against(repo: OperatorRepository, op: Operator, password: st
     if updated != op:
         repo.save_operator(updated)
     return updated
+
+
+def authenticate(repo: OperatorRepository, code: str, password: str, *, policy: LockoutPolicy = LockoutPolicy(),
+                 now: datetime | None = None, hasher: PasswordHasher | None = None) -> Operator:
+    """Check the credentials of somebody who authorizes a change (counts towards their lockout).
+
+    Unlike :func:`login` an initial password is not enough: the person must have set their own."""
+    now = now or _now()
+    op = repo.get_operator(code) if isinstance(code, str) else None
+    if op is None:
+        raise AuthFailure("unknown_operator", _BAD_CREDENTIALS)
+    op = _check_password_against(repo, op, password, now, policy, hasher)
+    if op.must_change_password:
+        raise AuthFailure("must_change_password", f"{op.code} 仍在使用初始密码，请先登录修改密码后再操作")
+    return op
 
 
 def login(repo: OperatorRepository, code: str, password: str, *, policy: LockoutPolicy = LockoutPolicy(),

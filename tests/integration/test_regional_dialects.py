@@ -69,18 +69,22 @@ def region(request, sandbox_template, tmp_path):
         p.stop()
 
 
-def _operators(data: Path) -> None:
-    """The window's people (``medsettle operator`` creates them in production; the same service)."""
-    from client.services.operators import OperatorService
-    from offline_cache.store import open_store
-
-    store = open_store(data / "medsettle.sqlite3")
-    try:
-        svc = OperatorService(store)
-        svc.create(CASHIER, "收费员王", "cashier", CASHIER_PW, by="test-setup", must_change=False)
-        svc.create(SUPERVISOR, "组长李", "supervisor", SUPERVISOR_PW, by="test-setup", must_change=False)
-    finally:
-        store.close()
+def _operators(site: Path) -> None:
+    """The window's people, as IT creates them in production: the first admin, then an admin adds them."""
+    cfg = ("--config", str(site))
+    r = medsettle("operator", "add", "A001", "--name", "信息科管理员", "--role", "admin", "--first-admin",
+                  "--password-stdin", *cfg, stdin="Admin-001-pw\n")
+    assert r.returncode == 0, r.stderr
+    r = medsettle("operator", "passwd", "A001", "--password-stdin", *cfg, stdin="Admin-001-pw\nAdmin-001-new\n")
+    assert r.returncode == 0, r.stderr
+    for code, name, role, pw in ((CASHIER, "收费员王", "cashier", "Initial-c101"),
+                                 (SUPERVISOR, "组长李", "supervisor", "Initial-s201")):
+        r = medsettle("operator", "add", code, "--name", name, "--role", role, "--by", "A001", "--by-password-stdin",
+                      "--password-stdin", *cfg, stdin=f"Admin-001-new\n{pw}\n")
+        assert r.returncode == 0, r.stderr
+        final = CASHIER_PW if code == CASHIER else SUPERVISOR_PW
+        r = medsettle("operator", "passwd", code, "--password-stdin", *cfg, stdin=f"{pw}\n{final}\n")
+        assert r.returncode == 0, r.stderr
 
 
 def _configured(name: str, platform: EmbeddedPlatform, tmp_path: Path, secret: str | None = None) -> Path:
@@ -103,7 +107,7 @@ def _configured(name: str, platform: EmbeddedPlatform, tmp_path: Path, secret: s
     r = medsettle("config", "check", "--config", str(site))
     assert r.returncode == 0, r.stdout
     assert "结论：配置可以使用" in r.stdout and "【培训模式】" not in r.stdout and d.secret not in r.stdout
-    _operators(tmp_path / "data")
+    _operators(site)
     return site
 
 
