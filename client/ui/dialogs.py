@@ -1339,3 +1339,211 @@ class PatientPasswordDialog(QDialog):
         """The password, once."""
         value, self._value = self._value, ""
         return value
+
+
+# ---------------------------------------------------------------------------------------------
+# operator administration (系统 → 操作员管理)
+# ---------------------------------------------------------------------------------------------
+
+class OperatorsDialog(QDialog):
+    """Operator administration for supervisors and admins (``OperatorAdmin``; the same rules and audit
+    events as ``medsettle operator``). The person making changes first proves who they are with their
+    own code and password; then the table lists the operators and the form below adds one or changes
+    the selected one. Every refusal is shown in words and leaves everything as it was."""
+
+    ROLES = ("cashier", "supervisor", "admin")
+
+    def __init__(self, admin, *, actor_code: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.admin = admin
+        self.actor = None
+        self.setObjectName("operatorsDialog")
+        self.setWindowTitle(self.tr("Operator administration"))
+        self.resize(720, 520)
+        lay = QVBoxLayout(self)
+        who = QFormLayout()
+        self.actor_code = QLineEdit(actor_code)
+        self.actor_code.setObjectName("adminCode")
+        self.actor_code.setProperty(NO_SCAN_PROPERTY, True)
+        self.actor_password = _password_field()
+        self.actor_password.setObjectName("adminPassword")
+        self.actor_password.returnPressed.connect(self.authenticate)
+        who.addRow(self.tr("Your code (supervisor or admin)"), self.actor_code)
+        who.addRow(self.tr("Your password"), self.actor_password)
+        lay.addLayout(who)
+        self.btn_auth = QPushButton(self.tr("Confirm identity"))
+        self.btn_auth.setObjectName("btnAdminAuth")
+        self.btn_auth.clicked.connect(self.authenticate)
+        lay.addWidget(self.btn_auth)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("operatorsTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Code"), self.tr("Name"), self.tr("Role"), self.tr("State")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        lay.addWidget(self.table, 1)
+        form = QFormLayout()
+        self.code = QLineEdit()
+        self.code.setObjectName("newCode")
+        self.code.setProperty(NO_SCAN_PROPERTY, True)
+        self.name = QLineEdit()
+        self.name.setObjectName("newName")
+        self.role = QComboBox()
+        self.role.setObjectName("newRole")
+        for r in self.ROLES:
+            self.role.addItem(self._role_label(r), r)
+        self.password = _password_field()
+        self.password.setObjectName("newPassword")
+        self.password2 = _password_field()
+        self.password2.setObjectName("newPassword2")
+        self.reason = QLineEdit()
+        self.reason.setObjectName("changeReason")
+        form.addRow(self.tr("Code"), self.code)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Role"), self.role)
+        form.addRow(self.tr("Initial password"), self.password)
+        form.addRow(self.tr("Initial password again"), self.password2)
+        form.addRow(self.tr("Reason"), self.reason)
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        self.btn_add = QPushButton(self.tr("Add operator"))
+        self.btn_add.setObjectName("btnOpAdd")
+        self.btn_toggle = QPushButton(self.tr("Disable / enable selected"))
+        self.btn_toggle.setObjectName("btnOpToggle")
+        self.btn_reset = QPushButton(self.tr("Reset password of selected"))
+        self.btn_reset.setObjectName("btnOpReset")
+        self.btn_role = QPushButton(self.tr("Give selected the role above"))
+        self.btn_role.setObjectName("btnOpRole")
+        for b, slot in ((self.btn_add, self.add), (self.btn_toggle, self.toggle), (self.btn_reset, self.reset),
+                        (self.btn_role, self.change_role)):
+            b.clicked.connect(slot)
+            b.setEnabled(False)
+            row.addWidget(b)
+        lay.addLayout(row)
+        self.message = QLabel("")
+        self.message.setObjectName("operatorsMessage")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        lay.addWidget(close)
+        for b in self.findChildren(QPushButton):    # Enter confirms the identity field only, never a button
+            b.setAutoDefault(False)
+            b.setDefault(False)
+        (self.actor_password if actor_code else self.actor_code).setFocus()
+
+    def _role_label(self, role: str) -> str:
+        return {"cashier": self.tr("Cashier"), "supervisor": self.tr("Supervisor"),
+                "admin": self.tr("System administrator")}.get(role, role)
+
+    def _run(self, fn):
+        from client.security.operators import AuthFailure
+
+        self.error.show_error("")
+        self.message.setText("")
+        try:
+            return fn(), ""
+        except AuthFailure as exc:
+            self.error.show_error(str(exc))
+            return None, str(exc)
+
+    def authenticate(self) -> None:
+        code, pw = self.actor_code.text().strip(), self.actor_password.text()
+        self.actor_password.clear()
+        if not code or not pw:
+            self.error.show_error(self.tr("Enter your code and password."))
+            return
+        actor, err = self._run(lambda: self.admin.authenticate(code, pw))
+        if err:
+            return
+        self.actor = actor
+        for w in (self.actor_code, self.actor_password, self.btn_auth):
+            w.setEnabled(False)
+        for b in (self.btn_add, self.btn_toggle, self.btn_reset, self.btn_role):
+            b.setEnabled(True)
+        self.refresh()
+        self.message.setText(self.tr("Signed in for administration: %1").replace("%1", f"{actor.name} {actor.code}"))
+        self.code.setFocus()
+
+    def refresh(self) -> None:
+        rows = self.admin.listing()
+        self.table.setRowCount(len(rows))
+        for i, o in enumerate(rows):
+            state = self.tr("Active") if o["active"] else self.tr("Disabled")
+            if o["locked"]:
+                state += self.tr(" (locked)")
+            if o["must_change_password"]:
+                state += self.tr(" (initial password)")
+            for j, v in enumerate((o["code"], o["name"], self._role_label(o["role"]), state)):
+                self.table.setItem(i, j, QTableWidgetItem(v))
+
+    def _selected(self) -> str | None:
+        items = self.table.selectedItems()
+        if not items:
+            self.error.show_error(self.tr("Select an operator in the table first."))
+            return None
+        return self.table.item(items[0].row(), 0).text()
+
+    def _new_password(self) -> str | None:
+        pw, pw2 = self.password.text(), self.password2.text()
+        self.password.clear()
+        self.password2.clear()
+        if not pw:
+            self.error.show_error(self.tr("Enter the initial password twice."))
+            return None
+        if pw != pw2:
+            self.error.show_error(self.tr("The two passwords differ; nothing was changed."))
+            return None
+        return pw
+
+    def _done(self, text: str) -> None:
+        self.refresh()
+        self.message.setText(text)
+
+    def add(self) -> None:
+        if self.actor is None:
+            return
+        pw = self._new_password()
+        if pw is None:
+            return
+        code, name, role = self.code.text().strip(), self.name.text().strip(), self.role.currentData()
+        op, err = self._run(lambda: self.admin.add(self.actor, code, name, role, pw))
+        if not err:
+            self.code.clear()
+            self.name.clear()
+            self._done(self.tr("Added %1; the initial password must be changed at the first sign-in.").replace(
+                "%1", f"{op.name} {op.code}"))
+
+    def toggle(self) -> None:
+        code = self._selected() if self.actor is not None else None
+        if code is None:
+            return
+        current = next(o for o in self.admin.listing() if o["code"] == code)
+        op, err = self._run(lambda: self.admin.set_active(self.actor, code, not current["active"],
+                                                          reason=self.reason.text().strip()))
+        if not err:
+            self._done((self.tr("Enabled %1.") if op.active else self.tr("Disabled %1.")).replace("%1", op.code))
+
+    def reset(self) -> None:
+        code = self._selected() if self.actor is not None else None
+        if code is None:
+            return
+        pw = self._new_password()
+        if pw is None:
+            return
+        op, err = self._run(lambda: self.admin.reset_password(self.actor, code, pw))
+        if not err:
+            self._done(self.tr("Password of %1 reset and unlocked; it must be changed at the next sign-in.").replace(
+                "%1", op.code))
+
+    def change_role(self) -> None:
+        code = self._selected() if self.actor is not None else None
+        if code is None:
+            return
+        role = self.role.currentData()
+        op, err = self._run(lambda: self.admin.set_role(self.actor, code, role))
+        if not err:
+            self._done(self.tr("%1 is now: %2").replace("%1", op.code).replace("%2", self._role_label(op.role)))

@@ -469,8 +469,12 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.act_shift = self._action(self.tr("Open / close shift…"), "Ctrl+K", self.shift_key, "act_shift")
         self.act_lock = self._action(self.tr("Lock window"), "Ctrl+L", self.lock, "act_lock")
         self.act_signout = self._action(self.tr("Sign out"), "Ctrl+Q", self.sign_out, "act_signout")
+        self.act_operators = self._action(self.tr("Operator administration…"), "", self.manage_operators,
+                                          "act_operators")
         for a in (self.act_sync, self.act_adjust, self.act_shift, self.act_lock, self.act_signout):
             day.addAction(a)
+        day.addSeparator()
+        day.addAction(self.act_operators)
         self.training_menu = None
         if self.training:
             self._build_training_menu(mb)
@@ -1592,6 +1596,21 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.step_done.emit("cancel")
 
     # ---------------------------------------------------------------- 今日结算 and supervisor actions
+    def manage_operators(self) -> None:
+        """系统 → 操作员管理: supervisors (cashiers) and admins (everyone), same rules as ``medsettle operator``.
+        The signed-in operator's code is prefilled; a supervisor may come to a cashier's window and
+        type their own."""
+        from client.services.operators import OperatorAdmin
+
+        service = self.state.operator_service
+        if service is None:
+            return
+        op = self.operator
+        code = op.code if op is not None and op.role in ("supervisor", "admin") else ""
+        dlg = dialogs.OperatorsDialog(OperatorAdmin(service), actor_code=code, parent=self)
+        self._dialog = dlg
+        dlg.exec()
+
     def _authorize(self, action: str, label: str, subject: str):
         from client.security import operators as sec
 

@@ -695,6 +695,10 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>签退</translation>
     </message>
     <message>
+        <source>Operator administration…</source>
+        <translation>操作员管理…</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -1174,6 +1178,137 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Enter the opening float as an amount, e.g. 200.00.</source>
         <translation>请输入备用金金额，例如 200.00。</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorsDialog</name>
+    <message>
+        <source>Operator administration</source>
+        <translation>操作员管理</translation>
+    </message>
+    <message>
+        <source>Your code (supervisor or admin)</source>
+        <translation>您的工号（收费组长或系统管理员）</translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation>您的密码</translation>
+    </message>
+    <message>
+        <source>Confirm identity</source>
+        <translation>确认身份</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>工号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Initial password</source>
+        <translation>初始密码</translation>
+    </message>
+    <message>
+        <source>Initial password again</source>
+        <translation>再输一次初始密码</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Add operator</source>
+        <translation>新增操作员</translation>
+    </message>
+    <message>
+        <source>Disable / enable selected</source>
+        <translation>停用/启用选中的操作员</translation>
+    </message>
+    <message>
+        <source>Reset password of selected</source>
+        <translation>重置选中操作员的密码</translation>
+    </message>
+    <message>
+        <source>Give selected the role above</source>
+        <translation>把选中操作员改为上面的角色</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收费员</translation>
+    </message>
+    <message>
+        <source>Supervisor</source>
+        <translation>收费组长</translation>
+    </message>
+    <message>
+        <source>System administrator</source>
+        <translation>系统管理员</translation>
+    </message>
+    <message>
+        <source>Enter your code and password.</source>
+        <translation>请输入您的工号和密码。</translation>
+    </message>
+    <message>
+        <source>Signed in for administration: %1</source>
+        <translation>已确认管理人身份：%1</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>在用</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source> (locked)</source>
+        <translation>（已锁定）</translation>
+    </message>
+    <message>
+        <source> (initial password)</source>
+        <translation>（初始密码）</translation>
+    </message>
+    <message>
+        <source>Select an operator in the table first.</source>
+        <translation>请先在表中选中一位操作员。</translation>
+    </message>
+    <message>
+        <source>Enter the initial password twice.</source>
+        <translation>请把初始密码输入两次。</translation>
+    </message>
+    <message>
+        <source>The two passwords differ; nothing was changed.</source>
+        <translation>两次输入的密码不一致，未作任何更改。</translation>
+    </message>
+    <message>
+        <source>Added %1; the initial password must be changed at the first sign-in.</source>
+        <translation>已新增 %1，首次登录须修改初始密码。</translation>
+    </message>
+    <message>
+        <source>Enabled %1.</source>
+        <translation>已启用 %1。</translation>
+    </message>
+    <message>
+        <source>Disabled %1.</source>
+        <translation>已停用 %1。</translation>
+    </message>
+    <message>
+        <source>Password of %1 reset and unlocked; it must be changed at the next sign-in.</source>
+        <translation>已重置 %1 的密码并解除锁定，下次登录须修改。</translation>
+    </message>
+    <message>
+        <source>%1 is now: %2</source>
+        <translation>%1 现在的角色：%2</translation>
     </message>
 </context>
 <context>
