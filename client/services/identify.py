@@ -336,9 +336,9 @@ class IdentifyService:
             sex=codes.label("gend", base.get("gend"), "未知") or "未知", age=age,
             insuplc_admdvs=adm, insuplc_name=regions.region_name(adm) if adm else "",
             insutype=str(sel.get("insutype") or ""),
-            insutype_label=codes.label("insutype", sel.get("insutype"), str(sel.get("insutype"))) or "",
+            insutype_label=codes.display_label("insutype", sel.get("insutype")),
             psn_type=str(sel.get("psn_type") or ""),
-            psn_type_label=codes.label("psn_type", sel.get("psn_type"), str(sel.get("psn_type"))) or "",
+            psn_type_label=codes.display_label("psn_type", sel.get("psn_type")),
             balance=str(sel.get("balc") or "0.00"), status_code=cat, status=words, status_meaning=meaning,
             suspended=suspended, warnings=warnings,
             chronic=[{"opsp_dise_code": c.get("opsp_dise_code"), "opsp_dise_name": c.get("opsp_dise_name")}
