@@ -83,6 +83,19 @@ def _json(obj, status: int = 200) -> Response:
     return Response(json.dumps(obj, ensure_ascii=False), status=status, mimetype="application/json")
 
 
+def _with_note(result: Response, key: str, text: str) -> Response:
+    """A successful national answer with ``key`` (warn_msg / err_msg) set to ``text`` (fault modes
+    warn-msg / success-with-err-msg); anything else is passed through unchanged."""
+    try:
+        doc = json.loads(result.get_data().decode("utf-8"))    # floats keep their text (shortest repr)
+    except (UnicodeDecodeError, ValueError):
+        return result
+    if not isinstance(doc, dict) or str(doc.get("infcode")) != "0":
+        return result
+    doc[key] = text
+    return _json(doc, result.status_code)
+
+
 def _drop(request: Request) -> None:
     sock = request.environ.get("werkzeug.socket")
     if sock is not None:
@@ -199,6 +212,8 @@ class SandboxApp:
         if rule is not None:
             if rule.mode == "drop-after-commit":
                 _drop(request)
+            if rule.mode in ("warn-msg", "success-with-err-msg") and result.mimetype == "application/json":
+                result = _with_note(result, "warn_msg" if rule.mode == "warn-msg" else "err_msg", rule.message)
             if rule.mode == "trickle":
                 payload = result.get_data()
                 return Response(_trickle(payload, rule.delay_ms), status=result.status_code,

@@ -234,3 +234,31 @@ def test_codes_from_the_shanghai_fixture_display_as_received():
     p = PersonInfo.from_response(resp("1101-output-openhis", "1101"))
     assert codes.display_label("psn_type", p.insuinfo[0].psn_type) == "116032"
     assert codes.display_label("insutype", p.insuinfo[0].insutype) == "职工基本医疗保险"
+
+
+# -------------------------------------------------------------------------------- review / warn_msg
+def test_infcode_0_with_err_msg_needs_review():
+    r = resp("2207-infcode0-errmsg", "2207")
+    assert r.ok and r.needs_review
+    assert r.review_msg == "结算成功，但电子凭证状态待核实，请稍后查询结算结果"
+    res = SettleResult.from_response(r)
+    assert res.review_msg == r.review_msg and res.warn_msg == ""
+    assert res.setlinfo.medfee_sumamt == Decimal("4.52")                 # the figures are still read
+
+
+@pytest.mark.parametrize("name", ["9001-output-zjharness", "2207-output-openhis", "1101-output-openhis",
+                                  "2304-output-hsa-his", "2601-output-zjharness"])
+def test_success_words_null_and_refusals_do_not_need_review(name):
+    assert not resp(name).needs_review
+
+
+def test_success_words_are_configurable():
+    r = parse_response(body("2207-infcode0-errmsg"), success_err_msgs=("结算成功，但电子凭证状态待核实，请稍后查询结算结果",))
+    assert not r.needs_review
+    r = parse_response(body("9001-output-zjharness"), success_err_msgs=())
+    assert r.review_msg == "success"
+
+
+def test_settle_result_carries_warn_msg():
+    res = SettleResult.from_response(resp("2207-warn-msg", "2207"))
+    assert res.warn_msg == "该参保人本年度门诊统筹额度已用完，本次按个人账户支付" and res.review_msg == ""
