@@ -227,6 +227,8 @@ class PersonInfo:
     baseinfo: BaseInfo
     insuinfo: list[InsuInfo]
     idetinfo: list[IdetInfo]
+    warn_msg: str = ""       # the envelope's warn_msg, verbatim
+    review_msg: str = ""     # infcode 0 with a non-success err_msg (Response.review_msg), verbatim
 
     @classmethod
     def from_response(cls, resp: Response) -> PersonInfo:
@@ -234,6 +236,7 @@ class PersonInfo:
             _parse_row(BaseInfo, resp, _node(resp, "baseinfo"), "baseinfo"),
             [_parse_row(InsuInfo, resp, r, "insuinfo") for r in _node(resp, "insuinfo", list, False)],
             [_parse_row(IdetInfo, resp, r, "idetinfo") for r in _node(resp, "idetinfo", list, False)],
+            resp.warn_msg, resp.review_msg,
         )
 
 

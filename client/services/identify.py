@@ -237,6 +237,11 @@ class IdentifyService:
         fetched = datetime.now()
         person = self._build(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn,
                              fetched, from_cache=False)
+        # what the platform said beside the data, verbatim (docs/central-interface.md §6a)
+        if getattr(info, "warn_msg", ""):
+            person.view.warnings.append(f"医保中心提示（1101）：{info.warn_msg}")
+        if getattr(info, "review_msg", ""):
+            person.view.warnings.append(f"需复核：医保中心对 1101 返回成功，但附带信息：{info.review_msg}。请核实参保信息。")
         self._cache(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn, fetched,
                     audit_event=(method, person))
         return person

@@ -84,3 +84,14 @@ def test_success_word_in_err_msg_is_plain_success(platform, tmp_path):
         assert not any(w.startswith("需复核") for w in rec["warnings"])
     finally:
         ctx.close()
+
+
+def test_identification_warn_msg_is_shown(platform, tmp_path):
+    ctx = make_window(platform, tmp_path / "w")
+    try:
+        requests.post(platform.url + "/admin/fault", json={"mode": "warn-msg", "infno": "1101", "next": 1,
+                                                           "message": WARN}, timeout=5)
+        view = Counter(ctx).identify_certno(SHEN)
+        assert f"医保中心提示（1101）：{WARN}" in view.warnings
+    finally:
+        ctx.close()
