@@ -1057,7 +1057,11 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
     rinfo = jsonable(dict(out.setlinfo.raw))
     with ctx.store.connection() as conn:
         now = _now()
-        lifecycle.move(conn, sid, "reversed", now=now, expect=("confirmed",), meta={"reversal.setlinfo": rinfo})
+        notes = {"reversal.warn_msg": out.warn_msg or None,
+                 "reversal.review": {"err_msg": out.review_msg, "infno": req.INFNO, "msgid": msgid}
+                 if out.review_msg else None}
+        lifecycle.move(conn, sid, "reversed", now=now, expect=("confirmed",),
+                       meta={"reversal.setlinfo": rinfo, **notes})
         from sqlalchemy import select
 
         from offline_cache.models import Payment
@@ -1071,6 +1075,8 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
 
         audit.record_reversal(conn, ctx.operator.opter, setl_id=setl_id, revoke_msgid=msgid,
                               authorized_by=auth["authorized_by"], reason=reason)
+    for note in central_notes(out, req.INFNO, msgid, what="撤销"):   # the platform's words, verbatim
+        record_warning(ctx, sid, note)
     red_letter(ctx, sid, reason=reason)
     record = settlement_record(ctx, sid)
     bills = _meta_of(ctx, sid).get("his_bills") or []
@@ -1090,7 +1096,7 @@ def _meta_of(ctx: ServiceContext, sid: int) -> dict:
 
 
 # ---------------------------------------------------------------------------- e-invoices
-def central_notes(result: Any, infno: str, msgid: str = "") -> list[str]:
+def central_notes(result: Any, infno: str, msgid: str = "", what: str = "结算") -> list[str]:
     """The cashier's lines for what the platform said beside the figures, its words verbatim:
     ``warn_msg``, and an ``err_msg`` that came with infcode 0 (the answer needs review)."""
     out = []
@@ -1098,7 +1104,7 @@ def central_notes(result: Any, infno: str, msgid: str = "") -> list[str]:
         out.append(f"医保中心提示（{infno}）：{result.warn_msg}")
     if getattr(result, "review_msg", ""):
         out.append(f"需复核：医保中心对 {infno} 返回成功，但附带信息：{result.review_msg}"
-                   + (f"（报文ID {msgid}）。本笔结算已按医保中心结果记录并标记为待复核，请向医保中心核实后再处理。"
+                   + (f"（报文ID {msgid}）。本笔{what}已按医保中心结果记录并标记为待复核，请向医保中心核实后再处理。"
                       if msgid else "。请核实后再结算。"))
     return out
 

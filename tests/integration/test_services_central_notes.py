@@ -10,7 +10,7 @@ import requests
 
 from client.services.checkout import Counter, settlement_record
 from client.services.payments import Tender
-from tests.integration.test_services_checkout import SHEN, make_window
+from tests.integration.test_services_checkout import SHEN, make_window, supervisor_ok
 
 WARN = "培训：本年度门诊统筹额度已用完，本次按个人账户支付"
 REVIEW = "培训：结算成功，但电子凭证状态待核实，请稍后查询结算结果"
@@ -93,5 +93,19 @@ def test_identification_warn_msg_is_shown(platform, tmp_path):
                                                            "message": WARN}, timeout=5)
         view = Counter(ctx).identify_certno(SHEN)
         assert f"医保中心提示（1101）：{WARN}" in view.warnings
+    finally:
+        ctx.close()
+
+
+def test_reversal_answered_with_err_msg_is_recorded_for_review(platform, tmp_path):
+    ctx = make_window(platform, tmp_path / "w")
+    try:
+        _trial, rec = _settle(ctx, platform, "warn-msg", WARN, infno="9999")      # a plain settlement
+        requests.post(platform.url + "/admin/fault", json={"mode": "success-with-err-msg", "infno": "2208",
+                                                           "next": 1, "message": REVIEW}, timeout=5)
+        back = Counter(ctx).reverse(rec["setl_id"], supervisor_ok(ctx, rec["setl_id"]), reason="患者退费")
+        assert back["state"] == "reversed"                    # the platform reversed it: refunds recorded
+        assert back["reversal"]["review"] == {"err_msg": REVIEW, "infno": "2208", "msgid": back["revoke_msgid"]}
+        assert any(w.startswith("需复核") and REVIEW in w and "本笔撤销" in w for w in back["warnings"])
     finally:
         ctx.close()
