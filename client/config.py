@@ -120,6 +120,8 @@ class PlatformSettings:
     ec_base_url: str = ""               # e-voucher platform; "" = same host as url
     password_check: bool = False        # 验密: patient password RSA-encrypted into cainfo (client.api.password)
     password_infnos: tuple[str, ...] = ("2207", "2304")
+    # err_msg words meaning plain success with infcode 0; any other err_msg → needs review
+    success_err_msgs: tuple[str, ...] = ("success", "成功", "交易成功", "处理成功", "ok")
     password_public_key: str = ""       # PEM file of the region's public key
     password_padding: str = "pkcs1v15"  # pkcs1v15 | oaep
     password_cross_province_exempt: bool = True   # 跨省异地不验密
@@ -405,6 +407,12 @@ def _v_infno_map(v: Any) -> tuple[Any, str | None]:
     return {str(k): str(p) for k, p in v.items()}, None
 
 
+def _v_word_list(v: Any) -> tuple[Any, str | None]:
+    if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+        return v, "应为文字列表，如 success_err_msgs = [\"success\", \"成功\"]"
+    return tuple(x.strip() for x in v), None
+
+
 def _v_infno_list(v: Any) -> tuple[Any, str | None]:
     if not isinstance(v, list) or not v or not all(isinstance(x, str) and INFNO_RE.match(x) for x in v):
         return v, "应为交易编号列表，如 password_infnos = [\"2207\", \"2304\"]"
@@ -473,6 +481,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "ec_base_url": _v_url,
         "password_check": _v_bool,
         "password_infnos": _v_infno_list,
+        "success_err_msgs": _v_word_list,
         "password_public_key": _v_path_str,
         "password_padding": _v_choice("pkcs1v15", "oaep"),
         "password_cross_province_exempt": _v_bool,
@@ -1012,6 +1021,7 @@ def api_settings_kwargs(settings: Settings, *, secret: str = "", state_dir: str 
         "ec_base_url": p.ec_base_url,
         "password_check": p.password_check,
         "password_infnos": tuple(p.password_infnos),
+        "success_err_msgs": tuple(p.success_err_msgs),
         "password_public_key": p.password_public_key,
         "password_padding": p.password_padding,
         "password_cross_province_exempt": p.password_cross_province_exempt,

@@ -18,8 +18,10 @@ Endpoints
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
+from decimal import Decimal
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -28,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from training_platform.dialects import Dialect
 from training_platform.faults import FaultError, FaultPlan, FaultRule
 from training_platform.ledger import ledger_rows
-from training_platform.transactions import Platform, RawFile
+from training_platform.transactions import Platform, RawFile, real_shape
 
 # Per-service paths (reference §1.3; Hebei gateway style) → infno.
 PATH_INFNO = {
@@ -79,8 +81,33 @@ class DropConnection(ConnectionError):
     """Raised after the socket was shut down: werkzeug treats it as a dropped connection."""
 
 
+_NUM_MARK = "\x00num:"
+_NUM_RE = re.compile(r'"\\u0000num:(-?[0-9]+(?:\.[0-9]+)?)"')
+
+
+def _number_mark(v):
+    if isinstance(v, Decimal) and v.is_finite():
+        return f"{_NUM_MARK}{v:f}"
+    raise TypeError(f"{type(v).__name__} is not JSON serializable")
+
+
 def _json(obj, status: int = 200) -> Response:
-    return Response(json.dumps(obj, ensure_ascii=False), status=status, mimetype="application/json")
+    """JSON body; a Decimal is written as a JSON number with exactly its digits (4.52, 0.00, -25.10)."""
+    text = _NUM_RE.sub(r"\1", json.dumps(obj, ensure_ascii=False, default=_number_mark))
+    return Response(text, status=status, mimetype="application/json")
+
+
+def _with_note(result: Response, key: str, text: str) -> Response:
+    """A successful national answer with ``key`` (warn_msg / err_msg) set to ``text`` (fault modes
+    warn-msg / success-with-err-msg); anything else is passed through unchanged."""
+    try:
+        doc = json.loads(result.get_data().decode("utf-8"), parse_float=Decimal)   # numbers keep their digits
+    except (UnicodeDecodeError, ValueError):
+        return result
+    if not isinstance(doc, dict) or str(doc.get("infcode")) != "0":
+        return result
+    doc[key] = text
+    return _json(doc, result.status_code)
 
 
 def _drop(request: Request) -> None:
@@ -199,6 +226,8 @@ class SandboxApp:
         if rule is not None:
             if rule.mode == "drop-after-commit":
                 _drop(request)
+            if rule.mode in ("warn-msg", "success-with-err-msg") and result.mimetype == "application/json":
+                result = _with_note(result, "warn_msg" if rule.mode == "warn-msg" else "err_msg", rule.message)
             if rule.mode == "trickle":
                 payload = result.get_data()
                 return Response(_trickle(payload, rule.delay_ms), status=result.status_code,
@@ -264,7 +293,7 @@ class SandboxApp:
             resp = Response(result.content, mimetype="application/octet-stream")
             resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
             return resp, committed
-        return _json(result), committed
+        return _json(real_shape(result)), committed
 
     def admin_fault(self, request: Request) -> Response:
         if request.method == "GET":

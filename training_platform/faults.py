@@ -12,6 +12,9 @@ Modes:
   garbage           200 with a non-JSON body (nothing changes)
   refuse            a normal envelope with infcode -1 and ``message`` (nothing changes)
   trickle           handle normally, send the body in small chunks with delay_ms between them
+  warn-msg          handle and commit normally; a successful answer carries ``message`` as warn_msg
+  success-with-err-msg  handle and commit normally; a successful answer (infcode 0) carries
+                    ``message`` as err_msg — the "needs review" answer (docs/central-interface.md)
   down              the platform is unreachable: every request — /health included — has its
                     connection closed before it is handled (the trainer's "医保中心断网")
 
@@ -28,7 +31,7 @@ import threading
 from dataclasses import asdict, dataclass
 
 MODES = ("latency", "drop-before", "drop-after-commit", "http-500", "http-502", "garbage", "refuse", "trickle",
-         "down")
+         "down", "warn-msg", "success-with-err-msg")
 
 
 class FaultError(ValueError):

@@ -1344,3 +1344,61 @@ class Platform:
                 c.execute("ROLLBACK")
                 raise
         return resp
+
+
+# ==================================================================== the real answer shape
+# The platform keeps amounts as exact strings internally (its store and its arithmetic); on the wire it
+# answers in the shape real platforms use (tests/fixtures/real/, reference §1.2/§5): amounts, ratios,
+# counts and ages as JSON NUMBERS (exact: Decimal, written with the same digits), null where real
+# answers have null (empty envelope fields, empty optional scalars of setldetail/insuinfo/baseinfo),
+# and a few fields real answers carry beyond the documented ones (enctype, expContent, exp_content).
+WIRE_NUMBER_FIELDS = frozenset({
+    "balc", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+    "act_pay_dedc", "hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay",
+    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "hosp_part_amt", "acct_mulaid_pay",
+    "psn_pay", "cash_payamt", "det_item_fee_sumamt", "pric_uplmt_amt", "overlmt_amt", "crt_payb_lmt_amt",
+    "fund_payamt", "cum", "pool_prop_selfpay", "selfpay_prop", "cnt", "pric", "age",
+})
+_NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+# scalars that real answers send as null when there is nothing (2207/2208/1101 recordings)
+_NULL_WHEN_EMPTY = frozenset({"setl_proc_info", "crt_payb_lmt_amt", "paus_insu_date", "memo", "exp_content",
+                              "list_sp_item_flag", "chld_medc_flag", "fund_pay_type_name"})
+_ENVELOPE_NULLS = ("warn_msg", "cainfo", "signtype")
+
+
+def _wire_value(key: str | None, v):
+    if isinstance(v, dict):
+        return {k: _wire_value(k, x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_wire_value(key, x) for x in v]
+    if key in WIRE_NUMBER_FIELDS and isinstance(v, str):
+        if _NUMBER_TEXT.match(v.strip()):
+            return Decimal(v.strip())
+        if v == "":
+            return None
+    if key in _NULL_WHEN_EMPTY and v == "":
+        return None
+    return v
+
+
+def real_shape(resp: dict) -> dict:
+    """The answer as real platforms write it (see above). ``resp`` is not changed."""
+    if not isinstance(resp, dict) or "infcode" not in resp:
+        return resp
+    out = dict(resp)
+    for k in _ENVELOPE_NULLS:
+        if out.get(k) == "":
+            out[k] = None
+    out.setdefault("enctype", "")
+    output = out.get("output")
+    if isinstance(output, dict):
+        output = _wire_value(None, output)
+        if "setlinfo" in output:
+            output.setdefault("expContent", None)          # 2207/2208 recordings
+        base = output.get("baseinfo")
+        if isinstance(base, dict):
+            base.setdefault("exp_content", None)           # 1101 recording
+        out["output"] = output
+    elif out.get("infcode") not in (0, "0") and output in ({}, ""):
+        out["output"] = None                               # 2601 recording: refusals carry output null
+    return out

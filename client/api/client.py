@@ -293,7 +293,7 @@ class CentralClient:
                      infno, msgid, status, len(content), ms)
             return content
         try:
-            resp = parse_response(content)
+            resp = parse_response(content, success_err_msgs=self.settings.success_err_msgs)
         except EnvelopeFormatError as exc:
             log.warning("infno=%s msgid=%s status=%s invalid envelope (%s) duration_ms=%.0f",
                         infno, msgid, status, exc, ms)
@@ -311,6 +311,9 @@ class CentralClient:
         resp.msgid, resp.infno = msgid, infno
         log.info("infno=%s msgid=%s status=%s infcode=%s duration_ms=%.0f%s", infno, msgid, status,
                  resp.infcode, ms, f" err_msg={mask_for_log(resp.err_msg)}" if resp.infcode != 0 else "")
+        if resp.needs_review:
+            log.warning("infno=%s msgid=%s infcode=0 with err_msg (needs review): %s", infno, msgid,
+                        mask_for_log(resp.review_msg))
         if resp.infcode != 0:
             raise BusinessError(resp.infcode, resp.err_msg, msgid, infno, warn_msg=resp.warn_msg,
                                 inf_refmsgid=resp.inf_refmsgid, retry_after=retry_after)

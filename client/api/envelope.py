@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .settings import ApiSettings
+from .settings import SUCCESS_ERR_MSGS, ApiSettings
 from .wire import check_no_floats
 
 # §1.1 field order.
@@ -19,6 +19,7 @@ ENVELOPE_FIELDS = (
     "inf_time", "fixmedins_code", "fixmedins_name", "sign_no", "input",
 )
 INF_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
 _INT_RE = re.compile(r"^-?\d{1,6}$")
 
 
@@ -75,10 +76,27 @@ class Response:
     msgid: str = ""
     infno: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    success_err_msgs: tuple[str, ...] = field(default=SUCCESS_ERR_MSGS, repr=False)
 
     @property
     def ok(self) -> bool:
+        """The platform accepted the call (infcode 0). See :attr:`needs_review` before treating it as done."""
         return self.infcode == 0
+
+    @property
+    def review_msg(self) -> str:
+        """infcode 0 but a non-empty err_msg that is not one of the success words: the platform said
+        something beside "success". The text, verbatim; "" when there is nothing to review."""
+        if self.infcode != 0:
+            return ""
+        text = self.err_msg.strip()
+        if not text or text.lower() in {w.lower() for w in self.success_err_msgs}:
+            return ""
+        return self.err_msg
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_msg)
 
 
 class EnvelopeFormatError(ValueError):
@@ -110,8 +128,9 @@ def parse_infcode(v: Any) -> int:
     raise EnvelopeFormatError(f"infcode 无效：{v!r}")
 
 
-def parse_response(body: bytes | str) -> Response:
-    """Parse a response body; raises EnvelopeFormatError for anything that is not an envelope."""
+def parse_response(body: bytes | str, *, success_err_msgs: tuple[str, ...] = SUCCESS_ERR_MSGS) -> Response:
+    """Parse a response body; raises EnvelopeFormatError for anything that is not an envelope.
+    Extra fields are kept in ``raw``; null scalars become ""."""
     if isinstance(body, bytes):
         try:
             text = body.decode("utf-8-sig")
@@ -149,4 +168,5 @@ def parse_response(body: bytes | str) -> Response:
         respond_time=_str_field(doc, "respond_time"),
         output=output,
         raw=doc,
+        success_err_msgs=tuple(success_err_msgs),
     )

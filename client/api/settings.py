@@ -16,6 +16,10 @@ URL_MODES = ("single", "paths", "infno")
 FIXMEDINS_CODE_RE = re.compile(r"^[0-9A-Za-z]{12}$")
 ADMVS_RE = re.compile(r"^\d{6}$")
 INFNO_RE = re.compile(r"^\d{4}[A-Z]?$")
+# err_msg texts that mean plain success when infcode is 0 (compared stripped, case-insensitive). Real
+# answers fill err_msg on success with "success" (Zhejiang 9001, tests/fixtures/real) or "成功" (§1.2).
+# Any OTHER non-empty err_msg with infcode 0 makes the answer "needs review" (docs/central-interface.md).
+SUCCESS_ERR_MSGS = ("success", "成功", "交易成功", "处理成功", "ok")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class ApiSettings:
     # Regional infno variants (reference §2 Zhejiang: 2206A / 2207A): the national infno the client
     # means → the infno sent on the wire (envelope, URL, signature, 2601 oinfno). {} = national set.
     infno_map: dict[str, str] = field(default_factory=dict)
+    # err_msg words that mean plain success with infcode 0 (envelope.SUCCESS_ERR_MSGS; UNVERIFIED per
+    # region: add the region's word here). Any other err_msg with infcode 0 → Response.needs_review.
+    success_err_msgs: tuple[str, ...] = SUCCESS_ERR_MSGS
     # Regional extra envelope fields; None = not sent at all.
     fixmedins_soft_fcty: str | None = None
     enc_type: str | None = None

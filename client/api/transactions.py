@@ -128,10 +128,11 @@ class Ack:
     msgid: str = ""
     inf_refmsgid: str = ""
     warn_msg: str = ""
+    review_msg: str = ""     # infcode 0 with a non-success err_msg (Response.review_msg), verbatim
 
     @classmethod
     def from_response(cls, resp: Response) -> Ack:
-        return cls(resp.output, resp.msgid, resp.inf_refmsgid, resp.warn_msg)
+        return cls(resp.output, resp.msgid, resp.inf_refmsgid, resp.warn_msg, resp.review_msg)
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,6 +227,8 @@ class PersonInfo:
     baseinfo: BaseInfo
     insuinfo: list[InsuInfo]
     idetinfo: list[IdetInfo]
+    warn_msg: str = ""       # the envelope's warn_msg, verbatim
+    review_msg: str = ""     # infcode 0 with a non-success err_msg (Response.review_msg), verbatim
 
     @classmethod
     def from_response(cls, resp: Response) -> PersonInfo:
@@ -233,6 +236,7 @@ class PersonInfo:
             _parse_row(BaseInfo, resp, _node(resp, "baseinfo"), "baseinfo"),
             [_parse_row(InsuInfo, resp, r, "insuinfo") for r in _node(resp, "insuinfo", list, False)],
             [_parse_row(IdetInfo, resp, r, "idetinfo") for r in _node(resp, "idetinfo", list, False)],
+            resp.warn_msg, resp.review_msg,
         )
 
 
@@ -699,13 +703,15 @@ class SettleResult:
     setlinfo: SetlInfo
     setldetail: list[SetlDetail]
     msgid: str = ""
+    warn_msg: str = ""       # the envelope's warn_msg, verbatim: shown to the cashier and recorded
+    review_msg: str = ""     # infcode 0 with a non-success err_msg (Response.review_msg), verbatim
 
     @classmethod
     def from_response(cls, resp: Response) -> SettleResult:
         info = _parse_row(SetlInfo, resp, _node(resp, "setlinfo"), "setlinfo")
         det = [_parse_row(SetlDetail, resp, r, "setldetail")
                for r in _node(resp, "setldetail", list, required=False)]
-        return cls(info, det, resp.msgid)
+        return cls(info, det, resp.msgid, resp.warn_msg, resp.review_msg)
 
 
 @dataclass

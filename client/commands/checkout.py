@@ -242,12 +242,18 @@ def run(args) -> int:
             for w in record.get("warnings") or []:
                 if "电子票据" in w:
                     sys.stderr.write(f"提示：{w}\n")
+            if record.get("warn_msg"):
+                sys.stderr.write(f"医保中心提示：{record['warn_msg']}\n")
+            review = record.get("review")
+            if review:
+                sys.stderr.write(f"需复核：医保中心返回成功但附带信息：{review['err_msg']}（报文ID {review['msgid']}），"
+                                 "本笔结算已记录并标记为待复核。\n")
             inv = record.get("invoice")
             if inv:
                 sys.stderr.write(f"电子票据：代码 {inv['EInvoiceCode']} 号码 {inv['EInvoiceNumber']} "
                                  f"校验码 {inv['RandomNumber']}。\n")
             si = record["setlinfo"]
-            sys.stderr.write(f"结算成功：{view.name}，医疗费 {si['medfee_sumamt']} 元，基金支付 {si['fund_pay_sumamt']} 元，"
+            sys.stderr.write(f"{'结算已记录（待复核）' if review else '结算成功'}：{view.name}，医疗费 {si['medfee_sumamt']} 元，基金支付 {si['fund_pay_sumamt']} 元，"
                              f"个人账户 {si['acct_pay']} 元，个人现金 {si['psn_cash_pay']} 元"
                              + "".join(f"，找零 {p['change']} 元" for p in record["payments"]
                                        if p.get("change") not in (None, "0.00")) + "。\n")

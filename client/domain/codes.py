@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 __all__ = [
@@ -389,6 +390,16 @@ def label(dict_name: str, code: object, default: str | None = None) -> str | Non
         return enum(norm).label
     except ValueError:
         return default
+
+
+def display_label(dict_name: str, code: object) -> str:
+    """What a window shows for ``code``: its Chinese label when the dictionary knows it, otherwise the
+    code itself (local codes such as Shanghai psn_type 116032 or clr_type 9902 are real values the
+    national table does not list — shown as received, never guessed). ``None`` / blank → ""."""
+    norm = _norm(dict_name, code if not isinstance(code, int | Decimal) or isinstance(code, bool) else str(code))
+    if not norm:
+        return ""
+    return label(dict_name, norm) or norm
 
 
 def parse(dict_name: str, code: object) -> CodeEnum:

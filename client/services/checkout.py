@@ -748,6 +748,7 @@ class Counter:
         except TransportError as exc:
             raise ServiceError("offline", str(exc), infno=req.INFNO) from None
         setlinfo = jsonable(dict(res.setlinfo.raw))
+        warnings += central_notes(res, req.INFNO)
         diffs = compare_setlinfo(preview["setlinfo"] if preview else None, setlinfo)
         if diffs:
             warnings.append("本地预算与医保中心预结算不一致：" + "；".join(
@@ -838,7 +839,9 @@ class Counter:
                                        cainfo=cainfo)
         info = jsonable(dict(out.setlinfo.raw))
         detail = jsonable([dict(d.raw) for d in out.setldetail])
-        warn = list(trial.warnings)
+        warn = list(trial.warnings) + central_notes(out, infno, msgid)
+        central = {"warn_msg": out.warn_msg or None,
+                   "review": {"err_msg": out.review_msg, "infno": infno, "msgid": msgid} if out.review_msg else None}
         cash = Decimal(str(info.get("psn_cash_pay") or "0.00"))
         if cash != due:
             try:
@@ -848,7 +851,7 @@ class Counter:
                 warn.append(f"结算现金支付 {fmt2(cash)} 元与预结算 {fmt2(due)} 元不一致，收款未记录，请按结算单重新收款。")
         acct = Decimal(str(info.get("acct_pay") or "0.00"))
         try:
-            self._confirm(sid, info, detail, warn, lines, acct)
+            self._confirm(sid, info, detail, warn, lines, acct, central)
         except Exception as exc:  # noqa: BLE001 - settled centrally but not saved here: recovery must finish it
             err = self.ctx.store.translate(exc)
             why = err.message if err is not None else f"{exc.__class__.__name__}: {exc}"
@@ -874,13 +877,14 @@ class Counter:
             record_warning(self.ctx, sid, f"HIS 未确认缴费（{exc.message}）：请在 HIS 中核对单据 "
                                             f"{'、'.join(b.ipt_otp_no for b in self.his_bills)} 的缴费状态。")
 
-    def _confirm(self, sid: int, info: dict, detail: list, warn: list, lines: list, acct: Decimal) -> None:
+    def _confirm(self, sid: int, info: dict, detail: list, warn: list, lines: list, acct: Decimal,
+                 central: dict | None = None) -> None:
         with self.ctx.store.connection() as conn:       # result + payments + visit in ONE transaction
             now = _now()
             lifecycle.move(conn, sid, "confirmed", now=now, expect=("sent",), setl_id=info.get("setl_id"),
                            mdtrt_id=info.get("mdtrt_id") or self.mdtrt_id,
                            **{k: info.get(k) for k in lifecycle.AMOUNT_FIELDS},
-                           setlinfo=info, setldetail=detail, meta={"warnings": warn})
+                           setlinfo=info, setldetail=detail, meta={"warnings": warn, **(central or {})})
             rec = lifecycle.load(conn, sid)
             pays = list(lines) + ([PaymentLine("account", acct)] if acct > 0 else [])
             for pl in pays:
@@ -1053,7 +1057,11 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
     rinfo = jsonable(dict(out.setlinfo.raw))
     with ctx.store.connection() as conn:
         now = _now()
-        lifecycle.move(conn, sid, "reversed", now=now, expect=("confirmed",), meta={"reversal.setlinfo": rinfo})
+        notes = {"reversal.warn_msg": out.warn_msg or None,
+                 "reversal.review": {"err_msg": out.review_msg, "infno": req.INFNO, "msgid": msgid}
+                 if out.review_msg else None}
+        lifecycle.move(conn, sid, "reversed", now=now, expect=("confirmed",),
+                       meta={"reversal.setlinfo": rinfo, **notes})
         from sqlalchemy import select
 
         from offline_cache.models import Payment
@@ -1067,6 +1075,8 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
 
         audit.record_reversal(conn, ctx.operator.opter, setl_id=setl_id, revoke_msgid=msgid,
                               authorized_by=auth["authorized_by"], reason=reason)
+    for note in central_notes(out, req.INFNO, msgid, what="撤销"):   # the platform's words, verbatim
+        record_warning(ctx, sid, note)
     red_letter(ctx, sid, reason=reason)
     record = settlement_record(ctx, sid)
     bills = _meta_of(ctx, sid).get("his_bills") or []
@@ -1086,6 +1096,19 @@ def _meta_of(ctx: ServiceContext, sid: int) -> dict:
 
 
 # ---------------------------------------------------------------------------- e-invoices
+def central_notes(result: Any, infno: str, msgid: str = "", what: str = "结算") -> list[str]:
+    """The cashier's lines for what the platform said beside the figures, its words verbatim:
+    ``warn_msg``, and an ``err_msg`` that came with infcode 0 (the answer needs review)."""
+    out = []
+    if getattr(result, "warn_msg", ""):
+        out.append(f"医保中心提示（{infno}）：{result.warn_msg}")
+    if getattr(result, "review_msg", ""):
+        out.append(f"需复核：医保中心对 {infno} 返回成功，但附带信息：{result.review_msg}"
+                   + (f"（报文ID {msgid}）。本笔{what}已按医保中心结果记录并标记为待复核，请向医保中心核实后再处理。"
+                      if msgid else "。请核实后再结算。"))
+    return out
+
+
 def record_warning(ctx: ServiceContext, sid: int, text: str) -> None:
     """A visible, persistent warning on the settlement (shown with the record); never raises."""
     try:
@@ -1214,6 +1237,8 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
            "setldetail": srec.setldetail or None, "preview": meta.get("preview"),
            "presettle": meta.get("presettle"), "differences": meta.get("differences") or [],
            "warnings": meta.get("warnings") or [], "prechecks": meta.get("prechecks") or [],
+           # what the platform said beside the figures (docs/central-interface.md "Response handling")
+           "warn_msg": meta.get("warn_msg"), "review": meta.get("review"),
            "payments": payments, "revoke_msgid": srec.revoke_msgid,
            "reversal": meta.get("reversal"), "error": meta.get("error"),
            "person": {"psn_no": person.get("psn_no"), "psn_name": person.get("name"),

@@ -30,6 +30,7 @@ from client.api import ApiError, BusinessError, TransportError
 from client.api.evoucher import query_person_by_card, query_person_by_certno, query_person_by_ecvoucher
 from client.api.transactions import QueryCumulative, QuerySpecialDiseaseFiling
 from client.domain import casebuild, codes, engine, identity, masking, regions
+from offline_cache.jsonutil import jsonable
 
 from .context import ServiceContext
 from .errors import ServiceError, translate_store_errors
@@ -208,13 +209,14 @@ class IdentifyService:
                 self._audit(self.ctx.store, method, cached, offline=True)
                 return cached
             raise ServiceError("offline", f"无法连接医保中心（{exc.cause}），本机也没有该患者的缓存信息，暂时无法识别。") from None
-        base = dict(info.baseinfo.raw)
-        insuinfo = [dict(r.raw) for r in info.insuinfo]
+        # real answers carry numbers (balc 41509.00, age 50.2): parsed as Decimal, kept as exact text
+        base = jsonable(dict(info.baseinfo.raw))
+        insuinfo = [jsonable(dict(r.raw)) for r in info.insuinfo]
         if not insuinfo:
             raise ServiceError("refused", "医保中心返回的参保信息中没有险种（insuinfo 为空），无法结算。", infno="1101")
         sel = _select_insuinfo(insuinfo)
         insuinfo = [sel] + [r for r in insuinfo if r is not sel]
-        idetinfo = [dict(r.raw) for r in info.idetinfo]
+        idetinfo = [jsonable(dict(r.raw)) for r in info.idetinfo]
         filing = _filing_from_baseinfo(base)
         psn_no = base.get("psn_no") or ""
         adm = sel.get("insuplc_admdvs") or ""
@@ -223,18 +225,23 @@ class IdentifyService:
         chronic: list[dict] = []
         try:
             cum = self.ctx.call(QueryCumulative(psn_no=psn_no, cum_ym=date.today().strftime("%Y%m"), insuplc_admdvs=adm))
-            ytd = {year: casebuild.ytd_from_cumuinfo([r.raw for r in cum.cumuinfo], year)}
+            ytd = jsonable({year: casebuild.ytd_from_cumuinfo([r.raw for r in cum.cumuinfo], year)})
         except (BusinessError, TransportError) as exc:
             log.warning("5206 failed for a person (%s); accumulations unknown", exc)
         try:
             sp = self.ctx.call(QuerySpecialDiseaseFiling(psn_no=psn_no, insuplc_admdvs=adm))
-            chronic = [dict(r.raw) for r in sp.rows]
+            chronic = [jsonable(dict(r.raw)) for r in sp.rows]
         except (BusinessError, TransportError) as exc:
             log.warning("5301 failed for a person (%s)", exc)
         self._ensure_bundle(adm)
         fetched = datetime.now()
         person = self._build(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn,
                              fetched, from_cache=False)
+        # what the platform said beside the data, verbatim (docs/central-interface.md §6a)
+        if getattr(info, "warn_msg", ""):
+            person.view.warnings.append(f"医保中心提示（1101）：{info.warn_msg}")
+        if getattr(info, "review_msg", ""):
+            person.view.warnings.append(f"需复核：医保中心对 1101 返回成功，但附带信息：{info.review_msg}。请核实参保信息。")
         self._cache(base, insuinfo, idetinfo, filing, chronic, ytd, cert_type, cert_no, card_sn, fetched,
                     audit_event=(method, person))
         return person
@@ -336,9 +343,9 @@ class IdentifyService:
             sex=codes.label("gend", base.get("gend"), "未知") or "未知", age=age,
             insuplc_admdvs=adm, insuplc_name=regions.region_name(adm) if adm else "",
             insutype=str(sel.get("insutype") or ""),
-            insutype_label=codes.label("insutype", sel.get("insutype"), str(sel.get("insutype"))) or "",
+            insutype_label=codes.display_label("insutype", sel.get("insutype")),
             psn_type=str(sel.get("psn_type") or ""),
-            psn_type_label=codes.label("psn_type", sel.get("psn_type"), str(sel.get("psn_type"))) or "",
+            psn_type_label=codes.display_label("psn_type", sel.get("psn_type")),
             balance=str(sel.get("balc") or "0.00"), status_code=cat, status=words, status_meaning=meaning,
             suspended=suspended, warnings=warnings,
             chronic=[{"opsp_dise_code": c.get("opsp_dise_code"), "opsp_dise_name": c.get("opsp_dise_name")}

@@ -1504,16 +1504,20 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.trial = None
         self.case_settled = True
         info = record.get("setlinfo") or {}
-        self.settlement.show_amounts(info, self.tr("SETTLED — settlement %1").replace("%1", str(record.get("setl_id"))))
+        review = record.get("review")
+        title = (self.tr("SETTLED (needs review) — settlement %1") if review
+                 else self.tr("SETTLED — settlement %1"))
+        self.settlement.show_amounts(info, title.replace("%1", str(record.get("setl_id"))))
         change = self._change_of(record)
         self.payment.change.setText(f"¥ {fmt_display(change)}")
         self.payment.set_change_kind("change")
         self._busy_step = ""
         self.confirmation.setText(self._confirmation_text(record, change))
         self.confirmation.show()
-        if record.get("warnings"):
+        if record.get("warnings"):     # includes the platform's warn_msg / review err_msg, verbatim
             self.show_message("\n".join(record["warnings"]), "warning")
-        self.st_busy.setText(self.tr("Settled. Esc: next patient."))
+        self.st_busy.setText(self.tr("Settled — needs review: check with the platform. Esc: next patient.")
+                             if review else self.tr("Settled. Esc: next patient."))
         self._update_buttons()
         self.refresh_counts()
         self.step_done.emit("settle")

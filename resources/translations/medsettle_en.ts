@@ -905,7 +905,15 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>SETTLED (needs review) — settlement %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>SETTLED — settlement %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled — needs review: check with the platform. Esc: next patient.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -245,3 +245,22 @@ def test_gui_platform_error_shown_verbatim(qtbot, window, app_state):
         "SELECT state, preview_json FROM settlements").fetchall()
     assert [r[0] for r in rows] == ["failed"]
     assert json.loads(rows[0][1])["error"]["err_msg"] == message
+
+
+def test_gui_review_answer_and_warn_msg_shown_verbatim(qtbot, window, app_state):
+    """2207 answered infcode 0 with an err_msg (and a warn_msg at 2206): settled, marked 待复核 in the
+    title and status line, the platform's words shown verbatim in the message area."""
+    sign_in(qtbot, window)
+    warn, review = "培训：本次按个人账户支付（测试）", "培训：结算成功，但电子凭证状态待核实（测试）"
+    url = app_state.platform.url + "/admin/fault"
+    requests.post(url, json={"mode": "warn-msg", "infno": "2206", "next": 1, "message": warn}, timeout=5)
+    requests.post(url, json={"mode": "success-with-err-msg", "infno": "2207", "next": 1, "message": review},
+                  timeout=5)
+    try:
+        record = _outpatient_settled(qtbot, window, app_state)
+    finally:
+        requests.post(url, json={"clear": True}, timeout=5)
+    assert record["state"] == "confirmed" and record["review"]["err_msg"] == review
+    shown = window.message_text.text()
+    assert window.message.isVisible() and review in shown and warn in shown
+    assert window.st_busy.text() == window.tr("Settled — needs review: check with the platform. Esc: next patient.")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -97,7 +98,11 @@ class Wire:
                 "fixmedins_code": self.code, "fixmedins_name": "培训医院", "sign_no": self.sign_no, "input": inp}
 
     def post(self, env: dict, path: str = "/fsi/api/callService", timeout: float = 30):
-        return self.session.post(self.url + path, json=env, timeout=timeout)
+        """The answer; its ``.json()`` reads a JSON number with a fraction as its exact text ("235.90"):
+        the platform answers amounts as numbers (the real shape), and this client keeps money exact."""
+        r = self.session.post(self.url + path, json=env, timeout=timeout)
+        r.json = lambda **kw: json.loads(r.content.decode("utf-8"), parse_float=str, **kw)
+        return r
 
     def call(self, infno: str, inp: dict, insuplc: str = "", msgid: str | None = None, expect_ok: bool = True) -> dict:
         r = self.post(self.envelope(infno, inp, insuplc, msgid))

@@ -399,3 +399,25 @@ def test_several_his_bills_need_a_choice_and_self_pay(window, tmp_path):
     assert rec["infno"] == "0000" and rec["state"] == "confirmed" and rec["setlinfo"]["fund_pay_sumamt"] == "0.00"
     assert "暂停参保" in rec["setlinfo"]["reason"] and "未发送医保交易" in r.stderr
     assert len(requests.get(platform.url + "/admin/ledger", timeout=5).json()) == before
+
+
+def test_checkout_shows_warn_msg_and_review_verbatim(window, tmp_path):
+    """warn_msg on 2207 and an infcode 0 answer with err_msg: printed verbatim, recorded, marked 待复核."""
+    platform, d = window
+    warn, review = "培训：本次按个人账户支付", "培训：结算成功，但电子凭证状态待核实"
+    args = ("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
+            fees_file(tmp_path, FEES), "--ack-warnings", "--pay", "cash:200")
+    requests.post(platform.url + "/admin/fault", json={"mode": "warn-msg", "infno": "2207", "next": 1,
+                                                       "message": warn}, timeout=5)
+    r = medsettle(*args)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["warn_msg"] == warn and rec["review"] is None
+    assert f"医保中心提示：{warn}" in r.stderr and "结算成功" in r.stderr
+    requests.post(platform.url + "/admin/fault", json={"mode": "success-with-err-msg", "infno": "2207", "next": 1,
+                                                       "message": review}, timeout=5)
+    r = medsettle(*args)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["state"] == "confirmed" and rec["review"]["err_msg"] == review
+    assert f"需复核：医保中心返回成功但附带信息：{review}" in r.stderr and "结算已记录（待复核）" in r.stderr

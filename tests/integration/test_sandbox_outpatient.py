@@ -107,6 +107,7 @@ def run_outpatient(w, certno: str, otp_no: str, settle: bool = True):
         ctx["settle_env"] = w.envelope("2207", {"data": d}, person["insuplc"])
         r = w.post(ctx["settle_env"])
         ctx["settle"] = r.json()
+        ctx["settle_raw"] = r.content.decode("utf-8")
         assert ctx["settle"]["infcode"] == 0, ctx["settle"]["err_msg"]
     return ctx
 
@@ -142,7 +143,13 @@ def test_zone_exempt_flow_hand_worked_figures_and_reversal(platform, nhsa, data)
     assert len(out["inf_refmsgid"]) == 30 and out["inf_refmsgid"].startswith("310118")
     assert len(out["refmsg_time"]) == 17 and out["refmsg_time"].isdigit()
     assert len(out["respond_time"]) == 17 and out["respond_time"].isdigit()
-    assert out["warn_msg"] == "" and out["err_msg"] == ""
+    # the real shape (tests/fixtures/real/1101-output-openhis.json, 2207-output-openhis.json):
+    # warn_msg null, amounts JSON numbers (read here as their exact text, see Wire.post)
+    assert out["warn_msg"] is None and out["err_msg"] == ""
+    raw = json.loads(ctx["settle_raw"])
+    assert isinstance(raw["output"]["setlinfo"]["medfee_sumamt"], float)
+    assert f'"medfee_sumamt": {out["output"]["setlinfo"]["medfee_sumamt"]},' in ctx["settle_raw"]   # digits kept
+    assert raw["output"]["expContent"] is None and raw["enctype"] == ""
     info = out["output"]["setlinfo"]
     # 2204 split: one line per fee; the out-of-catalogue / class C ones fully self-paid
     assert len(ctx["upload"]) == len(ctx["visit"]["lines"])

@@ -310,3 +310,18 @@ def test_zhejiang_xca_gateway_in_the_site_file(tmp_path):
     assert isinstance(signer, XCaSigner)
     h = signer.headers("9001", b"{}")
     assert h["x-ca-key"] == api.fixmedins_code and h["x-ca-signature"].split(":")[1].islower()
+
+
+def test_success_err_msgs_in_the_site_file(tmp_path):
+    """The region's success word for err_msg reaches ApiSettings; a non-list is a Chinese error."""
+    s = load_settings(write(tmp_path, MINIMAL))
+    assert ApiSettings(**api_settings_kwargs(s, secret="")).success_err_msgs == (
+        "success", "成功", "交易成功", "处理成功", "ok")
+    text = MINIMAL.replace('url = "https://hsa.example.gov.cn"',
+                           'url = "https://hsa.example.gov.cn"\nsuccess_err_msgs = ["success", "办理成功"]')
+    api = ApiSettings(**api_settings_kwargs(load_settings(write(tmp_path, text, "w.toml")), secret=""))
+    assert api.success_err_msgs == ("success", "办理成功")
+    bad = MINIMAL.replace('url = "https://hsa.example.gov.cn"',
+                          'url = "https://hsa.example.gov.cn"\nsuccess_err_msgs = "success"')
+    report = check_config(write(tmp_path, bad, "bad.toml"))
+    assert not report.ok and "platform.success_err_msgs" in paths_of(report)
