@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["METHODS", "METHOD_LABELS", "CardIdentifier", "IdentifyDeviceError", "IdentifyResult", "NationEcSdk",
-           "PatientIdentifier", "TrainingScanBox", "WedgeScanIdentifier", "certno_result", "is_ec_code",
+           "PatientIdentifier", "TrainingScanBox", "TypedCertno", "WedgeScanIdentifier", "certno_result", "is_ec_code",
            "result_from_ec_answer"]
 
 METHODS = ("ecvoucher", "face", "card", "certno", "wedge")
@@ -242,6 +242,19 @@ class NationEcSdk:
 
     def check_token(self, ec_token: str) -> dict[str, Any]:
         return self.trans(self.pindata(TRANS_TOKEN_CHECK, {"ecToken": ec_token}))
+
+
+class TypedCertno:
+    """The ID number typed (or read from the ID card) at the window → 02 + certno."""
+
+    methods = ("certno",)
+
+    def __init__(self, certno: str):
+        self.certno = certno
+
+    def identify(self, method: str = "certno") -> IdentifyResult:
+        _check_method(self, method)
+        return certno_result(self.certno)
 
 
 # ------------------------------------------------------------------------------------------ card
