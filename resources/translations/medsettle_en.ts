@@ -656,6 +656,14 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Identify by e-voucher (scan box)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identify by face check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Scan with camera</source>
         <translation type="unfinished"></translation>
     </message>
@@ -818,6 +826,18 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Identifying by ID number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The e-voucher and the face check need the insurance centre: identify by card (F2) or ID number (F3) while offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying by face check…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying by e-voucher (scan box)…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1179,6 +1199,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Identified by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>ID number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1200,6 +1224,22 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Account balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Medical insurance e-voucher</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Face check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Social-security card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Barcode scanner</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
