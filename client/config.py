@@ -118,6 +118,7 @@ class PlatformSettings:
     infver: str = "V1.0"
     read_retries: int = 2
     ec_base_url: str = ""               # e-voucher platform; "" = same host as url
+    ec_wedge_qr: bool = False           # the region takes a keyboard-wedge QR in ec.query ecQrCode (Shanghai SE01-style)
     password_check: bool = False        # 验密: patient password RSA-encrypted into cainfo (client.api.password)
     password_infnos: tuple[str, ...] = ("2207", "2304")
     password_public_key: str = ""       # PEM file of the region's public key
@@ -471,6 +472,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "infver": _v_str(re.compile(r"^V\d+(\.\d+)*$"), "接口版本号形如 V1.0"),
         "read_retries": _v_int(0, 5),
         "ec_base_url": _v_url,
+        "ec_wedge_qr": _v_bool,
         "password_check": _v_bool,
         "password_infnos": _v_infno_list,
         "password_public_key": _v_path_str,
@@ -946,7 +948,8 @@ def training_settings(url: str, data_dir: str | os.PathLike[str], *, window: str
     """
     mapping = {
         "site": dict(TRAINING_INSTITUTION),
-        "platform": {"url": url, "url_mode": "single"},
+        # the training platform takes the SE01/wedge variant too, so the keyboard wedge can be practised
+        "platform": {"url": url, "url_mode": "single", "ec_wedge_qr": True},
         "einvoice": {"enabled": True, "invoicing_party_code": "31011800001",
                      "supervisor_area_code": "310118"},
         "policy": {"require_mac": False},
@@ -1010,6 +1013,7 @@ def api_settings_kwargs(settings: Settings, *, secret: str = "", state_dir: str 
         "fixmedins_soft_fcty": s.fixmedins_soft_fcty or None,
         "read_retries": p.read_retries,
         "ec_base_url": p.ec_base_url,
+        "ec_wedge_qr": p.ec_wedge_qr,
         "password_check": p.password_check,
         "password_infnos": tuple(p.password_infnos),
         "password_public_key": p.password_public_key,

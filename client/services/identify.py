@@ -171,6 +171,11 @@ class IdentifyService:
     # -- entry points ---------------------------------------------------------------------------
     @translate_store_errors
     def by_ecqr(self, payload: str) -> IdentifiedPerson:
+        """The keyboard-wedge QR sent in ``ecQrCode`` — only where the region takes it (``ec_wedge_qr``)."""
+        if not getattr(self.ctx.evoucher.settings, "ec_wedge_qr", False):
+            raise ServiceError("invalid_input", "本地区的电子凭证不接受扫码枪读取的二维码内容（国家接口由电子凭证SDK驱动扫码盒读码）："
+                                                "请让患者在扫码盒上出示医保电子凭证（Ctrl+E），或读社保卡（F2）、输入身份证号（F3）。",
+                               system="device")
         try:
             ident = self.ctx.evoucher.decode(payload, "01301", operator=self.ctx.operator)
         except BusinessError as exc:

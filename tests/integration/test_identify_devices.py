@@ -115,3 +115,29 @@ def test_unknown_training_person_and_missing_choice(window, tmp_path):
     assert_refused(medsettle_inproc(*common, "--identify", "ecvoucher"), "--training-person")
     assert_refused(medsettle_inproc(*common, "--identify", "ecvoucher", "--training-person", "1" * 28), "无效")
     assert db_count(d, "settlements") == 0
+
+
+def test_wedge_qr_only_where_configured(platform, tmp_path):
+    """ec_wedge_qr false (the national default): the wedge's QR is refused before anything is sent;
+    the scan box still identifies, and its token passes the token check."""
+    from dataclasses import replace
+
+    from client.devices.identify import TrainingScanBox
+    from client.services.checkout import Counter
+    from client.services.context import open_context, training_settings_for
+    from client.services.errors import ServiceError
+
+    s = training_settings_for(platform.url, tmp_path / "w")
+    s = replace(s, platform=replace(s.platform, ec_wedge_qr=False))
+    with open_context(s) as ctx:
+        counter = Counter(ctx)
+        with pytest.raises(ServiceError, match="扫码盒") as e:
+            counter.identify_ecqr(PEOPLE[SHEN]["ecqr"])
+        assert e.value.system == "device"
+        with ctx.store.read_connection() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM persons").scalar_one() == 0
+        box = TrainingScanBox(ctx.evoucher, ctx.operator)
+        box.present(ec_code=PEOPLE[SHEN]["ecqr"])
+        view = counter.identify_device(box, "ecvoucher")
+        assert view.name == "沈明" and view.id_method_label == "医保电子凭证"
+        assert box.check_token(counter.person.mdtrt_cert_no)["valid"] is True
