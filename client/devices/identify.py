@@ -340,8 +340,8 @@ class TrainingScanBox:
 
     # -- PatientIdentifier
     def identify(self, method: str = "ecvoucher") -> IdentifyResult:
-        from client.api import ApiError, BusinessError, TransportError
-
+        """Errors of the e-voucher platform itself (refusal, no connection) are the e-voucher
+        client's (``client.api`` BusinessError / TransportError); the caller translates them."""
         _check_method(self, method)
         if not self._busy.acquire(blocking=False):
             raise IdentifyDeviceError(FAULT_MESSAGES["busy"], "busy")
@@ -356,26 +356,14 @@ class TrainingScanBox:
             trans, extra = (TRANS_FACE, {"gainWay": FACE_GAIN_WAY}) if method == "face" else (TRANS_QUERY, None)
             pin = self.evoucher.pindata(None, self.business_type, self.operator, trans_type=trans, extra_data=extra,
                                         extra_top={"trainingScanBox": dict(self._present)})
-            try:
-                ident = self.evoucher.post(pin)
-            except BusinessError as exc:
-                raise IdentifyDeviceError(f"电子凭证识别失败：{exc.err_msg or '电子凭证无效'}", "refused") from None
-            except TransportError as exc:
-                raise IdentifyDeviceError(f"无法连接电子凭证平台（{exc.cause}），请改用社保卡或身份证号识别。",
-                                          "offline") from None
-            except ApiError as exc:
-                raise IdentifyDeviceError(str(exc), "invalid") from None
+            ident = self.evoucher.post(pin)
             self._present = {}
             return result_from_ec_answer(method, dict(ident.raw))
         finally:
             self._busy.release()
 
     def check_token(self, ec_token: str) -> dict[str, Any]:
-        from client.api import BusinessError
-
+        """``localEcTokenCheck``; a refusal is the e-voucher client's BusinessError."""
         pin = self.evoucher.pindata(None, self.business_type, self.operator, trans_type=TRANS_TOKEN_CHECK,
                                     extra_data={"ecToken": ec_token})
-        try:
-            return dict(self.evoucher.post(pin, need_token=False).raw)
-        except BusinessError as exc:
-            raise IdentifyDeviceError(f"电子凭证令牌无效：{exc.err_msg}", "refused") from None
+        return dict(self.evoucher.post(pin, need_token=False).raw)

@@ -220,6 +220,13 @@ class IdentifyService:
         except IdentifyDeviceError as exc:
             raise ServiceError("device" if exc.kind in ("busy", "timeout", "cancelled", "unavailable") else
                                "invalid_input", exc.message, detail=exc.kind, system="device") from None
+        except BusinessError as exc:
+            raise ServiceError("refused", f"电子凭证识别失败：{exc.err_msg or '电子凭证无效'}。请患者刷新医保码后重新出示。",
+                               detail=exc.err_msg) from None
+        except TransportError as exc:
+            raise ServiceError("offline", f"无法连接电子凭证平台（{exc.cause}），请改用社保卡或身份证号识别。") from None
+        except ApiError as exc:
+            raise ServiceError("invalid_input", str(exc)) from None
         return self.by_result(result)
 
     @translate_store_errors
