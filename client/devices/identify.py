@@ -330,6 +330,10 @@ class TrainingScanBox:
             raise IdentifyDeviceError("培训电子凭证码应为28位数字。", "invalid")
         self._present = {k: v for k, v in (("ecQrCode", ec_code.strip()), ("certno", certno.strip())) if v}
 
+    @property
+    def has_person(self) -> bool:
+        return bool(self._present)
+
     def arm(self, fault: str) -> None:
         if fault not in FAULT_MESSAGES:
             raise ValueError(f"unknown training scan-box fault {fault!r}; one of {FAULTS}")

@@ -1063,6 +1063,8 @@ class MainWindow(DayworkMixin, QMainWindow):
         except Exception as exc:  # noqa: BLE001 - shown in Chinese, never a crash
             self.show_error("identify", exc)
             return
+        if self.training and not getattr(device, "has_person", True) and not self.pick_scan_box_person():
+            return
         self.state.counter.reset()
         self.clear_case()
         counter = self.state.counter
@@ -1816,6 +1818,44 @@ class MainWindow(DayworkMixin, QMainWindow):
             act.triggered.connect(lambda _c=False, r=rules, t=text: self.training_fault(r, t))
             menu.addAction(act)
             self.training_actions[name] = act
+        menu.addSeparator()
+        box_specs = [
+            ("box_person", self.tr("Scan box: a training person steps up…"), None),
+            ("box_busy", self.tr("Scan box: busy"), "busy"),
+            ("box_timeout", self.tr("Scan box: times out"), "timeout"),
+            ("box_cancelled", self.tr("Scan box: the patient cancels"), "cancelled"),
+        ]
+        for name, text, fault in box_specs:
+            act = QAction(text, self)
+            act.setObjectName(f"act_{name}")
+            if fault is None:
+                act.triggered.connect(lambda _c=False: self.pick_scan_box_person())
+            else:
+                act.triggered.connect(lambda _c=False, f=fault, t=text: self.arm_scan_box(f, t))
+            menu.addAction(act)
+            self.training_actions[name] = act
+
+    def pick_scan_box_person(self) -> bool:
+        """培训: choose the training person at the training scan box (from the training card deck)."""
+        from client.devices.cardreader import CardReaderError
+
+        try:
+            people = self.state.training_cards()
+        except CardReaderError as exc:
+            self.show_message(exc.message, "error")
+            self.step_failed.emit("identify", exc.message)
+            return False
+        dlg = dialogs.ScanBoxPickerDialog(people, self)
+        self._dialog = dlg
+        if not dlg.exec() or not dlg.certno:
+            return False
+        self.state.scan_box().present(certno=dlg.certno)
+        return True
+
+    def arm_scan_box(self, fault: str, text: str) -> None:
+        """培训: the training scan box's next try fails with ``fault`` (busy / timeout / cancelled)."""
+        self.state.scan_box().arm(fault)
+        self.show_message(self.tr("Training: %1 (next e-voucher / face try).").replace("%1", text), "info")
 
     def training_fault(self, rules: list[dict], text: str) -> None:
         """Replace the training platform's fault rules (clear, then add ``rules``) on the network pool."""

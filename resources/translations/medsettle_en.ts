@@ -1137,6 +1137,26 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Scan box: a training person steps up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan box: busy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan box: times out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan box: the patient cancels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training: %1 (next e-voucher / face try).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Training: %1.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1349,6 +1369,13 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ScanBoxPickerDialog</name>
+    <message>
+        <source>Training scan box: who shows the e-voucher / faces the camera</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

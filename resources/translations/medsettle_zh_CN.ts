@@ -1141,6 +1141,26 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>恢复正常</translation>
     </message>
     <message>
+        <source>Scan box: a training person steps up…</source>
+        <translation>扫码盒：培训人员上前…</translation>
+    </message>
+    <message>
+        <source>Scan box: busy</source>
+        <translation>扫码盒：正忙</translation>
+    </message>
+    <message>
+        <source>Scan box: times out</source>
+        <translation>扫码盒：超时</translation>
+    </message>
+    <message>
+        <source>Scan box: the patient cancels</source>
+        <translation>扫码盒：患者取消</translation>
+    </message>
+    <message>
+        <source>Training: %1 (next e-voucher / face try).</source>
+        <translation>培训：%1（下一次电子凭证/刷脸识别）。</translation>
+    </message>
+    <message>
         <source>Training: %1.</source>
         <translation>培训：%1。</translation>
     </message>
@@ -1354,6 +1374,13 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Back</source>
         <translation>返回修改</translation>
+    </message>
+</context>
+<context>
+    <name>ScanBoxPickerDialog</name>
+    <message>
+        <source>Training scan box: who shows the e-voucher / faces the camera</source>
+        <translation>培训扫码盒：选择出示医保电子凭证/刷脸的培训人员</translation>
     </message>
 </context>
 <context>

@@ -43,3 +43,31 @@ def test_gui_identify_by_e_voucher_face_and_wedge(qtbot, window, app_state):
         scanner_types(qtbot, shen["ecqr"])
     assert r.get("ok"), r
     assert window.patient.name.text() == "沈明" and window.patient.method.text() == "扫码枪"
+
+
+def test_gui_training_menu_arms_the_scan_box_and_picks_the_person(qtbot, window, app_state):
+    from client.ui.dialogs import ScanBoxPickerDialog
+    from tests.gui.conftest import when_modal
+
+    sign_in(qtbot, window)
+    window.training_actions["box_timeout"].trigger()         # the trainer arms a fault from the menu
+    app_state.scan_box().present(certno=SHEN_MING)
+    with expect_step(qtbot, window, "identify") as r:
+        window.act_ecvoucher.trigger()
+    assert "超时" in r.get("failed", "") and app_state.counter.person is None
+    with expect_step(qtbot, window, "identify") as r:        # nothing lost: 沈明 is still at the box
+        window.act_ecvoucher.trigger()
+    assert r.get("ok"), r
+    assert window.patient.name.text() == "沈明"
+
+    def pick(dlg):                                           # nobody at the box: the picker opens
+        for i in range(dlg.list.count()):
+            if dlg.list.item(i).data(256).split("|")[1] == ZHANG_WEI:
+                dlg.list.setCurrentRow(i)
+        dlg.accept()
+
+    when_modal(ScanBoxPickerDialog, pick)
+    with expect_step(qtbot, window, "identify") as r:
+        window.act_face.trigger()
+    assert r.get("ok"), r
+    assert window.patient.name.text() == "张伟" and window.patient.method.text() == "刷脸"
