@@ -141,3 +141,17 @@ def test_wedge_qr_only_where_configured(platform, tmp_path):
         view = counter.identify_device(box, "ecvoucher")
         assert view.name == "沈明" and view.id_method_label == "医保电子凭证"
         assert box.check_token(counter.person.mdtrt_cert_no)["valid"] is True
+
+
+def test_platform_without_the_se01_variant_refuses_a_raw_qr(sandbox_template, tmp_path):
+    from tests.integration.conftest import _start
+
+    p = _start(sandbox_template, tmp_path / "p", accept_ec_qr=False)
+    try:
+        url = p.url + "/localcfc/api/hsecfc/localQrCodeQuery"
+        r = requests.post(url, json=_pin(ecQrCode=PEOPLE[SHEN]["ecqr"]), timeout=5).json()
+        assert r["code"] != 0 and "不接受二维码" in r["message"]
+        r = requests.post(url, json=dict(_pin(), trainingScanBox={"ecQrCode": PEOPLE[SHEN]["ecqr"]}), timeout=5).json()
+        assert r["code"] == 0 and r["data"]["idNo"] == SHEN
+    finally:
+        p.stop()
