@@ -173,7 +173,7 @@ class NationEcSdk:
 
     def __init__(self, lib_path: str | os.PathLike[str], url: str, *, org_id: str,
                  operator: Any, business_type: str = "01301", device_type: str = "",
-                 encoding: str = "gbk", platform: str = sys.platform):
+                 encoding: str = "gbk", stdcall: bool = True, platform: str = sys.platform):
         self.lib_path = os.fspath(lib_path)
         self.url = url
         self.org_id = org_id
@@ -181,7 +181,8 @@ class NationEcSdk:
         self.business_type = business_type
         self.device_type = device_type
         self.encoding = encoding
-        self.platform = platform
+        self.stdcall = stdcall          # WinDLL (stdcall) on Windows; False = cdecl
+        self.platform = platform        # the SDK exists for Windows only
         self._lib: Any = None
         self._lock = threading.Lock()
 
@@ -196,7 +197,10 @@ class NationEcSdk:
             raise IdentifyDeviceError(f"电子凭证 SDK 动态库不存在：{self.lib_path}，请安装国家医保电子凭证 SDK 并检查配置中的库路径。",
                                       "unavailable")
         try:
-            lib = ctypes.WinDLL(self.lib_path)  # type: ignore[attr-defined]
+            if self.stdcall and sys.platform == "win32":
+                lib = ctypes.WinDLL(self.lib_path)  # type: ignore[attr-defined]
+            else:
+                lib = ctypes.CDLL(self.lib_path)
             fn = lib.NationEcTrans
         except (OSError, AttributeError) as exc:
             raise IdentifyDeviceError(f"无法加载电子凭证 SDK {self.lib_path}（{exc}），请检查 SDK 是否完整、位数是否匹配。",
