@@ -118,6 +118,7 @@ class PlatformSettings:
     infver: str = "V1.0"
     read_retries: int = 2
     ec_base_url: str = ""               # e-voucher platform; "" = same host as url
+    ec_wedge_qr: bool = False           # the region takes a keyboard-wedge QR in ec.query ecQrCode (Shanghai SE01-style)
     password_check: bool = False        # 验密: patient password RSA-encrypted into cainfo (client.api.password)
     password_infnos: tuple[str, ...] = ("2207", "2304")
     # err_msg words meaning plain success with infcode 0; any other err_msg → needs review
@@ -479,6 +480,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "infver": _v_str(re.compile(r"^V\d+(\.\d+)*$"), "接口版本号形如 V1.0"),
         "read_retries": _v_int(0, 5),
         "ec_base_url": _v_url,
+        "ec_wedge_qr": _v_bool,
         "password_check": _v_bool,
         "password_infnos": _v_infno_list,
         "success_err_msgs": _v_word_list,
@@ -955,7 +957,8 @@ def training_settings(url: str, data_dir: str | os.PathLike[str], *, window: str
     """
     mapping = {
         "site": dict(TRAINING_INSTITUTION),
-        "platform": {"url": url, "url_mode": "single"},
+        # the training platform takes the SE01/wedge variant too, so the keyboard wedge can be practised
+        "platform": {"url": url, "url_mode": "single", "ec_wedge_qr": True},
         "einvoice": {"enabled": True, "invoicing_party_code": "31011800001",
                      "supervisor_area_code": "310118"},
         "policy": {"require_mac": False},
@@ -1019,6 +1022,7 @@ def api_settings_kwargs(settings: Settings, *, secret: str = "", state_dir: str 
         "fixmedins_soft_fcty": s.fixmedins_soft_fcty or None,
         "read_retries": p.read_retries,
         "ec_base_url": p.ec_base_url,
+        "ec_wedge_qr": p.ec_wedge_qr,
         "password_check": p.password_check,
         "password_infnos": tuple(p.password_infnos),
         "success_err_msgs": tuple(p.success_err_msgs),

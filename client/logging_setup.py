@@ -63,7 +63,7 @@ _secrets_lock = threading.Lock()
 # card reader string: 发卡地区|社会保障号码|卡号|卡识别码|姓名|...
 _CARD_DATA_RE = re.compile(r"(?<![0-9])(\d{6})\|([0-9Xx*]{15,18})\|([^|\s]*)\|([^|\s]*)\|([^|]*)\|")
 _KV_RE = re.compile(
-    r"""(?P<key>["']?(?:card_no|cardno|card_sn|mdtrt_cert_no|ecToken|ec_token|ecQrCode|bank_card_no|卡号|卡识别码)["']?)"""
+    r"""(?P<key>["']?(?:card_no|cardno|card_sn|mdtrt_cert_no|ecToken|ec_token|ecQrCode|authNo|bank_card_no|卡号|卡识别码)["']?)"""
     r"""(?P<sep>\s*[:=：]\s*["']?)(?P<val>[^\s"',}|]+)""",
     re.IGNORECASE,
 )

@@ -215,7 +215,11 @@ def _card(rng: random.Random, admdvs: str, certno: str, name: str, issue: date, 
 
 
 def _ecqr(rng: random.Random, admdvs: str) -> str:
-    return "ECQR" + admdvs + "".join(rng.choice(_ALNUM36) for _ in range(26))
+    """The training e-voucher code: 28 digits like the real 4243754826492874240001130000
+    (reference §6) — 18 random digits, "0001", the insured admdvs (our training layout; the real
+    layout is not published). The rng is drawn as before (26 draws) so the other demo data stay."""
+    draws = [rng.choice(_ALNUM36) for _ in range(26)]
+    return "".join(str(_ALNUM36.index(ch) % 10) for ch in draws[:18]) + "0001" + admdvs
 
 
 def _years_later(d: date, years: int) -> date:

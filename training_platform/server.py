@@ -83,13 +83,16 @@ def init_data_dir(data_dir: str | Path, seed: int = DEFAULT_SEED, data: dict | N
 class EmbeddedPlatform:
     def __init__(self, data_dir: str | Path, host: str = "127.0.0.1", port: int = 0, *, seed: int = DEFAULT_SEED,
                  data: dict | None = None, catalog_page_rows: int = 20000, quiet: bool = True,
-                 gateway=None, dialect: str | None = None, password_check: bool = False):
+                 gateway=None, dialect: str | None = None, password_check: bool = False,
+                 accept_ec_qr: bool = True):
         self.data_dir = Path(data_dir)
         self.gateway = gateway            # e.g. training_platform.gateway.XCaGateway (None = no gateway)
         # a regional dialect (training_platform.dialects: national | jiangsu | zhejiang): its URL
         # layout, infno variants and gateway (unless ``gateway`` is given); None = all layouts
         self.dialect = dialects.dialect(dialect) if dialect else None
         self.password_check = password_check    # 验密 for 2207/2304 (training_platform.password)
+        # ec.query: also take the raw QR in data.ecQrCode (the Shanghai SE01 / keyboard-wedge variant)
+        self.accept_ec_qr = accept_ec_qr
         self.host = host
         self.port = port
         self.seed = seed
@@ -119,6 +122,7 @@ class EmbeddedPlatform:
 
             verifier = PasswordVerifier(self.data_dir)
         self.platform = Platform(self.store, self.catalog_page_rows, dialect=self.dialect, password=verifier)
+        self.platform.accept_ec_qr = self.accept_ec_qr
         app = SandboxApp(self.platform, self.faults, gateway=self.gateway, dialect=self.dialect)
         self._server = make_server(self.host, self.port, app, threaded=True,
                                    request_handler=QuietHandler if self.quiet else TrackingHandler)

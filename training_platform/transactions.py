@@ -1143,27 +1143,58 @@ class Platform:
         return {"bundle": bundle, "mac": mac, "unchanged": bool(d.get("ver")) and d.get("ver") == bundle.get("ver")}
 
     # ================================================================ other training endpoints
+    #: The Shanghai SE01 / keyboard-wedge variant: the raw QR in data.ecQrCode (reference §6).
+    accept_ec_qr: bool = True
+
     def ec_query(self, body) -> dict:
+        """The e-voucher platform behind the SDK (reference §6). National ``ec.query`` carries no QR:
+        the person in front of the TRAINING scan box is named in the training-only top-level field
+        ``trainingScanBox`` ({"ecQrCode": 28 digits} or {"certno": ...}); the raw ``data.ecQrCode`` is
+        accepted only as the configured SE01/wedge variant (``accept_ec_qr``). ``cn.nhsa.ec.auth`` with
+        gainWay FACE answers the same person with an ``authNo``; ``localEcTokenCheck`` checks a token."""
         def fail(msg: str, code: int = 1) -> dict:
             return {"code": code, "data": "", "message": msg}
 
         if not isinstance(body, dict):
             return fail("请求报文必须是JSON对象")
-        if body.get("transType") != "ec.query":
-            return fail(f"不支持的交易类型[{body.get('transType')}]，应为 ec.query")
+        trans = body.get("transType")
+        if trans not in ("ec.query", "cn.nhsa.ec.auth", "localEcTokenCheck"):
+            return fail(f"不支持的交易类型[{trans}]，应为 ec.query、cn.nhsa.ec.auth 或 localEcTokenCheck")
         if self.institution(str(body.get("orgId") or "")) is None:
             return fail(f"机构编号[{body.get('orgId')}]未在电子凭证中台登记")
-        data = body.get("data")
-        qr = data.get("ecQrCode") if isinstance(data, dict) else None
-        if not qr:
-            return fail("电子凭证二维码(ecQrCode)不能为空")
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        box = body.get("trainingScanBox") if isinstance(body.get("trainingScanBox"), dict) else {}
+        today = now().strftime("%Y-%m-%d")
+        if trans == "localEcTokenCheck":
+            tok = str(data.get("ecToken") or "")
+            row = self.store.conn().execute("SELECT psn_no FROM ectokens WHERE ec_token=? AND valid_date=?",
+                                            (tok, today)).fetchone()
+            if row is None:
+                return fail("电子凭证令牌(ecToken)无效或已过期，请患者重新出示医保电子凭证")
+            return {"code": 0, "data": {"ecToken": tok, "valid": True}, "message": "成功"}
+        face = trans == "cn.nhsa.ec.auth"
+        if face and str(data.get("gainWay") or "") != "FACE":
+            return fail("授权方式(gainWay)应为 FACE（刷脸授权）")
+        qr = box.get("ecQrCode") or (None if face else data.get("ecQrCode"))
+        if data.get("ecQrCode") and not box and not self.accept_ec_qr:
+            return fail("本平台的 ec.query 不接受二维码内容(ecQrCode)，请通过电子凭证SDK和扫码盒识别")
+        certno = box.get("certno")
+        if not qr and not certno:
+            if box:
+                return fail("扫码盒未读到医保电子凭证或人脸，请患者重新出示")
+            if "ecQrCode" in data:
+                return fail("电子凭证二维码(ecQrCode)不能为空")
+            return fail("扫码盒前没有出示医保电子凭证的人员（培训：请在培训扫码盒中选择培训人员）")
         with self.store.lock:
             c = self.store.conn()
-            row = c.execute("SELECT psn_no FROM people WHERE ecqr=?", (str(qr),)).fetchone()
+            if qr:
+                row = c.execute("SELECT psn_no FROM people WHERE ecqr=?", (str(qr),)).fetchone()
+            else:
+                row = c.execute("SELECT psn_no FROM people WHERE certno=?", (str(certno),)).fetchone()
             if row is None:
-                return fail("电子凭证二维码无效或已过期，请患者在医保App中刷新二维码后重新出示")
+                return fail("人脸识别未通过：未找到该人员的医保电子凭证" if face else
+                            "电子凭证二维码无效或已过期，请患者在医保App中刷新二维码后重新出示")
             p = self.person(c, row[0])
-            today = now().strftime("%Y-%m-%d")
             t = c.execute("SELECT ec_token FROM ectokens WHERE psn_no=? AND valid_date=?", (p["psn_no"], today)).fetchone()
             if t is None:
                 adm = (p.get("insuinfo") or [{}])[0].get("insuplc_admdvs") or p["certno"][:6]
@@ -1171,11 +1202,18 @@ class Platform:
                 c.execute("INSERT INTO ectokens VALUES(?, ?, ?)", (token, p["psn_no"], today))
             else:
                 token = t[0]
+            ec_code = c.execute("SELECT ecqr FROM people WHERE psn_no=?", (p["psn_no"],)).fetchone()[0]
         ins = (p.get("insuinfo") or [{}])[0]
-        payload = {"ecToken": token, "idNo": p["certno"], "idType": p.get("psn_cert_type") or "01",
-                   "userName": p.get("psn_name"), "insuOrg": ins.get("insuplc_admdvs"), "gender": p.get("gend"),
-                   "birthday": (p.get("brdy") or "").replace("-", "."), "nationality": "CHN", "ecIndexNo": ""}
-        return {"code": 0, "data": json.dumps(payload, ensure_ascii=False), "message": "成功"}
+        payload = {"userName": p.get("psn_name"), "idNo": p["certno"], "idType": p.get("psn_cert_type") or "01",
+                   "insuOrg": ins.get("insuplc_admdvs"), "ecIndexNo": hashlib.md5(p["psn_no"].encode()).hexdigest().upper(),
+                   "ecToken": token, "gender": p.get("gend"), "birthday": (p.get("brdy") or "").replace("-", "."),
+                   "nationality": "CHN", "email": None,
+                   "chnlId": hashlib.md5((p["psn_no"] + ":chnl").encode()).hexdigest().upper(),
+                   "ecQrCode": None if face else ec_code,
+                   "authNo": ("AUTH" + secrets.token_hex(14).upper()) if face else None}
+        if "ecQrCode" in data and not box:   # SE01/wedge variant: the data as a JSON string, as before
+            return {"code": 0, "data": json.dumps(payload, ensure_ascii=False), "message": "成功"}
+        return {"code": 0, "type": "success", "data": payload, "message": "成功"}
 
     def training_cards(self, limit: int = 40) -> dict:
         """The training card deck (the cards handed out with the training devices): holder, masked

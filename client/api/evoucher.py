@@ -47,27 +47,38 @@ class EVoucherClient:
     def close(self) -> None:
         self.session.close()
 
-    def pindata(self, qr_payload: str, business_type: str, operator: Operator) -> dict[str, Any]:
-        return {
-            "data": {
-                "orgId": self.settings.fixmedins_code,
-                "businessType": business_type,
-                "operatorId": operator.opter,
-                "operatorName": operator.opter_name,
-                "officeId": operator.office_id,
-                "officeName": operator.office_name,
-                "deviceType": self.device_type,
-                "ecQrCode": qr_payload,
-            },
+    def pindata(self, qr_payload: str | None, business_type: str, operator: Operator, *,
+                trans_type: str = "ec.query", extra_data: dict[str, Any] | None = None,
+                extra_top: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The SDK input. The national ``ec.query`` data carries NO QR (the certified scan box reads
+        it); ``qr_payload`` is added as ``ecQrCode`` only for the Shanghai SE01 / keyboard-wedge
+        variant (reference §6)."""
+        data: dict[str, Any] = {
             "orgId": self.settings.fixmedins_code,
-            "transType": "ec.query",
+            "businessType": business_type,
+            "operatorId": operator.opter,
+            "operatorName": operator.opter_name,
+            "officeId": operator.office_id,
+            "officeName": operator.office_name,
+            "deviceType": self.device_type,
         }
+        if qr_payload is not None:
+            data["ecQrCode"] = qr_payload
+        data.update(extra_data or {})
+        out: dict[str, Any] = {"data": data, "orgId": self.settings.fixmedins_code, "transType": trans_type}
+        out.update(extra_top or {})
+        return out
 
     def decode(self, qr_payload: str, business_type: str = "01301", *, operator: Operator) -> EVoucherIdentity:
+        """The keyboard-wedge / SE01 variant: the raw QR content sent in ``ecQrCode``."""
         if not qr_payload or not qr_payload.strip():
             raise ApiConfigError("电子凭证二维码内容为空，请让患者重新出示医保码后再扫。")
-        body = json.dumps(self.pindata(qr_payload.strip(), business_type, operator),
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self.post(self.pindata(qr_payload.strip(), business_type, operator))
+
+    def post(self, pindata: dict[str, Any], *, need_token: bool = True) -> EVoucherIdentity:
+        """POST one SDK request (any transType) to the e-voucher platform; the parsed answer."""
+        trans = str(pindata.get("transType") or "ec.query")
+        body = json.dumps(pindata, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         attempts = 1 + self.settings.read_retries
         for attempt in range(attempts):
             started = time.monotonic()
@@ -76,26 +87,26 @@ class EVoucherClient:
                                       verify=self.settings.verify,
                                       headers={"Content-Type": "application/json;charset=UTF-8"})
             except requests.RequestException as exc:
-                err = TransportError("", "ec.query", False, _describe(exc) if _never_sent(exc) else
+                err = TransportError("", trans, False, _describe(exc) if _never_sent(exc) else
                                      _describe(exc) + "（电子凭证解码为查询，可重试）")
                 if attempt + 1 >= attempts:
                     raise err from exc
                 self._sleep(min(self.settings.backoff_max, self.settings.backoff_base * 2 ** attempt))
                 continue
-            log.info("ec.query status=%s duration_ms=%.0f", r.status_code, (time.monotonic() - started) * 1000)
+            log.info("%s status=%s duration_ms=%.0f", trans, r.status_code, (time.monotonic() - started) * 1000)
             try:
                 doc = json.loads(r.content.decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError):
                 if r.status_code >= 500 and attempt + 1 < attempts:
                     self._sleep(min(self.settings.backoff_max, self.settings.backoff_base * 2 ** attempt))
                     continue
-                raise MalformedResponse("", "ec.query", False, f"电子凭证平台返回的不是 JSON（HTTP {r.status_code}）",
+                raise MalformedResponse("", trans, False, f"电子凭证平台返回的不是 JSON（HTTP {r.status_code}）",
                                         http_status=r.status_code) from None
-            return self._parse(doc)
+            return self._parse(doc, need_token=need_token)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
-    def _parse(doc: Any) -> EVoucherIdentity:
+    def _parse(doc: Any, *, need_token: bool = True) -> EVoucherIdentity:
         if not isinstance(doc, dict) or "code" not in doc:
             raise MalformedResponse("", "ec.query", False, "电子凭证平台应答缺少 code")
         code = doc.get("code")
@@ -111,7 +122,9 @@ class EVoucherClient:
                 data = json.loads(data)
             except ValueError:
                 raise MalformedResponse("", "ec.query", False, "data 不是有效的 JSON 字符串") from None
-        if not isinstance(data, dict) or not data.get("ecToken"):
+        if data is None and not need_token:
+            data = {}
+        if not isinstance(data, dict) or (need_token and not data.get("ecToken")):
             raise MalformedResponse("", "ec.query", False, "电子凭证平台应答缺少 ecToken")
 
         def g(k: str) -> str:

@@ -88,6 +88,9 @@ class ApiSettings:
     # E-voucher platform (电子凭证中台); empty = same host as base_url.
     ec_base_url: str = ""
     ec_path: str = "/localcfc/api/hsecfc/localQrCodeQuery"
+    # The keyboard-wedge QR in ec.query data.ecQrCode: only where the region takes it (Shanghai
+    # SE01-style); the national path is the e-voucher SDK driving the scan box (client.devices.identify).
+    ec_wedge_qr: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state_dir", Path(self.state_dir))

@@ -1,6 +1,9 @@
 """`medsettle checkout` — one settlement at the window, headless (scripts, drills, IT checks).
 
-Identify with ``--ecqr PAYLOAD`` | ``--card CARDDATA`` | ``--certno ID``; charges from ``--fees FILE``
+Identify with ``--identify ecvoucher|face|card|certno`` through an identification device
+(client.devices.identify; training: ``--training-person`` in front of the training scan box,
+``--training-fault busy|timeout|cancelled``), or ``--ecqr PAYLOAD`` (keyboard wedge / SE01) |
+``--card CARDDATA`` | ``--certno ID``; charges from ``--fees FILE``
 (JSON/CSV) or ``--his``; ``--med-type 21`` runs the inpatient discharge flow (2401, 2301 in batches
 of ≤ 50, 2402, 2303, 2304); ``--pay cash:200 wechat:35.5`` (cash may exceed → change; without
 ``--pay`` the patient's share is taken in cash, exactly); ``--acct 1`` uses the personal account.
@@ -26,6 +29,13 @@ def register(subparsers, common) -> None:
     who.add_argument("--ecqr", metavar="PAYLOAD", help="医保电子凭证二维码内容")
     who.add_argument("--card", metavar="CARDDATA", help="社保卡读卡数据（11段竖线分隔）")
     who.add_argument("--certno", metavar="ID", help="身份证号")
+    p.add_argument("--identify", choices=("ecvoucher", "card", "certno", "face"),
+                   help="通过识别设备识别患者：ecvoucher 医保电子凭证（扫码盒）、face 刷脸、card 社保卡（读卡器）、"
+                        "certno 身份证号。培训模式下使用培训扫码盒/培训读卡器（用 --training-person 选择培训人员）")
+    p.add_argument("--training-person", metavar="CERTNO|CODE",
+                   help="培训：站在扫码盒/读卡器前的培训人员（身份证号或28位电子凭证码；默认取 --certno）")
+    p.add_argument("--training-fault", choices=("busy", "timeout", "cancelled"),
+                   help="培训：让培训扫码盒出现一次故障（busy 正忙、timeout 超时、cancelled 患者取消）")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--fees", metavar="FILE", help="费用文件（JSON 明细数组或 CSV：code,cnt,pric,name）")
     src.add_argument("--his", action="store_true", help="从 HIS 取该患者待缴费单据（只有一张时；多张时用 --his-bill 指定）")
@@ -160,6 +170,53 @@ def _prechecks(counter, args, ctx) -> None:
     sys.stderr.write(f"经办人 {ctx.operator.opter} 已确认 {len(checks)} 条事前提醒。\n")
 
 
+def _identify_device(args, settings, ctx):
+    """The identification device of ``--identify``: in training mode the training scan box / card reader
+    with ``--training-person`` in front of it; otherwise the NHSA e-voucher SDK (Windows) or the typed
+    ID number."""
+    from client.devices.cardreader import CardReaderError, SimulatedCardReader, training_card_deck
+    from client.devices.identify import CardIdentifier, TypedCertno, is_ec_code
+    from client.domain.masking import mask_certno
+    from client.services.errors import ServiceError
+    from client.services.identify import ec_sdk, training_scan_box
+
+    training = bool(settings.training.enabled)
+    person = (args.training_person or args.certno or "").strip()
+    if args.identify == "certno":
+        if not person:
+            raise ServiceError("invalid_input", "请用 --certno 给出患者的身份证号。")
+        return TypedCertno(person)
+    if args.identify == "card":
+        if args.card:
+            return CardIdentifier(SimulatedCardReader([args.card]))
+        if not training:
+            raise ServiceError("invalid_input", "非培训模式下命令行没有读卡器：请用 --card 给出读卡数据，或在收费窗口读卡。")
+        if not person:
+            raise ServiceError("invalid_input", "培训模式下请用 --training-person 指定插卡的培训人员（身份证号）。")
+        try:
+            deck = training_card_deck(settings.platform.url)
+        except CardReaderError as exc:
+            raise ServiceError("device", exc.message, system="device") from None
+        cards = [c["card_data"] for c in deck if c.get("certno_masked") == mask_certno(person)
+                 and c["card_data"].split("|")[1:2] == [person]]
+        if not cards:
+            raise ServiceError("invalid_input", f"培训卡组中没有该培训人员（{mask_certno(person)}）的社保卡。")
+        return CardIdentifier(SimulatedCardReader(cards[:1]))
+    if not training:
+        return ec_sdk(ctx)
+    if not person:
+        raise ServiceError("invalid_input", "培训模式下请用 --training-person 指定站在扫码盒前的培训人员"
+                                            "（身份证号或28位电子凭证码）。")
+    box = training_scan_box(ctx)
+    if is_ec_code(person):
+        box.present(ec_code=person)
+    else:
+        box.present(certno=person)
+    if args.training_fault:
+        box.arm(args.training_fault)
+    return box
+
+
 def run(args) -> int:
     from client.services.clitools import EXIT_OK, emit_json, guarded
 
@@ -196,7 +253,10 @@ def run(args) -> int:
                 return EXIT_OK
             if args.self_pay:
                 return _self_pay(args, ctx, counter, tenders)
-            if args.ecqr:
+            if args.identify:
+                view = counter.identify_device(_identify_device(args, settings, ctx), args.identify)
+                sys.stderr.write(f"识别方式：{view.id_method_label}\n")
+            elif args.ecqr:
                 view = counter.identify_ecqr(args.ecqr)
             elif args.card:
                 view = counter.identify_card(args.card)

@@ -44,7 +44,7 @@ EXIT_FAILED = 1
 TEST_CERTNO = "330421198503150016"   # 沈明, insured in 嘉善 330421 (training demo person)
 TEST_NAME = "沈明"
 TRAINING_CODE = "H31011800001"       # 上海市青浦区培训医院 (Qingpu 310118)
-QR_PAYLOAD = "ECQR330421SELFTEST0123456789ABCDEFGH"
+QR_PAYLOAD = "4243754826492874240001130000"  # the 28-digit e-voucher code of reference §6
 FEE = Decimal("800.00")          # 32 × 25.00: above the 600.00 deductible, so the fund pays a part
 
 

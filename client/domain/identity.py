@@ -307,11 +307,9 @@ def _v_card_data(text: str, m: re.Match[str]) -> Mapping[str, Any]:
         raise _Reject(exc.message) from None
 
 
-def _v_ecqr(text: str, m: re.Match[str]) -> Mapping[str, Any]:
-    admdvs = m.group(1)
-    if not is_valid_admdvs(admdvs):
-        raise _Reject(f"电子凭证二维码中的参保地代码 {admdvs} 无效，请患者刷新电子凭证后重新扫码")
-    return {"admdvs": admdvs, "region_name": region_name(admdvs)}
+def _v_ec28(text: str, m: re.Match[str]) -> Mapping[str, Any]:
+    adm = text[-6:]
+    return {"admdvs": adm, "region_name": region_name(adm)} if is_valid_admdvs(adm) else {"admdvs": ""}
 
 
 def _v_certno(text: str, m: re.Match[str]) -> Mapping[str, Any]:
@@ -353,8 +351,8 @@ def _v_ean13(text: str, m: re.Match[str]) -> Mapping[str, Any]:
 SCAN_RULES: tuple[ScanRule, ...] = (
     ScanRule("card_data", re.compile(r"[^|]*(?:\|[^|]*){10}\|?"), _v_card_data,
              "card reader pipe string, 11 fields (reference §6)"),
-    ScanRule("ecqr", re.compile(r"ECQR([0-9]{6})[0-9A-Z]{26}"), _v_ecqr,
-             "TRAINING e-voucher QR: ECQR + insured admdvs + 26 [0-9A-Z] (docs/architecture.md)"),
+    ScanRule("ecqr", re.compile(r"[0-9]{28}"), _v_ec28,
+             "e-voucher code read by a keyboard-wedge scanner: 28 digits (reference §6, 4243754826492874240001130000)"),
     ScanRule("certno", re.compile(r"[0-9]{17}[0-9X]"), _v_certno,
              "18-character resident ID with a valid MOD 11-2 check character"),
     ScanRule("card_no", re.compile(r"[A-Z][0-9A-Z]{8}"), _v_card_no,

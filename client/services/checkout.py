@@ -219,6 +219,11 @@ class Counter:
         return self._set_person(self.identifier.by_certno(certno))
 
     @translate_store_errors
+    def identify_device(self, device, method: str) -> PersonView:
+        """Identify through a device (client.devices.identify); the view names the method."""
+        return self._set_person(self.identifier.by_device(device, method))
+
+    @translate_store_errors
     def identify_scan(self, text: str) -> PersonView:
         return self._set_person(self.identifier.by_scan(text))
 

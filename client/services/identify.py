@@ -28,7 +28,7 @@ from typing import Any
 
 from client.api import ApiError, BusinessError, TransportError
 from client.api.evoucher import query_person_by_card, query_person_by_certno, query_person_by_ecvoucher
-from client.api.transactions import QueryCumulative, QuerySpecialDiseaseFiling
+from client.api.transactions import QueryCumulative, QueryPerson, QuerySpecialDiseaseFiling
 from client.domain import casebuild, codes, engine, identity, masking, regions
 from offline_cache.jsonutil import jsonable
 
@@ -71,6 +71,8 @@ class PersonView:
     chronic: list[dict] = field(default_factory=list)
     fetched_at: str = ""
     from_cache: bool = False
+    id_method: str = ""          # ecvoucher | face | card | certno | wedge (client.devices.identify.METHODS)
+    id_method_label: str = ""    # 医保电子凭证 / 刷脸 / 社保卡 / 身份证号 / 扫码枪
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -94,6 +96,7 @@ class IdentifiedPerson:
     filing: dict
     ytd: dict             # {"<year>": ytd}
     chronic: list[dict]
+    method: str = ""      # which method identified the patient (client.devices.identify.METHODS)
 
     def case_person(self, acct_used_flag: str = "0") -> dict:
         """The person argument of ``casebuild.build_case``."""
@@ -147,6 +150,21 @@ def cross_region_status(ctx: ServiceContext, person: dict, filing: dict, bundle:
     return cat, words, meaning
 
 
+def training_scan_box(ctx: ServiceContext):
+    """The TRAINING scan box on this context's e-voucher client (training mode only)."""
+    from client.devices.identify import TrainingScanBox
+
+    return TrainingScanBox(ctx.evoucher, ctx.operator)
+
+
+def ec_sdk(ctx: ServiceContext, lib_path: str = "NationECCode.dll"):
+    """The NHSA e-voucher SDK adapter for this institution (Windows; elsewhere a Chinese message)."""
+    from client.devices.identify import NationEcSdk
+
+    return NationEcSdk(lib_path, ctx.evoucher.settings.ec_url, org_id=ctx.evoucher.settings.fixmedins_code,
+                       operator=ctx.operator, device_type=ctx.evoucher.device_type)
+
+
 class IdentifyService:
     def __init__(self, ctx: ServiceContext):
         self.ctx = ctx
@@ -154,6 +172,11 @@ class IdentifyService:
     # -- entry points ---------------------------------------------------------------------------
     @translate_store_errors
     def by_ecqr(self, payload: str) -> IdentifiedPerson:
+        """The keyboard-wedge QR sent in ``ecQrCode`` — only where the region takes it (``ec_wedge_qr``)."""
+        if not getattr(self.ctx.evoucher.settings, "ec_wedge_qr", False):
+            raise ServiceError("invalid_input", "本地区的电子凭证不接受扫码枪读取的二维码内容（国家接口由电子凭证SDK驱动扫码盒读码）："
+                                                "请让患者在扫码盒上出示医保电子凭证（Ctrl+E），或读社保卡（F2）、输入身份证号（F3）。",
+                               system="device")
         try:
             ident = self.ctx.evoucher.decode(payload, "01301", operator=self.ctx.operator)
         except BusinessError as exc:
@@ -164,7 +187,7 @@ class IdentifyService:
         except ApiError as exc:
             raise ServiceError("invalid_input", str(exc)) from None
         req = query_person_by_ecvoucher(ident)
-        return self._identify(req, "01", ident.ecToken, "", offline_key=None, method="ecqr")
+        return self._mark(self._identify(req, "01", ident.ecToken, "", offline_key=None, method="ecqr"), "wedge")
 
     @translate_store_errors
     def by_card(self, card_data: str) -> IdentifiedPerson:
@@ -173,8 +196,8 @@ class IdentifyService:
         except identity.IdentityError as exc:
             raise ServiceError("invalid_input", exc.message) from None
         req = query_person_by_card(card.card_no, card.card_sn, certno=card.certno, psn_name=card.psn_name)
-        return self._identify(req, "03", card.card_no, card.card_sn, offline_key=("card_no", card.card_no),
-                              method="card")
+        return self._mark(self._identify(req, "03", card.card_no, card.card_sn,
+                                         offline_key=("card_no", card.card_no), method="card"), "card")
 
     @translate_store_errors
     def by_certno(self, certno: str) -> IdentifiedPerson:
@@ -183,7 +206,58 @@ class IdentifyService:
         except identity.IdentityError as exc:
             raise ServiceError("invalid_input", exc.message) from None
         req = query_person_by_certno(rid.certno)
-        return self._identify(req, "02", rid.certno, "", offline_key=("certno", rid.certno), method="certno")
+        return self._mark(self._identify(req, "02", rid.certno, "", offline_key=("certno", rid.certno),
+                                         method="certno"), "certno")
+
+    @translate_store_errors
+    def by_device(self, device, method: str) -> IdentifiedPerson:
+        """Identify through a device (``client.devices.identify.PatientIdentifier``); the person records
+        the method. A device fault (busy / timeout / cancelled …) is a ServiceError with the device's
+        Chinese message, raised before anything is sent to the national platform or written."""
+        from client.devices.identify import IdentifyDeviceError
+
+        try:
+            result = device.identify(method)
+        except IdentifyDeviceError as exc:
+            raise ServiceError("device" if exc.kind in ("busy", "timeout", "cancelled", "unavailable") else
+                               "invalid_input", exc.message, detail=exc.kind, system="device") from None
+        except BusinessError as exc:
+            raise ServiceError("refused", f"电子凭证识别失败：{exc.err_msg or '电子凭证无效'}。请患者刷新医保码后重新出示。",
+                               detail=exc.err_msg) from None
+        except TransportError as exc:
+            raise ServiceError("offline", f"无法连接电子凭证平台（{exc.cause}），请改用社保卡或身份证号识别。") from None
+        except ApiError as exc:
+            raise ServiceError("invalid_input", str(exc)) from None
+        return self.by_result(result)
+
+    @translate_store_errors
+    def by_result(self, result) -> IdentifiedPerson:
+        """An :class:`client.devices.identify.IdentifyResult` → 1101 with its certificate."""
+        if result.method == "wedge":
+            return self._mark(self.by_ecqr(result.ec_qr_code), "wedge")
+        if result.method == "card":
+            req = query_person_by_card(result.mdtrt_cert_no, result.card_sn, certno=result.certno,
+                                       psn_name=result.psn_name)
+            return self._mark(self._identify(req, "03", result.mdtrt_cert_no, result.card_sn,
+                                             offline_key=("card_no", result.mdtrt_cert_no), method="card"), "card")
+        if result.method == "certno":
+            return self._mark(self.by_certno(result.mdtrt_cert_no), "certno")
+        if result.method in ("ecvoucher", "face"):
+            req = QueryPerson(mdtrt_cert_type="01", mdtrt_cert_no=result.mdtrt_cert_no,
+                              psn_cert_type=result.psn_cert_type or "01", certno=result.certno,
+                              psn_name=result.psn_name)
+            return self._mark(self._identify(req, "01", result.mdtrt_cert_no, "", offline_key=None,
+                                             method=result.method), result.method)
+        raise ServiceError("invalid_input", f"未知的识别方式：{result.method}")
+
+    @staticmethod
+    def _mark(person: IdentifiedPerson, method: str) -> IdentifiedPerson:
+        from client.devices.identify import METHOD_LABELS
+
+        person.method = method
+        person.view.id_method = method
+        person.view.id_method_label = METHOD_LABELS.get(method, method)
+        return person
 
     @translate_store_errors
     def by_scan(self, text: str) -> IdentifiedPerson:

@@ -21,7 +21,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from client.ui.runtime import bulk_gc, run_lowered
 
@@ -56,6 +56,7 @@ class AppState:
     platform: EmbeddedPlatform | None = None             # the training platform (培训模式 only)
     monitor: ConnectivityMonitor | None = None
     card_reader: SimulatedCardReader | None = None
+    identify_device: Any = None     # client.devices.identify.PatientIdentifier for e-voucher / face
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     # -- training -----------------------------------------------------------------------------
@@ -76,6 +77,16 @@ class AppState:
         from client.ui.accounts import supervisor_hint
 
         return supervisor_hint()
+
+    def scan_box(self):
+        """The e-voucher / face device: in training mode the training scan box (the training menu or a
+        test puts a training person in front of it), else the NHSA e-voucher SDK (Windows)."""
+        from client.services.identify import ec_sdk, training_scan_box
+
+        if self.identify_device is None:
+            self.identify_device = training_scan_box(self.ctx) if self.training else ec_sdk(self.ctx)
+        self.identify_device.operator = self.ctx.operator
+        return self.identify_device
 
     def training_cards(self) -> list[dict]:
         """The training card deck from the training platform's device API, labelled for the picker."""

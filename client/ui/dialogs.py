@@ -509,6 +509,20 @@ class CardPickerDialog(QDialog):
         super().accept()
 
 
+class ScanBoxPickerDialog(CardPickerDialog):
+    """Training scan box: choose which demo person steps up to the box (e-voucher or face)."""
+
+    def __init__(self, people: list[dict], parent: QWidget | None = None):
+        super().__init__(people, parent)
+        self.setObjectName("scanBoxPicker")
+        self.setWindowTitle(self.tr("Training scan box: who shows the e-voucher / faces the camera"))
+
+    @property
+    def certno(self) -> str:
+        parts = (self.card_data or "").split("|")
+        return parts[1] if len(parts) > 1 else ""
+
+
 # ---------------------------------------------------------------------------------------------
 # settlement details, trace
 # ---------------------------------------------------------------------------------------------

@@ -449,6 +449,10 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.act_search = self._action(self.tr("Search the catalogue"), "Ctrl+F", self.focus_search, "act_search")
         self.act_qrfile = self._action(self.tr("Decode e-voucher from image file…"), "Ctrl+O", self.decode_qr_file,
                                        "act_qrfile")
+        self.act_ecvoucher = self._action(self.tr("Identify by e-voucher (scan box)"), "Ctrl+E",
+                                          lambda: self.identify_device("ecvoucher"), "act_ecvoucher")
+        self.act_face = self._action(self.tr("Identify by face check"), "Ctrl+G",
+                                     lambda: self.identify_device("face"), "act_face")
         self.act_camera = self._action(self.tr("Scan with camera"), "", self.camera_scan, "act_camera")
         if not camera_available():
             self.act_camera.setEnabled(False)
@@ -456,7 +460,8 @@ class MainWindow(DayworkMixin, QMainWindow):
                                                "computer. Use the scanner or an image file."))
         self.act_details = self._action(self.tr("Settlement details"), "Ctrl+D", self.show_details, "act_details")
         self.act_trace = self._action(self.tr("Why this amount?"), "Ctrl+W", self.show_trace, "act_trace")
-        for a in (self.act_inpatient, self.act_remove, self.act_search, self.act_qrfile, self.act_camera,
+        for a in (self.act_inpatient, self.act_remove, self.act_search, self.act_ecvoucher, self.act_face,
+                  self.act_qrfile, self.act_camera,
                   self.act_details, self.act_trace, self.act_reverse):
             case.addAction(a)
         case.addSeparator()
@@ -1040,6 +1045,39 @@ class MainWindow(DayworkMixin, QMainWindow):
         self._begin("identify", label)
         self.tasks.run_db(lambda: fn(value), self._identified, lambda exc: self.show_error("identify", exc),
                           label="identify")
+
+    def identify_device(self, method: str) -> None:
+        """E-voucher / face through the identification device (client.devices.identify): the scan box
+        reads the code or the face itself; the panel shows which method identified the patient."""
+        self.with_shift("identify", lambda: self._identify_device(method))
+
+    def _identify_device(self, method: str) -> None:
+        if self._busy_step:
+            self.show_message(self.tr("Wait a moment: the window is still busy (%1). Then scan again.")
+                              .replace("%1", self._busy_step), "warning")
+            self.step_failed.emit("identify", "busy")
+            return
+        if self.offline_mode():
+            self.show_message(self.tr("The e-voucher and the face check need the insurance centre: identify by "
+                                      "card (F2) or ID number (F3) while offline."), "warning")
+            self.step_failed.emit("identify", "offline")
+            return
+        try:
+            device = self.state.scan_box()
+        except Exception as exc:  # noqa: BLE001 - shown in Chinese, never a crash
+            self.show_error("identify", exc)
+            return
+        if self.training and not getattr(device, "has_person", True) and not self.pick_scan_box_person():
+            return
+        self.state.counter.reset()
+        self.clear_case()
+        counter = self.state.counter
+        label = self.tr("Identifying by face check…") if method == "face" else \
+            self.tr("Identifying by e-voucher (scan box)…")
+        self.clear_message()
+        self._begin("identify", label)
+        self.tasks.run_db(lambda: counter.identify_device(device, method), self._identified,
+                          lambda exc: self.show_error("identify", exc), label="identify")
 
     def _identified(self, view) -> None:
         if view.from_cache and self.state.counter.person is not None:
@@ -1803,6 +1841,44 @@ class MainWindow(DayworkMixin, QMainWindow):
             act.triggered.connect(lambda _c=False, r=rules, t=text: self.training_fault(r, t))
             menu.addAction(act)
             self.training_actions[name] = act
+        menu.addSeparator()
+        box_specs = [
+            ("box_person", self.tr("Scan box: a training person steps up…"), None),
+            ("box_busy", self.tr("Scan box: busy"), "busy"),
+            ("box_timeout", self.tr("Scan box: times out"), "timeout"),
+            ("box_cancelled", self.tr("Scan box: the patient cancels"), "cancelled"),
+        ]
+        for name, text, fault in box_specs:
+            act = QAction(text, self)
+            act.setObjectName(f"act_{name}")
+            if fault is None:
+                act.triggered.connect(lambda _c=False: self.pick_scan_box_person())
+            else:
+                act.triggered.connect(lambda _c=False, f=fault, t=text: self.arm_scan_box(f, t))
+            menu.addAction(act)
+            self.training_actions[name] = act
+
+    def pick_scan_box_person(self) -> bool:
+        """培训: choose the training person at the training scan box (from the training card deck)."""
+        from client.devices.cardreader import CardReaderError
+
+        try:
+            people = self.state.training_cards()
+        except CardReaderError as exc:
+            self.show_message(exc.message, "error")
+            self.step_failed.emit("identify", exc.message)
+            return False
+        dlg = dialogs.ScanBoxPickerDialog(people, self)
+        self._dialog = dlg
+        if not dlg.exec() or not dlg.certno:
+            return False
+        self.state.scan_box().present(certno=dlg.certno)
+        return True
+
+    def arm_scan_box(self, fault: str, text: str) -> None:
+        """培训: the training scan box's next try fails with ``fault`` (busy / timeout / cancelled)."""
+        self.state.scan_box().arm(fault)
+        self.show_message(self.tr("Training: %1 (next e-voucher / face try).").replace("%1", text), "info")
 
     def training_fault(self, rules: list[dict], text: str) -> None:
         """Replace the training platform's fault rules (clear, then add ``rules``) on the network pool."""

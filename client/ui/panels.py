@@ -70,6 +70,8 @@ class PatientPanel(QFrame):
         self.insutype = _value_label("patientInsutype")
         self.psn_type = _value_label("patientPsnType")
         self.balance = _value_label("patientBalance")
+        self.method = _value_label("patientMethod")
+        self.method_caption = _caption(self.tr("Identified by"))
         rows = [
             (self.tr("ID number"), self.certno, self.tr("Sex / age"), self.sex_age),
             (self.tr("Insured place"), self.insured, self.tr("Insurance"), self.insutype),
@@ -80,6 +82,8 @@ class PatientPanel(QFrame):
             grid.addWidget(v1, r, 1)
             grid.addWidget(_caption(c2), r, 2)
             grid.addWidget(v2, r, 3)
+        grid.addWidget(self.method_caption, len(rows), 0)
+        grid.addWidget(self.method, len(rows), 1, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         lay.addLayout(grid)
@@ -97,11 +101,17 @@ class PatientPanel(QFrame):
         self.name.setText(self.tr("No patient — scan the e-voucher, read the card (F2) or enter the ID (F3)"))
         self.name.setProperty("empty", True)
         _repolish(self.name)
-        for w in (self.certno, self.sex_age, self.insured, self.insutype, self.psn_type, self.balance):
+        for w in (self.certno, self.sex_age, self.insured, self.insutype, self.psn_type, self.balance, self.method):
             w.setText("—")
         self.status_badge.hide()
         self.meaning.setText("")
         self.warnings.hide()
+
+    def method_words(self, method: str) -> str:
+        """Which method identified the patient (client.devices.identify.METHODS), in the UI language."""
+        return {"ecvoucher": self.tr("Medical insurance e-voucher"), "face": self.tr("Face check"),
+                "card": self.tr("Social-security card"), "certno": self.tr("ID number"),
+                "wedge": self.tr("Barcode scanner")}.get(method, "—")
 
     def show_person(self, v) -> None:
         """``v``: client.services.identify.PersonView."""
@@ -115,6 +125,7 @@ class PatientPanel(QFrame):
         self.insutype.setText(words.insutype(v.insutype, v.insutype_label))
         self.psn_type.setText(words.psn_type(v.psn_type, v.psn_type_label))
         self.balance.setText(f"¥ {money_text(v.balance)}")
+        self.method.setText(self.method_words(getattr(v, "id_method", "")))
         self.status_badge.setText(words.status(v.status_code, v.status))
         kind = "bad" if (v.suspended or v.status_code == "unfiled" or v.status_code is None) else \
             ("zone" if v.status_code == "zone_exempt" else "ok")

@@ -656,6 +656,14 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Identify by e-voucher (scan box)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identify by face check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Scan with camera</source>
         <translation type="unfinished"></translation>
     </message>
@@ -822,6 +830,18 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Identifying by ID number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The e-voucher and the face check need the insurance centre: identify by card (F2) or ID number (F3) while offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying by face check…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifying by e-voucher (scan box)…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1129,6 +1149,26 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Scan box: a training person steps up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan box: busy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan box: times out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan box: the patient cancels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training: %1 (next e-voucher / face try).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Training: %1.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1322,6 +1362,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Identified by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>ID number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1343,6 +1387,22 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Account balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Medical insurance e-voucher</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Face check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Social-security card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Barcode scanner</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1452,6 +1512,13 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ScanBoxPickerDialog</name>
+    <message>
+        <source>Training scan box: who shows the e-voucher / faces the camera</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -107,7 +107,7 @@ def _offline_settle(qtbot, win, state) -> dict:
     # an e-voucher scan offline: a clear message offering card or ID number
     win.table.setFocus()
     with expect_step(qtbot, win, "identify") as r:
-        win.identify("ecqr", "ECQR330421" + "A" * 26)
+        win.identify("ecqr", "4243754826492874240001130000")
     assert "社保卡" in r.get("failed", "") or "card" in r.get("failed", "")
     r = _identify_by_id(qtbot, win, SHEN_MING)
     assert r.get("ok"), r

@@ -447,7 +447,7 @@ def test_evoucher_decode_and_1101(tmp_path, platform, sleeps):
     platform.handlers["ec.query"] = ec
     ecc = EVoucherClient(make_settings(tmp_path, platform.url), sleep=sleeps.append)
     try:
-        got = ecc.decode("ECQR330421" + "A" * 26, operator=OP)
+        got = ecc.decode("4243754826492874240001130000", operator=OP)
         with pytest.raises(BusinessError) as ei:
             ecc.decode("BAD", operator=OP)
     finally:
@@ -455,7 +455,7 @@ def test_evoucher_decode_and_1101(tmp_path, platform, sleeps):
     assert "二维码已失效" in str(ei.value)
     sent = platform.requests[0]
     assert sent["transType"] == "ec.query" and sent["orgId"] == CODE
-    assert sent["data"]["businessType"] == "01301" and sent["data"]["ecQrCode"] == "ECQR330421" + "A" * 26
+    assert sent["data"]["businessType"] == "01301" and sent["data"]["ecQrCode"] == "4243754826492874240001130000"
     assert got.ecToken == ident["ecToken"] and got.idNo == ident["idNo"] and got.insuOrg == "330421"
     assert "330421198503150016" not in repr(got) and "沈明" not in repr(got)
     q = query_person_by_ecvoucher(got).to_input()

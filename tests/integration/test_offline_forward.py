@@ -169,7 +169,7 @@ def test_offline_limits_offer_self_pay_and_ecqr_is_refused(platform, window):
     platform.stop()
     svc = OfflineService(ctx)
     with pytest.raises(ServiceError) as ei:
-        svc.identify(ecqr="ECQR330421ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        svc.identify(ecqr="4243754826492874240001130000")
     assert "社保卡" in ei.value.message and "身份证" in ei.value.message
     person = svc.identify(certno="330421198503150016")
     assert person.view.from_cache

@@ -49,7 +49,7 @@ def test_selftest_detects_missing_resources(tmp_path, monkeypatch):
 def test_qr_check_roundtrip_and_undecodable_image():
     from client.devices.qr import decode_image
 
-    assert decode_image(selftest.qr_image("医保 ECQR330421ABC")) == ["医保 ECQR330421ABC"]
+    assert decode_image(selftest.qr_image("医保 4243754826492874240001130000")) == ["医保 4243754826492874240001130000"]
     from PIL import Image
 
     assert decode_image(Image.new("L", (200, 200), 255)) == []

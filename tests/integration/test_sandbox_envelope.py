@@ -118,6 +118,6 @@ def test_1101_by_card_and_ecqr(wire):
     ok = wire.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": tok, "psn_cert_type": "01",
                                      "certno": dec["idNo"], "psn_name": dec["userName"]}})
     assert ok["output"]["baseinfo"]["psn_no"] == shen["psn_no"]
-    pin["data"]["ecQrCode"] = "ECQR330421" + "Z" * 26
+    pin["data"]["ecQrCode"] = "9" * 28                # 28 digits, no training person
     r = requests.post(wire.url + "/localcfc/api/hsecfc/localQrCodeQuery", json=pin, timeout=5).json()
     assert r["code"] != 0 and "二维码" in r["message"]

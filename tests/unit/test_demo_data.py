@@ -101,7 +101,10 @@ def test_fixed_people_exact(data):
     assert people["110105197804120046"]["filing"]["type"] == "none"
     # Printed training QR codes and card strings must never change (docs/demo-data.md).
     shen = people["330421198503150016"]
-    assert shen["ecqr"] == "ECQR330421EDGUIZRCMU938TN7TC30QHGJIK"
+    # 28 digits (reference §6): the 26 draws of the former ECQR330421EDGUIZRCMU938TN7TC30QHGJIK, the
+    # first 18 as digits (index in 0-9A-Z mod 10: E→4 D→3 G→6 U→0 I→8 Z→5 R→7 C→2 M→2 U→0 9 3 8 T→9 N→3 7
+    # T→9 C→2), then "0001" and the insured admdvs 330421.
+    assert shen["ecqr"] == "436085722093893792" + "0001" + "330421"
     assert shen["card"]["card_no"] == "XT2L0T5W2"
     assert shen["card"]["card_data"] == (
         "330421|330421198503150016|XT2L0T5W2|330421D15631D9D62E0D18042342BE1A|沈明|3B6D0000001E8CD6A2F006687F"
@@ -175,7 +178,7 @@ def test_cards_and_e_vouchers(data):
     expired = 0
     for p in data["people"]:
         adm = p["insuinfo"][0]["insuplc_admdvs"]
-        assert re.fullmatch(r"ECQR\d{6}[0-9A-Z]{26}", p["ecqr"]) and p["ecqr"][4:10] == adm
+        assert re.fullmatch(r"\d{28}", p["ecqr"]) and p["ecqr"][-6:] == adm
         ecqrs.add(p["ecqr"])
         card = p["card"]
         assert re.fullmatch(r"[A-Z][0-9A-Z]{8}", card["card_no"])

@@ -6,7 +6,7 @@ from reportlab.graphics.barcode import qrencoder
 
 from client.devices.qr import QrDecodeError, decode_frame, decode_image, decode_image_file, decode_payload
 
-ECQR = "ECQR330421" + "0123456789ABCDEFGHIJKLMNOP"
+EC_CODE = "4243754826492874240001130000"  # 28 digits, reference §6
 
 
 def qr_image(text, scale=6, border=4):
@@ -27,9 +27,9 @@ def qr_image(text, scale=6, border=4):
 
 def test_decode_png_file(tmp_path):
     path = tmp_path / "voucher.png"
-    qr_image(ECQR).save(path)
-    assert decode_image_file(path) == [ECQR]
-    assert decode_image_file(str(path), symbols=["QRCODE"]) == [ECQR]
+    qr_image(EC_CODE).save(path)
+    assert decode_image_file(path) == [EC_CODE]
+    assert decode_image_file(str(path), symbols=["QRCODE"]) == [EC_CODE]
 
 
 def test_decode_jpeg_rgb_image(tmp_path):
@@ -39,18 +39,18 @@ def test_decode_jpeg_rgb_image(tmp_path):
 
 
 def test_decode_pil_image_with_two_codes():
-    a, b = qr_image("X00000019"), qr_image(ECQR)
+    a, b = qr_image("X00000019"), qr_image(EC_CODE)
     canvas = Image.new("L", (a.width + b.width + 40, max(a.height, b.height)), 255)
     canvas.paste(a, (0, 0))
     canvas.paste(b, (a.width + 40, 0))
-    assert sorted(decode_image(canvas)) == sorted(["X00000019", ECQR])
+    assert sorted(decode_image(canvas)) == sorted(["X00000019", EC_CODE])
 
 
 def test_decode_raw_grayscale_frame():
-    img = qr_image(ECQR, scale=4)
+    img = qr_image(EC_CODE, scale=4)
     frame = Image.new("L", (320, 240), 200)  # camera frame with the code off-centre
     frame.paste(img, (40, 20))
-    assert decode_frame(320, 240, frame.tobytes()) == [ECQR]
+    assert decode_frame(320, 240, frame.tobytes()) == [EC_CODE]
 
 
 def test_blank_image_has_no_codes():
@@ -74,7 +74,7 @@ def test_unreadable_files(tmp_path):
     with pytest.raises(QrDecodeError, match="无法识别的图片格式"):
         decode_image_file(junk)
     good = tmp_path / "cut.png"
-    qr_image(ECQR).save(good)
+    qr_image(EC_CODE).save(good)
     truncated = tmp_path / "truncated.png"
     truncated.write_bytes(good.read_bytes()[:200])
     with pytest.raises(QrDecodeError, match="损坏"):

@@ -7,7 +7,7 @@ import pytest
 from client.devices.scanner import NOTHING, ScanDetector, ScannerConfig
 
 CERTNO = "330421198503150016"
-ECQR = "ECQR330421" + "0123456789ABCDEFGHIJKLMNOP"
+EC_CODE = "4243754826492874240001130000"  # 28 digits, reference §6
 
 
 class Field:
@@ -65,7 +65,7 @@ def test_fast_usb_scanner_with_enter():
 
 
 def test_scanner_with_30ms_intercharacter_delay():
-    fld = run(burst(ECQR, 0, 30))
+    fld = run(burst(EC_CODE, 0, 30))
     assert [s.kind for s in fld.scans] == ["ecqr"]
     assert fld.text == ""
 

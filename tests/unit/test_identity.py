@@ -151,8 +151,8 @@ def test_card_expiring_today_is_still_valid():
 # ---------------------------------------------------------------- classify_scan
 
 @pytest.mark.parametrize("text,kind", [
-    ("ECQR330421" + "0123456789ABCDEFGHIJKLMNOP", "ecqr"),
-    ("ecqr310118" + "0123456789abcdefghijklmnop", "ecqr"),  # caps-lock scanner
+    ("4243754826492874240001130000", "ecqr"),              # the 28-digit code of reference §6
+    ("4360857220938937920001330421", "ecqr"),              # 沈明's training code (docs/demo-data.md)
     ("330421198503150016", "certno"),
     ("11010519491231002x", "certno"),
     ("X00000019", "card_no"),
@@ -178,12 +178,14 @@ def test_classify_card_data_carries_parsed_card():
     assert scan.value == card()
 
 
-def test_ecqr_detail_and_invalid_region():
-    scan = classify_scan("ECQR320509" + "Z" * 26)
+def test_ecqr_detail_and_unknown_region():
+    scan = classify_scan("8073555008070213320001320509")          # 陆秀英's training code
     assert scan.detail["admdvs"] == "320509" and scan.detail["region_name"] == "苏州市吴江区"
-    bad = classify_scan("ECQR990000" + "Z" * 26)
-    assert bad.kind == "unknown" and "参保地代码" in bad.reason
-    assert classify_scan("ECQR330421" + "Z" * 25).kind == "unknown"  # 35 chars
+    # the real code's layout is unpublished: a tail that is no admdvs is still an e-voucher code
+    other = classify_scan("1" * 22 + "990000")
+    assert other.kind == "ecqr" and other.detail["admdvs"] == ""
+    assert classify_scan("4243754826492874240001130000"[:27]).kind == "unknown"   # 27 digits
+    assert classify_scan("ECQR330421" + "Z" * 26).kind == "unknown"              # the old invented format
 
 
 def test_wrong_check_digit_is_unknown_with_reason():
