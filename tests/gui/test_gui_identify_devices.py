@@ -71,3 +71,45 @@ def test_gui_training_menu_arms_the_scan_box_and_picks_the_person(qtbot, window,
         window.act_face.trigger()
     assert r.get("ok"), r
     assert window.patient.name.text() == "张伟" and window.patient.method.text() == "刷脸"
+
+
+def test_gui_identify_by_card_and_by_id_number_shows_the_method(qtbot, window, app_state):
+    """F2 (training card reader) and F3 (ID number typed at human speed): the panel names the method."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from client.ui.dialogs import CardPickerDialog, IdEntryDialog
+    from tests.gui.conftest import press, when_modal
+
+    sign_in(qtbot, window)
+
+    def pick(dlg):
+        row = next(i for i in range(dlg.list.count()) if dlg.list.item(i).text().startswith("张伟"))
+        dlg.list.setCurrentRow(row)
+        QTest.keyClick(dlg.list, Qt.Key.Key_Return)
+
+    when_modal(CardPickerDialog, pick)
+    with expect_step(qtbot, window, "identify") as r:
+        press(Qt.Key.Key_F2)
+    assert r.get("ok"), r
+    assert window.patient.name.text() == "张伟" and window.patient.method.text() == "社保卡"
+    assert app_state.counter.person.mdtrt_cert_type == "03"
+
+    press(Qt.Key.Key_Escape)
+
+    def fill(dlg):
+        dlg.activateWindow()
+        dlg.edit.setFocus()
+        for ch in SHEN_MING:
+            QTest.keyClick(QApplication.focusWidget() or dlg.edit, ch)
+            qtbot.wait(60)
+        qtbot.wait(150)
+        QTest.keyClick(QApplication.focusWidget() or dlg.edit, Qt.Key.Key_Return)
+
+    when_modal(IdEntryDialog, fill)
+    with expect_step(qtbot, window, "identify") as r:
+        press(Qt.Key.Key_F3)
+    assert r.get("ok"), r
+    assert window.patient.name.text() == "沈明" and window.patient.method.text() == "身份证号"
+    assert app_state.counter.person.mdtrt_cert_type == "02"
