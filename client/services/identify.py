@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -45,6 +46,20 @@ STATUS_WORDS = {
     "emergency": ("异地急诊抢救", "按异地急诊抢救待遇结算。"),
     "unfiled": ("未备案", "未办理异地就医备案，按参保地规定降低报销比例或需先备案。"),
 }
+
+
+@contextmanager
+def _evoucher_errors(what: str):
+    """The e-voucher platform's failures in the cashier's words (refused / unreachable / malformed)."""
+    try:
+        yield
+    except BusinessError as exc:
+        raise ServiceError("refused", f"{what}：{exc.err_msg or '电子凭证无效'}。请患者刷新医保码后重新出示。",
+                           detail=exc.err_msg) from None
+    except TransportError as exc:
+        raise ServiceError("offline", f"无法连接电子凭证平台（{exc.cause}），请改用社保卡或身份证号识别。") from None
+    except ApiError as exc:
+        raise ServiceError("invalid_input", str(exc)) from None
 
 
 @dataclass
@@ -177,15 +192,8 @@ class IdentifyService:
             raise ServiceError("invalid_input", "本地区的电子凭证不接受扫码枪读取的二维码内容（国家接口由电子凭证SDK驱动扫码盒读码）："
                                                 "请让患者在扫码盒上出示医保电子凭证（Ctrl+E），或读社保卡（F2）、输入身份证号（F3）。",
                                system="device")
-        try:
+        with _evoucher_errors("电子凭证解码失败"):
             ident = self.ctx.evoucher.decode(payload, "01301", operator=self.ctx.operator)
-        except BusinessError as exc:
-            raise ServiceError("refused", f"电子凭证解码失败：{exc.err_msg or '电子凭证无效'}。请患者刷新医保码后重新出示。",
-                               detail=exc.err_msg) from None
-        except TransportError as exc:
-            raise ServiceError("offline", f"无法连接电子凭证平台（{exc.cause}），请改用社保卡或身份证号识别。") from None
-        except ApiError as exc:
-            raise ServiceError("invalid_input", str(exc)) from None
         req = query_person_by_ecvoucher(ident)
         return self._mark(self._identify(req, "01", ident.ecToken, "", offline_key=None, method="ecqr"), "wedge")
 
@@ -217,17 +225,11 @@ class IdentifyService:
         from client.devices.identify import IdentifyDeviceError
 
         try:
-            result = device.identify(method)
+            with _evoucher_errors("电子凭证识别失败"):
+                result = device.identify(method)
         except IdentifyDeviceError as exc:
             raise ServiceError("device" if exc.kind in ("busy", "timeout", "cancelled", "unavailable") else
                                "invalid_input", exc.message, detail=exc.kind, system="device") from None
-        except BusinessError as exc:
-            raise ServiceError("refused", f"电子凭证识别失败：{exc.err_msg or '电子凭证无效'}。请患者刷新医保码后重新出示。",
-                               detail=exc.err_msg) from None
-        except TransportError as exc:
-            raise ServiceError("offline", f"无法连接电子凭证平台（{exc.cause}），请改用社保卡或身份证号识别。") from None
-        except ApiError as exc:
-            raise ServiceError("invalid_input", str(exc)) from None
         return self.by_result(result)
 
     @translate_store_errors
