@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "backup",
     "diag",
     "selftest",
+    "hospital",
 ]
 
 
@@ -45,6 +46,7 @@ def common_options(*, suppress: bool = False) -> argparse.ArgumentParser:
     g.add_argument("--institution", metavar="CODE", help="fixmedins_code (定点医药机构编号)", **kw)
     g.add_argument("--data", metavar="DIR", help="data directory (local store, logs)", **kw)
     g.add_argument("--window", metavar="ID", help="window id for per-window configuration overrides", **kw)
+    g.add_argument("--hospital", metavar="URL", help="hospital store (postgresql+psycopg://ROLE@HOST/DB; password from the keyring)", **kw)
     return p
 
 
@@ -96,13 +98,45 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return run_window(args)
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        if args.command in HOSPITAL_WRITERS:
+            _push_to_hospital(args)
+        return rc
     except BrokenPipeError:
         # the reader went away (`medsettle ledger | head`): stop quietly, as Unix tools do
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+# subcommands that write the window's books: in hospital mode their journal is pushed right after
+HOSPITAL_WRITERS = {"checkout", "settle", "shift", "recover", "ledger", "report", "operator", "audit"}
+
+
+def _push_to_hospital(args: argparse.Namespace) -> None:
+    """Best effort, after the command's own commit: push the window's journal to the hospital store.
+    Never changes the command's exit code; a failure is one line on stderr (the backlog waits)."""
+    try:
+        from client.services import hospital
+        from client.services.context import open_store_for, settings_from_args
+
+        settings = settings_from_args(args)
+        if not settings.hospital.url:
+            return
+
+        store = open_store_for(settings)
+        try:
+            out = hospital.push_after_write(settings, store)
+            if out is not None and out.error:
+                backlog = hospital.replication_status(store)["backlog"]
+                sys.stderr.write(f"医院库：{out.error}（积压 {backlog} 条）\n")
+        finally:
+            store.close()
+    except Exception:  # noqa: BLE001 - the hospital store never turns a done command into a failure
+        import logging
+
+        logging.getLogger("client.cli").warning("hospital push after %s failed", args.command, exc_info=True)
 
 
 def _setup_operations(args: argparse.Namespace) -> None:

@@ -196,6 +196,18 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class HospitalSettings:
+    """Hospital mode: the hospital store (PostgreSQL) where every window's books meet. "" = off
+    (the window keeps its books alone, as in training mode). The URL names the window's own
+    database role; its password lives in the SecretStore under ``secret_ref``."""
+
+    url: str = ""                       # postgresql+psycopg://medsettle_w_w01@db.hospital.lan:5432/medsettle?sslmode=verify-full
+    secret_ref: str = "hospital-db"
+    push_interval_s: int = 5            # the window pushes its journal this often
+    connect_timeout: int = 5
+
+
+@dataclass(frozen=True)
 class TrainingSettings:
     enabled: bool = False
 
@@ -219,6 +231,7 @@ SECTION_CLASSES: dict[str, type] = {
     "policy": PolicySettings,
     "training": TrainingSettings,
     "paths": PathSettings,
+    "hospital": HospitalSettings,
 }
 
 
@@ -236,6 +249,7 @@ class Settings:
     policy: PolicySettings = field(default_factory=PolicySettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     paths: PathSettings = field(default_factory=PathSettings)
+    hospital: HospitalSettings = field(default_factory=HospitalSettings)
     window_id: str | None = None
     window_label: str = ""
     source: Path | None = None          # the site file, None when built in code
@@ -249,6 +263,7 @@ class Settings:
             "platform.secret_ref": self.platform.secret_ref,
             "einvoice.secret_ref": self.einvoice.secret_ref,
             "policy.mac_key_ref": self.policy.mac_key_ref,
+            "hospital.secret_ref": self.hospital.secret_ref if self.hospital.url else "",
         }
         return {k: v for k, v in refs.items() if v}
 
@@ -447,6 +462,20 @@ def _v_url(v: Any) -> tuple[Any, str | None]:
     return v, None
 
 
+def _v_pg_url(v: Any) -> tuple[Any, str | None]:
+    if not isinstance(v, str):
+        return v, f"应为数据库地址字符串，当前为 {_type_name(v)}"
+    if v == "":
+        return v, None
+    parts = urlsplit(v)
+    if parts.scheme not in ("postgresql+psycopg", "postgresql") or not parts.hostname or not parts.path.strip("/"):
+        return v, ("医院库地址应形如 postgresql+psycopg://medsettle_w_w01@db.hospital.lan:5432/medsettle"
+                   f"（当前为 {v!r}）")
+    if parts.password:
+        return v, "医院库地址里不能写密码：请用 `medsettle config set-secret hospital-db` 存入密钥库"
+    return v, None
+
+
 SCHEMA: dict[str, dict[str, Validator]] = {
     "site": {
         "fixmedins_code": _v_str(FIXMEDINS_CODE_RE, "定点医药机构编号应为12位：H 加11位数字或大写字母（如 H31011800001）"),
@@ -539,6 +568,12 @@ SCHEMA: dict[str, dict[str, Validator]] = {
     "paths": {
         "data_dir": _v_path_str,
         "log_dir": _v_path_str,
+    },
+    "hospital": {
+        "url": _v_pg_url,
+        "secret_ref": _v_secret_ref,
+        "push_interval_s": _v_int(1, 3600),
+        "connect_timeout": _v_int(1, 60),
     },
 }
 
@@ -637,6 +672,8 @@ def cli_overrides(args: Any) -> dict[str, dict[str, Any]]:
         out.setdefault("site", {})["fixmedins_code"] = args.institution
     if getattr(args, "data", None):
         out.setdefault("paths", {})["data_dir"] = args.data
+    if getattr(args, "hospital", None):
+        out.setdefault("hospital", {})["url"] = args.hospital
     return out
 
 

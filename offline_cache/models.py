@@ -437,3 +437,28 @@ class Shift(Base):
     float_amt: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     counted_json: Mapped[str | None] = mapped_column(Text)
     forced_by: Mapped[str | None] = mapped_column(String(20))
+
+
+class ReplicationJournal(Base):
+    """One change of the books for the hospital store, written by triggers (offline_cache.replication)."""
+
+    __tablename__ = "replication_journal"
+    __table_args__ = (CheckConstraint("op IN ('insert', 'update')", name="op"), {"sqlite_autoincrement": True})
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    local_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(6))
+    at: Mapped[str] = mapped_column(String(26))
+
+
+class ReplicationState(Base):
+    """How far the hospital store has acknowledged the journal (name ``hospital``)."""
+
+    __tablename__ = "replication_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pushed_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_ok_at: Mapped[str | None] = mapped_column(String(26))
+    last_attempt_at: Mapped[str | None] = mapped_column(String(26))
+    last_error: Mapped[str | None] = mapped_column(Text)

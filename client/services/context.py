@@ -279,11 +279,28 @@ def settings_from_args(args: Any) -> Settings:
             from dataclasses import replace
 
             s = replace(s, site=replace(s.site, **site))
-        return s
+        return _training_hospital(s, args)
     try:
-        return load_settings(config, overrides=cli_overrides(args))
+        return load_settings(config, window=getattr(args, "window", None), overrides=cli_overrides(args))
     except ConfigInvalid as exc:
         raise ServiceError("config", str(exc)) from None
+
+
+def _training_hospital(s: Settings, args: Any) -> Settings:
+    """Training mode with ``--window`` / ``--hospital``: a training window of a hospital store."""
+    from dataclasses import replace
+
+    window, url = getattr(args, "window", None), getattr(args, "hospital", None)
+    if window:
+        s = replace(s, window_id=window)
+    if url:
+        from client.config import _v_pg_url
+
+        _, err = _v_pg_url(url)
+        if err:
+            raise ServiceError("config", f"--hospital {err}")
+        s = replace(s, hospital=replace(s.hospital, url=url))
+    return s
 
 
 _TRAINING_SITES = {

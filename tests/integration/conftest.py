@@ -182,3 +182,5 @@ def nhsa():
 
 def platform_db(platform) -> sqlite3.Connection:
     return sqlite3.connect(Path(platform.data_dir) / DB_NAME)
+
+from tests.pgfixtures import hospital, pg_db, pg_server  # noqa: E402,F401 - hospital-mode fixtures

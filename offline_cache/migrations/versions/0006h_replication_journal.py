@@ -1,0 +1,28 @@
+"""Replication journal for hospital mode: triggers record every change of the books
+(settlements, payments, invoices, shifts, adjustments, audit events) for the hospital store.
+
+Existing rows are journaled once, so a window that joins hospital mode sends its history too.
+
+Revision ID: 0006h
+Revises: 0005
+Create Date: 2026-12-04
+"""
+
+from alembic import op
+
+from offline_cache import replication
+
+revision = "0006h"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    replication.ensure_triggers(conn)
+    replication.backfill(conn)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("MedSettle never downgrades a store; restore a backup instead")

@@ -1,0 +1,126 @@
+"""Hospital mode end to end: two windows settle through the real CLI against the training platform
+(127.0.0.1) and push their journals to a real PostgreSQL server; the server goes away and comes
+back; nothing is lost and nothing arrives twice.
+
+Expected figures come from each window's own SQLite books (the system of record at the window),
+read with plain sqlite3, never from the replication code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import text
+
+from hospital_store import admin
+from tests.integration.cli_inproc import medsettle_inproc as medsettle
+
+SHEN = "330421198503150016"
+ROLE_PW = "window-role-pass-1"
+FEES = [{"code": "XJ01CRA006A001010104041", "cnt": "24", "name": "头孢克洛胶囊"}, {"code": "001102000010000", "cnt": "1"}]
+
+
+def _setup_window(platform, srv, dbname, base: Path, wid: str, engine) -> tuple[Path, tuple[str, ...]]:
+    admin.add_window(engine, wid, ROLE_PW, label=f"门诊 {wid}")
+    d = base / wid
+    url = f"postgresql+psycopg://{admin.window_role_name(wid)}@{srv.host}:{srv.port}/{dbname}"
+    opts = ("--platform", platform.url, "--data", str(d), "--window", wid, "--hospital", url)
+    r = medsettle("config", "set-secret", "hospital-db", "--stdin", *opts, stdin=ROLE_PW + "\n")
+    assert r.returncode == 0, r.stderr
+    r = medsettle("sync", *opts, "--no-hilist")
+    assert r.returncode == 0, r.stderr
+    r = medsettle("shift", "open", *opts, "--operator", "T001", "--float", "100.00")
+    assert r.returncode == 0, r.stderr
+    return d, opts
+
+
+def _checkout(opts, fees: Path) -> dict:
+    r = medsettle("checkout", *opts, "--certno", SHEN, "--fees", str(fees), "--med-type", "11", "--ack-warnings",
+                  "--pay", "cash:500")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def _local_settlements(d: Path) -> dict[int, tuple]:
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    try:
+        rows = conn.execute("SELECT id, msgid, state, setl_id, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay "
+                            "FROM settlements").fetchall()
+        return {r[0]: (r[1], r[2], r[3], Decimal(r[4]), Decimal(r[5]), Decimal(r[6]), Decimal(r[7])) for r in rows}
+    finally:
+        conn.close()
+
+
+def _hospital_settlements(engine, wid: str) -> dict[int, tuple]:
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT local_id, msgid, state, setl_id, medfee_sumamt, fund_pay_sumamt, acct_pay, "
+                              "psn_cash_pay FROM medsettle.settlements_current WHERE window_id = :w"), {"w": wid}).all()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def _count(engine, sql: str, **kw) -> int:
+    with engine.connect() as c:
+        return int(c.execute(text(sql), kw).scalar())
+
+
+def test_two_windows_replicate_exactly_once_across_a_server_outage(platform, hospital, tmp_path):
+    srv, dbname, engine = hospital
+    fees = tmp_path / "fees.json"
+    fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")
+    d1, o1 = _setup_window(platform, srv, dbname, tmp_path, "w01", engine)
+    d2, o2 = _setup_window(platform, srv, dbname, tmp_path, "w02", engine)
+    a = _checkout(o1, fees)
+    b = _checkout(o2, fees)
+    assert a["setl_id"] != b["setl_id"]
+    # both arrived right after the checkout (the CLI pushes after its commit)
+    for d, wid in ((d1, "w01"), (d2, "w02")):
+        assert _hospital_settlements(engine, wid) == _local_settlements(d)
+    st = json.loads(medsettle("hospital", "status", "--admin-url", srv.url(dbname), "--platform", platform.url,
+                              "--data", str(d1)).stdout)
+    assert {w["window_id"]: w["backlog"] for w in st["windows"]} == {"w01": 0, "w02": 0}
+
+    # the hospital server goes away: the window still settles, the backlog waits
+    srv.stop()
+    r = medsettle("checkout", *o1, "--certno", SHEN, "--fees", str(fees), "--med-type", "11", "--ack-warnings",
+                  "--pay", "cash:500")
+    assert r.returncode == 0, r.stderr
+    assert "医院库" in r.stderr and "积压" in r.stderr
+    local = _local_settlements(d1)
+    assert len(local) == 2
+    r = medsettle("hospital", "push", *o1)
+    assert r.returncode == 2 and "连不上医院库" in r.stderr
+    assert json.loads(r.stdout)["backlog"] > 0
+
+    # back: one push catches up; a second push has nothing to do
+    srv.start()
+    r = medsettle("hospital", "push", *o1)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["backlog"] == 0
+    assert _hospital_settlements(engine, "w01") == local
+    r = medsettle("hospital", "push", *o1)
+    assert r.returncode == 0 and json.loads(r.stdout)["pushed"] == 0
+
+    # a crash after the hospital's commit but before the window noted it: the same seqs go again
+    n_journal = _count(engine, "SELECT count(*) FROM medsettle.journal WHERE window_id = 'w01'")
+    n_versions = _count(engine, "SELECT count(*) FROM medsettle.settlement_versions WHERE window_id = 'w01'")
+    conn = sqlite3.connect(d1 / "medsettle.sqlite3")
+    conn.execute("UPDATE replication_state SET pushed_seq = 0")
+    conn.commit()
+    conn.close()
+    r = medsettle("hospital", "push", *o1)
+    assert r.returncode == 0, r.stderr
+    assert _count(engine, "SELECT count(*) FROM medsettle.journal WHERE window_id = 'w01'") == n_journal
+    assert _count(engine, "SELECT count(*) FROM medsettle.settlement_versions WHERE window_id = 'w01'") == n_versions
+    assert _hospital_settlements(engine, "w01") == local
+    # payments add up: each window's cash in the hospital store equals its local payments
+    for d, wid in ((d1, "w01"), (d2, "w02")):
+        conn = sqlite3.connect(d / "medsettle.sqlite3")
+        want = sum((Decimal(x[0]) for x in conn.execute("SELECT amount FROM payments")), Decimal("0.00"))
+        conn.close()
+        with engine.connect() as c:
+            got = c.execute(text("SELECT coalesce(sum(amount), 0) FROM medsettle.payments_current WHERE window_id = :w"),
+                            {"w": wid}).scalar()
+        assert got == want
