@@ -11,10 +11,11 @@ VENV="$ROOT/.venv"
 PY="${PYTHON:-python3}"
 
 # Debian packages the product and its tests need: zbar for QR decoding, poppler for PDF checks,
-# Xvfb for a real window without a display, the xcb libraries Qt's window system plugin needs.
+# Xvfb for a real window without a display, the xcb libraries Qt's window system plugin needs,
+# PostgreSQL's server binaries for the hospital-mode tests (they start a throwaway server themselves).
 APT_PACKAGES="libzbar0 poppler-utils xvfb xauth openbox fonts-wqy-microhei libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libxkbcommon-x11-0 \
-libxcb-xinerama0 libegl1 libgl1 libfontconfig1 libdbus-1-3 gcc"
+libxcb-xinerama0 libegl1 libgl1 libfontconfig1 libdbus-1-3 gcc postgresql"
 
 setup_system() {
   local missing=()
