@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "diag",
     "selftest",
     "hospital",
+    "dayend",
 ]
 
 

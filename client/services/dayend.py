@@ -196,29 +196,38 @@ def close_shift(store, shift_id: int, counted: dict[str, Decimal], *, force_by: 
 def local_books(store, day: date) -> list[dict]:
     """The day's settlement records as the platform books them: one row per settlement and one
     (negative, refd_setl_flag "1") per reversal record. Self-pay and unconfirmed rows excluded."""
-    d = day.isoformat()
-    out = []
     with store.read_connection() as conn:
         rows = conn.exec_driver_sql(
             "SELECT s.id, s.msgid, s.state, s.setlinfo_json, s.preview_json, v.psn_no FROM settlements s "
             "JOIN visits v ON v.id = s.visit_id WHERE s.state IN ('confirmed', 'reversed') "
             "AND s.infno IN ('2207', '2304') AND s.setlinfo_json IS NOT NULL ORDER BY s.id").fetchall()
+    out = []
     for sid, msgid, state, info_js, prev_js, psn_no in rows:
-        info = json.loads(info_js)
-        base = {"settlement_id": sid, "msgid": msgid, "psn_no": info.get("psn_no") or psn_no,
-                "mdtrt_id": info.get("mdtrt_id"), "insutype": info.get("insutype"), "clr_type": info.get("clr_type"),
-                "setl_optins": info.get("clr_optins")}
-        if str(info.get("setl_time") or "")[:10] == d:
-            out.append(dict(base, setl_id=info.get("setl_id"), refd_setl_flag="0",
-                            medfee_sumamt=_d(info.get("medfee_sumamt")), fund_pay_sumamt=_d(info.get("fund_pay_sumamt")),
-                            acct_pay=_d(info.get("acct_pay")), psn_cash_pay=_d(info.get("psn_cash_pay"))))
-        if state == "reversed":
-            rev = (json.loads(prev_js or "{}").get("reversal") or {}).get("setlinfo") or {}
-            if rev.get("setl_id") and str(rev.get("setl_time") or info.get("setl_time") or "")[:10] == d:
-                out.append(dict(base, setl_id=rev["setl_id"], refd_setl_flag="1",
-                                medfee_sumamt=_d(rev.get("medfee_sumamt")),
-                                fund_pay_sumamt=_d(rev.get("fund_pay_sumamt")), acct_pay=_d(rev.get("acct_pay")),
-                                psn_cash_pay=_d(rev.get("psn_cash_pay"))))
+        out += book_entries({"settlement_id": sid}, msgid, state, info_js, prev_js, psn_no, day)
+    return out
+
+
+def book_entries(extra: dict, msgid: str, state: str, info_js: str, prev_js: str | None, psn_no: str | None,
+                 day: date) -> list[dict]:
+    """One settlement's records on ``day``: itself (if settled that day) and its reversal record (if
+    reversed that day). ``extra`` keys (settlement id, window, operator) are carried on each row."""
+    d = day.isoformat()
+    info = json.loads(info_js)
+    base = {**extra, "msgid": msgid, "psn_no": info.get("psn_no") or psn_no,
+            "mdtrt_id": info.get("mdtrt_id"), "insutype": info.get("insutype"), "clr_type": info.get("clr_type"),
+            "setl_optins": info.get("clr_optins"), "insuplc_admdvs": info.get("insuplc_admdvs")}
+    out = []
+    if str(info.get("setl_time") or "")[:10] == d:
+        out.append(dict(base, setl_id=info.get("setl_id"), refd_setl_flag="0",
+                        medfee_sumamt=_d(info.get("medfee_sumamt")), fund_pay_sumamt=_d(info.get("fund_pay_sumamt")),
+                        acct_pay=_d(info.get("acct_pay")), psn_cash_pay=_d(info.get("psn_cash_pay"))))
+    if state == "reversed":
+        rev = (json.loads(prev_js or "{}").get("reversal") or {}).get("setlinfo") or {}
+        if rev.get("setl_id") and str(rev.get("setl_time") or info.get("setl_time") or "")[:10] == d:
+            out.append(dict(base, setl_id=rev["setl_id"], refd_setl_flag="1",
+                            medfee_sumamt=_d(rev.get("medfee_sumamt")),
+                            fund_pay_sumamt=_d(rev.get("fund_pay_sumamt")), acct_pay=_d(rev.get("acct_pay")),
+                            psn_cash_pay=_d(rev.get("psn_cash_pay"))))
     return out
 
 
@@ -237,11 +246,26 @@ def detail_file(rows: list[dict]) -> str:
 
 
 def reconcile_day(ctx, day: date | None = None) -> dict:
-    """3201 per group and 3202 per setl_optins for ``day``; returns the reconciliation section of
-    the day-end report (``clean`` True when every total and every detail row matches)."""
+    """3201 per group and 3202 per setl_optins for ``day`` over THIS window's books; returns the
+    reconciliation section of the day-end report (``clean`` True when every total and every detail
+    row matches). With several windows under one fixmedins_code the platform's totals are the
+    institution's: use the hospital store's reconciliation (``client.services.hospital_dayend``)."""
     day = day or date.today()
     d = day.isoformat()
-    books = local_books(ctx.store, day)
+    result = reconcile_books(ctx, local_books(ctx.store, day), day)
+    # Kept with the day (the latest run wins) so that the Z report printed later shows it.
+    from offline_cache.sync import set_sync_state
+
+    with ctx.store.connection() as conn:
+        set_sync_state(conn, RECONCILE_STATE + d, detail=result)
+    return result
+
+
+def reconcile_books(ctx, books: list[dict], day: date, *, name_keys: tuple[str, ...] = ("settlement_id",)) -> dict:
+    """3201 per (insutype, clr_type, setl_optins) and 3202 per setl_optins over ``books`` (rows as
+    ``local_books`` makes them; rows may carry more keys, e.g. window_id and opter, which the
+    mismatches then name: ``name_keys``)."""
+    d = day.isoformat()
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in books:
         groups[(r["insutype"], r["clr_type"], r["setl_optins"])].append(r)
@@ -285,13 +309,14 @@ def reconcile_day(ctx, day: date | None = None) -> dict:
                 if rslt == "0":
                     continue
                 local = by_setl.get(setl_id) or by_msgid.get(msgid)
-                mismatches.append({
-                    "setl_id": setl_id, "msgid": msgid or (local or {}).get("msgid"), "mdtrt_id": mdtrt_id,
-                    "psn_no": psn_no, "refd_setl_flag": flag, "memo": memo,
-                    "settlement_id": (local or {}).get("settlement_id"),
-                    "central": {"medfee_sumamt": c_med, "fund_pay_sumamt": c_fund, "acct_pay": c_acct},
-                    "local": None if local is None else {k: fmt2(local[k]) for k in
-                                                         ("medfee_sumamt", "fund_pay_sumamt", "acct_pay")}})
+                m = {"setl_id": setl_id, "msgid": msgid or (local or {}).get("msgid"), "mdtrt_id": mdtrt_id,
+                     "psn_no": psn_no, "refd_setl_flag": flag, "memo": memo,
+                     "central": {"medfee_sumamt": c_med, "fund_pay_sumamt": c_fund, "acct_pay": c_acct},
+                     "local": None if local is None else {k: fmt2(local[k]) for k in
+                                                          ("medfee_sumamt", "fund_pay_sumamt", "acct_pay")}}
+                for k in name_keys:
+                    m[k] = (local or {}).get(k)
+                mismatches.append(m)
             details.append({"setl_optins": optins, "file_qury_no": up.file_qury_no, "rows": len(rows),
                             "result_rows": len(result_rows), "mismatches": mismatches, "balanced": not mismatches})
     except BusinessError as exc:
@@ -302,15 +327,9 @@ def reconcile_day(ctx, day: date | None = None) -> dict:
     except ApiError as exc:
         raise ServiceError("refused", str(exc)) from None
     clean = all(t["balanced"] for t in totals) and all(x["balanced"] for x in details)
-    result = {"date": d, "records": len(books), "totals": totals, "details": details, "clean": clean,
-              "mismatched_settlements": sorted({m["settlement_id"] for x in details for m in x["mismatches"]
-                                                if m["settlement_id"] is not None})}
-    # Kept with the day (the latest run wins) so that the Z report printed later shows it.
-    from offline_cache.sync import set_sync_state
-
-    with ctx.store.connection() as conn:
-        set_sync_state(conn, RECONCILE_STATE + d, detail=result)
-    return result
+    return {"date": d, "records": len(books), "totals": totals, "details": details, "clean": clean,
+            "mismatched_settlements": sorted({m["settlement_id"] for x in details for m in x["mismatches"]
+                                              if m.get("settlement_id") is not None})}
 
 
 RECONCILE_STATE = "dayend.reconcile:"

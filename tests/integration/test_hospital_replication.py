@@ -124,3 +124,47 @@ def test_two_windows_replicate_exactly_once_across_a_server_outage(platform, hos
             got = c.execute(text("SELECT coalesce(sum(amount), 0) FROM medsettle.payments_current WHERE window_id = :w"),
                             {"w": wid}).scalar()
         assert got == want
+
+
+def test_institution_day_end_over_all_windows_and_a_seeded_mismatch_is_named(platform, hospital, tmp_path):
+    srv, dbname, engine = hospital
+    fees = tmp_path / "fees.json"
+    fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")
+    d1, o1 = _setup_window(platform, srv, dbname, tmp_path, "w01", engine)
+    d2, o2 = _setup_window(platform, srv, dbname, tmp_path, "w02", engine)
+    a = _checkout(o1, fees)
+    _checkout(o2, fees)
+    day = a["setl_time"][:10] if a.get("setl_time") else None
+    if day is None:
+        conn = sqlite3.connect(d1 / "medsettle.sqlite3")
+        day = json.loads(conn.execute("SELECT setlinfo_json FROM settlements").fetchone()[0])["setl_time"][:10]
+        conn.close()
+    # one window alone cannot balance: the platform's totals are the institution's
+    alone = medsettle("dayend", "reconcile", "--date", day, "--platform", platform.url, "--data", str(d1))
+    assert alone.returncode == 1, alone.stderr
+    assert "本窗口对账不平" in alone.stderr
+
+    admin.add_finance(engine, "fin_day", "finance-pass-02")
+    fin_url = f"postgresql+psycopg://fin_day@{srv.host}:{srv.port}/{dbname}"
+    fin = ("--platform", platform.url, "--data", str(tmp_path / "finance"), "--hospital", fin_url,
+           "--password-env", "FIN_PW")
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env={"FIN_PW": "finance-pass-02"})
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["clean"] and res["records"] == 2 and set(res["by_window"]) == {"w01", "w02"}
+    assert "全院对账平" in r.stderr
+    with engine.connect() as c:
+        assert c.execute(text("SELECT clean FROM medsettle.reconciliations")).scalars().all() == [True]
+
+    # a window whose books disagree with the platform (its fund share recorded 0.01 low)
+    conn = sqlite3.connect(d2 / "medsettle.sqlite3")
+    info = json.loads(conn.execute("SELECT setlinfo_json FROM settlements").fetchone()[0])
+    info["fund_pay_sumamt"] = str(Decimal(str(info["fund_pay_sumamt"])) - Decimal("0.01"))
+    conn.execute("UPDATE settlements SET setlinfo_json = ?", (json.dumps(info, ensure_ascii=False),))
+    conn.commit()
+    conn.close()
+    assert medsettle("hospital", "push", *o2).returncode == 0
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env={"FIN_PW": "finance-pass-02"})
+    assert r.returncode == 1, r.stderr
+    assert "全院对账不平" in r.stderr
+    assert "窗口 w02 收费员 T001 本地结算 1" in r.stderr and "w01" not in r.stderr.split("全院对账不平")[1]

@@ -1,0 +1,80 @@
+"""`medsettle dayend reconcile --date D [--hospital URL]` — day-end reconciliation (日结对账).
+
+In hospital mode (``[hospital] url`` or ``--hospital``; on a finance machine the URL names a finance
+role) the day is reconciled for the whole institution over every window's replicated books
+(client.services.hospital_dayend): 3201 per insutype × clr_type × setl_optins, 3202 per
+setl_optins, a mismatch report naming window, operator and settlement, one-sided entries, open
+items (backlogs, unknown outcomes) and the local / in-province / cross-province split; the result
+is stored in the hospital store. Without a hospital store, this window's own books are reconciled.
+
+Exit 0 only on a clean reconciliation; 1 when it ran and did not balance (the mismatch report on
+stderr, the result JSON on stdout); 2 refused / unreachable (Chinese message).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("dayend", parents=[common], help="日结对账（3201/3202；医院库模式下全院对账）",
+                              description="日结对账：与医保中心对总账（3201）和明细账（3202）。医院库模式下对全院所有窗口。")
+    sub = p.add_subparsers(dest="dayend_command", metavar="ACTION")
+    sub.required = True
+    q = sub.add_parser("reconcile", parents=[common], help="对账")
+    q.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="对账日期")
+    q.add_argument("--password-env", metavar="VAR", help="存放医院库账号密码的环境变量名（默认取密钥库 hospital-db）")
+    q.add_argument("--no-record", action="store_true", help="只对账，不把结果写入医院库")
+    q.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from client.services.clitools import EXIT_OK, emit_json, guarded
+
+    def body() -> int:
+        from datetime import date
+
+        from client.services import hospital, hospital_dayend
+        from client.services.context import open_context, settings_from_args
+        from client.services.dayend import reconcile_day
+        from client.services.errors import ServiceError
+        from hospital_store.db import HospitalError
+
+        try:
+            day = date.fromisoformat(args.date)
+        except ValueError:
+            raise ServiceError("invalid_input", f"对账日期“{args.date}”应为 YYYY-MM-DD。") from None
+        settings = settings_from_args(args)
+        with open_context(settings) as ctx:
+            if hospital.enabled(settings):
+                pw = None
+                if args.password_env:
+                    pw = os.environ.get(args.password_env)
+                    if pw is None:
+                        raise ServiceError("invalid_input", f"环境变量 {args.password_env} 未设置。")
+                try:
+                    engine = hospital.engine_for(settings, password=pw)
+                except HospitalError as exc:
+                    raise ServiceError("hospital", exc.message) from None
+                try:
+                    result = hospital_dayend.reconcile(ctx, engine, day, record=not args.no_record)
+                finally:
+                    engine.dispose()
+                lines = hospital_dayend.mismatch_lines(result)
+            else:
+                result = reconcile_day(ctx, day)
+                lines = [f"3202 不符：本地结算 {m.get('settlement_id')}（结算ID {m.get('setl_id')}）：{m.get('memo')}"
+                         for x in result["details"] for m in x["mismatches"]]
+                lines += [f"3201 不平：{t['setl_optins']} {t['stmt_rslt_dscr']}" for t in result["totals"] if not t["balanced"]]
+        emit_json(result)
+        scope = "全院" if result.get("level") == "institution" else "本窗口"
+        if result["clean"] and not any(ln.startswith(("未补传", "结果未知")) for ln in lines):
+            sys.stderr.write(f"{args.date} {scope}对账平：{result['records']} 笔记录，总账与明细账全部相符。\n")
+            return EXIT_OK
+        sys.stderr.write(f"{args.date} {scope}对账{'平，但有未结事项' if result['clean'] else '不平'}：\n")
+        for ln in lines:
+            sys.stderr.write("  " + ln + "\n")
+        return 1
+
+    return guarded(body)

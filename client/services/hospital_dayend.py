@@ -1,0 +1,158 @@
+"""Institution-level day end over the hospital store: every window's books against 3201/3202.
+
+The platform's 3201 totals and 3202 detail are the institution's (one ``fixmedins_code``, all its
+windows), so the day end is run once for the hospital, by finance, over the replicated books:
+
+* books: every settlement version current in ``medsettle.settlements_current`` (confirmed or
+  reversed 2207/2304), read with the same record rules as a window's own day end
+  (``dayend.book_entries``: a settlement on its day, its reversal record on the reversal's day);
+* 3201 per (insutype, clr_type, setl_optins) and 3202 per setl_optins (``dayend.reconcile_books``);
+  a mismatch names the window, the operator, the window's local settlement id and msgid;
+* one-sided entries are listed for repair: ``platform_only`` (the platform has a settlement record no
+  window has replicated — a lost answer at some window, see ``medsettle recover`` there, or a
+  window not yet caught up) and ``books_only`` (a window has it, the platform does not);
+* open items that make a clean result doubtful: windows whose backlog is not empty, settlements
+  whose outcome is unknown, owed invoices;
+* place split: 本地 (insured here), 省内异地 (same province), 跨省异地 — counts and amounts.
+
+The result is stored in ``medsettle.reconciliations`` (the finance role's only write).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import text
+
+from client.domain.money import fmt2
+from hospital_store import SCHEMA
+from hospital_store.db import HospitalError, explain
+
+from . import dayend
+from .errors import ServiceError
+
+ZERO = Decimal("0.00")
+
+
+def _place(insuplc: str | None, admdvs: str) -> str:
+    if not insuplc or insuplc == admdvs:
+        return "本地"
+    if insuplc[:2] == admdvs[:2]:
+        return "省内异地"
+    return "跨省异地"
+
+
+def hospital_books(engine, day: date) -> list[dict]:
+    try:
+        with engine.connect() as c:
+            rows = c.execute(text(f"""
+                SELECT window_id, local_id, msgid, state, opter, psn_no, data->>'setlinfo_json', data->>'preview_json'
+                  FROM {SCHEMA}.settlements_current
+                 WHERE state IN ('confirmed', 'reversed') AND infno IN ('2207', '2304')
+                   AND data->>'setlinfo_json' IS NOT NULL
+                 ORDER BY window_id, local_id""")).all()
+    except Exception as exc:  # noqa: BLE001
+        raise ServiceError("hospital", (exc if isinstance(exc, HospitalError) else explain(exc)).message) from None
+    out = []
+    for wid, lid, msgid, state, opter, psn_no, info_js, prev_js in rows:
+        extra = {"settlement_id": f"{wid}#{lid}", "window_id": wid, "local_id": lid, "opter": opter}
+        out += dayend.book_entries(extra, msgid, state, info_js, prev_js, psn_no, day)
+    return out
+
+
+def open_items(engine) -> dict:
+    with engine.connect() as c:
+        unknown = c.execute(text(f"SELECT window_id, local_id, msgid, opter, state FROM {SCHEMA}.settlements_current "
+                                 "WHERE state IN ('prepared', 'sent', 'unknown') ORDER BY window_id, local_id")).all()
+        beats = c.execute(text(f"SELECT w.window_id, h.local_seq, h.reported_at, "
+                               f"(SELECT coalesce(max(seq), 0) FROM {SCHEMA}.journal j WHERE j.window_id = w.window_id) "
+                               f"FROM {SCHEMA}.windows w LEFT JOIN {SCHEMA}.window_heartbeats h USING (window_id) "
+                               "ORDER BY w.window_id")).all()
+        owed = c.execute(text(f"SELECT window_id, local_id, settlement_local_id, state FROM {SCHEMA}.invoices_current "
+                              "WHERE state IN ('allocated', 'pending', 'owed', 'failed') ORDER BY window_id, local_id")).all()
+    return {
+        "unknown_outcomes": [{"window_id": w, "local_id": i, "msgid": m, "opter": o, "state": s} for w, i, m, o, s in unknown],
+        "backlogs": [{"window_id": w, "backlog": None if ls is None else max(0, int(ls) - int(got or 0)),
+                      "reported_at": at.isoformat() if at else None} for w, ls, at, got in beats],
+        "owed_invoices": [{"window_id": w, "local_id": i, "settlement_local_id": s, "state": st} for w, i, s, st in owed],
+    }
+
+
+def _split(books: list[dict], admdvs: str) -> dict:
+    acc: dict[str, dict] = defaultdict(lambda: {"count": 0, "medfee_sumamt": ZERO, "fund_pay_sumamt": ZERO})
+    for r in books:
+        a = acc[_place(r.get("insuplc_admdvs"), admdvs)]
+        sign = 1 if r["refd_setl_flag"] == "0" else -1
+        a["count"] += sign
+        a["medfee_sumamt"] += r["medfee_sumamt"]
+        a["fund_pay_sumamt"] += r["fund_pay_sumamt"]
+    return {k: {"count": v["count"], "medfee_sumamt": fmt2(v["medfee_sumamt"]),
+                "fund_pay_sumamt": fmt2(v["fund_pay_sumamt"])} for k, v in sorted(acc.items())}
+
+
+def by_window(books: list[dict]) -> dict:
+    acc: dict[str, dict] = defaultdict(lambda: {"records": 0, "medfee_sumamt": ZERO, "fund_pay_sumamt": ZERO,
+                                                "acct_pay": ZERO, "psn_cash_pay": ZERO})
+    for r in books:
+        a = acc[r["window_id"]]
+        a["records"] += 1
+        for k in ("medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"):
+            a[k] += r[k]
+    return {w: {k: (fmt2(v) if isinstance(v, Decimal) else v) for k, v in a.items()} for w, a in sorted(acc.items())}
+
+
+def reconcile(ctx, engine, day: date, *, record: bool = True) -> dict:
+    """The institution's day end for ``day``; stored in medsettle.reconciliations when ``record``."""
+    books = hospital_books(engine, day)
+    result = dayend.reconcile_books(ctx, books, day, name_keys=("settlement_id", "window_id", "local_id", "opter"))
+    platform_only, books_only = [], []
+    for x in result["details"]:
+        for m in x["mismatches"]:
+            if m.get("window_id") is None:
+                platform_only.append({k: m.get(k) for k in ("setl_id", "msgid", "mdtrt_id", "psn_no", "central")})
+            elif "医保无" in (m.get("memo") or ""):
+                books_only.append({k: m.get(k) for k in ("window_id", "local_id", "opter", "setl_id", "msgid", "local")})
+    result["one_sided"] = {"platform_only": platform_only, "books_only": books_only}
+    result["by_window"] = by_window(books)
+    result["places"] = _split(books, ctx.settings.site.admdvs)
+    result["open_items"] = open_items(engine)
+    result["level"] = "institution"
+    if record:
+        try:
+            with engine.begin() as c:
+                c.execute(text(f"INSERT INTO {SCHEMA}.reconciliations (stmt_date, clean, report) "
+                               "VALUES (:d, :c, CAST(:r AS jsonb))"),
+                          {"d": day, "c": result["clean"], "r": json.dumps(result, ensure_ascii=False, default=str)})
+        except Exception as exc:  # noqa: BLE001
+            raise ServiceError("hospital", "对账已完成，但结果未能写入医院库："
+                               + (exc if isinstance(exc, HospitalError) else explain(exc)).message) from None
+    return result
+
+
+def mismatch_lines(result: dict) -> list[str]:
+    """The mismatch report in Chinese, one line per finding (the CLI prints it)."""
+    lines = []
+    for t in result["totals"]:
+        if not t["balanced"]:
+            lines.append(f"3201 不平：险种 {t['insutype']} 清算类别 {t['clr_type']} 经办机构 {t['setl_optins']}："
+                         f"{t['stmt_rslt_dscr']}")
+    for x in result["details"]:
+        for m in x["mismatches"]:
+            if m.get("window_id"):
+                lines.append(f"3202 不符：窗口 {m['window_id']} 收费员 {m.get('opter') or '—'} 本地结算 {m['local_id']}"
+                             f"（报文ID {m.get('msgid') or '—'}，结算ID {m.get('setl_id') or '—'}）：{m.get('memo') or ''}"
+                             f" 本院 {json.dumps(m.get('local'), ensure_ascii=False)} 医保 "
+                             f"{json.dumps(m.get('central'), ensure_ascii=False)}")
+            else:
+                lines.append(f"3202 医保有、各窗口均无：结算ID {m.get('setl_id')} 人员 {m.get('psn_no')}（报文ID "
+                             f"{m.get('msgid') or '—'}）—— 请到发起窗口执行 medsettle recover 或按单边账处理")
+    oi = result.get("open_items") or {}
+    for b in oi.get("backlogs", []):
+        if b["backlog"]:
+            lines.append(f"未补传：窗口 {b['window_id']} 积压 {b['backlog']} 条（对账可能不完整）")
+    for u in oi.get("unknown_outcomes", []):
+        lines.append(f"结果未知：窗口 {u['window_id']} 本地结算 {u['local_id']}（报文ID {u['msgid']}）")
+    return lines
