@@ -22,11 +22,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from client.domain.money import fmt2
 from hospital_store import SCHEMA
 from hospital_store.db import HospitalError, explain
 from offline_cache import replication as journal
@@ -61,14 +63,19 @@ def _loads(s):
 
 
 def _rows_by_id(conn, table: str, pk: str, ids: list[int]) -> dict[int, dict]:
+    """Current rows through the models' column types: amounts stored as fen come back as Decimal
+    yuan (offline_cache.types.Money), timestamps as datetimes."""
     if not ids:
         return {}
+    from sqlalchemy import select
+
+    from offline_cache.models import Base
+
+    t = Base.metadata.tables[table]
     out: dict[int, dict] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        marks = ",".join(str(int(x)) for x in chunk)
-        res = conn.execute(text(f"SELECT * FROM {table} WHERE {pk} IN ({marks})"))
-        for r in res.mappings():
+        for r in conn.execute(select(t).where(t.c[pk].in_(chunk))).mappings():
             out[int(r[pk])] = dict(r)
     return out
 
@@ -78,20 +85,31 @@ def _visits(conn, ids: set[int]) -> dict[int, dict]:
 
 
 def _plain(d: dict) -> dict:
-    """A JSON-safe copy of a row (SQLite gives str / int / None; datetimes as text)."""
+    """A JSON-safe copy of a row: Decimal as its exact text, datetimes ISO, bools as bools."""
     out = {}
     for k, v in d.items():
-        out[k] = v if isinstance(v, (str, int, type(None))) else str(v)
+        if isinstance(v, (str, int, bool, type(None))):
+            out[k] = v
+        elif isinstance(v, (datetime, date)):
+            out[k] = v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat()
+        else:
+            out[k] = str(v)
     return out
 
 
 def _money(v):
-    return None if v in (None, "") else str(v)
+    if v in (None, ""):
+        return None
+    if isinstance(v, Decimal):
+        return fmt2(v)
+    return str(v)
 
 
 def _ts(v):
     if v in (None, ""):
         return None
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
     return str(v).replace("T", " ")[:26]
 
 

@@ -185,9 +185,12 @@ def _qt_printer(pdf: bytes, printer_name: str) -> str:
     return print_pdf(pdf, printer_name)
 
 
-def start_training(data_dir: Path, *, window: str = "01", password_check: bool = False) -> AppState:
+def start_training(data_dir: Path, *, window: str = "01", password_check: bool = False,
+                   hospital_url: str | None = None) -> AppState:
     """Embedded training platform + training settings + state (also used by tests/screenshots).
-    ``password_check``: the platform checks the patient's password (验密) and the window asks for it."""
+    ``password_check``: the platform checks the patient's password (验密) and the window asks for it.
+    ``hospital_url``: a training window of a hospital store (its role's password in the SecretStore
+    as ``hospital-db``)."""
     from client.config import training_settings
     from training_platform.server import EmbeddedPlatform
 
@@ -195,6 +198,8 @@ def start_training(data_dir: Path, *, window: str = "01", password_check: bool =
     platform = EmbeddedPlatform(_platform_dir(data_dir), password_check=password_check).start()
     try:
         settings = replace(training_settings(platform.url, data_dir), window_id=window)
+        if hospital_url:
+            settings = replace(settings, hospital=replace(settings.hospital, url=hospital_url))
         if password_check:
             key = data_dir / "training-password-key.pem"
             key.write_bytes(platform.platform.password.public_pem())
@@ -297,7 +302,8 @@ def run_window(args) -> int:
     state = None
     try:
         if getattr(args, "training", False):
-            state = start_training(data_dir)
+            state = start_training(data_dir, window=getattr(args, "window", None) or "01",
+                                   hospital_url=getattr(args, "hospital", None))
         else:
             settings, problem = _settings_for_args(args)
             if settings is None and problem:

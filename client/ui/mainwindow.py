@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 from client.domain.money import fmt2, fmt_display, q2
 from client.ui import dialogs
 from client.ui.daywork import DayworkMixin
+from client.ui.hospitalwork import HospitalMixin
 from client.ui.models import CatalogListModel, ChargesModel
 from client.ui.panels import PatientPanel, PaymentPanel, SettlementPanel
 from client.ui.scanner_filter import ScannerFilter, scanner_config_from_settings
@@ -190,7 +191,7 @@ class CatalogSearch(QLineEdit):
         super().focusOutEvent(event)
 
 
-class MainWindow(DayworkMixin, QMainWindow):
+class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
     """The counter. ``app_state`` is a :class:`client.ui.app.AppState` (settings, context, platform)."""
 
     #: emitted after every finished step (tests wait on it): step name
@@ -245,6 +246,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         on_first_paint(self, lambda: QTimer.singleShot(WARMUP_DELAY_MS, self.start_warmup))
         self._setup_connectivity(poll_seconds)
         self._conn_timer.start()
+        self._setup_hospital()
         self.set_signed_in(None)
 
     # ================================================================== construction
@@ -1558,6 +1560,7 @@ class MainWindow(DayworkMixin, QMainWindow):
                              if review else self.tr("Settled. Esc: next patient."))
         self._update_buttons()
         self.refresh_counts()
+        self.push_to_hospital()
         self.step_done.emit("settle")
 
     def _trace(self) -> list[str] | None:
@@ -1920,6 +1923,7 @@ class MainWindow(DayworkMixin, QMainWindow):
         self._shut = True
         self._idle_timer.stop()
         self._conn_timer.stop()
+        self._stop_hospital()
         if self._unsubscribe is not None:
             self._unsubscribe()
         app = QApplication.instance()

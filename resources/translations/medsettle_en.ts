@@ -542,6 +542,21 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
 </context>
 <context>
+    <name>HospitalMixin</name>
+    <message>
+        <source>Hospital store: %1 waiting (unreachable)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hospital store: %1 waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hospital store: up to date</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IdEntryDialog</name>
     <message>
         <source>Identify by ID number (F3)</source>

@@ -545,6 +545,21 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
 </context>
 <context>
+    <name>HospitalMixin</name>
+    <message>
+        <source>Hospital store: %1 waiting (unreachable)</source>
+        <translation>医院库：积压 %1 条（连不上）</translation>
+    </message>
+    <message>
+        <source>Hospital store: %1 waiting</source>
+        <translation>医院库：积压 %1 条</translation>
+    </message>
+    <message>
+        <source>Hospital store: up to date</source>
+        <translation>医院库：已同步</translation>
+    </message>
+</context>
+<context>
     <name>IdEntryDialog</name>
     <message>
         <source>Identify by ID number (F3)</source>

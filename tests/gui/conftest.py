@@ -359,3 +359,5 @@ def training_person(state, certno: str) -> dict:
     d = json.loads(doc)
     d["ecqr"] = ecqr
     return d
+
+from tests.pgfixtures import hospital, pg_db, pg_server  # noqa: E402,F401 - hospital-mode fixtures

@@ -44,12 +44,17 @@ def _checkout(opts, fees: Path) -> dict:
     return json.loads(r.stdout)
 
 
+def _yuan(fen) -> Decimal:
+    """The window store keeps amounts as INTEGER fen (docs/store.md)."""
+    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
+
+
 def _local_settlements(d: Path) -> dict[int, tuple]:
     conn = sqlite3.connect(d / "medsettle.sqlite3")
     try:
         rows = conn.execute("SELECT id, msgid, state, setl_id, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay "
                             "FROM settlements").fetchall()
-        return {r[0]: (r[1], r[2], r[3], Decimal(r[4]), Decimal(r[5]), Decimal(r[6]), Decimal(r[7])) for r in rows}
+        return {r[0]: (r[1], r[2], r[3], *(_yuan(x) for x in r[4:8])) for r in rows}
     finally:
         conn.close()
 
@@ -78,6 +83,9 @@ def test_two_windows_replicate_exactly_once_across_a_server_outage(platform, hos
     # both arrived right after the checkout (the CLI pushes after its commit)
     for d, wid in ((d1, "w01"), (d2, "w02")):
         assert _hospital_settlements(engine, wid) == _local_settlements(d)
+        # and against the platform's own answer: the settlement's medfee_sumamt as the CLI printed it
+    assert a["setlinfo"]["medfee_sumamt"] == "99.40"   # the fees' total, as test_cli_checkout works it
+    assert {v[3] for v in _hospital_settlements(engine, "w01").values()} == {Decimal("99.40")}
     st = json.loads(medsettle("hospital", "status", "--admin-url", srv.url(dbname), "--platform", platform.url,
                               "--data", str(d1)).stdout)
     assert {w["window_id"]: w["backlog"] for w in st["windows"]} == {"w01": 0, "w02": 0}
@@ -118,7 +126,7 @@ def test_two_windows_replicate_exactly_once_across_a_server_outage(platform, hos
     # payments add up: each window's cash in the hospital store equals its local payments
     for d, wid in ((d1, "w01"), (d2, "w02")):
         conn = sqlite3.connect(d / "medsettle.sqlite3")
-        want = sum((Decimal(x[0]) for x in conn.execute("SELECT amount FROM payments")), Decimal("0.00"))
+        want = sum((_yuan(x[0]) for x in conn.execute("SELECT amount FROM payments")), Decimal("0.00"))
         conn.close()
         with engine.connect() as c:
             got = c.execute(text("SELECT coalesce(sum(amount), 0) FROM medsettle.payments_current WHERE window_id = :w"),
