@@ -205,6 +205,9 @@ class HospitalSettings:
     secret_ref: str = "hospital-db"
     push_interval_s: int = 5            # the window pushes its journal this often
     connect_timeout: int = 5
+    # the finance view / institution day end at this machine: a finance role (reads every window)
+    finance_url: str = ""               # "" = url (a finance office machine configured with a finance role)
+    finance_secret_ref: str = "hospital-finance"
 
 
 @dataclass(frozen=True)
@@ -574,6 +577,8 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "secret_ref": _v_secret_ref,
         "push_interval_s": _v_int(1, 3600),
         "connect_timeout": _v_int(1, 60),
+        "finance_url": _v_pg_url,
+        "finance_secret_ref": _v_secret_ref,
     },
 }
 
@@ -1014,7 +1019,7 @@ def redacted(settings: Settings) -> dict[str, dict[str, Any]]:
         values: dict[str, Any] = {}
         for f in fields(section):
             v = getattr(section, f.name)
-            if f.name in ("secret_ref", "mac_key_ref") and v:
+            if f.name in ("secret_ref", "mac_key_ref", "finance_secret_ref") and v:
                 v = "***"
             elif isinstance(v, Decimal):
                 v = f"{v:.2f}"

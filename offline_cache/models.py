@@ -52,7 +52,7 @@ INVOICE_STATES = ("allocated", "issued", "failed", "cancelled")
 OUTBOX_STATES = ("pending", "sending", "acked", "failed", "needs_review")
 ADJUSTMENT_DIRECTIONS = ("refund", "charge")
 ADJUSTMENT_STATES = ("pending", "done", "cancelled")
-OPERATOR_ROLES = ("cashier", "supervisor", "admin")
+OPERATOR_ROLES = ("cashier", "supervisor", "admin", "finance")
 
 
 def _in(col: str, values: tuple[str, ...]) -> str:

@@ -27,6 +27,57 @@ def register(subparsers, common) -> None:
     q.add_argument("--password-env", metavar="VAR", help="存放医院库账号密码的环境变量名（默认取密钥库 hospital-db）")
     q.add_argument("--no-record", action="store_true", help="只对账，不把结果写入医院库")
     q.set_defaults(func=run)
+    q = sub.add_parser("summary", parents=[common], help="全院当日汇总（按窗口、收款方式）、未结事项、对账结果")
+    q.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="日期")
+    q.add_argument("--password-env", metavar="VAR", help="存放医院库账号密码的环境变量名（默认取密钥库）")
+    q.set_defaults(func=run_summary)
+
+
+def run_summary(args) -> int:
+    from client.services.clitools import EXIT_OK, emit_json, guarded
+
+    def body() -> int:
+        from datetime import date
+
+        from client.domain.codes import PAYMENT_METHOD_NAMES
+        from client.services import hospital, hospital_dayend
+        from client.services.context import settings_from_args
+        from client.services.errors import ServiceError
+        from hospital_store.db import HospitalError
+
+        try:
+            day = date.fromisoformat(args.date)
+        except ValueError:
+            raise ServiceError("invalid_input", f"日期“{args.date}”应为 YYYY-MM-DD。") from None
+        settings = settings_from_args(args)
+        pw = os.environ.get(args.password_env) if args.password_env else None
+        if args.password_env and pw is None:
+            raise ServiceError("invalid_input", f"环境变量 {args.password_env} 未设置。")
+        try:
+            engine = hospital.finance_engine_for(settings, password=pw)
+        except HospitalError as exc:
+            raise ServiceError("hospital", exc.message) from None
+        try:
+            doc = hospital_dayend.summary(engine, day)
+        finally:
+            engine.dispose()
+        emit_json(doc)
+        sys.stderr.write(f"{args.date} 全院收款汇总：\n")
+        for w, methods in sorted(doc["payments_by_window"].items()):
+            parts = "，".join(f"{PAYMENT_METHOD_NAMES.get(m, m)} {v['amount']} 元（{v['count']} 笔）" for m, v in methods.items())
+            sys.stderr.write(f"  窗口 {w}：{parts}\n")
+        total = "，".join(f"{PAYMENT_METHOD_NAMES.get(m, m)} {v} 元" for m, v in doc["payments_total"].items())
+        sys.stderr.write(f"  合计：{total or '无'}\n")
+        rec = doc["reconciliation"]
+        sys.stderr.write("  对账：" + ("未对账" if rec is None else ("平" if rec["clean"] else "不平")
+                                      + f"（{rec['run_at'][:19]}，{rec['run_by']}）") + "\n")
+        oi = doc["open_items"]
+        backlog = sum(b["backlog"] or 0 for b in oi["backlogs"])
+        sys.stderr.write(f"  未结事项：结果未知 {len(oi['unknown_outcomes'])} 笔，未补传 {backlog} 条，"
+                         f"票据待处理 {len(oi['owed_invoices'])} 张\n")
+        return EXIT_OK
+
+    return guarded(body)
 
 
 def run(args) -> int:
@@ -54,7 +105,7 @@ def run(args) -> int:
                     if pw is None:
                         raise ServiceError("invalid_input", f"环境变量 {args.password_env} 未设置。")
                 try:
-                    engine = hospital.engine_for(settings, password=pw)
+                    engine = hospital.finance_engine_for(settings, password=pw)
                 except HospitalError as exc:
                     raise ServiceError("hospital", exc.message) from None
                 try:

@@ -4,19 +4,22 @@ supervisor authorization. Pure logic — storage is behind :class:`OperatorRepos
 
 Roles and the permission table (``PERMISSIONS``):
 
-================== ======= ========== =====
-action             cashier supervisor admin
-================== ======= ========== =====
-settle             yes     yes        yes
-reprint            yes     yes        yes
-reverse            –       yes        yes
-price_override     –       yes        yes
-force_shift_close  –       yes        yes
-export             –       yes        yes
-config             –       –          yes
-manage_cashiers    –       yes        yes
-manage_operators   –       –          yes
-================== ======= ========== =====
+================== ======= ========== ===== =======
+action             cashier supervisor admin finance
+================== ======= ========== ===== =======
+settle             yes     yes        yes   –
+reprint            yes     yes        yes   –
+reverse            –       yes        yes   –
+price_override     –       yes        yes   –
+force_shift_close  –       yes        yes   –
+export             –       yes        yes   yes
+config             –       –          yes   –
+manage_cashiers    –       yes        yes   –
+manage_operators   –       –          yes   –
+reconcile          –       –          yes   yes
+================== ======= ========== ===== =======
+
+``reconcile``: the institution's day end over the hospital store and the finance view (财务).
 
 ``manage_cashiers``: add, disable, re-enable and reset the password of *cashiers*;
 ``manage_operators``: the same for every role, and changing roles (see
@@ -50,20 +53,21 @@ __all__ = [
     "login", "register_failure", "register_success", "require_permission", "reset_password",
 ]
 
-ROLES = ("cashier", "supervisor", "admin")
-ROLE_LABELS = {"cashier": "收费员", "supervisor": "收费组长", "admin": "系统管理员"}
+ROLES = ("cashier", "supervisor", "admin", "finance")
+ROLE_LABELS = {"cashier": "收费员", "supervisor": "收费组长", "admin": "系统管理员", "finance": "财务"}
 ACTIONS = ("settle", "reverse", "reprint", "price_override", "force_shift_close", "config", "export",
-           "manage_cashiers", "manage_operators")
+           "manage_cashiers", "manage_operators", "reconcile")
 ACTION_LABELS = {
     "settle": "结算", "reverse": "结算撤销/冲正", "reprint": "补打票据", "price_override": "修改价格",
     "force_shift_close": "强制交班", "config": "修改系统设置", "export": "导出数据", "manage_cashiers": "管理收费员",
-    "manage_operators": "管理操作员",
+    "manage_operators": "管理操作员", "reconcile": "全院对账与财务视图",
 }
 PERMISSIONS: dict[str, frozenset[str]] = {
     "cashier": frozenset({"settle", "reprint"}),
     "supervisor": frozenset({"settle", "reprint", "reverse", "price_override", "force_shift_close", "export",
                              "manage_cashiers"}),
     "admin": frozenset(ACTIONS),
+    "finance": frozenset({"export", "reconcile"}),
 }
 AUTHORIZER_ROLES = ("supervisor", "admin")
 OPERATOR_CODE_RE = re.compile(r"^[0-9A-Za-z_-]{1,30}$")   # NHSA envelope `opter` is 30 characters

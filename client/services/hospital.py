@@ -50,6 +50,17 @@ def engine_for(settings, *, url: str | None = None, password: str | None = None,
     return hdb.connect(url, password=pw, check=check)
 
 
+def finance_engine_for(settings, *, password: str | None = None):
+    """Engine with this machine's finance role (``[hospital] finance_url``, else ``url``)."""
+    url = settings.hospital.finance_url or settings.hospital.url
+    if not url:
+        raise ServiceError("config", "未配置医院库：请在站点配置 [hospital] 中填写 finance_url（财务账号）。")
+    if password is None:
+        ref = settings.hospital.finance_secret_ref if settings.hospital.finance_url else settings.hospital.secret_ref
+        password = _password(settings, ref)
+    return hdb.connect(url, password=password)
+
+
 @dataclass
 class PushOutcome:
     report: object | None

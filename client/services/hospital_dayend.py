@@ -156,3 +156,43 @@ def mismatch_lines(result: dict) -> list[str]:
     for u in oi.get("unknown_outcomes", []):
         lines.append(f"结果未知：窗口 {u['window_id']} 本地结算 {u['local_id']}（报文ID {u['msgid']}）")
     return lines
+
+
+def summary(engine, day: date) -> dict:
+    """The finance view of ``day``: totals by window and payment method (payments taken that day,
+    refunds negative), settlements by window, open items, and the day's last reconciliation."""
+    try:
+        with engine.connect() as c:
+            pay = c.execute(text(f"""
+                SELECT window_id, method, count(*), coalesce(sum(amount), 0)
+                  FROM {SCHEMA}.payments_current
+                 WHERE created_at >= :d AND created_at < :d + 1
+                 GROUP BY window_id, method ORDER BY window_id, method"""), {"d": day}).all()
+            setl = c.execute(text(f"""
+                SELECT window_id, state, count(*), coalesce(sum(medfee_sumamt), 0), coalesce(sum(fund_pay_sumamt), 0),
+                       coalesce(sum(acct_pay), 0), coalesce(sum(psn_cash_pay), 0)
+                  FROM {SCHEMA}.settlements_current
+                 WHERE coalesce(setl_time, created_at) >= :d AND coalesce(setl_time, created_at) < :d + 1
+                 GROUP BY window_id, state ORDER BY window_id, state"""), {"d": day}).all()
+            rec = c.execute(text(f"SELECT run_at, run_by, clean, report FROM {SCHEMA}.reconciliations "
+                                 "WHERE stmt_date = :d ORDER BY id DESC LIMIT 1"), {"d": day}).first()
+        items = open_items(engine)
+    except ServiceError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ServiceError("hospital", (exc if isinstance(exc, HospitalError) else explain(exc)).message) from None
+    methods: dict[str, dict[str, dict]] = defaultdict(dict)
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for w, m, n, amt in pay:
+        methods[w][m] = {"count": int(n), "amount": fmt2(Decimal(amt))}
+        totals[m] += Decimal(amt)
+    windows: dict[str, dict[str, dict]] = defaultdict(dict)
+    for w, st, n, med, fund, acct, cash in setl:
+        windows[w][st] = {"count": int(n), "medfee_sumamt": fmt2(Decimal(med)), "fund_pay_sumamt": fmt2(Decimal(fund)),
+                          "acct_pay": fmt2(Decimal(acct)), "psn_cash_pay": fmt2(Decimal(cash))}
+    return {"date": day.isoformat(), "payments_by_window": dict(methods),
+            "payments_total": {m: fmt2(v) for m, v in sorted(totals.items())},
+            "settlements_by_window": dict(windows), "open_items": items,
+            "reconciliation": None if rec is None else {"run_at": rec[0].isoformat(), "run_by": rec[1],
+                                                        "clean": rec[2],
+                                                        "records": (rec[3] or {}).get("records")}}

@@ -163,6 +163,16 @@ def test_institution_day_end_over_all_windows_and_a_seeded_mismatch_is_named(pla
     assert "全院对账平" in r.stderr
     with engine.connect() as c:
         assert c.execute(text("SELECT clean FROM medsettle.reconciliations")).scalars().all() == [True]
+    # the finance view: cash by window equals each window's own payments (read from its SQLite in fen)
+    r = medsettle("dayend", "summary", "--date", day, *fin, env={"FIN_PW": "finance-pass-02"})
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    for d, wid in ((d1, "w01"), (d2, "w02")):
+        conn = sqlite3.connect(d / "medsettle.sqlite3")
+        want = {m: _yuan(v) for m, v in conn.execute("SELECT method, sum(amount) FROM payments GROUP BY method")}
+        conn.close()
+        assert {m: Decimal(v["amount"]) for m, v in doc["payments_by_window"][wid].items()} == want
+    assert doc["reconciliation"]["clean"] is True and "对账：平" in r.stderr
 
     # a window whose books disagree with the platform (its fund share recorded 0.01 low)
     conn = sqlite3.connect(d2 / "medsettle.sqlite3")
