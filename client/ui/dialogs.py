@@ -1365,7 +1365,7 @@ class OperatorsDialog(QDialog):
     own code and password; then the table lists the operators and the form below adds one or changes
     the selected one. Every refusal is shown in words and leaves everything as it was."""
 
-    ROLES = ("cashier", "supervisor", "admin")
+    ROLES = ("cashier", "supervisor", "admin", "finance")
 
     def __init__(self, admin, *, actor_code: str = "", parent: QWidget | None = None):
         super().__init__(parent)
@@ -1451,7 +1451,7 @@ class OperatorsDialog(QDialog):
 
     def _role_label(self, role: str) -> str:
         return {"cashier": self.tr("Cashier"), "supervisor": self.tr("Supervisor"),
-                "admin": self.tr("System administrator")}.get(role, role)
+                "admin": self.tr("System administrator"), "finance": self.tr("Finance")}.get(role, role)
 
     def _run(self, fn):
         from client.security.operators import AuthFailure

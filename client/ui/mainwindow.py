@@ -247,6 +247,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self._setup_connectivity(poll_seconds)
         self._conn_timer.start()
         self._setup_hospital()
+        self._update_finance_action()
         self.set_signed_in(None)
 
     # ================================================================== construction
@@ -478,10 +479,12 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.act_signout = self._action(self.tr("Sign out"), "Ctrl+Q", self.sign_out, "act_signout")
         self.act_operators = self._action(self.tr("Operator administration…"), "", self.manage_operators,
                                           "act_operators")
+        self.act_finance = self._action(self.tr("Hospital finance…"), "", self.open_finance, "act_finance")
         for a in (self.act_sync, self.act_adjust, self.act_shift, self.act_lock, self.act_signout):
             day.addAction(a)
         day.addSeparator()
         day.addAction(self.act_operators)
+        day.addAction(self.act_finance)
         self.training_menu = None
         if self.training:
             self._build_training_menu(mb)
@@ -536,6 +539,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             a.setEnabled(signed)
         self.search.setEnabled(signed)
         self.payment.setEnabled(signed)
+        self._update_finance_action()
         self.scanner.enabled = signed if hasattr(self, "scanner") else False
         if signed:
             self.st_operator.setText(self.tr("Operator %1 %2").replace("%1", operator.code).replace("%2", operator.name))
@@ -1655,6 +1659,47 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         dlg = dialogs.OperatorsDialog(OperatorAdmin(service), actor_code=code, parent=self)
         self._dialog = dlg
         dlg.exec()
+
+    def open_finance(self) -> None:
+        """日常 → 全院财务 (finance and admin roles, hospital mode): see client.ui.finance."""
+        from client.security.operators import has_permission
+        from client.services import hospital, hospital_dayend
+        from client.ui.finance import FinanceDialog
+
+        op = self.operator
+        if op is None or not has_permission(op.role, "reconcile"):
+            self.show_message(self.tr("Only finance staff and administrators may open the hospital finance view."),
+                              "warning")
+            return
+        settings, ctx = self.settings, self.state.ctx
+
+        def load(day):
+            engine = hospital.finance_engine_for(settings)
+            try:
+                return hospital_dayend.summary(engine, day)
+            finally:
+                engine.dispose()
+
+        def reconcile(day):
+            engine = hospital.finance_engine_for(settings)
+            try:
+                return hospital_dayend.reconcile(ctx, engine, day)
+            finally:
+                engine.dispose()
+
+        dlg = FinanceDialog(load, reconcile, parent=self)
+        dlg.set_runner(lambda fn, ok, err: self.tasks.run_net(fn, ok, err, label="finance"))
+        self._dialog = dlg
+        dlg.load()
+        dlg.exec()
+
+    def _update_finance_action(self) -> None:
+        from client.security.operators import has_permission
+
+        op = self.operator
+        ok = bool(getattr(self, "hospital_on", False)) and op is not None and has_permission(op.role, "reconcile")
+        self.act_finance.setVisible(bool(getattr(self, "hospital_on", False)))
+        self.act_finance.setEnabled(ok)
 
     def _authorize(self, action: str, label: str, subject: str):
         from client.security import operators as sec

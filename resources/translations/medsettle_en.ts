@@ -470,6 +470,70 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
 </context>
 <context>
+    <name>FinanceDialog</name>
+    <message>
+        <source>Hospital finance</source>
+        <extracomment>emitted when a load or a reconciliation finished (tests wait on it): &quot;summary&quot; | &quot;reconcile&quot;</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refresh (F5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reconcile the hospital (F9)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All windows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open items: %1 unknown outcomes, %2 entries not yet replicated, %3 invoices waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not reconciled yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reconciled: balanced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reconciled: NOT balanced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hospital reconciliation balanced: %1 records.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hospital reconciliation NOT balanced: %1 records.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FirstRunDialog</name>
     <message>
         <source>MedSettle first start</source>
@@ -716,6 +780,10 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Operator administration…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hospital finance…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1108,6 +1176,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Only finance staff and administrators may open the hospital finance view.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>There is no settlement at this window today.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1311,6 +1383,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>System administrator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finance</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -471,6 +471,70 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
 </context>
 <context>
+    <name>FinanceDialog</name>
+    <message>
+        <source>Hospital finance</source>
+        <extracomment>emitted when a load or a reconciliation finished (tests wait on it): &quot;summary&quot; | &quot;reconcile&quot;</extracomment>
+        <translation>全院财务</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Refresh (F5)</source>
+        <translation>刷新 (F5)</translation>
+    </message>
+    <message>
+        <source>Reconcile the hospital (F9)</source>
+        <translation>全院对账 (F9)</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>窗口</translation>
+    </message>
+    <message>
+        <source>Payment method</source>
+        <translation>收款方式</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>笔数</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>All windows</source>
+        <translation>全院合计</translation>
+    </message>
+    <message>
+        <source>Open items: %1 unknown outcomes, %2 entries not yet replicated, %3 invoices waiting</source>
+        <translation>未结事项：结果未知 %1 笔，未补传 %2 条，票据待处理 %3 张</translation>
+    </message>
+    <message>
+        <source>Not reconciled yet.</source>
+        <translation>尚未对账。</translation>
+    </message>
+    <message>
+        <source>Reconciled: balanced</source>
+        <translation>对账：平</translation>
+    </message>
+    <message>
+        <source>Reconciled: NOT balanced</source>
+        <translation>对账：不平</translation>
+    </message>
+    <message>
+        <source>Hospital reconciliation balanced: %1 records.</source>
+        <translation>全院对账平：%1 笔记录。</translation>
+    </message>
+    <message>
+        <source>Hospital reconciliation NOT balanced: %1 records.</source>
+        <translation>全院对账不平：%1 笔记录。</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunDialog</name>
     <message>
         <source>MedSettle first start</source>
@@ -720,6 +784,10 @@ Start in training mode to practise with the built-in training platform (上海�
     <message>
         <source>Operator administration…</source>
         <translation>操作员管理…</translation>
+    </message>
+    <message>
+        <source>Hospital finance…</source>
+        <translation>全院财务…</translation>
     </message>
     <message>
         <source>&amp;Help</source>
@@ -1112,6 +1180,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>可以接待下一位患者。</translation>
     </message>
     <message>
+        <source>Only finance staff and administrators may open the hospital finance view.</source>
+        <translation>只有财务和系统管理员可以打开全院财务。</translation>
+    </message>
+    <message>
         <source>There is no settlement at this window today.</source>
         <translation>本窗口今日还没有结算。</translation>
     </message>
@@ -1316,6 +1388,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>System administrator</source>
         <translation>系统管理员</translation>
+    </message>
+    <message>
+        <source>Finance</source>
+        <translation>财务</translation>
     </message>
     <message>
         <source>Enter your code and password.</source>

@@ -66,3 +66,52 @@ def test_gui_settlement_reaches_the_hospital_store_and_the_status_bar_says_so(qt
     qtbot.waitUntil(lambda: "连不上" in win.st_hospital.text(), timeout=20000)
     assert "连不上医院库" in win.st_hospital.toolTip()
     srv.start()
+
+
+def test_gui_finance_view_and_hospital_reconciliation_with_keys(qtbot, hospital_window):
+    """A cashier settles; finance (role 财务) opens 日常 → 全院财务: cash by window equals the
+    patient's cash (from the platform's setlinfo, psn_cash_pay), F9 reconciles the hospital: balanced."""
+    from decimal import Decimal
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from client.ui.finance import FinanceDialog
+    from tests.gui.conftest import when_modal
+
+    win, state, srv, engine = hospital_window
+    # the finance DB role on this machine: finance_url = the finance role (hospital-finance secret)
+    from dataclasses import replace
+
+    from client.secrets import SecretStore
+
+    admin.add_finance(engine, "fin_gui", "finance-gui-pass1")
+    SecretStore(state.settings.data_dir).set("hospital-finance", "finance-gui-pass1")
+    fin_url = f"postgresql+psycopg://fin_gui@{srv.host}:{srv.port}/{engine.url.database}"
+    win.settings = state.settings = replace(state.settings, hospital=replace(state.settings.hospital, finance_url=fin_url))
+    sign_in(qtbot, win)
+    assert not win.act_finance.isEnabled()            # a cashier may not
+    record = _outpatient_settled(qtbot, win, state)
+    qtbot.waitUntil(lambda: win.st_hospital.text() == "医院库：已同步" and not win._pushing, timeout=20000)
+    state.operator_service.create("0007", "培训财务", "finance", "Finance-0007!", by="test", must_change=False)
+    sign_in(qtbot, win, code="0007", password="Finance-0007!", opening_float=None)
+    assert win.act_finance.isEnabled()
+    cash = Decimal(record["setlinfo"]["psn_cash_pay"])
+    seen: dict = {}
+
+    def drive(dlg: FinanceDialog):
+        try:
+            qtbot.waitUntil(lambda: dlg.table.rowCount() > 0, timeout=20000)
+            rows = [[dlg.table.item(i, j).text() for j in range(4)] for i in range(dlg.table.rowCount())]
+            seen["rows"] = rows
+            with qtbot.waitSignal(dlg.done, timeout=30000, check_params_cb=lambda s: s == "reconcile"):
+                QTest.keyClick(dlg, Qt.Key.Key_F9)
+            seen["result"] = dlg.result.text()
+            seen["error"] = dlg.error.text()
+        finally:
+            dlg.reject()
+
+    when_modal(FinanceDialog, drive)
+    win.act_finance.trigger()
+    assert ["07", "现金", "1", f"{cash:.2f}"] in seen["rows"], seen
+    assert seen["error"] == "" and "全院对账平：1 笔" in seen["result"], seen
