@@ -437,3 +437,35 @@ class Shift(Base):
     float_amt: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     counted_json: Mapped[str | None] = mapped_column(Text)
     forced_by: Mapped[str | None] = mapped_column(String(20))
+
+
+MAPPING_STATES = ("pending", "uploaded", "refused", "revoked")
+
+
+class MedinsMapping(Base):
+    """目录对照: one hospital item (its HIS code, 定点医药机构目录编号 ``fixmedins_hilist_id``) and the
+    national code it maps to (``med_list_codg``), with its 3301 upload state (client.services.mapping).
+
+    ``state``: pending (imported, not yet accepted), uploaded (3301 accepted), refused (3301 refused:
+    ``err_msg`` verbatim), revoked (3302 accepted). ``answer_json`` is the platform's last answer node."""
+
+    __tablename__ = "medins_mappings"
+    __table_args__ = (CheckConstraint(_in("state", MAPPING_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fixmedins_hilist_id: Mapped[str] = mapped_column(String(30), unique=True)
+    fixmedins_hilist_name: Mapped[str] = mapped_column(String(200))
+    med_list_codg: Mapped[str] = mapped_column(String(50))
+    list_type: Mapped[str] = mapped_column(String(30))
+    begndate: Mapped[date] = mapped_column(Date)
+    enddate: Mapped[date] = mapped_column(Date)
+    spec: Mapped[str | None] = mapped_column(String(200))
+    prcunt: Mapped[str | None] = mapped_column(String(100))
+    pric: Mapped[Decimal | None] = mapped_column(DecimalText)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    err_msg: Mapped[str | None] = mapped_column(Text)
+    msgid: Mapped[str | None] = mapped_column(String(30))
+    answer_json: Mapped[str | None] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    uploaded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
