@@ -451,11 +451,11 @@ def revoke(ctx: Any, code: str, *, actor: Any) -> MappingRow:
                                      list_type=m.list_type, med_list_codg=m.med_list_codg), msgid=msgid)
     except BusinessError as exc:
         raise ServiceError("refused", f"医保中心拒绝撤销“{m.fixmedins_hilist_name}”的对照：{exc.err_msg}",
-                           detail=exc.err_msg, system="central") from None
+                           detail=exc.err_msg, system="insurance") from None
     except TransportError as exc:
         raise ServiceError("offline" if not exc.outcome_unknown else "unknown",
                            f"撤销对照没有得到医保中心的应答（{exc}）；可用 medsettle mapping query 查询后再试。",
-                           system="central") from None
+                           system="insurance") from None
     _set(ctx, code, "revoked", None, _answer(out))
     audit.record(ctx.store, actor.code, "mapping_revoke", {"code": code, "med_list_codg": m.med_list_codg})
     return get_mapping(ctx.store, code)  # type: ignore[return-value]
@@ -481,9 +481,9 @@ def query(ctx: Any, *, infno: str = "1317", code: str | None = None, national: s
             res = ctx.call(req)
         except BusinessError as exc:
             raise ServiceError("refused", f"医保中心拒绝了{infno}查询：{exc.err_msg}", detail=exc.err_msg,
-                               system="central") from None
+                               system="insurance") from None
         except TransportError as exc:
-            raise ServiceError("offline", f"{infno}查询没有得到医保中心的应答（{exc}）。", system="central") from None
+            raise ServiceError("offline", f"{infno}查询没有得到医保中心的应答（{exc}）。", system="insurance") from None
         rows.extend(res.rows)
         if res.last_page or not res.rows or page >= max(res.pages, 1):
             break
