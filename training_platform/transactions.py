@@ -583,8 +583,8 @@ class Platform:
             if c.execute("SELECT 1 FROM fees WHERE mdtrt_id=? AND feedetl_sn=?", key).fetchone():
                 raise Refusal(f"费用明细流水号[{r['feedetl_sn']}]已上传，请勿重复上传")
             codes.add(r["med_list_codg"])
-        self.check_mapped(c, inst, rows)
         entries = self.catalog_entries(c, inst["admdvs"], codes)
+        self.check_mapped(c, inst, rows, entries)
         result = []
         for r in rows:
             e = entries.get(r["med_list_codg"])
@@ -1147,12 +1147,15 @@ class Platform:
                 "pageSize": size, "pageNum": page, "recordCounts": total, "pages": pages, "data": items}
 
     # ================================================================ 目录对照 3301 / 3302 / 1316 / 1317
-    def check_mapped(self, c, inst, rows: list[dict]) -> None:
-        """2204/2301: with any valid mapping on file, each line's medins_list_codg must map to its med_list_codg."""
+    def check_mapped(self, c, inst, rows: list[dict], entries: dict) -> None:
+        """2204/2301: with any valid mapping on file, each line's medins_list_codg must map to its
+        med_list_codg — except 目录外 lines (a code not in the catalogue: nothing to map it to; fully self-paid)."""
         code = inst["fixmedins_code"]
         if not c.execute("SELECT 1 FROM mappings WHERE fixmedins_code=? AND vali_flag='1' LIMIT 1", (code,)).fetchone():
             return
         for r in rows:
+            if r["med_list_codg"] not in entries:
+                continue
             hosp = r.get("medins_list_codg")
             if hosp in (None, ""):
                 raise Refusal(f"入参[medins_list_codg]不能为空(费用明细[{r['feedetl_sn']}])")
