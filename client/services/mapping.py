@@ -501,13 +501,18 @@ class Resolved:
 def resolve_line(store: Any, *, hosp_code: str, national: str, name: str, where: str = "") -> Resolved:
     """The two codes of one fee line, or ServiceError('invalid_input') naming the item (未对照).
 
-    * no hospital code → the national code in both fields (lines typed or scanned from the catalogue,
-      and the training demo's national-code lines, as before);
+    * no hospital code → the hospital code of an accepted mapping of that national code when there is
+      one (a line typed or scanned from the national catalogue at a site that maps), else the
+      national code in both fields (as before mapping existed);
     * a hospital code → its mapping must exist and be accepted (3301); the line's own national code,
       if it has one, must agree with the mapping. While the local mapping table is empty a line that
       carries both codes is taken as the HIS gives it (a site that does not map yet)."""
     if not hosp_code:
-        return Resolved(national, national)
+        with store.read_connection() as conn:
+            row = conn.exec_driver_sql("SELECT fixmedins_hilist_id FROM medins_mappings WHERE med_list_codg = ? "
+                                       "AND state = 'uploaded' ORDER BY fixmedins_hilist_id LIMIT 1",
+                                       (national,)).fetchone()
+        return Resolved(national, row[0] if row else national)
     label = f"{where + '：' if where else ''}“{name or hosp_code}”（院内编码 {hosp_code}）"
     m = get_mapping(store, hosp_code)
     if m is None:
