@@ -476,10 +476,12 @@ class MainWindow(DayworkMixin, QMainWindow):
         self.act_signout = self._action(self.tr("Sign out"), "Ctrl+Q", self.sign_out, "act_signout")
         self.act_operators = self._action(self.tr("Operator administration…"), "", self.manage_operators,
                                           "act_operators")
+        self.act_mappings = self._action(self.tr("Item code mapping…"), "", self.show_mappings, "act_mappings")
         for a in (self.act_sync, self.act_adjust, self.act_shift, self.act_lock, self.act_signout):
             day.addAction(a)
         day.addSeparator()
         day.addAction(self.act_operators)
+        day.addAction(self.act_mappings)
         self.training_menu = None
         if self.training:
             self._build_training_menu(mb)
