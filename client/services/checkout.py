@@ -305,7 +305,7 @@ class Counter:
 
         codes = mapping.resolve_line(self.ctx.store, hosp_code=fi.hosp_code, national=fi.code, name=fi.name,
                                      where=fi.where)
-        if fi.hosp_code:
+        if (codes.med_list_codg, codes.medins_list_codg) != (fi.code, fi.hosp_code or fi.code):
             fi = FeeInput(codes.med_list_codg, fi.cnt, fi.pric, fi.name, fi.where, fi.extra, codes.medins_list_codg)
         item = self._catalog_item(fi.code)
         if item is None:

@@ -262,3 +262,18 @@ def test_cli_import_upload_list(platform, tmp_path):
     assert "被拒绝" in lr.stderr
     q = medsettle_inproc("mapping", "query", *base)
     assert q.returncode == 0 and [x["medins_list_codg"] for x in json.loads(q.stdout)["rows"]] == ["ZL0001"]
+
+
+def test_line_typed_from_the_national_catalogue_takes_the_mapped_hospital_code(window, platform, tmp_path):
+    write(tmp_path / "m.csv", "院内编码,院内名称,医保编码,目录类别\nZL0001,普通门诊诊查费,001102000010000,201\n")
+    mapping.import_file(window, tmp_path / "m.csv", actor=IT)
+    mapping.upload(window, actor=IT)
+    c = Counter(window)
+    c.identify_certno(ZHOU)
+    c.start_outpatient("11")
+    line = c.add_line("001102000010000", "1")
+    assert (line.code, line.medins_list_codg) == ("001102000010000", "ZL0001")
+    c.presettle("0")
+    with platform_db(platform) as db:
+        docs = [json.loads(r[0]) for r in db.execute("SELECT doc FROM fees")]
+    assert [(d["med_list_codg"], d["medins_list_codg"]) for d in docs] == [("001102000010000", "ZL0001")]
