@@ -164,7 +164,7 @@ def read_table(path: str | Path) -> list[list[str]]:
         raise ServiceError("invalid_input", f"{p} 是文件夹，不是对照文件。") from None
     except OSError as exc:
         raise ServiceError("invalid_input", f"无法读取对照文件 {p}（{exc.strerror or exc}）。") from None
-    if p.suffix.lower() in (".xlsx", ".xlsm") or raw[:2] == b"PK":
+    if p.suffix.lower() in (".xlsx", ".xlsm") or raw[:4] == b"PK\x03\x04":
         return _read_xlsx(raw, p)
     try:
         text = raw.decode("utf-8-sig")

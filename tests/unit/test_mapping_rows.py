@@ -84,3 +84,35 @@ def test_demo_his_lines_carry_the_hospital_code_of_the_mapping_file():
     assert with_code and all(mapped[ln["code"]] == ln["medins_list_codg"] for ln in with_code)
     # lines without one are the demo's 目录外 items (codes not in the catalogue)
     assert all(ln["code"] not in mapped for ln in lines if "medins_list_codg" not in ln)
+
+
+def test_xlsx_without_openpyxl_asks_for_csv(tmp_path):
+    import importlib.util
+    import zipfile
+
+    from client.services.mapping import read_table
+
+    if importlib.util.find_spec("openpyxl") is not None:
+        pytest.skip("openpyxl is installed here: the XLSX path is taken")
+    f = tmp_path / "items.xlsx"
+    with zipfile.ZipFile(f, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(ServiceError) as e:
+        read_table(f)
+    assert "openpyxl" in e.value.message and "CSV UTF-8" in e.value.message
+
+
+def test_csv_with_bom_semicolons_and_missing_file(tmp_path):
+    from client.services.mapping import read_table
+
+    f = tmp_path / "a.csv"
+    f.write_bytes("\ufeff院内编码;院内名称;医保编码\nA1;名;X1\n".encode())
+    assert read_table(f)[1] == ["A1", "名", "X1"]
+    with pytest.raises(ServiceError) as e:
+        read_table(tmp_path / "none.csv")
+    assert "找不到对照文件" in e.value.message
+    g = tmp_path / "gbk.csv"
+    g.write_bytes("院内编码,院内名称\n".encode("gbk"))
+    with pytest.raises(ServiceError) as e2:
+        read_table(g)
+    assert "UTF-8" in e2.value.message
