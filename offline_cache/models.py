@@ -447,7 +447,8 @@ class MedinsMapping(Base):
     national code it maps to (``med_list_codg``), with its 3301 upload state (client.services.mapping).
 
     ``state``: pending (imported, not yet accepted), uploaded (3301 accepted), refused (3301 refused:
-    ``err_msg`` verbatim), revoked (3302 accepted). ``answer_json`` is the platform's last answer node."""
+    ``err_msg`` verbatim), revoked (3302 accepted). ``answer_json`` is the platform's last answer node.
+    ``prev_*``: the accepted mapping a re-import replaced, revoked by the next upload before its 3301."""
 
     __tablename__ = "medins_mappings"
     __table_args__ = (CheckConstraint(_in("state", MAPPING_STATES), name="state"),)
@@ -466,6 +467,10 @@ class MedinsMapping(Base):
     err_msg: Mapped[str | None] = mapped_column(Text)
     msgid: Mapped[str | None] = mapped_column(String(30))
     answer_json: Mapped[str | None] = mapped_column(Text)
+    # an accepted mapping of this hospital code to another national code, to be revoked (3302) before
+    # the new one is uploaded (3301)
+    prev_med_list_codg: Mapped[str | None] = mapped_column(String(50))
+    prev_list_type: Mapped[str | None] = mapped_column(String(30))
     imported_at: Mapped[datetime] = mapped_column(DateTime)
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

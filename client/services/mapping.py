@@ -24,6 +24,11 @@ Our own conventions (docs/central-interface.md): begndate defaults to the import
 verbatim); an answer lost in transit leaves the row pending with a note and the upload stops (the
 next ``mapping upload`` asks again: 1317 can show whether the platform holds it).
 
+A re-import that maps an uploaded hospital code to another national code keeps the accepted one in
+``prev_*``; the next upload revokes it (3302) before sending the new 3301 — change = 3302 then 3301,
+as a public HIS queues it ("CHANGE->先3302后3301", an upload-queue table comment in a public Java HIS,
+repository not identified); the platform refuses a second mapping of a mapped code.
+
 Permission: importing, uploading and revoking are ``config`` (系统管理员 / IT) actions.
 """
 
@@ -361,11 +366,13 @@ def import_file(ctx: Any, path: str | Path, *, actor: Any, begndate: date | None
             if not remap and before == vals:
                 rep.unchanged += 1
                 continue
+            prev = (old[0], old[1]) if remap and old[2] == "uploaded" else (None, None)
             conn.exec_driver_sql(
                 "UPDATE medins_mappings SET fixmedins_hilist_name = ?, med_list_codg = ?, list_type = ?, begndate = ?, "
                 "enddate = ?, spec = ?, prcunt = ?, pric = ?, updated_at = ?"
-                + (", state = 'pending', err_msg = NULL, msgid = NULL" if remap else "")
-                + " WHERE fixmedins_hilist_id = ?", (*vals, now, m.fixmedins_hilist_id))
+                + (", state = 'pending', err_msg = NULL, msgid = NULL, prev_med_list_codg = COALESCE(prev_med_list_codg, ?), "
+                   "prev_list_type = COALESCE(prev_list_type, ?)" if remap else "")
+                + " WHERE fixmedins_hilist_id = ?", (*vals, now, *(prev if remap else ()), m.fixmedins_hilist_id))
             rep.changed += 1
         audit.record(conn, actor.code, "mapping_import",
                      {"file": Path(path).name, "rows": rep.rows, "added": rep.added, "changed": rep.changed,
@@ -394,6 +401,30 @@ def upload(ctx: Any, *, actor: Any, codes: list[str] | None = None, retry_refuse
             raise ServiceError("invalid_input", f"本地对照表中没有院内编码：{'、'.join(unknown)}（请先 mapping import）。")
     rep = UploadReport()
     for m in wanted:
+        prev = _prev_of(ctx.store, m.fixmedins_hilist_id)
+        if prev is not None:           # the code was mapped to another national code: 3302 that one first
+            msgid = ctx.new_msgid()
+            with ctx.store.connection() as conn:
+                conn.exec_driver_sql("UPDATE medins_mappings SET msgid = ?, updated_at = ? WHERE fixmedins_hilist_id = ?",
+                                     (msgid, _now(), m.fixmedins_hilist_id))
+            rep.sent += 1
+            try:
+                ctx.call(RevokeMapping(fixmedins_code=ctx.fixmedins_code, fixmedins_hilist_id=m.fixmedins_hilist_id,
+                                       list_type=prev[1], med_list_codg=prev[0]), msgid=msgid)
+            except BusinessError as exc:
+                why = f"撤销原对照（{prev[0]}）被拒绝：{exc.err_msg or exc}"
+                _set(ctx, m.fixmedins_hilist_id, "refused", why, None)
+                rep.refused[m.fixmedins_hilist_id] = why
+                continue
+            except TransportError as exc:
+                _set(ctx, m.fixmedins_hilist_id, "pending", f"撤销原对照（{prev[0]}）没有得到应答：{exc}", None)
+                if exc.outcome_unknown:
+                    rep.unknown.append(m.fixmedins_hilist_id)
+                rep.stopped = f"与医保中心的连接中断，已停止上传（{exc}）"
+                break
+            with ctx.store.connection() as conn:
+                conn.exec_driver_sql("UPDATE medins_mappings SET prev_med_list_codg = NULL, prev_list_type = NULL "
+                                     "WHERE fixmedins_hilist_id = ?", (m.fixmedins_hilist_id,))
         msgid = ctx.new_msgid()
         with ctx.store.connection() as conn:
             conn.exec_driver_sql("UPDATE medins_mappings SET msgid = ?, updated_at = ? WHERE fixmedins_hilist_id = ?",
@@ -422,6 +453,13 @@ def upload(ctx: Any, *, actor: Any, codes: list[str] | None = None, retry_refuse
                  {"sent": rep.sent, "accepted": len(rep.accepted), "refused": len(rep.refused),
                   "unknown": len(rep.unknown)})
     return rep
+
+
+def _prev_of(store: Any, code: str) -> tuple[str, str] | None:
+    with store.read_connection() as conn:
+        r = conn.exec_driver_sql("SELECT prev_med_list_codg, prev_list_type FROM medins_mappings "
+                                 "WHERE fixmedins_hilist_id = ?", (code,)).fetchone()
+    return (r[0], r[1]) if r and r[0] else None
 
 
 def _set(ctx: Any, code: str, state: str, err: str | None, answer: str | None, *, uploaded: bool = False) -> None:

@@ -277,3 +277,20 @@ def test_line_typed_from_the_national_catalogue_takes_the_mapped_hospital_code(w
     with platform_db(platform) as db:
         docs = [json.loads(r[0]) for r in db.execute("SELECT doc FROM fees")]
     assert [(d["med_list_codg"], d["medins_list_codg"]) for d in docs] == [("001102000010000", "ZL0001")]
+
+
+def test_remapping_an_uploaded_code_revokes_the_old_mapping_first(window, platform, tmp_path):
+    write(tmp_path / "a.csv", "院内编码,院内名称,医保编码,目录类别\nZL0001,门诊诊查费,001102000010000,201\n")
+    mapping.import_file(window, tmp_path / "a.csv", actor=IT)
+    assert mapping.upload(window, actor=IT).accepted == ["ZL0001"]
+    write(tmp_path / "b.csv", "院内编码,院内名称,医保编码,目录类别\nZL0001,门诊诊查费,001102000020000,201\n")
+    rep = mapping.import_file(window, tmp_path / "b.csv", actor=IT)
+    assert rep.changed == 1 and mapping.get_mapping(window.store, "ZL0001").state == "pending"
+    up = mapping.upload(window, actor=IT)
+    assert up.accepted == ["ZL0001"] and up.sent == 2 and not up.refused       # 3302 of the old, then 3301
+    with platform_db(platform) as db:
+        rows = db.execute("SELECT med_list_codg, vali_flag FROM mappings WHERE fixmedins_hilist_id='ZL0001'").fetchall()
+        infnos = [r[0] for r in db.execute("SELECT infno FROM messages WHERE infno IN ('3301', '3302') "
+                                           "ORDER BY created, rowid")]
+    assert rows == [("001102000020000", "1")] and infnos == ["3301", "3302", "3301"]
+    assert [r["med_list_codg"] for r in mapping.query(window, code="ZL0001")] == ["001102000020000"]

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("err_msg", sa.Text(), nullable=True),
         sa.Column("msgid", sa.String(30), nullable=True),
         sa.Column("answer_json", sa.Text(), nullable=True),
+        sa.Column("prev_med_list_codg", sa.String(50), nullable=True),
+        sa.Column("prev_list_type", sa.String(30), nullable=True),
         sa.Column("imported_at", sa.DateTime(), nullable=False),
         sa.Column("uploaded_at", sa.DateTime(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
