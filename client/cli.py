@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "selftest",
     "hospital",
     "dayend",
+    "mapping",
 ]
 
 

@@ -462,3 +462,38 @@ class ReplicationState(Base):
     last_ok_at: Mapped[str | None] = mapped_column(String(26))
     last_attempt_at: Mapped[str | None] = mapped_column(String(26))
     last_error: Mapped[str | None] = mapped_column(Text)
+MAPPING_STATES = ("pending", "uploaded", "refused", "revoked")
+
+
+class MedinsMapping(Base):
+    """目录对照: one hospital item (its HIS code, 定点医药机构目录编号 ``fixmedins_hilist_id``) and the
+    national code it maps to (``med_list_codg``), with its 3301 upload state (client.services.mapping).
+
+    ``state``: pending (imported, not yet accepted), uploaded (3301 accepted), refused (3301 refused:
+    ``err_msg`` verbatim), revoked (3302 accepted). ``answer_json`` is the platform's last answer node.
+    ``prev_*``: the accepted mapping a re-import replaced, revoked by the next upload before its 3301."""
+
+    __tablename__ = "medins_mappings"
+    __table_args__ = (CheckConstraint(_in("state", MAPPING_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fixmedins_hilist_id: Mapped[str] = mapped_column(String(30), unique=True)
+    fixmedins_hilist_name: Mapped[str] = mapped_column(String(200))
+    med_list_codg: Mapped[str] = mapped_column(String(50))
+    list_type: Mapped[str] = mapped_column(String(30))
+    begndate: Mapped[date] = mapped_column(Date)
+    enddate: Mapped[date] = mapped_column(Date)
+    spec: Mapped[str | None] = mapped_column(String(200))
+    prcunt: Mapped[str | None] = mapped_column(String(100))
+    pric: Mapped[Decimal | None] = mapped_column(DecimalText)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    err_msg: Mapped[str | None] = mapped_column(Text)
+    msgid: Mapped[str | None] = mapped_column(String(30))
+    answer_json: Mapped[str | None] = mapped_column(Text)
+    # an accepted mapping of this hospital code to another national code, to be revoked (3302) before
+    # the new one is uploaded (3301)
+    prev_med_list_codg: Mapped[str | None] = mapped_column(String(50))
+    prev_list_type: Mapped[str | None] = mapped_column(String(30))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    uploaded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -653,7 +653,8 @@ class _HisBuilder:
              code: str | None = None, name: str | None = None) -> None:
         price = Decimal(pric if pric is not None else row["pric"])
         amount = q2(price * Decimal(str(cnt)))
-        lines.append({"feedetl_sn": str(len(lines) + 1), "code": code or row["med_list_codg"],
+        hosp = {} if code is not None or row is None else {"medins_list_codg": his_code(row)}
+        lines.append({"feedetl_sn": str(len(lines) + 1), "code": code or row["med_list_codg"], **hosp,
                       "name": name or row["name"], "cnt": str(cnt), "pric": fmt2(price),
                       "det_item_fee_sumamt": fmt2(amount), "fee_ocur_time": when, **doc})
 
@@ -857,6 +858,33 @@ def _fixed_visits(h: _HisBuilder) -> dict[str, list[dict]]:
     ]
     h.serial = serial
     return out
+
+
+HIS_CODE_PREFIX = {"101": "YP", "102": "ZY", "103": "ZJ", "201": "ZL", "301": "HC"}
+MAPPING_HEADER = ["院内编码", "院内名称", "医保编码", "目录类别", "规格", "计价单位", "单价"]
+
+
+def his_code(row: dict) -> str:
+    """The demo HIS's own code of a catalogue item (its 院内编码): a kind prefix (YP 药品, ZY 饮片, ZL 诊疗,
+    HC 耗材) and six digits derived from the national code, the same in every training hospital."""
+    return HIS_CODE_PREFIX.get(row.get("list_type") or "", "QT") + f"{zlib.crc32(row['med_list_codg'].encode()) % 10**6:06d}"
+
+
+def mapping_rows(fixmedins_code: str, seed: int = DEFAULT_SEED) -> list[list[str]]:
+    """The demo HIS's item list of one training hospital as IT would export it for 目录对照
+    (``medsettle mapping import``): header + one row per valid catalogue item of its region."""
+    inst = next(i for i in FIXED_INSTITUTIONS if i["fixmedins_code"] == fixmedins_code)
+    rows = sorted((r for r in _base_rows(seed) if r["admdvs"] == inst["admdvs"] and r["vali_flag"] == "1"),
+                  key=his_code)
+    return [MAPPING_HEADER] + [[his_code(r), r["name"], r["med_list_codg"], r["list_type"], r.get("spec") or "",
+                                r.get("unit") or "", r.get("pric") or ""] for r in rows]
+
+
+def write_mapping_csv(path, fixmedins_code: str, seed: int = DEFAULT_SEED) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(mapping_rows(fixmedins_code, seed))
 
 
 def _his_charges(seed: int, base_rows: list[dict], people: list[dict]) -> dict[str, list[dict]]:

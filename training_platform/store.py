@@ -57,6 +57,9 @@ CREATE TABLE IF NOT EXISTS messages (msgid TEXT PRIMARY KEY, infno TEXT NOT NULL
     created TEXT NOT NULL, response TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (file_qury_no TEXT PRIMARY KEY, filename TEXT NOT NULL,
     fixmedins_code TEXT NOT NULL, created TEXT NOT NULL, content BLOB, spec TEXT);
+CREATE TABLE IF NOT EXISTS mappings (fixmedins_code TEXT NOT NULL, fixmedins_hilist_id TEXT NOT NULL,
+    med_list_codg TEXT NOT NULL, list_type TEXT NOT NULL, vali_flag TEXT NOT NULL, updt_time TEXT NOT NULL,
+    rid TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (fixmedins_code, fixmedins_hilist_id));
 CREATE TABLE IF NOT EXISTS einv_ranges (id INTEGER PRIMARY KEY AUTOINCREMENT, fixmedins_code TEXT NOT NULL,
     window TEXT NOT NULL, code TEXT NOT NULL, start_no INTEGER NOT NULL, end_no INTEGER NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS einv_issued (code TEXT NOT NULL, number TEXT NOT NULL, fixmedins_code TEXT NOT NULL,

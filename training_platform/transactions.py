@@ -52,6 +52,18 @@ Training conventions (documented here; the real platform's details are unpublish
   refd_setl_flag. Result file (9102, zip with one TXT): psn_no, mdtrt_id, setl_id, msgid,
   stmt_rslt, refd_setl_flag, memo, medfee_sumamt, fund_pay_sumamt, acct_pay.
 * 9102 accepts ``fixmedins_code`` "plc" or the institution's code.
+* 3301 目录对照上传 ``{"data": {fixmedins_hilist_id, fixmedins_hilist_name, list_type, med_list_codg,
+  begndate, enddate, …}}`` (one item; client.api.catalogmap cites the fields): the national code must be
+  in the institution's catalogue with that list_type, else -1 "医疗目录编码[..]在医保目录中不存在…" /
+  "目录类别[..]与医保目录[..]不符"; an item already mapped (valid) to another code → -1
+  "…已对照医疗目录编码[..]，请先撤销对照(3302)"; the same mapping again is accepted. Output ``{}``
+  (the real 3301 output is unpublished). 3302 sets vali_flag "0"; an unknown or already revoked
+  mapping → -1. 1317 / 1316 are paged like 1312 over this institution's mappings (1316 rows: the
+  mapping's med_list_codg = hilist_code, since the training catalogue is the 医保目录 itself).
+* 2204 / 2301 (our convention): when the institution has at least one valid mapping, every fee line's
+  ``medins_list_codg`` must be mapped (valid) to the line's ``med_list_codg``, else -1
+  "费用明细[sn]医药机构目录编码[..]未对照…" / "…已对照医疗目录编码[..]，与上传的[..]不符". With no
+  mapping at all the platform takes the lines as they come (training sites that do not map yet).
 * 9901 (extension) ``{"data": {"insuplc_admdvs", "ver"}}`` → ``{"bundle", "mac", "unchanged"}``;
   mac = HMAC-SHA256 hex with the institution's sign_secret over the canonical bundle JSON.
 """
@@ -96,7 +108,7 @@ FUND_NAMES = {"310100": "城镇职工基本医疗保险统筹基金", "310200": 
 CATALOG_TYPES = {"1301": ("101", "103", "104"), "1302": ("102",), "1305": ("201",), "1306": ("301",)}
 
 STATE_CHANGING = {"9001", "9002", "2201", "2202", "2203", "2204", "2205", "2207", "2208", "2301", "2302",
-                  "2304", "2305", "2401", "2402", "2404", "2405", "2601", "9101", "3202"}
+                  "2304", "2305", "2401", "2402", "2404", "2405", "2601", "9101", "3202", "3301", "3302"}
 
 MSGID_RE = re.compile(r"^[0-9A-Za-z]{12}\d{14}\d{4}$")
 INF_TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -174,6 +186,7 @@ class Platform:
             "5301": self.t5301, "3201": self.t3201, "3202": self.t3202, "9101": self.t9101,
             "9102": self.t9102, "1301": self.tcatalog, "1302": self.tcatalog, "1305": self.tcatalog,
             "1306": self.tcatalog, "1312": self.t1312, "9901": self.t9901,
+            "3301": self.t3301, "3302": self.t3302, "1316": self.t1316, "1317": self.t1317,
         }
         # A regional dialect renames some transactions (Zhejiang 2207 → 2207A): the national name is
         # then unknown there, as on the real platform.
@@ -571,6 +584,7 @@ class Platform:
                 raise Refusal(f"费用明细流水号[{r['feedetl_sn']}]已上传，请勿重复上传")
             codes.add(r["med_list_codg"])
         entries = self.catalog_entries(c, inst["admdvs"], codes)
+        self.check_mapped(c, inst, rows, entries)
         result = []
         for r in rows:
             e = entries.get(r["med_list_codg"])
@@ -1131,6 +1145,110 @@ class Platform:
         pages = (total + size - 1) // size
         return {"firstPage": page == 1, "lastPage": page >= pages, "size": len(items), "startRow": (page - 1) * size + 1,
                 "pageSize": size, "pageNum": page, "recordCounts": total, "pages": pages, "data": items}
+
+    # ================================================================ 目录对照 3301 / 3302 / 1316 / 1317
+    def check_mapped(self, c, inst, rows: list[dict], entries: dict) -> None:
+        """2204/2301: with any valid mapping on file, each line's medins_list_codg must map to its
+        med_list_codg — except 目录外 lines (a code not in the catalogue: nothing to map it to; fully self-paid)."""
+        code = inst["fixmedins_code"]
+        if not c.execute("SELECT 1 FROM mappings WHERE fixmedins_code=? AND vali_flag='1' LIMIT 1", (code,)).fetchone():
+            return
+        for r in rows:
+            if r["med_list_codg"] not in entries:
+                continue
+            hosp = r.get("medins_list_codg")
+            if hosp in (None, ""):
+                raise Refusal(f"入参[medins_list_codg]不能为空(费用明细[{r['feedetl_sn']}])")
+            m = c.execute("SELECT med_list_codg FROM mappings WHERE fixmedins_code=? AND fixmedins_hilist_id=? "
+                          "AND vali_flag='1'", (code, hosp)).fetchone()
+            if m is None:
+                raise Refusal(f"费用明细[{r['feedetl_sn']}]医药机构目录编码[{hosp}]未对照医保目录，请先上传目录对照(3301)")
+            if m[0] != r["med_list_codg"]:
+                raise Refusal(f"费用明细[{r['feedetl_sn']}]医药机构目录编码[{hosp}]已对照医疗目录编码[{m[0]}]，"
+                              f"与上传的[{r['med_list_codg']}]不符")
+
+    def t3301(self, c, env, inst):
+        d = self.data(env)
+        self.req(d, "fixmedins_hilist_id", "fixmedins_hilist_name", "list_type", "med_list_codg", "begndate", "enddate")
+        code, hosp, nat = inst["fixmedins_code"], str(d["fixmedins_hilist_id"]), str(d["med_list_codg"])
+        if len(hosp) > 30:
+            raise Refusal("入参[fixmedins_hilist_id]长度不能超过30")
+        row = c.execute("SELECT list_type, doc FROM catalog WHERE admdvs=? AND med_list_codg=?",
+                        (inst["admdvs"], nat)).fetchone()
+        if row is None:
+            raise Refusal(f"医疗目录编码[{nat}]在医保目录中不存在或已失效，不能对照")
+        if row[0] and row[0] != str(d["list_type"]):
+            raise Refusal(f"目录类别[{d['list_type']}]与医保目录[{nat}]的目录类别[{row[0]}]不符")
+        old = c.execute("SELECT med_list_codg FROM mappings WHERE fixmedins_code=? AND fixmedins_hilist_id=? "
+                        "AND vali_flag='1'", (code, hosp)).fetchone()
+        if old is not None and old[0] != nat:
+            raise Refusal(f"医药机构目录编码[{hosp}]已对照医疗目录编码[{old[0]}]，请先撤销对照(3302)")
+        t = tstr(now())
+        doc = {k: d.get(k) for k in ("fixmedins_hilist_id", "fixmedins_hilist_name", "list_type", "med_list_codg",
+                                     "begndate", "enddate", "aprvno", "dosform", "exct_cont", "item_cont", "prcunt",
+                                     "spec", "pacspec", "memo")}
+        rid = f"TR{env['msgid']}"
+        c.execute("INSERT OR REPLACE INTO mappings VALUES(?, ?, ?, ?, '1', ?, ?, ?)",
+                  (code, hosp, nat, str(d["list_type"]), t, rid, dumps(dict(doc, crte_time=t))))
+        return {}
+
+    def t3302(self, c, env, inst):
+        d = self.data(env)
+        self.req(d, "fixmedins_code", "fixmedins_hilist_id", "list_type", "med_list_codg")
+        if d["fixmedins_code"] != inst["fixmedins_code"]:
+            raise Refusal(f"入参[fixmedins_code]与报文的定点医药机构编号[{inst['fixmedins_code']}]不一致")
+        m = c.execute("SELECT med_list_codg, list_type FROM mappings WHERE fixmedins_code=? AND fixmedins_hilist_id=? "
+                      "AND vali_flag='1'", (inst["fixmedins_code"], d["fixmedins_hilist_id"])).fetchone()
+        if m is None or m[0] != d["med_list_codg"] or m[1] != str(d["list_type"]):
+            raise Refusal(f"未查询到医药机构目录编码[{d['fixmedins_hilist_id']}]与医疗目录编码[{d['med_list_codg']}]"
+                          "的有效对照信息")
+        c.execute("UPDATE mappings SET vali_flag='0', updt_time=? WHERE fixmedins_code=? AND fixmedins_hilist_id=?",
+                  (tstr(now()), inst["fixmedins_code"], d["fixmedins_hilist_id"]))
+        return {}
+
+    def _mapping_page(self, c, env, inst, kind: str) -> dict:
+        d = self.data(env)
+        self.req(d, "insu_admdvs", "vali_flag", "updt_time", "page_num", "page_size")
+        try:
+            page, size = int(d["page_num"]), int(d["page_size"])
+        except (TypeError, ValueError):
+            raise Refusal("page_num/page_size 必须是整数") from None
+        if page < 1 or not 1 <= size <= 1000:
+            raise Refusal("page_num 从1开始，page_size 取1到1000")
+        where, args = "fixmedins_code=? AND vali_flag=? AND updt_time>=?", [inst["fixmedins_code"], str(d["vali_flag"]),
+                                                                           str(d["updt_time"])]
+        nat_key = "hilist_code" if kind == "1316" else "med_list_codg"
+        for key, col in (("medins_list_codg", "fixmedins_hilist_id"), (nat_key, "med_list_codg"),
+                         ("list_type", "list_type")):
+            if d.get(key):
+                where += f" AND {col}=?"
+                args.append(d[key])
+        total = c.execute(f"SELECT COUNT(*) FROM mappings WHERE {where}", args).fetchone()[0]
+        rows = c.execute(f"SELECT * FROM mappings WHERE {where} ORDER BY fixmedins_hilist_id LIMIT ? OFFSET ?",
+                         (*args, size, (page - 1) * size)).fetchall()
+        items = []
+        for r in rows:
+            doc = json.loads(r["doc"])
+            base = {"list_type": r["list_type"], "insu_admdvs": d["insu_admdvs"], "med_list_codg": r["med_list_codg"],
+                    "begndate": doc.get("begndate"), "enddate": doc.get("enddate"), "memo": doc.get("memo"),
+                    "vali_flag": r["vali_flag"], "rid": r["rid"], "updt_time": r["updt_time"],
+                    "crte_time": doc.get("crte_time"), "poolarea_no": inst["admdvs"]}
+            if kind == "1316":
+                items.append(dict(base, hilist_code=r["med_list_codg"]))
+            else:
+                items.append(dict(base, fixmedins_code=r["fixmedins_code"], medins_list_codg=r["fixmedins_hilist_id"],
+                                  medins_list_name=doc.get("fixmedins_hilist_name"),
+                                  **{k: doc.get(k) for k in ("aprvno", "dosform", "exct_cont", "item_cont", "prcunt",
+                                                             "spec", "pacspec")}))
+        pages = (total + size - 1) // size
+        return {"firstPage": page == 1, "lastPage": page >= pages, "size": len(items), "startRow": (page - 1) * size + 1,
+                "pageSize": size, "pageNum": page, "recordCounts": total, "pages": pages, "data": items}
+
+    def t1316(self, c, env, inst):
+        return self._mapping_page(c, env, inst, "1316")
+
+    def t1317(self, c, env, inst):
+        return self._mapping_page(c, env, inst, "1317")
 
     def t9901(self, c, env, inst):
         d = self.data(env)

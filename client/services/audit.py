@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "identify": "患者身份识别", "settle": "结算", "reverse": "结算撤销", "reprint": "补打票据",
     "price_override": "修改价格", "force_shift_close": "强制交班", "config_change": "修改系统设置",
     "export": "导出数据", "precheck_ack": "确认事前提醒", "authorize": "组长授权", "authorize_refused": "授权被拒绝",
+    "mapping_import": "导入目录对照", "mapping_upload": "上传目录对照", "mapping_revoke": "撤销目录对照",
 }
 
 # Keys whose values are masked by kind (lower-case comparison).

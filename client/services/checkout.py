@@ -124,9 +124,15 @@ class Line:
     fee_line_id: int | None = None       # set once written locally (upload)
     feedetl_sn: str = ""
     split: dict = field(default_factory=dict)
+    hosp_code: str = ""                  # medins_list_codg: the hospital's own code ("" = the national code)
+
+    @property
+    def medins_list_codg(self) -> str:
+        return self.hosp_code or self.code
 
     def to_dict(self) -> dict:
-        d = {"feedetl_sn": self.feedetl_sn, "code": self.code, "name": self.name, "spec": self.spec, "unit": self.unit,
+        d = {"feedetl_sn": self.feedetl_sn, "code": self.code, "medins_list_codg": self.medins_list_codg,
+             "name": self.name, "spec": self.spec, "unit": self.unit,
              "cnt": format(self.cnt.normalize(), "f"), "pric": format(self.pric, "f"),
              "det_item_fee_sumamt": fmt2(self.amount), "off_catalog": self.off_catalog,
              "uploaded": self.fee_line_id is not None and bool(self.split)}
@@ -295,6 +301,12 @@ class Counter:
         return get_item(self.ctx.store, self.ctx.admdvs, code, at=date.fromisoformat(self.visit_date))
 
     def _make_line(self, fi: FeeInput, *, allow_off_catalog: bool) -> Line:
+        from . import mapping
+
+        codes = mapping.resolve_line(self.ctx.store, hosp_code=fi.hosp_code, national=fi.code, name=fi.name,
+                                     where=fi.where)
+        if (codes.med_list_codg, codes.medins_list_codg) != (fi.code, fi.hosp_code or fi.code):
+            fi = FeeInput(codes.med_list_codg, fi.cnt, fi.pric, fi.name, fi.where, fi.extra, codes.medins_list_codg)
         item = self._catalog_item(fi.code)
         if item is None:
             if not allow_off_catalog:
@@ -311,7 +323,7 @@ class Counter:
         amount = q2(fi.cnt * pric)
         if amount <= 0:
             raise ServiceError("invalid_input", f"{fi.where + '：' if fi.where else ''}“{name}”金额为0，请核对数量和单价。")
-        return Line(fi.code, name, fi.cnt, pric, amount, spec, unit, off, dict(fi.extra))
+        return Line(fi.code, name, fi.cnt, pric, amount, spec, unit, off, dict(fi.extra), hosp_code=fi.hosp_code)
 
     def _add(self, new: list[Line]) -> None:
         if self.trial is not None:
@@ -382,6 +394,7 @@ class Counter:
         if len(kinds) > 1:
             raise ServiceError("invalid_input", "所选单据的就诊类别不同（" + "、".join(sorted(v.med_type for v in chosen))
                                + "），不能合并为一次结算，请分别结算。", system="his")
+        self._check_mapped([fi for b in chosen for fi in b.lines])
         v = chosen[0]
         if is_inpatient_med_type(v.med_type):
             if len(chosen) > 1:
@@ -401,6 +414,21 @@ class Counter:
         self.his_bills = chosen
         self.his_left = [b for b in visits if b.ipt_otp_no not in taken]
         return v
+
+    def _check_mapped(self, inputs: list[FeeInput]) -> None:
+        """目录对照 pre-check: every HIS item with a hospital code must be mapped (3301 accepted) —
+        all unmapped items are named at once, before the case is started or anything is sent."""
+        from . import mapping
+
+        problems = []
+        for fi in inputs:
+            try:
+                mapping.resolve_line(self.ctx.store, hosp_code=fi.hosp_code, national=fi.code, name=fi.name)
+            except ServiceError as exc:
+                problems.append(exc.message)
+        if problems:
+            raise ServiceError("invalid_input", f"有 {len(problems)} 项未对照医保目录，本次未上传任何明细：\n"
+                               + "\n".join(problems), system="local")
 
     @property
     def total(self) -> Decimal:
@@ -635,7 +663,7 @@ class Counter:
                 ln.feedetl_sn = f"{self.visit_id}-{self._sn:04d}"
                 occur = str(ln.extra.get("fee_ocur_time") or vp["begntime"])[:19]
                 row = FeeLine(visit_id=self.visit_id, feedetl_sn=ln.feedetl_sn, med_list_codg=ln.code,
-                              medins_list_codg=ln.code, name=ln.name, spec=ln.spec or None, cnt=ln.cnt, pric=ln.pric,
+                              medins_list_codg=ln.medins_list_codg, name=ln.name, spec=ln.spec or None, cnt=ln.cnt, pric=ln.pric,
                               det_item_fee_sumamt=ln.amount, chrg_bchno=msgid,
                               fee_ocur_time=datetime.strptime(occur, "%Y-%m-%d %H:%M:%S"),
                               bilg_dept_codg=ln.extra.get("bilg_dept_codg") or vp["dept_code"],
@@ -647,7 +675,7 @@ class Counter:
                 ln.fee_line_id = row.id
                 details.append(FeeDetail(
                     feedetl_sn=ln.feedetl_sn, mdtrt_id=self.mdtrt_id, psn_no=p.psn_no, fee_ocur_time=occur,
-                    med_list_codg=ln.code, medins_list_codg=ln.code, det_item_fee_sumamt=ln.amount, cnt=ln.cnt,
+                    med_list_codg=ln.code, medins_list_codg=ln.medins_list_codg, det_item_fee_sumamt=ln.amount, cnt=ln.cnt,
                     pric=ln.pric, bilg_dept_codg=row.bilg_dept_codg, bilg_dept_name=row.bilg_dept_name,
                     bilg_dr_codg=row.bilg_dr_codg, bilg_dr_name=row.bilg_dr_name,
                     chrg_bchno=msgid if self.kind == "outpatient" else None,

@@ -7,6 +7,9 @@ Fee file formats (docs/checkout.md):
   numbers may be strings or integers, never floats); a document ``{"lines": [...]}`` is accepted too.
 * CSV (UTF-8, optional BOM, comma-separated) with a header naming the columns ``code,cnt,pric,name``
   (``pric`` and ``name`` optional).
+* A line may carry the hospital's own code ``medins_list_codg`` (or ``hosp_code``) instead of, or
+  beside, the national ``code``: the checkout then takes the national code from the 目录对照
+  (client.services.mapping.resolve_line) and sends both.
 
 A malformed file raises ServiceError('invalid_input') naming the line; nothing is applied.
 
@@ -43,6 +46,7 @@ class FeeInput:
     name: str = ""
     where: str = ""                        # "第3行" — for messages
     extra: dict = field(default_factory=dict, compare=False)   # HIS fields (bilg_dept_codg …)
+    hosp_code: str = ""                    # the hospital's own code (medins_list_codg); "" = a national-code line
 
 
 def _num(value: Any, field_name: str, where: str, positive: bool = True) -> Decimal:
@@ -62,15 +66,18 @@ def _num(value: Any, field_name: str, where: str, positive: bool = True) -> Deci
 def _line(obj: Any, where: str) -> FeeInput:
     if not isinstance(obj, dict):
         raise ServiceError("invalid_input", f"费用文件{where}不是对象，应为 {{\"code\": ..., \"cnt\": ..., \"pric\": ...}}。")
-    code = obj.get("code") or obj.get("med_list_codg")
-    if not isinstance(code, str) or not code.strip():
-        raise ServiceError("invalid_input", f"费用文件{where}缺少医疗目录编码 code。")
+    code = obj.get("code") or obj.get("med_list_codg") or ""
+    hosp = obj.get("medins_list_codg") or obj.get("hosp_code") or ""
+    if not isinstance(hosp, str):
+        raise ServiceError("invalid_input", f"费用文件{where}的院内编码 medins_list_codg 应为文字。")
+    if not isinstance(code, str) or (not code.strip() and not hosp.strip()):
+        raise ServiceError("invalid_input", f"费用文件{where}缺少医疗目录编码 code（或院内编码 medins_list_codg）。")
     if obj.get("cnt") in (None, ""):
         raise ServiceError("invalid_input", f"费用文件{where}缺少数量 cnt。")
     cnt = _num(obj["cnt"], "数量 cnt", where)
     pric = None if obj.get("pric") in (None, "") else _num(obj["pric"], "单价 pric", where, positive=False)
     name = obj.get("name") or ""
-    return FeeInput(code.strip(), cnt, pric, str(name), where)
+    return FeeInput(code.strip(), cnt, pric, str(name), where, hosp_code=hosp.strip())
 
 
 def parse_fee_text(text: str, fmt: str) -> list[FeeInput]:
@@ -91,8 +98,9 @@ def parse_fee_text(text: str, fmt: str) -> list[FeeInput]:
         if not rows:
             raise ServiceError("invalid_input", "费用文件为空。")
         header = [h.strip().lower() for h in rows[0]]
-        if "code" not in header or "cnt" not in header:
-            raise ServiceError("invalid_input", "CSV 费用文件第1行应为表头，至少包含 code 和 cnt 列（可选 pric、name）。")
+        if not ({"code", "medins_list_codg"} & set(header)) or "cnt" not in header:
+            raise ServiceError("invalid_input", "CSV 费用文件第1行应为表头，至少包含 code（或院内编码 medins_list_codg）和 cnt 列"
+                                                "（可选 pric、name）。")
         lines = []
         for n, r in enumerate(rows[1:], 2):
             if len(r) != len(header):
@@ -164,7 +172,7 @@ def his_visit_from_doc(doc: dict) -> HisVisit:
         fi = _line(ln, f"HIS 第{i}条明细")
         extra = {k: ln[k] for k in ("feedetl_sn", "bilg_dept_codg", "bilg_dept_name", "bilg_dr_codg", "bilg_dr_name",
                                     "fee_ocur_time", "det_item_fee_sumamt") if ln.get(k) not in (None, "")}
-        lines.append(FeeInput(fi.code, fi.cnt, fi.pric, fi.name, fi.where, extra))
+        lines.append(FeeInput(fi.code, fi.cnt, fi.pric, fi.name, fi.where, extra, fi.hosp_code))
     return HisVisit(str(doc.get("ipt_otp_no") or ""), str(doc.get("med_type") or "11"), str(doc.get("begntime") or ""),
                     lines, str(doc.get("dise_codg") or ""), str(doc.get("dise_name") or ""), doc)
 

@@ -285,6 +285,10 @@ class OfflineService:
         else:
             info = dict(q.setlinfo, provisional=True, psn_no=psn_no, insutype=person.insutype,
                         insuplc_admdvs=person.insuplc_admdvs, med_type=med_type)
+        from .mapping import resolve_line
+
+        hosp = {ln.code: resolve_line(ctx.store, hosp_code="", national=ln.code, name=ln.name).medins_list_codg
+                for ln in q.lines}      # 目录对照: the hospital code of an accepted mapping, else the national code
         with ctx.store.session() as s:
             v = Visit(kind=kind, psn_no=psn_no, insutype=getattr(person, "insutype", None),
                       insuplc_admdvs=getattr(person, "insuplc_admdvs", None),
@@ -296,7 +300,7 @@ class OfflineService:
             for ln in q.lines:
                 e = ln.entry or {}
                 s.add(FeeLine(visit_id=v.id, feedetl_sn=ln.feedetl_sn, med_list_codg=ln.code,
-                              medins_list_codg=ln.code, name=ln.name, cnt=ln.cnt, pric=ln.pric,
+                              medins_list_codg=hosp[ln.code], name=ln.name, cnt=ln.cnt, pric=ln.pric,
                               det_item_fee_sumamt=ln.amount, chrg_bchno=chrg_bchno, fee_ocur_time=now,
                               bilg_dept_codg=ctx.operator.office_id or "A03",
                               bilg_dept_name=ctx.operator.office_name or "门诊",

@@ -600,6 +600,25 @@ class DayworkMixin:
         self.adjustments_dialog = dlg
         dlg.exec()
 
+    def show_mappings(self) -> None:
+        """日常 → 目录对照: the items not yet mapped (read on the database worker, shown read-only)."""
+        from client.services import mapping
+        from client.ui import dialogs
+
+        store = self.state.ctx.store
+
+        def done(rows) -> None:
+            dlg = dialogs.MappingsDialog(rows, self)
+            self._dialog = dlg
+            self.mappings_dialog = dlg
+            dlg.exec()
+
+        def failed(exc: BaseException) -> None:
+            self.show_message(getattr(exc, "message", None) or str(exc))
+
+        self.tasks.run_db(lambda: [m.to_dict() for m in mapping.list_mappings(store, "unmapped")], done, failed,
+                          label="mappings")
+
     def _settle_adjustment(self, adjustment_id: int, method: str, reply) -> None:
         """Called by the dialog: the record is closed on the database worker; ``reply(error)`` after."""
         def done(_r) -> None:

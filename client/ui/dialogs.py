@@ -1561,3 +1561,41 @@ class OperatorsDialog(QDialog):
         op, err = self._run(lambda: self.admin.set_role(self.actor, code, role))
         if not err:
             self._done(self.tr("%1 is now: %2").replace("%1", op.code).replace("%2", self._role_label(op.role)))
+
+
+class MappingsDialog(QDialog):
+    """目录对照 (read-only): the HIS items not yet accepted by the platform — pending, refused (with the
+    platform's reason) or revoked. IT fixes them with ``medsettle mapping import / upload``."""
+
+    def __init__(self, rows: list[dict], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mappingsDialog")
+        self.setWindowTitle(self.tr("Item code mapping (unmapped items)"))
+        self.resize(900, 420)
+        lay = QVBoxLayout(self)
+        states = {"pending": self.tr("not uploaded"), "refused": self.tr("refused"), "revoked": self.tr("revoked"),
+                  "uploaded": self.tr("mapped")}
+        self.summary = QLabel(self.tr("All imported items are mapped.") if not rows else
+                              self.tr("%1 items are not mapped. IT imports and uploads them "
+                                      "(medsettle mapping import / upload).").replace("%1", str(len(rows))))
+        self.summary.setObjectName("mappingsSummary")
+        self.summary.setWordWrap(True)
+        lay.addWidget(self.summary)
+        self.table = QTableWidget(len(rows), 5)
+        self.table.setObjectName("mappingsTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Hospital code"), self.tr("Name"), self.tr("National code"),
+                                              self.tr("State"), self.tr("Reason")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for r, m in enumerate(rows):
+            for c, text in enumerate([m["fixmedins_hilist_id"], m["fixmedins_hilist_name"], m["med_list_codg"],
+                                      states.get(m["state"], m["state"]), m.get("err_msg") or ""]):
+                it = QTableWidgetItem(text)
+                if c == 4:
+                    it.setToolTip(text)
+                self.table.setItem(r, c, it)
+        lay.addWidget(self.table, 1)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)

@@ -480,11 +480,13 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.act_operators = self._action(self.tr("Operator administration…"), "", self.manage_operators,
                                           "act_operators")
         self.act_finance = self._action(self.tr("Hospital finance…"), "", self.open_finance, "act_finance")
+        self.act_mappings = self._action(self.tr("Item code mapping…"), "", self.show_mappings, "act_mappings")
         for a in (self.act_sync, self.act_adjust, self.act_shift, self.act_lock, self.act_signout):
             day.addAction(a)
         day.addSeparator()
         day.addAction(self.act_operators)
         day.addAction(self.act_finance)
+        day.addAction(self.act_mappings)
         self.training_menu = None
         if self.training:
             self._build_training_menu(mb)

@@ -787,6 +787,10 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Item code mapping…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1289,6 +1293,57 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Synchronisation finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MappingsDialog</name>
+    <message>
+        <source>Item code mapping (unmapped items)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not uploaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mapped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All imported items are mapped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 items are not mapped. IT imports and uploads them (medsettle mapping import / upload).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hospital code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>National code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

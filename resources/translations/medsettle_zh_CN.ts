@@ -787,7 +787,11 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Hospital finance…</source>
-        <translation>全院财务…</translation>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Item code mapping…</source>
+        <translation>目录对照…</translation>
     </message>
     <message>
         <source>&amp;Help</source>
@@ -1294,6 +1298,57 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Synchronisation finished.</source>
         <translation>同步完成。</translation>
+    </message>
+</context>
+<context>
+    <name>MappingsDialog</name>
+    <message>
+        <source>Item code mapping (unmapped items)</source>
+        <translation>目录对照（未对照项目）</translation>
+    </message>
+    <message>
+        <source>not uploaded</source>
+        <translation>未上传</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <source>mapped</source>
+        <translation>已对照</translation>
+    </message>
+    <message>
+        <source>All imported items are mapped.</source>
+        <translation>已导入的项目均已对照。</translation>
+    </message>
+    <message>
+        <source>%1 items are not mapped. IT imports and uploads them (medsettle mapping import / upload).</source>
+        <translation>有 %1 项未对照，请信息科导入并上传目录对照（medsettle mapping import / upload）。</translation>
+    </message>
+    <message>
+        <source>Hospital code</source>
+        <translation>院内编码</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>National code</source>
+        <translation>医保编码</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
     </message>
 </context>
 <context>
