@@ -787,7 +787,7 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Hospital finance…</source>
-        <translation type="unfinished"></translation>
+        <translation>全院财务…</translation>
     </message>
     <message>
         <source>Item code mapping…</source>
