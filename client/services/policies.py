@@ -300,6 +300,7 @@ def _row(r) -> dict:
             d[k] = v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat()
         elif isinstance(v, str) and k in ("valid_from", "valid_to"):
             d[k] = v[:10]
+    d["imported_at"] = d.pop("fetched_at", None)          # when it arrived on this machine
     d["source_label"] = SOURCE_LABELS.get(d.get("source") or "", d.get("source"))
     d.pop("id", None)
     return d
@@ -386,6 +387,10 @@ def export_bundle(store, insuplc_admdvs: str, version: str | None, out: str | Pa
     body.setdefault("valid_from", rec.get("valid_from"))
     body.setdefault("valid_to", rec.get("valid_to"))
     text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
-    Path(out).write_text(text, encoding="utf-8")
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ServiceError("invalid_input", f"无法写入文件 {out}（{exc.strerror or exc.__class__.__name__}），未导出。",
+                           system="local") from None
     return {"insuplc_admdvs": insuplc_admdvs, "ver": rec["ver"], "file": str(out),
             "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
