@@ -273,17 +273,28 @@ def import_paths(store, paths: list[str | Path], *, actor: str, replace: bool = 
 
 
 def seed_training_policies(store, regions: list[str] | None = None) -> list[str]:
-    """Training mode: import the shipped demo bundles (resources/policies/*.json) that this store does
-    not hold yet, replacing an older copy of the same version (training data only). Returns the
-    places imported or replaced."""
+    """Training mode: import the shipped demo bundles (resources/policies/*.json) whose place and
+    version this store does not hold yet (a held one, however it arrived, is left alone). Returns the
+    places imported."""
     from client.resources import resource
 
     files = sorted(resource("policies").glob("*.json"))
     if regions is not None:
         files = [f for f in files if f.stem in set(regions)]
-    if not files:
+    with store.read_connection() as conn:
+        held = {(a, v) for a, v in conn.exec_driver_sql("SELECT insuplc_admdvs, ver FROM policy_bundles")}
+    todo = []
+    for f in files:
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+        except ValueError:
+            todo.append(f)            # import_paths names the broken shipped file
+            continue
+        if (doc.get("insuplc_admdvs"), doc.get("ver")) not in held:
+            todo.append(f)
+    if not todo:
         return []
-    rep = import_paths(store, files, actor=TRAINING_ACTOR, replace=True)
+    rep = import_paths(store, todo, actor=TRAINING_ACTOR)
     return [r["insuplc_admdvs"] for r in rep.imported]
 
 

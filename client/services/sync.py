@@ -268,26 +268,24 @@ class SyncService:
         (``platform.policy_bundles_9901``). Never fails the sync for the absence of 9901."""
         from .policies import bundles_via_9901, list_bundles, seed_training_policies
 
-        if self.ctx.settings.training.enabled:
+        if bundles_via_9901(self.ctx.settings):
+            asked = regions or self.bundle_regions()
+            for i, adm in enumerate(asked):
+                try:
+                    fetch_bundle(self.ctx, adm)
+                except ServiceError as exc:
+                    if exc.code in ("not_served", "offline"):
+                        summary.policy_notes.append(exc.message)
+                        log.warning("policy bundles via 9901 skipped: %s", exc.detail or exc.message)
+                        break
+                    summary.refused[adm] = exc.message
+                self.progress(i + 1, len(asked), "9901")
+        if self.ctx.settings.training.enabled:         # after 9901: a bundle it brought is left alone
             summary.policy_imported = seed_training_policies(self.ctx.store, regions)
             self.progress(1, 1, "policy")
         for rec in list_bundles(self.ctx.store):       # what is in force today, however it arrived
             if rec["in_force"] and (regions is None or rec["insuplc_admdvs"] in regions):
                 summary.bundles[rec["insuplc_admdvs"]] = rec["ver"]
-        if not bundles_via_9901(self.ctx.settings):
-            return
-        regions = regions or self.bundle_regions()
-        for i, adm in enumerate(regions):
-            try:
-                ver, _ = fetch_bundle(self.ctx, adm)
-                summary.bundles[adm] = ver
-            except ServiceError as exc:
-                if exc.code in ("not_served", "offline"):
-                    summary.policy_notes.append(exc.message)
-                    log.warning("policy bundles via 9901 skipped: %s", exc.detail or exc.message)
-                    break
-                summary.refused[adm] = exc.message
-            self.progress(i + 1, len(regions), "9901")
 
     def bundle_regions(self) -> list[str]:
         """The institution's own region, the demo zone, and every insured region seen in the person cache."""
