@@ -39,13 +39,13 @@ def register(subparsers, common) -> None:
 
     q = sub.add_parser("show", parents=[common], help="显示一个参保地的政策参数（默认当日有效的版本）")
     q.add_argument("place", metavar="ADMDVS")
-    q.add_argument("--version", metavar="V", help="指定版本号")
+    q.add_argument("--version", dest="bundle_version", metavar="V", help="指定版本号")
     q.add_argument("--on", metavar="DATE", help="显示该日期有效的版本（yyyy-MM-dd）")
     q.set_defaults(func=run, policy_action="show")
 
     q = sub.add_parser("export", parents=[common], help="把本机的政策参数导出为导入格式的文件（如复制到其他窗口）")
     q.add_argument("place", metavar="ADMDVS")
-    q.add_argument("--version", metavar="V", help="指定版本号（默认当日有效的版本）")
+    q.add_argument("--version", dest="bundle_version", metavar="V", help="指定版本号（默认当日有效的版本）")
     q.add_argument("--out", required=True, metavar="FILE", help="输出文件")
     q.set_defaults(func=run, policy_action="export")
 
@@ -127,9 +127,9 @@ def run(args) -> int:
                     sys.stderr.write("本机还没有政策参数。请信息科导入：medsettle policy import 文件或目录\n")
                 return EXIT_OK
             if action == "show":
-                emit_json(policies.show_bundle(store, args.place, args.version, on=_date_arg(args.on)))
+                emit_json(policies.show_bundle(store, args.place, args.bundle_version, on=_date_arg(args.on)))
                 return EXIT_OK
-            out = policies.export_bundle(store, args.place, args.version, args.out)
+            out = policies.export_bundle(store, args.place, args.bundle_version, args.out)
             emit_json(out)
             sys.stderr.write(f"已导出到 {args.out}（SHA-256 {out['sha256']}）\n")
             return EXIT_OK
