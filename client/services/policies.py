@@ -41,6 +41,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from client.domain import casebuild, engine
+
 from .errors import ServiceError
 
 FORMAT = "policy-bundle/1"
@@ -51,7 +53,7 @@ SOURCE_LABELS = {"import": "信息科导入", "9901": "医保平台(9901)"}
 TRAINING_ACTOR = "system"
 
 __all__ = [
-    "BundleFile", "ImportReport", "bundle_for", "bundles_via_9901", "export_bundle", "import_paths",
+    "BundleFile", "ImportReport", "bundle_for", "check_bundle_schema", "bundles_via_9901", "export_bundle", "import_paths",
     "list_bundles", "missing_bundle_message", "no_bundle_message", "place_name", "read_bundle_file", "seed_training_policies", "show_bundle",
 ]
 
@@ -84,6 +86,36 @@ def missing_bundle_message(store, adm: str, on: str | date | datetime | None = N
 def bundles_via_9901(settings: Any) -> bool:
     """Does this site fetch bundles with the MedSettle extension 9901 (``platform.policy_bundles_9901``)?"""
     return bool(getattr(settings.platform, "policy_bundles_9901", False))
+
+
+# ------------------------------------------------------------------------------------ schema
+def check_bundle_schema(bundle: Any, insuplc_admdvs: str) -> None:
+    """Schema check of a policy-bundle/1 (import and 9901): raises ServiceError('refused') with a Chinese
+    reason (``detail`` = the reason alone)."""
+    def bad(why: str) -> ServiceError:
+        return ServiceError("refused", f"参保地 {insuplc_admdvs} 的政策包格式不正确（{why}），已拒绝使用，继续使用原政策包。"
+                                       "请联系信息科或医保中心核查政策包。", detail=why)
+
+    if not isinstance(bundle, dict) or bundle.get("format") != "policy-bundle/1":
+        raise bad("format 不是 policy-bundle/1")
+    if bundle.get("insuplc_admdvs") not in (None, insuplc_admdvs):
+        raise bad(f"参保地为 {bundle.get('insuplc_admdvs')}")
+    if not bundle.get("ver"):
+        raise bad("缺少版本号 ver")
+    if not isinstance(bundle.get("policies"), list) or not bundle["policies"]:
+        raise bad("没有 policies")
+    probe_visit = {"mdtrtarea_admvs": insuplc_admdvs, "hosp_lv": "2", "med_type": "11",
+                   "begndate": date.today().isoformat(), "filing": "none"}
+    probe_person = {"insuinfo": [{"insuplc_admdvs": insuplc_admdvs, "insutype": "310", "psn_type": "1101",
+                                  "balc": "0.00"}], "brdy": "1980-01-01", "ytd": {}}
+    probe_line = {"feedetl_sn": "1", "med_list_codg": "PROBE", "cnt": "1", "pric": "1.00"}
+    try:
+        case = casebuild.build_case(probe_visit, probe_person, [], [probe_line], bundle)
+        engine.validate_case(case)
+    except casebuild.CaseBuildError as exc:
+        raise bad(exc.message) from None
+    except engine.CaseError as exc:
+        raise bad(exc.message) from None
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -129,8 +161,6 @@ def _date(v: Any, what: str, path: Path) -> date | None:
 
 def read_bundle_file(path: str | Path) -> BundleFile:
     """Read and check one import file completely; raises ServiceError('invalid_input') in Chinese."""
-    from .sync import check_bundle_schema
-
     path = Path(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:

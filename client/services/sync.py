@@ -37,10 +37,11 @@ from typing import Any
 
 from client.api import ApiError, BundleMacError, BusinessError, TransportError
 from client.api.transactions import FetchPolicyBundle, QueryHilist
-from client.domain import casebuild, engine
+from client.domain import casebuild
 
 from .context import ServiceContext
 from .errors import ServiceError, translate_store_errors
+from .policies import bundle_for, bundles_via_9901, check_bundle_schema, list_bundles, seed_training_policies
 
 log = logging.getLogger("client.services.sync")
 
@@ -48,9 +49,7 @@ CATALOG_INFNOS = ("1301", "1305", "1306")
 ProgressFn = Callable[[int, int, str], None]
 PHASE_NAMES = {"1301": "西药中成药目录", "1305": "医疗服务项目目录", "1306": "医用耗材目录", "1312": "医保目录信息",
                "9901": "待遇政策包(9901)", "policy": "政策参数", "index": "目录检索索引"}
-# err_msg words of a platform that does not know the infno (real-messages/error-unknown-infno-zjharness.json:
-# "FSI-FSI-交易报文不正确：未知交易编号！,异常流水号:…"; the training platform's own default wording)
-UNKNOWN_INFNO_WORDS = ("未知交易编号", "未知的交易编号", "不支持该交易")
+
 
 
 @dataclass
@@ -117,37 +116,10 @@ def read_state(store, name: str) -> dict | None:
 # ------------------------------------------------------------------------------------ bundles
 def stored_bundle(store, insuplc_admdvs: str, on: Any = None) -> dict | None:
     """The bundle of a region valid on ``on`` (default today; ``client.services.policies.bundle_for``), or None."""
-    from .policies import bundle_for
-
     return bundle_for(store, insuplc_admdvs, on)
 
 
-def check_bundle_schema(bundle: Any, insuplc_admdvs: str) -> None:
-    """Schema check of a policy-bundle/1: raises ServiceError('refused') with a Chinese reason."""
-    def bad(why: str) -> ServiceError:
-        return ServiceError("refused", f"参保地 {insuplc_admdvs} 的政策包格式不正确（{why}），已拒绝使用，继续使用原政策包。"
-                                       "请联系信息科或医保中心核查政策包。", detail=why)
-
-    if not isinstance(bundle, dict) or bundle.get("format") != "policy-bundle/1":
-        raise bad("format 不是 policy-bundle/1")
-    if bundle.get("insuplc_admdvs") not in (None, insuplc_admdvs):
-        raise bad(f"参保地为 {bundle.get('insuplc_admdvs')}")
-    if not bundle.get("ver"):
-        raise bad("缺少版本号 ver")
-    if not isinstance(bundle.get("policies"), list) or not bundle["policies"]:
-        raise bad("没有 policies")
-    probe_visit = {"mdtrtarea_admvs": insuplc_admdvs, "hosp_lv": "2", "med_type": "11",
-                   "begndate": date.today().isoformat(), "filing": "none"}
-    probe_person = {"insuinfo": [{"insuplc_admdvs": insuplc_admdvs, "insutype": "310", "psn_type": "1101",
-                                  "balc": "0.00"}], "brdy": "1980-01-01", "ytd": {}}
-    probe_line = {"feedetl_sn": "1", "med_list_codg": "PROBE", "cnt": "1", "pric": "1.00"}
-    try:
-        case = casebuild.build_case(probe_visit, probe_person, [], [probe_line], bundle)
-        engine.validate_case(case)
-    except casebuild.CaseBuildError as exc:
-        raise bad(exc.message) from None
-    except engine.CaseError as exc:
-        raise bad(exc.message) from None
+__all__ = ["SyncService", "SyncSummary", "check_bundle_schema", "fetch_bundle", "stored_bundle"]
 
 
 def fetch_bundle(ctx: ServiceContext, insuplc_admdvs: str) -> tuple[str, bool]:
@@ -162,7 +134,7 @@ def fetch_bundle(ctx: ServiceContext, insuplc_admdvs: str) -> tuple[str, bool]:
     try:
         res = ctx.call(FetchPolicyBundle(insuplc_admdvs=insuplc_admdvs, ver=cur_ver))
     except BusinessError as exc:
-        if any(w in (exc.err_msg or "") for w in UNKNOWN_INFNO_WORDS):
+        if exc.unknown_infno:       # the recorded 未知交易编号 refusal (client.api.errors.says_unknown_infno)
             raise ServiceError("not_served", NOT_SERVED.format(why=exc.err_msg), detail=exc.err_msg,
                                infno="9901") from None
         raise ServiceError("refused", f"获取参保地 {insuplc_admdvs} 的政策包失败：{exc.err_msg}", detail=exc.err_msg) from None
@@ -266,8 +238,6 @@ class SyncService:
     def sync_bundles(self, summary: SyncSummary, regions: list[str] | None = None) -> None:
         """The bundle step: training mode imports the shipped demo bundles; 9901 only when configured
         (``platform.policy_bundles_9901``). Never fails the sync for the absence of 9901."""
-        from .policies import bundles_via_9901, list_bundles, seed_training_policies
-
         if bundles_via_9901(self.ctx.settings):
             asked = regions or self.bundle_regions()
             for i, adm in enumerate(asked):
