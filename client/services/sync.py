@@ -51,7 +51,6 @@ PHASE_NAMES = {"1301": "西药中成药目录", "1305": "医疗服务项目目�
                "9901": "待遇政策包(9901)", "policy": "政策参数", "index": "目录检索索引"}
 
 
-
 @dataclass
 class StreamResult:
     name: str
@@ -117,9 +116,6 @@ def read_state(store, name: str) -> dict | None:
 def stored_bundle(store, insuplc_admdvs: str, on: Any = None) -> dict | None:
     """The bundle of a region valid on ``on`` (default today; ``client.services.policies.bundle_for``), or None."""
     return bundle_for(store, insuplc_admdvs, on)
-
-
-__all__ = ["SyncService", "SyncSummary", "check_bundle_schema", "fetch_bundle", "stored_bundle"]
 
 
 def fetch_bundle(ctx: ServiceContext, insuplc_admdvs: str) -> tuple[str, bool]:
