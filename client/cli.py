@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "settle",
     "sandbox",
     "sync",
+    "policy",
     "checkout",
     "shift",
     "operator",

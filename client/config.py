@@ -125,6 +125,9 @@ class PlatformSettings:
     success_err_msgs: tuple[str, ...] = ("success", "成功", "交易成功", "处理成功", "ok")
     password_public_key: str = ""       # PEM file of the region's public key
     password_padding: str = "pkcs1v15"  # pkcs1v15 | oaep
+    # fetch policy bundles with the MedSettle extension 9901 (only a training platform serves it; real
+    # platforms answer 未知交易编号): off = bundles are site data imported by IT (medsettle policy import)
+    policy_bundles_9901: bool = False
     password_cross_province_exempt: bool = True   # 跨省异地不验密
 
 
@@ -500,6 +503,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "ca_bundle": _v_path_str,
         "allow_insecure_http": _v_bool,
         "gateway": _v_choice("none", "x-tif", "csb", "x-ca"),
+        "policy_bundles_9901": _v_bool,
         "paasid": _v_str(None),
         "access_key": _v_str(None),
         "secret_ref": _v_secret_ref,
@@ -957,7 +961,7 @@ def _cross_checks(eff: dict[str, dict[str, Any]], where: Callable[[str, str], st
     if e.get("enabled") and not e.get("invoicing_party_code"):
         errors.append(ConfigError(where("einvoice", "invoicing_party_code"), "已启用电子票据，请填写开票单位代码 invoicing_party_code"))
     pol = eff["policy"]
-    if pol.get("require_mac", True) and not pol.get("mac_key_ref") and not training:
+    if pol.get("require_mac", True) and not pol.get("mac_key_ref") and not training and p.get("policy_bundles_9901"):
         warnings.append(ConfigError(where("policy", "mac_key_ref"), "未配置政策包校验密钥 mac_key_ref，将无法校验政策包（9901）。"
                                                                   "请向医保中心索取并用 `medsettle config set-secret policy-mac` 存入", "warning"))
     o = eff["offline"]

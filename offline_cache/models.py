@@ -136,10 +136,13 @@ def _catalog_item_name_id(mapper, connection, target: CatalogItem) -> None:
 
 
 class PolicyBundle(Base):
-    """A verified ``policy-bundle/1`` (extension transaction 9901), versioned per insured region."""
+    """A ``policy-bundle/1`` per insured region and version: site data imported by IT
+    (``source`` 'import', ``client.services.policies``) or, where a platform serves it, fetched with the
+    MedSettle extension 9901 (``source`` '9901', MAC-verified). ``fetched_at`` is when it arrived here."""
 
     __tablename__ = "policy_bundles"
-    __table_args__ = (UniqueConstraint("insuplc_admdvs", "ver"),)
+    __table_args__ = (UniqueConstraint("insuplc_admdvs", "ver"),
+                      Index("ix_policy_bundles_place_valid", "insuplc_admdvs", "valid_from"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     insuplc_admdvs: Mapped[str] = mapped_column(String(6))
@@ -149,6 +152,14 @@ class PolicyBundle(Base):
     mac: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     fetched_at: Mapped[datetime] = mapped_column(DateTime)
+    # migration 0006p: issuer (发布机构), validity (NULL = open), origin, file name, SHA-256 of the file
+    issuer: Mapped[str | None] = mapped_column(String(100))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(10), server_default="9901")
+    source_file: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    imported_by: Mapped[str | None] = mapped_column(String(30))
 
 
 class Person(Base):

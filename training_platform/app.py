@@ -285,6 +285,8 @@ class SandboxApp:
             return _json(self.platform.envelope(now(), "", -1, err_msg=msg)), False
         if path_infno and isinstance(body, dict) and not body.get("infno"):
             body = dict(body, infno=path_infno)
+        if isinstance(body, dict) and body.get("infno") in self.platform.unknown_infnos:
+            return _json(self.platform.unknown_infno_answer()), False   # e.g. 9901 played as a real platform
         try:
             result, committed = self.platform.handle(body)
         except Refusal as r:  # pragma: no cover - handle() turns refusals into envelopes

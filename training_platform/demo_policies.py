@@ -1,7 +1,9 @@
 """Builder of the training policy bundles ``resources/policies/<admdvs>.json`` (TRAINING DATA).
 
-The JSON files are what the training platform serves (9901) and what ``demo.generate()`` loads;
-this module is how they were made, so a parameter change is one edit here plus
+The JSON files are in the import format of ``medsettle policy import`` (training mode imports them
+into the window's store: ``client.services.policies.seed_training_policies``); the training platform
+also serves them with the optional extension 9901 and ``demo.generate()`` loads them. This module is
+how they were made, so a parameter change is one edit here plus
 ``python -m training_platform.demo_policies`` (rewrites the files; tests/unit/test_policies.py checks
 that the committed files equal this builder's output).
 
@@ -222,9 +224,12 @@ def outside(adm, *, emp_otp_ded, emp_ipt_ded, ratios, res_ded, res_ratio, cap, a
 
 
 def bundle(adm, policies):
+    # issuer / valid_from / valid_to: the header of the import format (docs/operations.md, "Policy
+    # parameters"); the training issuer says plainly that nobody official published these values
     return {"format": "policy-bundle/1", "insuplc_admdvs": adm, "insuplc_name": NAMES[adm],
-            "ver": "2026.1", "issued_at": "2026-01-01T00:00:00+08:00", "note": NOTE,
-            "policies": policies, "zones": [ZONE], "pools": POOLS}
+            "issuer": f"{NAMES[adm]}医疗保障局（培训示例，非官方发布）",
+            "ver": "2026.1", "issued_at": "2026-01-01T00:00:00+08:00", "valid_from": ALL[0], "valid_to": ALL[1],
+            "note": NOTE, "policies": policies, "zones": [ZONE], "pools": POOLS}
 
 
 def build_bundles() -> dict[str, dict]:

@@ -188,10 +188,20 @@ class Platform:
             "1306": self.tcatalog, "1312": self.t1312, "9901": self.t9901,
             "3301": self.t3301, "3302": self.t3302, "1316": self.t1316, "1317": self.t1317,
         }
+        # Infnos this platform answers as a real one answers an infno it does not know, with the recorded
+        # shape (real-messages/error-unknown-infno-zjharness.json: type/infcode/err_msg only), e.g.
+        # {"9901"} to play a real platform for the MedSettle extension (tests, training exercises).
+        self.unknown_infnos: set[str] = set()
         # A regional dialect renames some transactions (Zhejiang 2207 → 2207A): the national name is
         # then unknown there, as on the real platform.
         for national, wire in (dialect.variants if dialect else {}).items():
             self.handlers[wire] = self.handlers.pop(national)
+
+    def unknown_infno_answer(self) -> dict:
+        """The recorded answer to an infno the platform does not know: only type / infcode / err_msg
+        (real-messages/error-unknown-infno-zjharness.json); served verbatim, not through real_shape."""
+        return {"type": "error", "infcode": -1,
+                "err_msg": f"FSI-FSI-交易报文不正确：未知交易编号！,异常流水号:{next(self._serial) % 10**10:010d}"}
 
     def base_infno(self, wire: str) -> str:
         """The national infno behind a wire infno (2207A → 2207); itself without a dialect."""

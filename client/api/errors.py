@@ -7,6 +7,7 @@ technical facts (infno, msgid) needed to resolve it later. Hierarchy::
       ApiConfigError        settings / local state unusable (nothing was sent)
       BusinessError         the platform answered infcode != 0 (err_msg kept verbatim);
                             .needs_sign_in: the refusal asks for a new 9001 (see asks_for_sign_in)
+                            .unknown_infno: the platform does not know the infno (see says_unknown_infno)
       TransportError        no usable answer; .outcome_unknown tells whether it may have been processed
         MalformedResponse   an answer came back but it is not a valid envelope
       BundleMacError        a 9901 policy bundle failed its MAC check
@@ -43,6 +44,19 @@ def asks_for_sign_in(infno: str, err_msg: str) -> bool:
     """
     return (len(infno) >= 4 and infno[:4].isdigit() and infno not in _SIGN_IN_INFNOS
             and SIGN_IN_WORD in (err_msg or ""))
+
+
+# err_msg words of a platform that does not know the infno: the recorded real refusal
+# (real-messages/error-unknown-infno-zjharness.json: "FSI-FSI-交易报文不正确：未知交易编号！,异常流水号:…")
+# and the training platform's own default wording ("…不存在或培训平台不支持该交易").
+UNKNOWN_INFNO_WORDS = ("未知交易编号", "未知的交易编号", "不支持该交易")
+
+
+def says_unknown_infno(err_msg: str) -> bool:
+    """True when a refusal means "this platform does not know the transaction" (e.g. the MedSettle
+    extension 9901 sent to a real platform). A rule on message TEXT like :func:`asks_for_sign_in`,
+    for the same reason: no error code for it is documented (reference §8)."""
+    return any(w in (err_msg or "") for w in UNKNOWN_INFNO_WORDS)
 
 
 def retry_after_header(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -94,6 +108,7 @@ class BusinessError(ApiError):
         self.warn_msg = warn_msg
         self.inf_refmsgid = inf_refmsgid
         self.needs_sign_in = asks_for_sign_in(infno, err_msg)
+        self.unknown_infno = says_unknown_infno(err_msg)
         self.retry_after = retry_after
         shown = err_msg if err_msg else "（中心未返回错误信息）"
         super().__init__(

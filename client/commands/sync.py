@@ -1,4 +1,8 @@
-"""`medsettle sync` — download the treatment-place catalogue (1301/1305/1306, 1312) and policy bundles (9901).
+"""`medsettle sync` — download the treatment-place catalogue (1301/1305/1306, 1312).
+
+Policy bundles are site data (``medsettle policy import``): sync fetches them with the MedSettle
+extension 9901 only when ``platform.policy_bundles_9901`` is on, and a platform that does not know
+9901 is reported, not a failure. In training mode sync imports the shipped demo bundles.
 
 Resumable: every downloaded file/page is applied together with its version in one transaction, so
 an interrupted sync continues where it stopped. Progress is a single ``\\r`` line on stderr; the
@@ -12,11 +16,12 @@ import sys
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("sync", parents=[common], help="同步医保目录和待遇政策包（可断点续传）",
-                              description="从医保中心下载本院目录（1301/1305/1306 按版本增量，1312 分页）和参保地待遇政策包（9901，校验 MAC）。"
-                                          "中断后再次执行会从上次提交的版本继续。")
+                              description="从医保中心下载本院目录（1301/1305/1306 按版本增量，1312 分页）。"
+                                          "政策参数由信息科导入（medsettle policy import）；仅当配置 platform.policy_bundles_9901 "
+                                          "时才用 9901 下载政策包（校验 MAC）。中断后再次执行会从上次提交的版本继续。")
     p.add_argument("--no-hilist", action="store_true", help="不执行 1312 医保目录信息查询")
-    p.add_argument("--no-bundles", action="store_true", help="不下载待遇政策包")
-    p.add_argument("--region", action="append", metavar="ADMDVS", help="只下载这些参保地的政策包（可重复）")
+    p.add_argument("--no-bundles", action="store_true", help="跳过政策包步骤（培训模式导入示例政策参数 / 9901 下载）")
+    p.add_argument("--region", action="append", metavar="ADMDVS", help="政策包步骤只处理这些参保地（可重复）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=run)
 
@@ -71,8 +76,12 @@ def run(args) -> int:
                          f"{f'（新名称 {indexed} 个已建检索索引）' if indexed else ''}；"
                          f"政策包 {len(summary.bundles)} 个（{'、'.join(f'{k}:{v}' for k, v in summary.bundles.items())}）；"
                          f"用时 {summary.seconds:.1f} 秒。\n")
+        for note in summary.policy_notes:
+            sys.stderr.write(f"注意：{note}\n")
         for adm, why in summary.refused.items():
             sys.stderr.write(f"政策包被拒绝（{adm}）：{why}\n")
+        # a bundle that failed its MAC or schema check is a security matter (exit 2); a platform that
+        # does not serve 9901 is not (the catalogues are complete, policy parameters are imported)
         return EXIT_REFUSED if summary.refused else EXIT_OK
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)

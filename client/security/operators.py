@@ -16,14 +16,15 @@ export             –       yes        yes   yes
 config             –       –          yes   –
 manage_cashiers    –       yes        yes   –
 manage_operators   –       –          yes   –
+policy_import      –       –          yes   –
 reconcile          –       –          yes   yes
 ================== ======= ========== ===== =======
 
 ``reconcile``: the institution's day end over the hospital store and the finance view (财务).
-
 ``manage_cashiers``: add, disable, re-enable and reset the password of *cashiers*;
 ``manage_operators``: the same for every role, and changing roles (see
-``client.services.operators.OperatorAdmin``).
+``client.services.operators.OperatorAdmin``). ``policy_import``: import the site's policy
+parameters (``medsettle policy import``, ``client.services.policies``) — IT, not the counter.
 
 A cashier who needs an action marked "–" asks a supervisor, who types *their own* code and
 password at the cashier's window: :func:`authorize_supervisor` checks that it is a different,
@@ -56,11 +57,11 @@ __all__ = [
 ROLES = ("cashier", "supervisor", "admin", "finance")
 ROLE_LABELS = {"cashier": "收费员", "supervisor": "收费组长", "admin": "系统管理员", "finance": "财务"}
 ACTIONS = ("settle", "reverse", "reprint", "price_override", "force_shift_close", "config", "export",
-           "manage_cashiers", "manage_operators", "reconcile")
+           "manage_cashiers", "manage_operators", "policy_import", "reconcile")
 ACTION_LABELS = {
     "settle": "结算", "reverse": "结算撤销/冲正", "reprint": "补打票据", "price_override": "修改价格",
     "force_shift_close": "强制交班", "config": "修改系统设置", "export": "导出数据", "manage_cashiers": "管理收费员",
-    "manage_operators": "管理操作员", "reconcile": "全院对账与财务视图",
+    "manage_operators": "管理操作员", "policy_import": "导入政策参数", "reconcile": "全院对账与财务视图",
 }
 PERMISSIONS: dict[str, frozenset[str]] = {
     "cashier": frozenset({"settle", "reprint"}),

@@ -524,9 +524,12 @@ class Counter:
         if not self.lines:
             raise ServiceError("invalid_input", "还没有费用明细。")
         p = self.person
-        bundle = stored_bundle(self.ctx.store, p.insuplc_admdvs)
-        if bundle is None:
-            raise ServiceError("config", f"本机没有参保地 {p.insuplc_admdvs} 的待遇政策包，无法本地预算，请先同步（medsettle sync）。")
+        bundle = stored_bundle(self.ctx.store, p.insuplc_admdvs, self.visit_date)   # the one valid on the visit date
+        if bundle is None:    # policy parameters are site data (medsettle policy import); the platform settles
+            from .policies import missing_bundle_message
+
+            raise ServiceError("no_policy", missing_bundle_message(self.ctx.store, p.insuplc_admdvs, self.visit_date),
+                               system="local")
         entries = []
         for ln in self.lines:
             item = None if ln.off_catalog else self._catalog_item(ln.code)
@@ -758,7 +761,7 @@ class Counter:
         try:
             preview = self.preview(acct_used_flag)
         except ServiceError as exc:
-            warnings.append(f"本地预算不可用：{exc.message}")
+            warnings.append(exc.message if exc.code == "no_policy" else f"本地预算不可用：{exc.message}")
         self._ensure_registered()
         self._upload_lines()
         total = self.total

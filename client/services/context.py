@@ -11,7 +11,8 @@ the platform answers that the operator is not signed in (a cached sign_no from a
 platform), it signs in again and repeats the call ONCE — safe even for state-changing calls because
 a refusal means the platform processed nothing (the same msgid is reused).
 
-Policy-bundle MAC key (9901): ``policy.mac_key_ref`` names a secret in :class:`client.secrets.SecretStore`;
+Policy-bundle MAC key (9901, only with ``platform.policy_bundles_9901``; bundles are otherwise imported
+site data): ``policy.mac_key_ref`` names a secret in :class:`client.secrets.SecretStore`;
 in training mode the key is the training institution's documented training secret
 (``TRAINING_MAC_KEYS``, the same values as ``training_platform.demo.FIXED_INSTITUTIONS``; a test
 checks they agree).
@@ -103,9 +104,10 @@ class ServiceContext:
 
 
 def policy_mac_key(settings: Settings) -> bytes:
-    """The HMAC key for 9901 bundles ('' when none is configured)."""
+    """The HMAC key for 9901 bundles ('' when none is configured). Outside training it is read only
+    where bundles are fetched with 9901 (``platform.policy_bundles_9901``); imported bundles need none."""
     ref = settings.policy.mac_key_ref
-    if ref:
+    if ref and settings.platform.policy_bundles_9901:
         from client.secrets import SecretStore
 
         value = SecretStore(settings.data_dir).get(ref)

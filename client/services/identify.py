@@ -147,7 +147,9 @@ def cross_region_status(ctx: ServiceContext, person: dict, filing: dict, bundle:
             loc = regions.classify_locality(ins.get("insuplc_admdvs") or "", ctx.admdvs).label
         except ValueError:
             loc = "参保地未知"
-        return None, f"{loc}（无政策包）", "本机没有该参保地的待遇政策包，无法本地预算，请先同步（medsettle sync）。"
+        from .policies import no_bundle_message
+
+        return None, f"{loc}（无政策参数）", no_bundle_message(ins.get("insuplc_admdvs") or "")
     visit = {"mdtrtarea_admvs": ctx.admdvs, "hosp_lv": ctx.hosp_lv, "med_type": med_type,
              "begndate": on.isoformat(),
              "filing": casebuild.filing_for_visit(filing, ctx.admdvs, on.isoformat())}
@@ -331,9 +333,11 @@ class IdentifyService:
                                     insuplc_admdvs=person.insuplc_admdvs, offline=offline)
 
     def _ensure_bundle(self, adm: str) -> None:
+        """Only where bundles come from 9901 (``platform.policy_bundles_9901``); else they are imported site data."""
+        from .policies import bundles_via_9901
         from .sync import fetch_bundle, stored_bundle
 
-        if not adm or stored_bundle(self.ctx.store, adm) is not None:
+        if not adm or not bundles_via_9901(self.ctx.settings) or stored_bundle(self.ctx.store, adm) is not None:
             return
         try:
             fetch_bundle(self.ctx, adm)

@@ -203,11 +203,18 @@ class OfflineService:
         max_age = timedelta(hours=lim.max_cache_age_hours)
         names = {"person": "参保人信息", "bundle": "参保地待遇政策包", "catalog": "医保目录"}
         for k, t in self.cache_times(person).items():
+            if k == "bundle":       # imported site data with its own validity dates: checked below, not by age
+                continue
             if t is None:
                 q.reasons.append(f"本机没有{names[k]}缓存")
             elif now - t > max_age:
                 q.reasons.append(f"本机{names[k]}缓存时间为 {t:%Y-%m-%d %H:%M}，超过 {lim.max_cache_age_hours} 小时")
-        bundle = stored_bundle(self.ctx.store, person.insuplc_admdvs)
+        bundle = stored_bundle(self.ctx.store, person.insuplc_admdvs, now.date())
+        if bundle is None:
+            from .policies import place_name
+
+            q.reasons.append(f"无{place_name(person.insuplc_admdvs)}政策参数（本机没有该参保地在今天有效的政策参数），"
+                             "不能离线医保结算")
         if q.reasons or bundle is None:
             return q
         today = now.date().isoformat()

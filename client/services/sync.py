@@ -11,10 +11,14 @@ Streams (one ``sync_state`` row each, named ``catalog:<infno>:<admdvs>``, ``hili
 * 1312 (医保目录信息查询, paged): refreshes the insurance attributes (chrgitm_lv, selfpay_prop,
   pric_uplmt_amt, vali_flag, enddate) of catalogue rows we already hold; each page is applied and
   the next page number stored in one transaction; a full pass is done at most once per day.
-* 9901 (MedSettle extension) policy bundles: verified with HMAC-SHA256 (the institution's key),
-  then checked as a schema (format, region, and the engine's own validation of a probe case built
-  with the bundle). A bundle failing either check is refused with a Chinese message and the
-  previously stored bundle stays in use.
+* Policy bundles are site data imported by IT (``client.services.policies``, ``medsettle policy
+  import``); sync does NOT call the MedSettle extension 9901 unless ``platform.policy_bundles_9901``
+  is on (a training platform serves it). Then each bundle is verified with HMAC-SHA256 (the
+  institution's key) and checked as a schema (format, region, and the engine's own validation of a
+  probe case built with the bundle); a bundle failing either check is refused with a Chinese
+  message and the previously stored bundle stays in use. A platform that does not know 9901
+  (未知交易编号, the recorded real refusal; or HTTP 404) is reported in ``policy_notes`` and the sync
+  goes on. In training mode the bundle step imports the shipped demo bundles (resources/policies).
 
 ``progress(done, total, phase)`` is called after every committed page (total may grow while the
 platform reports more rows).
@@ -33,17 +37,18 @@ from typing import Any
 
 from client.api import ApiError, BundleMacError, BusinessError, TransportError
 from client.api.transactions import FetchPolicyBundle, QueryHilist
-from client.domain import casebuild, engine
+from client.domain import casebuild
 
 from .context import ServiceContext
 from .errors import ServiceError, translate_store_errors
+from .policies import bundle_for, bundles_via_9901, check_bundle_schema, list_bundles, seed_training_policies
 
 log = logging.getLogger("client.services.sync")
 
 CATALOG_INFNOS = ("1301", "1305", "1306")
 ProgressFn = Callable[[int, int, str], None]
 PHASE_NAMES = {"1301": "西药中成药目录", "1305": "医疗服务项目目录", "1306": "医用耗材目录", "1312": "医保目录信息",
-               "9901": "待遇政策包", "index": "目录检索索引"}
+               "9901": "待遇政策包(9901)", "policy": "政策参数", "index": "目录检索索引"}
 
 
 @dataclass
@@ -67,12 +72,15 @@ class SyncSummary:
     index: StreamResult | None = None
     bundles: dict[str, str] = field(default_factory=dict)        # insuplc_admdvs -> ver in use
     refused: dict[str, str] = field(default_factory=dict)        # insuplc_admdvs -> Chinese reason
+    policy_imported: list[str] = field(default_factory=list)     # training: shipped bundles imported
+    policy_notes: list[str] = field(default_factory=list)        # e.g. "the platform does not serve 9901"
     catalog_rows: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return {"streams": [s.__dict__ for s in self.streams], "index": self.index.__dict__ if self.index else None,
-                "bundles": self.bundles, "refused": self.refused,
+                "bundles": self.bundles, "refused": self.refused, "policy_imported": self.policy_imported,
+                "policy_notes": self.policy_notes,
                 "catalog_rows": self.catalog_rows, "seconds": round(self.seconds, 3)}
 
 
@@ -105,40 +113,9 @@ def read_state(store, name: str) -> dict | None:
 
 
 # ------------------------------------------------------------------------------------ bundles
-def stored_bundle(store, insuplc_admdvs: str) -> dict | None:
-    """The newest verified bundle of a region (by fetched_at), or None."""
-    with store.read_connection() as conn:
-        r = conn.exec_driver_sql("SELECT body_json FROM policy_bundles WHERE insuplc_admdvs = ? "
-                                 "ORDER BY fetched_at DESC, id DESC LIMIT 1", (insuplc_admdvs,)).fetchone()
-    return json.loads(r[0]) if r else None
-
-
-def check_bundle_schema(bundle: Any, insuplc_admdvs: str) -> None:
-    """Schema check of a policy-bundle/1: raises ServiceError('refused') with a Chinese reason."""
-    def bad(why: str) -> ServiceError:
-        return ServiceError("refused", f"参保地 {insuplc_admdvs} 的政策包格式不正确（{why}），已拒绝使用，继续使用原政策包。"
-                                       "请联系信息科或医保中心核查政策包。")
-
-    if not isinstance(bundle, dict) or bundle.get("format") != "policy-bundle/1":
-        raise bad("format 不是 policy-bundle/1")
-    if bundle.get("insuplc_admdvs") not in (None, insuplc_admdvs):
-        raise bad(f"参保地为 {bundle.get('insuplc_admdvs')}")
-    if not bundle.get("ver"):
-        raise bad("缺少版本号 ver")
-    if not isinstance(bundle.get("policies"), list) or not bundle["policies"]:
-        raise bad("没有 policies")
-    probe_visit = {"mdtrtarea_admvs": insuplc_admdvs, "hosp_lv": "2", "med_type": "11",
-                   "begndate": date.today().isoformat(), "filing": "none"}
-    probe_person = {"insuinfo": [{"insuplc_admdvs": insuplc_admdvs, "insutype": "310", "psn_type": "1101",
-                                  "balc": "0.00"}], "brdy": "1980-01-01", "ytd": {}}
-    probe_line = {"feedetl_sn": "1", "med_list_codg": "PROBE", "cnt": "1", "pric": "1.00"}
-    try:
-        case = casebuild.build_case(probe_visit, probe_person, [], [probe_line], bundle)
-        engine.validate_case(case)
-    except casebuild.CaseBuildError as exc:
-        raise bad(exc.message) from None
-    except engine.CaseError as exc:
-        raise bad(exc.message) from None
+def stored_bundle(store, insuplc_admdvs: str, on: Any = None) -> dict | None:
+    """The bundle of a region valid on ``on`` (default today; ``client.services.policies.bundle_for``), or None."""
+    return bundle_for(store, insuplc_admdvs, on)
 
 
 def fetch_bundle(ctx: ServiceContext, insuplc_admdvs: str) -> tuple[str, bool]:
@@ -148,13 +125,19 @@ def fetch_bundle(ctx: ServiceContext, insuplc_admdvs: str) -> tuple[str, bool]:
     if any, stays in use) and ServiceError('offline') when the platform cannot be reached.
     """
     name = f"bundle:9901:{insuplc_admdvs}"
-    current = stored_bundle(ctx.store, insuplc_admdvs)
+    current = _stored_9901(ctx.store, insuplc_admdvs)
     cur_ver = str(current.get("ver")) if current else ""
     try:
         res = ctx.call(FetchPolicyBundle(insuplc_admdvs=insuplc_admdvs, ver=cur_ver))
     except BusinessError as exc:
+        if exc.unknown_infno:       # the recorded 未知交易编号 refusal (client.api.errors.says_unknown_infno)
+            raise ServiceError("not_served", NOT_SERVED.format(why=exc.err_msg), detail=exc.err_msg,
+                               infno="9901") from None
         raise ServiceError("refused", f"获取参保地 {insuplc_admdvs} 的政策包失败：{exc.err_msg}", detail=exc.err_msg) from None
     except TransportError as exc:
+        if exc.http_status in (404, 405, 501):
+            raise ServiceError("not_served", NOT_SERVED.format(why=f"HTTP {exc.http_status}"), detail=str(exc),
+                               infno="9901") from None
         raise ServiceError("offline", str(exc)) from None
     except ApiError as exc:
         raise ServiceError("refused", str(exc)) from None
@@ -174,17 +157,48 @@ def fetch_bundle(ctx: ServiceContext, insuplc_admdvs: str) -> tuple[str, bool]:
     ver = str(bundle["ver"])
     if current is not None and cur_ver == ver and current == bundle:
         return ver, False
+    import hashlib
+
+    body = json.dumps(bundle, ensure_ascii=False, sort_keys=True)
     now = datetime.now()
     with ctx.store.connection() as conn:
+        held = conn.exec_driver_sql("SELECT source, body_json FROM policy_bundles WHERE insuplc_admdvs = ? AND ver = ?",
+                                    (insuplc_admdvs, ver)).fetchone()
+        if held is not None and held[0] == "import":
+            if json.loads(held[1]) != bundle:    # an imported bundle is never overwritten by the platform
+                raise ServiceError("refused", f"医保平台(9901)下发的参保地 {insuplc_admdvs} 政策包版本 {ver} 与信息科导入的"
+                                              "同版本政策参数内容不同，已拒绝使用，继续使用导入的政策参数。请信息科核查。")
+            return ver, False
         conn.exec_driver_sql(
-            "INSERT INTO policy_bundles (insuplc_admdvs, ver, issued_at, body_json, mac, verified_at, fetched_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(insuplc_admdvs, ver) DO UPDATE SET body_json = excluded.body_json, "
-            "mac = excluded.mac, verified_at = excluded.verified_at, fetched_at = excluded.fetched_at",
-            (insuplc_admdvs, ver, str(bundle.get("issued_at") or ""), json.dumps(bundle, ensure_ascii=False,
-                                                                                sort_keys=True),
-             res.mac, now if ctx.mac_key else None, now))
+            "INSERT INTO policy_bundles (insuplc_admdvs, ver, issued_at, body_json, mac, verified_at, fetched_at, "
+            "source, sha256, issuer, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, '9901', ?, ?, ?, ?) "
+            "ON CONFLICT(insuplc_admdvs, ver) DO UPDATE SET body_json = excluded.body_json, mac = excluded.mac, "
+            "verified_at = excluded.verified_at, fetched_at = excluded.fetched_at, sha256 = excluded.sha256, "
+            "issuer = excluded.issuer, valid_from = excluded.valid_from, valid_to = excluded.valid_to",
+            (insuplc_admdvs, ver, str(bundle.get("issued_at") or ""), body, res.mac, now if ctx.mac_key else None, now,
+             hashlib.sha256(body.encode("utf-8")).hexdigest(), str(bundle.get("issuer") or "")[:100] or None,
+             _iso_date(bundle.get("valid_from")), _iso_date(bundle.get("valid_to"))))
         put_state(conn, name, ver=ver)
     return ver, True
+
+
+NOT_SERVED = ("医保平台不提供政策包下载（9901 是 MedSettle 自定义交易，平台答复：{why}），已跳过；目录同步不受影响。"
+              "政策参数请由信息科导入（medsettle policy import），或在站点配置中关闭 platform.policy_bundles_9901。")
+
+
+def _iso_date(v: Any) -> str | None:
+    try:
+        return date.fromisoformat(str(v)[:10]).isoformat() if v else None
+    except ValueError:
+        return None
+
+
+def _stored_9901(store, insuplc_admdvs: str) -> dict | None:
+    """The newest bundle of a region fetched with 9901 (what 9901's ``ver`` refers to), or None."""
+    with store.read_connection() as conn:
+        r = conn.exec_driver_sql("SELECT body_json FROM policy_bundles WHERE insuplc_admdvs = ? AND source = '9901' "
+                                 "ORDER BY fetched_at DESC, id DESC LIMIT 1", (insuplc_admdvs,)).fetchone()
+    return json.loads(r[0]) if r else None
 
 
 # ------------------------------------------------------------------------------------ catalogue
@@ -212,19 +226,32 @@ class SyncService:
         if hilist:
             summary.streams.append(self.sync_hilist())
         if bundles:
-            regions = bundles if isinstance(bundles, list) else self.bundle_regions()
-            for i, adm in enumerate(regions):
-                try:
-                    ver, _ = fetch_bundle(self.ctx, adm)
-                    summary.bundles[adm] = ver
-                except ServiceError as exc:
-                    if exc.code == "offline":
-                        raise
-                    summary.refused[adm] = exc.message
-                self.progress(i + 1, len(regions), "9901")
+            self.sync_bundles(summary, bundles if isinstance(bundles, list) else None)
         summary.catalog_rows = count_items(self.ctx.store, self.ctx.admdvs)
         summary.seconds = time.monotonic() - started
         return summary
+
+    def sync_bundles(self, summary: SyncSummary, regions: list[str] | None = None) -> None:
+        """The bundle step: training mode imports the shipped demo bundles; 9901 only when configured
+        (``platform.policy_bundles_9901``). Never fails the sync for the absence of 9901."""
+        if bundles_via_9901(self.ctx.settings):
+            asked = regions or self.bundle_regions()
+            for i, adm in enumerate(asked):
+                try:
+                    fetch_bundle(self.ctx, adm)
+                except ServiceError as exc:
+                    if exc.code in ("not_served", "offline"):
+                        summary.policy_notes.append(exc.message)
+                        log.warning("policy bundles via 9901 skipped: %s", exc.detail or exc.message)
+                        break
+                    summary.refused[adm] = exc.message
+                self.progress(i + 1, len(asked), "9901")
+        if self.ctx.settings.training.enabled:         # after 9901: a bundle it brought is left alone
+            summary.policy_imported = seed_training_policies(self.ctx.store, regions)
+            self.progress(1, 1, "policy")
+        for rec in list_bundles(self.ctx.store):       # what is in force today, however it arrived
+            if rec["in_force"] and (regions is None or rec["insuplc_admdvs"] in regions):
+                summary.bundles[rec["insuplc_admdvs"]] = rec["ver"]
 
     def bundle_regions(self) -> list[str]:
         """The institution's own region, the demo zone, and every insured region seen in the person cache."""

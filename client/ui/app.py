@@ -3,8 +3,9 @@
 * ``--training`` starts the embedded training central platform on a free loopback port
   (``<data>/training-platform``), uses the training settings (H31011800001 上海市青浦区培训医院),
   seeds the documented training accounts (``client.services.operators.seed_training_operators``:
-  cashier 0001, supervisors 0009 and 0008 — the same accounts as the CLI) and marks every screen and
-  receipt 培训模式.
+  cashier 0001, supervisors 0009 and 0008 — the same accounts as the CLI), imports the shipped
+  training policy parameters (``client.services.policies.seed_training_policies``) and marks every
+  screen and receipt 培训模式.
 * Without a site configuration the first-run dialog offers training mode or the settings dialog.
 * ``--lang en`` switches to English (the source language); zh_CN is the default.
 
@@ -164,6 +165,10 @@ def build_state(settings, *, platform=None) -> AppState:
         if settings.training.enabled:
             # the documented training accounts, the same as the CLI's (docs/security.md)
             seed_training_operators(ctx.store, settings)
+            # and the shipped training policy parameters (resources/policies, imported like a site's files)
+            from client.services.policies import seed_training_policies
+
+            seed_training_policies(ctx.store)
         his = HttpHisAdapter(settings.platform.url, settings.site.fixmedins_code) if settings.training.enabled else None
         counter = Counter(ctx, his=his, window=settings.window_id or "01")
         desk = CashDesk(ctx, counter=counter, send_to_printer=_qt_printer)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def _set_deductible_zero(platform_dir: Path, admdvs: str) -> None:
 @pytest.fixture
 def window(platform, tmp_path):
     s = training_settings_for(platform.url, tmp_path / "window")
+    # the bundles patched on the platform above reach the window through the training platform's 9901
+    # (policy parameters are otherwise imported site data: the shipped, unpatched files)
+    s = replace(s, platform=replace(s.platform, policy_bundles_9901=True))
     with open_context(s, operator=OP) as ctx:
         SyncService(ctx).run(hilist=False, bundles=list(ZONE))
         dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))   # no settlement without an open shift

@@ -1,11 +1,16 @@
-"""Sync service against the training platform: idempotent catalogue sync, 9901 MAC and schema refusals."""
+"""Sync service against the training platform: idempotent catalogue sync; policy bundles (site data,
+imported in training from resources/policies; 9901 only when ``platform.policy_bundles_9901`` is on:
+MAC and schema refusals; a platform answering 9901 with 未知交易编号 — the recorded real shape — does
+not fail the sync)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from client.resources import resource
 from client.services.context import TRAINING_MAC_KEYS, open_context, training_settings_for
 from client.services.errors import ServiceError
 from client.services.sync import SyncService, fetch_bundle, read_state, stored_bundle
@@ -18,9 +23,26 @@ def test_training_mac_keys_are_the_demo_secrets():
     assert TRAINING_MAC_KEYS == {i["fixmedins_code"]: i["sign_secret"] for i in demo.FIXED_INSTITUTIONS}
 
 
+def with_9901(settings, on: bool = True, training: bool | None = None):
+    from dataclasses import replace
+
+    s = replace(settings, platform=replace(settings.platform, policy_bundles_9901=on))
+    if training is not None:
+        s = replace(s, training=replace(s.training, enabled=training))
+    return s
+
+
 @pytest.fixture
 def ctx(platform, tmp_path):
     c = open_context(training_settings_for(platform.url, tmp_path / "w"))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def ctx9901(platform, tmp_path):
+    """A training window that also fetches bundles with 9901 (the training platform serves it)."""
+    c = open_context(with_9901(training_settings_for(platform.url, tmp_path / "w9")))
     yield c
     c.close()
 
@@ -35,11 +57,16 @@ def test_catalogue_sync_is_idempotent_and_matches_platform(ctx, platform):
     progress = []
     s1 = SyncService(ctx, lambda d, t, ph: progress.append((d, t, ph))).run()
     assert s1.catalog_rows > 100 and not s1.refused and set(s1.bundles) >= {"310118", "320509", "330421"}
-    assert {ph for _, _, ph in progress} >= {"1301", "1305", "1306", "1312", "9901"}
+    # training: the shipped bundles imported (one per file in resources/policies), no 9901 call
+    assert sorted(s1.policy_imported) == sorted(p.stem for p in resource("policies").glob("*.json"))
+    assert s1.policy_notes == []
+    assert {ph for _, _, ph in progress} >= {"1301", "1305", "1306", "1312", "policy"}
+    assert "9901" not in {ph for _, _, ph in progress}
     assert all(d <= t for d, t, _ in progress)
     before = _catalog(ctx)
     s2 = SyncService(ctx).run()
     assert sum(s.rows for s in s2.streams) == 0 and _catalog(ctx) == before
+    assert s2.policy_imported == [] and s2.bundles == s1.bundles
     assert read_state(ctx.store, "catalog:1301:310118")["ver"]
     conn = platform_db(platform)
     theirs = {r[0] for r in conn.execute("SELECT med_list_codg FROM catalog WHERE admdvs='310118' "
@@ -55,7 +82,8 @@ def _edit_platform(platform, sql: str, args: tuple) -> None:
     conn.close()
 
 
-def test_bundle_failing_mac_is_refused_and_previous_kept(ctx, platform):
+def test_bundle_failing_mac_is_refused_and_previous_kept(ctx9901, platform):
+    ctx = ctx9901
     ver, changed = fetch_bundle(ctx, "330421")
     assert changed and stored_bundle(ctx.store, "330421")["ver"] == ver
     # The platform now signs with a key this institution does not trust (= a tampered bundle).
@@ -73,10 +101,14 @@ def test_bundle_failing_mac_is_refused_and_previous_kept(ctx, platform):
     assert ei.value.code == "refused" and "校验失败" in ei.value.message and "原政策包" in ei.value.message
     assert stored_bundle(ctx.store, "330421")["ver"] == ver
     summary = SyncService(ctx).run(catalog_infnos=(), hilist=False, bundles=["330421", "320509"])
-    assert set(summary.refused) == {"330421", "320509"} and not summary.bundles   # a foreign key fails them all
+    assert set(summary.refused) == {"330421", "320509"}     # a foreign key fails them all (9901 step)
+    # what stays in force: the bundles held before (the imported training files, the same version)
+    assert summary.bundles == {"330421": ver, "320509": "2026.1"}
+    assert stored_bundle(ctx.store, "330421")["ver"] == ver
 
 
-def test_bundle_failing_schema_is_refused_and_previous_kept(ctx, platform):
+def test_bundle_failing_schema_is_refused_and_previous_kept(ctx9901, platform):
+    ctx = ctx9901
     ver, _ = fetch_bundle(ctx, "320509")
     conn = platform_db(platform)
     bundle = json.loads(conn.execute("SELECT doc FROM bundles WHERE insuplc_admdvs='320509'").fetchone()[0])
@@ -161,3 +193,67 @@ def test_catalogue_download_that_keeps_asking_for_sign_in_stops(ctx, platform):
     after = conn.execute("SELECT COUNT(*) FROM signins").fetchone()[0]
     conn.close()
     assert after - before == 1                    # exactly one 9001
+
+
+# ------------------------------------------------------------------------------------ 9901 unknown
+def _recorded_unknown_infno() -> dict:
+    """The recorded real refusal (tests/fixtures/real/, copied byte-for-byte from the reference)."""
+    ref = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "error-unknown-infno-zjharness.json"
+    return json.loads(ref.read_text(encoding="utf-8"))
+
+
+def test_training_platform_answers_an_unknown_infno_in_the_recorded_shape(platform, nhsa):
+    platform.platform.unknown_infnos = {"9901"}
+    w = nhsa(platform)
+    got = w.call("9901", {"data": {"insuplc_admdvs": "330421", "ver": ""}}, expect_ok=False)
+    rec = _recorded_unknown_infno()
+    assert set(got) == set(rec) == {"type", "infcode", "err_msg"}
+    assert got["type"] == rec["type"] and int(got["infcode"]) == rec["infcode"] == -1
+    head = rec["err_msg"].split("异常流水号")[0]
+    assert got["err_msg"].startswith(head) and "未知交易编号" in got["err_msg"]
+
+
+def test_sync_does_not_call_9901_by_default(platform, tmp_path):
+    """A site (not training) with the default configuration against a platform that does not know 9901."""
+    platform.platform.unknown_infnos = {"9901"}
+    with open_context(with_9901(training_settings_for(platform.url, tmp_path / "site"), on=False,
+                                training=False)) as c:
+        s = SyncService(c).run(hilist=False)
+        assert s.catalog_rows > 100 and s.policy_notes == [] and not s.refused and s.bundles == {}
+        assert s.policy_imported == []          # outside training nothing is imported behind IT's back
+
+
+def test_sync_with_9901_on_goes_on_when_the_platform_does_not_know_it(platform, tmp_path):
+    """[platform] policy_bundles_9901 = true against a real-like platform: 9901 answered with the
+    recorded 未知交易编号 refusal; the catalogues complete, the sync reports it once and goes on."""
+    platform.platform.unknown_infnos = {"9901"}
+    progress = []
+    with open_context(with_9901(training_settings_for(platform.url, tmp_path / "site"), training=False)) as c:
+        s = SyncService(c, lambda d, t, ph: progress.append(ph)).run()
+        assert {"1301", "1305", "1306", "1312"} <= {ph for ph in progress}
+        assert s.catalog_rows > 100 and [x.name for x in s.streams][:3] == [
+            "catalog:1301:310118", "catalog:1305:310118", "catalog:1306:310118"]
+        assert all(x.ver for x in s.streams[:3])
+        assert not s.refused and s.bundles == {}
+        assert len(s.policy_notes) == 1 and "未知交易编号" in s.policy_notes[0] and "policy import" in s.policy_notes[0]
+        # a second sync: nothing new, the same note, still no failure
+        s2 = SyncService(c).run(hilist=False)
+        assert sum(x.rows for x in s2.streams) == 0 and len(s2.policy_notes) == 1
+
+
+def test_cli_sync_exits_0_when_9901_is_unknown(platform, tmp_path):
+    """`medsettle sync` with a site file that turns 9901 on, against a platform that does not know it."""
+    from tests.integration.cli_inproc import medsettle_inproc
+
+    platform.platform.unknown_infnos = {"9901"}
+    site = tmp_path / "site.toml"
+    site.write_text(
+        '[site]\nfixmedins_code = "H31011800001"\nfixmedins_name = "上海市青浦区培训医院"\nadmdvs = "310118"\nhosp_lv = 2\n'
+        f'[platform]\nurl = "{platform.url}"\nallow_insecure_http = true\npolicy_bundles_9901 = true\n'
+        '[policy]\nrequire_mac = false\n'
+        f'[paths]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    r = medsettle_inproc("sync", "--config", str(site), "--no-hilist", "--quiet")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["catalog_rows"] > 100 and out["refused"] == {} and "未知交易编号" in out["policy_notes"][0]
+    assert "注意：医保平台不提供政策包下载" in r.stderr

@@ -70,7 +70,12 @@ def test_minimal_file_defaults(tmp_path):
     # tests run with MEDSETTLE_NO_USER_DIRS=1: nothing under the real home directory
     assert str(Path.home()) not in str(s.data_dir) or "medsettle-nouserdirs" in str(s.data_dir)
     assert s.log_dir == s.data_dir / "logs"
-    # mac_key_ref missing outside training is a warning, not an error
+    # policy bundles are imported site data: no 9901, so no MAC key is needed (issue 16 scope 4)
+    assert s.platform.policy_bundles_9901 is False
+    assert s.warnings == ()
+    # fetching them with 9901 outside training without a MAC key is a warning, not an error
+    s = load_settings(write(tmp_path, MINIMAL.replace("[platform]\n", "[platform]\npolicy_bundles_9901 = true\n")))
+    assert s.platform.policy_bundles_9901 is True
     assert [w.path for w in s.warnings] == ["policy.mac_key_ref"]
 
 
