@@ -45,6 +45,22 @@ def asks_for_sign_in(infno: str, err_msg: str) -> bool:
             and SIGN_IN_WORD in (err_msg or ""))
 
 
+# Words of a 2601 冲正 refusal meaning "there is nothing to reverse": the original transaction was
+# never committed, or its settlement is already cancelled (the recorded Zhejiang refusal
+# real-messages/2601-output-zjharness.json: "…退费结算标志不为未退费，不能办理冲正交易…"). Only the
+# second is a recorded real text; "no such original" wording is UNVERIFIED (the training platform
+# answers "原交易[<omsgid>]不存在，无需冲正"). Configurable: [platform] reversal_void_words.
+REVERSAL_VOID_WORDS = ("无需冲正", "退费结算标志不为未退费", "原交易不存在", "未找到原交易")
+
+
+def reversal_finds_nothing(err_msg: str, words: tuple[str, ...] | None = None) -> bool:
+    """True when a refused 2601 means "nothing to reverse" (so the original is NOT in force on the
+    platform and the patient may be settled again); False for any other refusal (a supervisor must
+    look at it — never guess)."""
+    text = err_msg or ""
+    return any(w and w in text for w in (REVERSAL_VOID_WORDS if words is None else words))
+
+
 def retry_after_header(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds from an HTTP ``Retry-After`` header (RFC 9110 §10.2.3: delay-seconds or an
     HTTP-date); None when absent or unreadable. A date in the past gives 0."""
@@ -110,7 +126,8 @@ class TransportError(ApiError):
 
     ``outcome_unknown`` is True when the request may have reached the platform and been
     processed (state-changing transaction, response lost / unusable). The caller must then
-    resolve the outcome by querying (e.g. 5203 by medins_setl_id = msgid), never by resending.
+    resolve the outcome the real way — 2601 冲正 of that msgid for a reversible transaction
+    (client.services.recovery), 5203 where the setl_id is known — never by resending.
     """
 
     def __init__(self, msgid: str, infno: str, outcome_unknown: bool, cause: str, *,
