@@ -1498,7 +1498,9 @@ def real_shape(resp: dict) -> dict:
             out[k] = None
     out.setdefault("enctype", "")
     output = out.get("output")
-    if isinstance(output, dict):
+    if out.get("infcode") not in (0, "0") and output in ({}, "", None):
+        out["output"] = None                               # 2601 recording: refusals carry output null
+    elif isinstance(output, dict):
         output = _wire_value(None, output)
         if "setlinfo" in output:
             output.setdefault("expContent", None)          # 2207/2208 recordings
@@ -1506,6 +1508,4 @@ def real_shape(resp: dict) -> dict:
         if isinstance(base, dict):
             base.setdefault("exp_content", None)           # 1101 recording
         out["output"] = output
-    elif out.get("infcode") not in (0, "0") and output in ({}, ""):
-        out["output"] = None                               # 2601 recording: refusals carry output null
     return out
