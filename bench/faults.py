@@ -60,6 +60,10 @@ def main() -> int:
     for k, v in sorted(fig.kill_phases.items()):
         print(f"  {k:36s} {v}")
     print(f"recoveries           {fig.recoveries}  (exit 3 and retried: {fig.recover_exit3})")
+    print(f"inpatient checkouts  {fig.inpatient}")
+    print(f"2601 sent            {fig.reversals_sent}  (accepted {fig.reversals_accepted}, nothing to reverse "
+          f"{fig.reversals_nothing}, refused {fig.reversals_refused}, no answer {fig.reversals_no_answer}; "
+          f"2601 reversal records on the ledgers {fig.ledger_2601_records})")
     print(f"adjustments          {fig.adjustments}")
     print(f"settled exactly once {fig.settled_once}")
     print(f"failed, visible      {fig.failed_visible}")
