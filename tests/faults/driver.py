@@ -8,7 +8,7 @@ Per checkout the driver
    (latency, drop-before, drop-after-commit, http-500, http-502, garbage, refuse, trickle), scoped
    to a random infno of the flow (mostly the settlement) with ``next`` 1, or global with a
    probability; drop-after-commit always hits the settlement (2207, or 2304 for the inpatient
-   checkouts — every other block of 8 checkouts is an inpatient discharge, ``--med-type 21``);
+   checkouts — a third of the checkouts are inpatient discharges, ``--med-type 21``);
 2. starts ``python -m client checkout --certno … --fees F --receipt R.pdf --platform URL --data DIR``
    for one of several window data directories (each used by one process at a time: the msgid state
    file is single-process);
@@ -18,7 +18,9 @@ Per checkout the driver
 4. clears the fault and, after a kill or an exit 3, runs ``medsettle recover --grace G --wait``
    (repeated while it exits 3). Recovery 冲正s (2601, fresh msgid) every settlement whose answer was
    lost; the figures count the 2601 sent / accepted / nothing to reverse / refused / unanswered
-   (from the attempts recorded in the window databases) and the 2601 reversal records on the ledger.
+   (from the attempts recorded in the window databases) and the 2601 reversal records on the ledger;
+   a checkout that ended 未结算 after recovery is settled again (a new checkout, no fault), as the
+   cashier is told to do.
 
 Invariants checked at the end (``verify``): for every window database, every settlement is
 terminal (confirmed / failed / reversed), nothing is left in the outbox, every local confirmed
@@ -78,6 +80,7 @@ class Figures:
     outbox_left: int = 0
     integrity_ok: int = 0
     inpatient: int = 0
+    settled_again: Tally = field(default_factory=Tally)   # exit codes of the re-settlement after 未结算
     reversals_sent: int = 0           # 2601 sent by recovery (attempts recorded before the call)
     reversals_accepted: int = 0       # infcode 0: the platform undid the settlement
     reversals_nothing: int = 0        # refused "nothing to reverse" (never committed / already reversed)
@@ -91,7 +94,7 @@ class Figures:
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
-        for k in ("exits", "faults", "kill_phases", "triggers"):
+        for k in ("exits", "faults", "kill_phases", "triggers", "settled_again"):
             d[k] = dict(sorted(d[k].items(), key=lambda kv: str(kv[0])))
         d["problems"] = self.problems[:20]
         return d
@@ -152,6 +155,16 @@ def _phase(db: Path, before_visit: int, url: str) -> str:
         central = any(r.get("medins_setl_id") == msgid for r in _ledger(url))
         return "sent_processed_no_local_confirm" if central else "committed_not_processed"
     return f"settlement_{state}"
+
+
+def _last_settlement_state(db: Path, before_visit: int) -> str | None:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        r = conn.execute("SELECT s.state FROM settlements s JOIN visits v ON v.id = s.visit_id WHERE v.id > ? "
+                         "ORDER BY s.id DESC LIMIT 1", (before_visit,)).fetchone()
+    finally:
+        conn.close()
+    return r[0] if r else None
 
 
 def _max_visit(db: Path) -> int:
@@ -228,7 +241,7 @@ def recover(url: str, data: Path, fig: Figures, grace: float) -> None:
 
 
 def run(url: str, windows: list[Path], work: Path, *, n: int, seed: int = 7, kill_rate: float = 0.5,
-        grace: float = 3.0, log=None) -> Figures:
+        grace: float = 3.0, log=None, lane: int = 0) -> Figures:
     rng = random.Random(seed)
     fig = Figures()
     typical = 4.0          # seconds of an undisturbed checkout (moving average)
@@ -239,7 +252,8 @@ def run(url: str, windows: list[Path], work: Path, *, n: int, seed: int = 7, kil
         db = win / STORE
         mode = MODES[i % len(MODES)]
         spec: dict = {"mode": mode}
-        inpatient = (i // len(MODES)) % 2 == 1
+        inpatient = (i + lane) % 3 == 2       # a third of the checkouts; lanes differ so that both
+        #                                        kinds meet drop-after-commit in a short run
         settle = "2304" if inpatient else "2207"
         flow = (["2304", "2304", "2304", "2301", "2401", "2303", "1101"] if inpatient
                 else ["2207", "2207", "2207", "2204", "2201", "2206", "1101"])
@@ -295,6 +309,16 @@ def run(url: str, windows: list[Path], work: Path, *, n: int, seed: int = 7, kil
                 fig.problems.append(f"checkout {i} exit {proc.returncode}: {err.decode('utf-8', 'replace')[-400:]}")
         if killed or proc.returncode == 3:
             recover(url, win, fig, grace)
+            if _last_settlement_state(db, before) == "failed":
+                # 未结算 after 冲正 (or nothing to reverse): the cashier settles the patient again,
+                # a new checkout with new msgids, no fault
+                again = subprocess.run(cmd[:cmd.index("--receipt")] + ["--receipt", str(work / f"receipt{i}b.pdf"),
+                                                                       *cmd[cmd.index("--receipt") + 2:]],
+                                       cwd=ROOT, env=_env(), capture_output=True, timeout=120)
+                fig.settled_again[again.returncode] += 1
+                if again.returncode != 0:
+                    fig.problems.append(f"checkout {i} settled again: exit {again.returncode}: "
+                                        f"{again.stderr.decode('utf-8', 'replace')[-300:]}")
         if log and (i + 1) % 10 == 0:
             log(f"{i + 1}/{n} checkouts, {fig.kills} kills, {fig.recoveries} recoveries")
     for win in windows:       # a final pass: every window resolved and drained
@@ -426,7 +450,7 @@ def run_parallel(base: Path, *, n: int, workers: int = 3, seed: int = 7, kill_ra
             try:
                 share = n // workers + (1 if k < n % workers else 0)
                 results[k] = run(platforms[k].url, windows[k], base / f"work{k + 1}", n=share, seed=seed * 100 + k,
-                                 kill_rate=kill_rate, grace=grace,
+                                 kill_rate=kill_rate, grace=grace, lane=k,
                                  log=(lambda m, k=k: log(f"[lane {k + 1}] {m}")) if log else None)
             except BaseException as exc:  # noqa: BLE001 - reported by the caller
                 errors.append(exc)

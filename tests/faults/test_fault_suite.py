@@ -41,6 +41,7 @@ def test_fault_suite_checkouts_settle_exactly_once_or_visibly_not(tmp_path):
     assert fig.reversals_sent == (fig.reversals_accepted + fig.reversals_nothing + fig.reversals_refused
                                   + fig.reversals_no_answer), report
     assert fig.ledger_2601_records >= fig.reversals_accepted, report
+    assert set(fig.settled_again) <= {0}, report          # 未结算 → settled again, once
     print(f"2601 sent {fig.reversals_sent}, accepted {fig.reversals_accepted}, nothing to reverse "
           f"{fig.reversals_nothing}, refused {fig.reversals_refused}, no answer {fig.reversals_no_answer}; "
           f"2601 reversal records on the ledgers {fig.ledger_2601_records}")
