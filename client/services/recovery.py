@@ -177,7 +177,9 @@ class RecoveryReport:
 
     def message(self) -> str:
         c = self.counts()
-        parts = [f"确认已结算 {c.get('confirmed', 0)} 笔", f"确认未结算 {c.get('failed', 0)} 笔",
+        parts = [f"确认已结算 {c.get('confirmed', 0)} 笔",
+                 f"确认未结算 {c.get('failed', 0)} 笔" + ("（已冲正或医保中心无此结算，请为患者重新办理结算）"
+                                                   if c.get("failed") else ""),
                  f"已撤销 {c.get('reversed', 0)} 笔"]
         if self.remaining_unknown:
             parts.append(f"仍待确认 {self.remaining_unknown} 笔（医保中心暂时无法确认，请稍后再执行 medsettle recover）")
