@@ -252,3 +252,55 @@ def _supervisor(ctx, setl_id: str):
     seed_training_operators(ctx.store, ctx.settings, hasher=hasher)
     return OperatorService(ctx.store, hasher=hasher).authorize(ctx.operator.opter, "0009", "Train-0009",
                                                                action="reverse", subject=setl_id)
+
+
+def _age(ctx, sid, minutes=10):
+    """The request was sent ``minutes`` ago (a later start of the window finds it so)."""
+    with ctx.store.connection() as conn:
+        conn.exec_driver_sql("UPDATE settlements SET updated_at = ? WHERE id = ?",
+                             ((datetime.now() - timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M:%S.%f"), sid))
+
+
+def test_day_end_one_sided_entry_platform_has_it_window_unknown_is_repaired_by_2601(platform, ctx):
+    c = _checkout(ctx)
+    fault(platform, mode="drop-after-commit", infno="2207", next=1)
+    with pytest.raises(ServiceError):
+        c.settle([Tender("cash", c.trial.psn_cash_pay)])
+    sid, msgid, *_ = _row(ctx)
+    _age(ctx, sid)
+    # a confirmed settlement of the same day, so the window has books to reconcile
+    c2 = Counter(ctx)
+    c2.identify_certno(CERTNO)               # same insured place: the same 3202 (setl_optins)
+    c2.start_outpatient("11")
+    c2.add_line("001102000010000", "1")
+    c2.presettle("0")
+    c2.acknowledge_prechecks("all")
+    c2.settle([Tender("cash", c2.trial.psn_cash_pay)])
+    day = dayend.reconcile_day(ctx)
+    # 3202: the platform has a settlement (our msgid) the window had not booked (医保已结算而本机未确认)
+    rep = [r for r in day["repaired"] if r["msgid"] == msgid]
+    assert rep and rep[0]["settlement_id"] == sid and rep[0]["after"] == "failed"
+    assert not day["clean"]                                  # a difference of this run ...
+    assert _row(ctx, sid)[2] == "failed" and _ledger_for(platform, msgid)[0]["reversed"]
+    again = dayend.reconcile_day(ctx)                        # ... gone in the next: the pair nets to zero
+    assert again["clean"], again
+    assert [r["settlement_id"] for r in again["repaired"]] == [sid, sid]
+
+
+def test_a_settlement_answered_success_with_a_message_is_never_reversed(platform, ctx):
+    """infcode 0 + err_msg (preview_json.review): the platform committed it. A row in that state left
+    unresolved (the local save of the answer failed) goes to a supervisor, no 2601."""
+    c = _checkout(ctx)
+    fault(platform, mode="drop-after-commit", infno="2207", next=1)
+    with pytest.raises(ServiceError):
+        c.settle([Tender("cash", c.trial.psn_cash_pay)])
+    sid, msgid, *_ = _row(ctx)
+    _age(ctx, sid)
+    with ctx.store.connection() as conn:
+        conn.exec_driver_sql("UPDATE settlements SET preview_json = json_set(preview_json, '$.review', json(?)) "
+                             "WHERE id = ?", (json.dumps({"err_msg": "结算成功，请核对个人账户余额", "infno": "2207",
+                                                          "msgid": msgid}, ensure_ascii=False), sid))
+    rep = recover(ctx, drain=False, grace_s=0)
+    assert rep.reversals()["sent"] == 0 and _row(ctx, sid)[2] == "unknown"
+    assert [r["settlement_id"] for r in rep.reviews] == [sid] and not rep.clean
+    assert not _ledger_for(platform, msgid)[0]["reversed"]
