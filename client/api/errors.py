@@ -144,10 +144,14 @@ class TransportError(ApiError):
 
 def _transport_message(infno: str, msgid: str, outcome_unknown: bool, cause: str) -> str:
     if outcome_unknown:
-        what = "结算结果未知" if infno in _SETTLEMENT_INFNOS else f"交易 {infno} 的结果未知"
-        verb = "请勿重复结算" if infno in _SETTLEMENT_INFNOS else "请勿重复提交"
+        what = "结算结果未知" if infno[:4] in _SETTLEMENT_INFNOS else f"交易 {infno} 的结果未知"
+        verb = "请勿重复结算" if infno[:4] in _SETTLEMENT_INFNOS else "请勿重复提交"
+        then = {"2207": "系统恢复时将冲正(2601)该笔结算，完成后提示重新结算",
+                "2304": "系统恢复时将冲正(2601)该笔结算，完成后提示重新结算",
+                "2208": "系统恢复时将查询(5203)撤销是否生效", "2305": "系统恢复时将查询(5203)撤销是否生效"}.get(
+                    infno[:4], "请联系信息科核对")
         return (f"{what}：请求可能已被医保中心处理，但没有收到有效应答（{cause}）。"
-                f"{verb}，系统将查询确认（报文ID {msgid}）。")
+                f"{verb}，{then}（报文ID {msgid}）。")
     return (f"交易 {infno} 未能完成：{cause}。本次请求未被医保中心处理，可以稍后重试；"
             f"如持续失败，请检查网络和医保接口配置或联系信息科。")
 
