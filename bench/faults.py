@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/faults.py [-n 200] [--workers 3] [--seed 7] [--kill-rate 0.5] [--json]
 
-Same driver as the CI suite (tests/faults/driver.py): every fault mode of the training platform,
-kills landed in each phase of the durable-before-network protocol (phase recorded from the window
-database at the moment of the kill), `medsettle recover` after each kill / unknown outcome, then
-the invariants. Prints the figures; exit 1 if anything was lost, duplicated or left unresolved.
+Same driver as the CI suite (tests/faults/driver.py): every fault mode of the training platform
+(drop-after-commit on 2207 and 2304), outpatient and inpatient checkouts, kills landed in each phase
+of the durable-before-network protocol (phase recorded from the window database at the moment of
+the kill), `medsettle recover` after each kill / unknown outcome (lost settlements 冲正 by 2601 with a
+fresh msgid, then settled again), then the invariants. Prints how many 2601 were sent, accepted,
+found nothing to reverse, were refused or got no answer. Prints the figures; exit 1 if anything was lost, duplicated or left unresolved.
 Baseline in the same run: the average duration of an undisturbed checkout subprocess.
 """
 
@@ -60,9 +62,13 @@ def main() -> int:
     for k, v in sorted(fig.kill_phases.items()):
         print(f"  {k:36s} {v}")
     print(f"recoveries           {fig.recoveries}  (exit 3 and retried: {fig.recover_exit3})")
+    print(f"inpatient checkouts  {fig.inpatient}")
+    print(f"2601 sent            {fig.reversals_sent}  (accepted {fig.reversals_accepted}, nothing to reverse "
+          f"{fig.reversals_nothing}, refused {fig.reversals_refused}, no answer {fig.reversals_no_answer}; "
+          f"2601 reversal records on the ledgers {fig.ledger_2601_records})")
     print(f"adjustments          {fig.adjustments}")
     print(f"settled exactly once {fig.settled_once}")
-    print(f"failed, visible      {fig.failed_visible}")
+    print(f"failed, visible      {fig.failed_visible}  (then settled again: exit codes {dict(fig.settled_again)})")
     print(f"no settlement row    {fig.not_started}")
     print(f"lost                 {fig.lost}")
     print(f"duplicated           {fig.duplicated}")

@@ -3,8 +3,9 @@
 ``ledger_rows(store)`` / ``read_ledger(data_dir)`` return one dict per settlement record (also the
 reversal records of 2208/2305/2601): setl_id, medins_setl_id, mdtrt_id, psn_no, infno, kind
 ("setl" | "revs"), setl_time, clr_type, clr_optins, refd_setl_flag, every setlinfo amount under its
-NHSA name, reversed (true/false) and, for reversal records, init_setl_id. Reading works while a
-server is running on the same directory (WAL).
+NHSA name, reversed (true/false) and, for reversal records, init_setl_id (the original's setl_id:
+an admin view of the training platform, never sent on the wire). Reading works while a server is
+running on the same directory (WAL).
 """
 
 from __future__ import annotations

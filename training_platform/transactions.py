@@ -9,27 +9,37 @@ Training conventions (documented here; the real platform's details are unpublish
   signed out) for every infno except 9001. Envelope errors answer HTTP 200 with infcode -1.
 * Responses: ``infcode`` is the number 0 / -1; ``inf_refmsgid`` = institution admdvs(6) +
   yyyyMMddHHmmss + 10-digit serial; ``refmsg_time``/``respond_time`` yyyyMMddHHmmssSSS.
-* Idempotency: state-changing requests (STATE_CHANGING) are stored by msgid with their
-  response when they SUCCEED; a repeat with the same msgid returns that response unchanged and
-  changes nothing. Business refusals (infcode -1) are not stored, so a corrected request may
-  reuse the msgid. Settling a settled visit under a new msgid → -1 "该就诊已结算(setl_id=...)…";
-  reversing a reversed settlement → -1.
+* Message ids: the platform keeps every committed state-changing request (STATE_CHANGING) by
+  msgid; a request reusing such a msgid is REFUSED (infcode -1, output null) with
+  "发送方报文ID[<msgid>]重复：该报文ID已被<infno>交易使用，请使用新的报文ID" and changes nothing. No
+  stored answer is ever replayed (reference §3.8: real clients send a fresh msgid for every
+  request). Business refusals (infcode -1) are not kept, so a corrected request may reuse the msgid.
+  Settling a settled visit under a new msgid → -1 "该就诊已结算(setl_id=...)…"; reversing a reversed
+  settlement → -1.
 * 1101 ``baseinfo.age`` is a string with one decimal ("41.0"); ``baseinfo.expContent`` is a JSON
   string ``{"filing": "none|long_term|referral", "filing_admdvs", "filing_begndate",
   "filing_enddate"}`` (training extension: the cross-region filing status).
 * 2208/2305 (and 2601 of a settlement) answer the setlinfo of the REVERSAL record: a new
-  ``setl_id``, ``refd_setl_flag`` "1", ``init_setl_id`` = the original setl_id (extension), every
-  amount NEGATED (the original amounts with a minus sign), ``balc`` = account balance after the
-  refund. The original is marked reversed; the year-to-date accumulations and the account are
-  restored; its fee lines become unsettled again (they may be settled anew or deleted by 2205/2302).
-* 2601 (冲正) by ``omsgid``/``oinfno`` reverses: 2207/2304 (like 2208/2305), 2204/2301 (deletes the
-  unsettled lines uploaded by that message), 2201 (cancels the registration), 2401 (cancels the
-  admission). Other infnos → -1. Output ``{"data": {"omsgid", "oinfno", "rslt"}}`` (+ setlinfo).
-* 5203 input ``data``: ``setl_id``, or ``medins_setl_id`` (extension: the msgid of the 2207/2304),
-  or ``mdtrt_id`` (the latest settlement of the visit). Output setlinfo has ``psn_pay`` (=
-  psn_part_amt), ``cash_payamt`` (= psn_cash_pay), ``acct_pay``, ``balc``, ``medins_setl_id``,
-  ``refd_setl_flag`` ("0" settlement, "1" reversal record) and the extensions ``revs_flag``
-  ("1" when this settlement has been reversed), ``revs_setl_id``, ``init_setl_id``.
+  ``setl_id``, ``refd_setl_flag`` "1", every amount NEGATED (the original amounts with a minus sign),
+  ``balc`` = account balance after the refund. The original is marked reversed; the year-to-date
+  accumulations and the account are restored; its fee lines become unsettled again (they may be
+  settled anew or deleted by 2205/2302).
+* 2601 (冲正) ``data{psn_no, omsgid, oinfno}`` only for the transactions the spec lets one reverse
+  (REVERSIBLE: 2207, 2208, 2304, 2305, 2401, and a dialect's wire names such as 2207A); any other
+  oinfno → -1 "交易[<oinfno>]不允许冲正". Of a committed 2207/2304: the settlement is reversed (as by
+  2208/2305; output ``{"data": {"omsgid", "oinfno", "rslt"}}`` + the reversal setlinfo); of a
+  settlement already reversed → -1 with the real text of real-messages/2601-output-zjharness.json
+  (…退费结算标志不为未退费，不能办理冲正交易…); of an omsgid the platform never committed → -1
+  NOTHING_TO_REVERSE "原交易[<omsgid>]不存在，无需冲正" (training wording; the real one is UNVERIFIED,
+  docs/central-interface.md). Of a 2208/2305: the reversal is undone (the settlement is valid again,
+  its reversal record removed). Of a 2401: the admission is cancelled (no fees, no settlement).
+* 5203 input ``data``: ``psn_no``, ``setl_id``, ``mdtrt_id`` — all required (-1
+  "必填字段[setl_id]不能为空"). Output setlinfo: the settlement's fields plus (reference §3.12)
+  ``psn_pay``, ``cash_payamt``, ``acct_pay``, ``balc``, ``medins_setl_id``, ``refd_setl_flag`` ("1"
+  when the settlement has been cancelled / reversed, and for a reversal record; "0" otherwise —
+  code values UNVERIFIED, §8), ``fixmedins_code``, ``fixmedins_name``, ``hosp_lv``,
+  ``fixmedins_poolarea``, ``insu_optins``, ``pay_loc``, ``begndate``, ``enddate``, ``year``,
+  ``invono``, ``opter_id``, ``opter_name``, ``opt_time``; and ``setldetail``.
 * 5206 ``cumuinfo`` rows {insutype, year, cum_type_code, cum_type_name, cum}; training
   cum_type_codes: C001 起付线累计 (dedc_paid), C002 住院次数 (admissions), C003 政策范围内费用累计
   (inscp_amt), C004 共付段累计 (seg_amt), C005 统筹基金支付累计 (hifp_pay), ``L1:<layer id>`` a
@@ -109,6 +119,12 @@ CATALOG_TYPES = {"1301": ("101", "103", "104"), "1302": ("102",), "1305": ("201"
 
 STATE_CHANGING = {"9001", "9002", "2201", "2202", "2203", "2204", "2205", "2207", "2208", "2301", "2302",
                   "2304", "2305", "2401", "2402", "2404", "2405", "2601", "9101", "3202", "3301", "3302"}
+# 2601 may reverse only these (openhis ClassHelper.cs spec comment, reference §3.8)
+REVERSIBLE = ("2207", "2208", "2304", "2305", "2401")
+# real refusal of a 2601 of a settlement already cancelled (real-messages/2601-output-zjharness.json)
+ALREADY_REFUNDED = ("FSI-调用业务基础子系统冲正失败:冲正的结算信息退费结算标志不为未退费，不能办理冲正交易"
+                    "[iptPsnSetlMgtBO_4412][outpatientSettleBO_40]")
+NOTHING_TO_REVERSE = "原交易[{omsgid}]不存在，无需冲正"     # training wording (UNVERIFIED)
 
 MSGID_RE = re.compile(r"^[0-9A-Za-z]{12}\d{14}\d{4}$")
 INF_TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -300,9 +316,10 @@ class Platform:
             return self.envelope(received, adm, 0, out), False
         with self.store.lock:
             c = self.store.conn()
-            row = c.execute("SELECT response FROM messages WHERE msgid=?", (env["msgid"],)).fetchone()
-            if row is not None:
-                return json.loads(row["response"]), False
+            row = c.execute("SELECT infno FROM messages WHERE msgid=?", (env["msgid"],)).fetchone()
+            if row is not None:      # never a replay: a used msgid is a duplicate
+                return self.envelope(received, adm, -1, err_msg=f"发送方报文ID[{env['msgid']}]重复：该报文ID已被"
+                                                            f"{row['infno']}交易使用，请使用新的报文ID"), False
             c.execute("BEGIN IMMEDIATE")
             try:
                 out = handler(c, env, inst)
@@ -331,6 +348,13 @@ class Platform:
         for f in fields:
             if d.get(f) in (None, ""):
                 raise Refusal(f"入参[{f}]不能为空")
+
+    @staticmethod
+    def required(d: dict, *fields: str) -> None:
+        """The wording of the real platforms' missing-field refusal (issue 16: 必填字段[setl_id]不能为空)."""
+        for f in fields:
+            if d.get(f) in (None, ""):
+                raise Refusal(f"必填字段[{f}]不能为空")
 
     def person(self, c, psn_no: str) -> dict:
         row = c.execute("SELECT doc FROM people WHERE psn_no=?", (psn_no,)).fetchone()
@@ -723,7 +747,8 @@ class Platform:
         c.execute("UPDATE fees SET setl_id=? WHERE mdtrt_id=? AND setl_id IS NULL", (setl_id, v["mdtrt_id"]))
         extra = {"year": year, "ytd_delta": delta, "acct_insutype": ins["insutype"], "case": case,
                  "begndate": str(v["begntime"])[:10], "mid_setl_flag": mid, "category": result.get("category"),
-                 "policy_id": result.get("policy_id")}
+                 "policy_id": result.get("policy_id"), "opter": env.get("opter"), "opter_name": env.get("opter_name"),
+                 "invono": d.get("invono") or ""}
         c.execute("INSERT INTO settlements(setl_id, kind, mdtrt_id, psn_no, fixmedins_code, medins_setl_id, infno, "
                   "insutype, clr_type, clr_optins, setl_date, setl_time, refd_setl_flag, reversed, setlinfo, setldetail, "
                   "extra) VALUES(?, 'setl', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', 0, ?, ?, ?)",
@@ -757,7 +782,7 @@ class Platform:
         info = dict(orig)
         for k in MONEY_FIELDS:
             info[k] = f2(-D(orig.get(k, "0.00"), k))
-        info.update({"setl_id": rev_id, "init_setl_id": setl_id, "setl_time": tstr(t), "medins_setl_id": env["msgid"],
+        info.update({"setl_id": rev_id, "setl_time": tstr(t), "medins_setl_id": env["msgid"],
                      "balc": f2(new_balc), "refd_setl_flag": "1"})
         detail = [dict(r, inscp_scp_amt=f2(-D(r.get("inscp_scp_amt", "0"), "inscp_scp_amt")),
                        fund_payamt=f2(-D(r.get("fund_payamt", "0"), "fund_payamt")))
@@ -766,6 +791,7 @@ class Platform:
                      casework.apply_ytd(self.ytd_get(c, row["psn_no"], extra["year"]), extra["ytd_delta"], -1))
         c.execute("UPDATE accounts SET balc=? WHERE psn_no=? AND insutype=?",
                   (f2(new_balc), row["psn_no"], extra["acct_insutype"]))
+        fee_sns = [r[0] for r in c.execute("SELECT feedetl_sn FROM fees WHERE setl_id=?", (setl_id,))]
         c.execute("UPDATE fees SET setl_id=NULL WHERE setl_id=?", (setl_id,))
         c.execute("UPDATE settlements SET reversed=1, reversal_setl_id=? WHERE setl_id=?", (rev_id, setl_id))
         c.execute("INSERT INTO settlements(setl_id, kind, mdtrt_id, psn_no, fixmedins_code, medins_setl_id, infno, "
@@ -775,11 +801,46 @@ class Platform:
                    row["insutype"], row["clr_type"], row["clr_optins"], t.strftime("%Y-%m-%d"), tstr(t), setl_id,
                    dumps(info), dumps(detail), dumps({"year": extra["year"]})))
         vrow = c.execute("SELECT doc, status FROM visits WHERE mdtrt_id=?", (row["mdtrt_id"],)).fetchone()
+        was = vrow["status"] if vrow else None
         if vrow and vrow["status"] == "settled":
             v = json.loads(vrow["doc"])
             v["status"] = "discharged"
             self.save_visit(c, v)
+        c.execute("UPDATE settlements SET extra=? WHERE setl_id=?",
+                  (dumps({"year": extra["year"], "fees": fee_sns, "visit_status": was, "new_balc": f2(new_balc)}), rev_id))
         return {"setlinfo": info, "setldetail": detail}
+
+    def unreverse(self, c, inst, rev) -> None:
+        """2601 of a 2208/2305: the reversal never happened — the settlement is valid again."""
+        orig = c.execute("SELECT * FROM settlements WHERE setl_id=? AND fixmedins_code=?",
+                         (rev["orig_setl_id"], inst["fixmedins_code"])).fetchone()
+        if orig is None or not orig["reversed"]:
+            raise Refusal(f"原结算[{rev['orig_setl_id']}]不是已撤销状态，不能冲正撤销交易")
+        if self.active_settlement(c, orig["mdtrt_id"]):
+            raise Refusal(f"就诊ID[{orig['mdtrt_id']}]已重新结算，不能冲正原撤销交易")
+        rx = json.loads(rev["extra"])
+        ox = json.loads(orig["extra"])
+        info = json.loads(orig["setlinfo"])
+        fees = rx.get("fees") or []
+        if fees:
+            unsettled = c.execute(f"SELECT COUNT(*) FROM fees WHERE mdtrt_id=? AND setl_id IS NULL AND feedetl_sn IN "
+                                  f"({','.join('?' * len(fees))})", (orig["mdtrt_id"], *fees)).fetchone()[0]
+            if unsettled != len(fees):
+                raise Refusal("原结算的费用明细已撤销或变更，不能冲正原撤销交易")
+            c.execute(f"UPDATE fees SET setl_id=? WHERE mdtrt_id=? AND feedetl_sn IN ({','.join('?' * len(fees))})",
+                      (orig["setl_id"], orig["mdtrt_id"], *fees))
+        bal_row = c.execute("SELECT balc FROM accounts WHERE psn_no=? AND insutype=?",
+                            (orig["psn_no"], ox["acct_insutype"])).fetchone()
+        balc = (D(bal_row[0], "balc") if bal_row else ZERO) - D(info["acct_pay"], "acct_pay")
+        c.execute("UPDATE accounts SET balc=? WHERE psn_no=? AND insutype=?", (f2(balc), orig["psn_no"], ox["acct_insutype"]))
+        self.ytd_put(c, orig["psn_no"], ox["year"],
+                     casework.apply_ytd(self.ytd_get(c, orig["psn_no"], ox["year"]), ox["ytd_delta"]))
+        c.execute("UPDATE settlements SET reversed=0, reversal_setl_id=NULL WHERE setl_id=?", (orig["setl_id"],))
+        c.execute("DELETE FROM settlements WHERE setl_id=?", (rev["setl_id"],))
+        if rx.get("visit_status") == "settled":
+            v = self.visit(c, orig["mdtrt_id"], None, inst)
+            v["status"] = "settled"
+            self.save_visit(c, v)
 
     def t2206(self, c, env, inst):
         return self.presettle(c, env, inst, "otp")
@@ -864,64 +925,72 @@ class Platform:
     # ================================================================ 2601
     def t2601(self, c, env, inst):
         d = self.data(env)
-        self.req(d, "psn_no", "omsgid", "oinfno")
+        self.required(d, "psn_no", "omsgid", "oinfno")
+        oinfno = self.base_infno(d["oinfno"])     # 2207A names a 2207 in Zhejiang
+        if oinfno not in REVERSIBLE:
+            raise Refusal(f"交易[{d['oinfno']}]不允许冲正")
         row = c.execute("SELECT infno, fixmedins_code FROM messages WHERE msgid=?", (d["omsgid"],)).fetchone()
         if row is None or row["fixmedins_code"] != inst["fixmedins_code"]:
-            raise Refusal(f"原交易报文[{d['omsgid']}]在医保平台不存在或未成功，无需冲正")
-        if row["infno"] != d["oinfno"]:
+            raise Refusal(NOTHING_TO_REVERSE.format(omsgid=d["omsgid"]))
+        if self.base_infno(row["infno"]) != oinfno:
             raise Refusal(f"原交易编号不符：报文[{d['omsgid']}]是{row['infno']}交易，不是{d['oinfno']}")
         out = {"data": {"omsgid": d["omsgid"], "oinfno": d["oinfno"], "rslt": "1"}}
-        oinfno = self.base_infno(d["oinfno"])     # 2207A names a 2207 in Zhejiang
         if oinfno in ("2207", "2304"):
-            s = c.execute("SELECT setl_id FROM settlements WHERE medins_setl_id=? AND kind='setl'",
+            s = c.execute("SELECT setl_id, psn_no, reversed FROM settlements WHERE medins_setl_id=? AND kind='setl'",
                           (d["omsgid"],)).fetchone()
             if s is None:
-                raise Refusal(f"原交易报文[{d['omsgid']}]没有对应的结算")
-            out.update(self.reverse(c, env, inst, s[0], None, d["psn_no"], (oinfno,)))
-        elif oinfno in ("2204", "2301"):
-            settled = c.execute("SELECT feedetl_sn, setl_id FROM fees WHERE msgid=? AND setl_id IS NOT NULL",
-                                (d["omsgid"],)).fetchone()
-            if settled:
-                raise Refusal(f"原交易上传的明细已结算(setl_id={settled[1]})，请先撤销结算")
-            n = c.execute("DELETE FROM fees WHERE msgid=?", (d["omsgid"],)).rowcount
-            if n == 0:
-                raise Refusal("原交易上传的明细已撤销，无需冲正")
-        elif oinfno in ("2201", "2401"):
+                raise Refusal(NOTHING_TO_REVERSE.format(omsgid=d["omsgid"]))
+            if s["psn_no"] != d["psn_no"]:
+                raise Refusal(f"原交易报文[{d['omsgid']}]不属于人员[{d['psn_no']}]")
+            if s["reversed"]:
+                raise Refusal(ALREADY_REFUNDED)
+            out.update(self.reverse(c, env, inst, s["setl_id"], None, d["psn_no"], (oinfno,)))
+        elif oinfno in ("2208", "2305"):
+            rev = c.execute("SELECT * FROM settlements WHERE medins_setl_id=? AND kind='revs'", (d["omsgid"],)).fetchone()
+            if rev is None:
+                raise Refusal(NOTHING_TO_REVERSE.format(omsgid=d["omsgid"]))
+            if rev["psn_no"] != d["psn_no"]:
+                raise Refusal(f"原交易报文[{d['omsgid']}]不属于人员[{d['psn_no']}]")
+            self.unreverse(c, inst, rev)
+        else:                                      # 2401
             r = c.execute("SELECT mdtrt_id FROM visits WHERE msgid=?", (d["omsgid"],)).fetchone()
+            if r is None:
+                raise Refusal(NOTHING_TO_REVERSE.format(omsgid=d["omsgid"]))
             v = self.visit(c, r[0], d["psn_no"], inst)
-            self.cancel_visit(c, v, "挂号" if oinfno == "2201" else "入院")
-        else:
-            raise Refusal(f"交易[{oinfno}]不支持冲正(培训平台支持2201/2204/2207/2301/2304/2401)")
+            if v["status"] == "cancelled":
+                raise Refusal(NOTHING_TO_REVERSE.format(omsgid=d["omsgid"]))
+            self.cancel_visit(c, v, "入院")
         return out
 
     # ================================================================ queries
     def setl_query_row(self, c, inst, d: dict):
-        fx = inst["fixmedins_code"]
-        if d.get("setl_id"):
-            row = c.execute("SELECT * FROM settlements WHERE setl_id=? AND fixmedins_code=?", (d["setl_id"], fx)).fetchone()
-        elif d.get("medins_setl_id"):
-            row = c.execute("SELECT * FROM settlements WHERE medins_setl_id=? AND fixmedins_code=?",
-                            (d["medins_setl_id"], fx)).fetchone()
-        elif d.get("mdtrt_id"):
-            row = c.execute("SELECT * FROM settlements WHERE mdtrt_id=? AND fixmedins_code=? AND kind='setl' "
-                            "ORDER BY reversed ASC, setl_time DESC, rowid DESC", (d["mdtrt_id"], fx)).fetchone()
-        else:
-            raise Refusal("入参[setl_id]、[medins_setl_id]、[mdtrt_id]不能同时为空")
-        if row is None or (d.get("psn_no") and row["psn_no"] != d["psn_no"]):
+        self.required(d, "psn_no", "setl_id", "mdtrt_id")
+        row = c.execute("SELECT * FROM settlements WHERE setl_id=? AND fixmedins_code=?",
+                        (d["setl_id"], inst["fixmedins_code"])).fetchone()
+        if row is None or row["psn_no"] != d["psn_no"] or row["mdtrt_id"] != d["mdtrt_id"]:
             raise Refusal("未找到结算信息")
         return row
 
     def setl5203(self, c, inst, row) -> dict:
         info = json.loads(row["setlinfo"])
-        extra = json.loads(row["extra"])
+        extra = json.loads(row["extra"] or "{}")
+        if row["kind"] == "revs":        # a reversal record: the original's facts
+            orig = c.execute("SELECT extra FROM settlements WHERE setl_id=?", (row["orig_setl_id"],)).fetchone()
+            extra = dict(json.loads(orig[0]) if orig else {}, **extra)
+        refunded = row["kind"] == "revs" or bool(row["reversed"])
+        vrow = c.execute("SELECT doc FROM visits WHERE mdtrt_id=?", (row["mdtrt_id"],)).fetchone()
+        v = json.loads(vrow[0]) if vrow else {}
         out = dict(info)
         out.update({"psn_pay": info["psn_part_amt"], "cash_payamt": info["psn_cash_pay"],
-                    "refd_setl_flag": row["refd_setl_flag"], "revs_flag": "1" if row["reversed"] else "0",
-                    "revs_setl_id": row["reversal_setl_id"] or "", "init_setl_id": row["orig_setl_id"] or "",
+                    "refd_setl_flag": "1" if refunded else "0",
                     "fixmedins_code": inst["fixmedins_code"], "fixmedins_name": inst["fixmedins_name"],
                     "hosp_lv": inst["hosp_lv"], "fixmedins_poolarea": inst["admdvs"], "insu_optins": info.get("clr_optins"),
-                    "pay_loc": "2", "begndate": extra.get("begndate", ""), "year": extra.get("year", ""),
-                    "setl_type": "2"})
+                    "pay_loc": "2", "begndate": extra.get("begndate", ""),
+                    "enddate": str((v.get("dscginfo") or {}).get("endtime") or info.get("setl_time") or "")[:10],
+                    "year": extra.get("year", ""), "invono": extra.get("invono", ""),
+                    "dise_codg": v.get("dise_codg") or "", "dise_name": v.get("dise_name") or "",
+                    "opter_id": extra.get("opter", ""), "opter_name": extra.get("opter_name", ""),
+                    "opt_time": info.get("setl_time", "")})
         return out
 
     def t5203(self, c, env, inst):
@@ -1557,7 +1626,9 @@ def real_shape(resp: dict) -> dict:
             out[k] = None
     out.setdefault("enctype", "")
     output = out.get("output")
-    if isinstance(output, dict):
+    if out.get("infcode") not in (0, "0") and output in ({}, "", None):
+        out["output"] = None                               # 2601 recording: refusals carry output null
+    elif isinstance(output, dict):
         output = _wire_value(None, output)
         if "setlinfo" in output:
             output.setdefault("expContent", None)          # 2207/2208 recordings
@@ -1565,6 +1636,4 @@ def real_shape(resp: dict) -> dict:
         if isinstance(base, dict):
             base.setdefault("exp_content", None)           # 1101 recording
         out["output"] = output
-    elif out.get("infcode") not in (0, "0") and output in ({}, ""):
-        out["output"] = None                               # 2601 recording: refusals carry output null
     return out

@@ -59,6 +59,22 @@ def says_unknown_infno(err_msg: str) -> bool:
     return any(w in (err_msg or "") for w in UNKNOWN_INFNO_WORDS)
 
 
+# Words of a 2601 冲正 refusal meaning "there is nothing to reverse": the original transaction was
+# never committed, or its settlement is already cancelled (the recorded Zhejiang refusal
+# real-messages/2601-output-zjharness.json: "…退费结算标志不为未退费，不能办理冲正交易…"). Only the
+# second is a recorded real text; "no such original" wording is UNVERIFIED (the training platform
+# answers "原交易[<omsgid>]不存在，无需冲正"). Configurable: [platform] reversal_void_words.
+REVERSAL_VOID_WORDS = ("无需冲正", "退费结算标志不为未退费", "原交易不存在", "未找到原交易")
+
+
+def reversal_finds_nothing(err_msg: str, words: tuple[str, ...] | None = None) -> bool:
+    """True when a refused 2601 means "nothing to reverse" (so the original is NOT in force on the
+    platform and the patient may be settled again); False for any other refusal (a supervisor must
+    look at it — never guess)."""
+    text = err_msg or ""
+    return any(w and w in text for w in (REVERSAL_VOID_WORDS if words is None else words))
+
+
 def retry_after_header(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds from an HTTP ``Retry-After`` header (RFC 9110 §10.2.3: delay-seconds or an
     HTTP-date); None when absent or unreadable. A date in the past gives 0."""
@@ -125,7 +141,8 @@ class TransportError(ApiError):
 
     ``outcome_unknown`` is True when the request may have reached the platform and been
     processed (state-changing transaction, response lost / unusable). The caller must then
-    resolve the outcome by querying (e.g. 5203 by medins_setl_id = msgid), never by resending.
+    resolve the outcome the real way — 2601 冲正 of that msgid for a reversible transaction
+    (client.services.recovery), 5203 where the setl_id is known — never by resending.
     """
 
     def __init__(self, msgid: str, infno: str, outcome_unknown: bool, cause: str, *,
@@ -142,10 +159,14 @@ class TransportError(ApiError):
 
 def _transport_message(infno: str, msgid: str, outcome_unknown: bool, cause: str) -> str:
     if outcome_unknown:
-        what = "结算结果未知" if infno in _SETTLEMENT_INFNOS else f"交易 {infno} 的结果未知"
-        verb = "请勿重复结算" if infno in _SETTLEMENT_INFNOS else "请勿重复提交"
+        what = "结算结果未知" if infno[:4] in _SETTLEMENT_INFNOS else f"交易 {infno} 的结果未知"
+        verb = "请勿重复结算" if infno[:4] in _SETTLEMENT_INFNOS else "请勿重复提交"
+        then = {"2207": "系统恢复时将冲正(2601)该笔结算，完成后提示重新结算",
+                "2304": "系统恢复时将冲正(2601)该笔结算，完成后提示重新结算",
+                "2208": "系统恢复时将查询(5203)撤销是否生效", "2305": "系统恢复时将查询(5203)撤销是否生效"}.get(
+                    infno[:4], "请联系信息科核对")
         return (f"{what}：请求可能已被医保中心处理，但没有收到有效应答（{cause}）。"
-                f"{verb}，系统将查询确认（报文ID {msgid}）。")
+                f"{verb}，{then}（报文ID {msgid}）。")
     return (f"交易 {infno} 未能完成：{cause}。本次请求未被医保中心处理，可以稍后重试；"
             f"如持续失败，请检查网络和医保接口配置或联系信息科。")
 

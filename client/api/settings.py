@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ApiConfigError
+from .errors import REVERSAL_VOID_WORDS, ApiConfigError
 from .infnos import DEFAULT_PATHS
 from .password import PasswordCheck
 
@@ -67,6 +67,9 @@ class ApiSettings:
     # err_msg words that mean plain success with infcode 0 (envelope.SUCCESS_ERR_MSGS; UNVERIFIED per
     # region: add the region's word here). Any other err_msg with infcode 0 → Response.needs_review.
     success_err_msgs: tuple[str, ...] = SUCCESS_ERR_MSGS
+    # err_msg words of a 2601 refusal that mean "there is nothing to reverse" (errors.REVERSAL_VOID_WORDS;
+    # the platform's wording is UNVERIFIED: add the region's words here).
+    reversal_void_words: tuple[str, ...] = REVERSAL_VOID_WORDS
     # Regional extra envelope fields; None = not sent at all.
     fixmedins_soft_fcty: str | None = None
     enc_type: str | None = None

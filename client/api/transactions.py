@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from .envelope import Response
-from .errors import BundleMacError, MalformedResponse
+from .errors import ApiConfigError, BundleMacError, MalformedResponse
 from .infnos import is_state_changing
 from .wire import fmt_amount, fmt_cnt, fmt_pric, parse_amount, parse_ratio, s
 
@@ -1029,19 +1029,20 @@ class StatementDetail(_Node):
 # Queries 5203 / 5206 / 5301
 @dataclass
 class QuerySettlement(_DataNode):
-    """5203 结算信息查询 (data: psn_no, setl_id, mdtrt_id) → setlinfo (psn_pay, cash_payamt) + setldetail.
-
-    ``medins_setl_id`` (our msgid of the 2207/2304) is sent only when given: used to resolve a
-    lost settlement answer when setl_id is unknown; whether a region accepts it is UNVERIFIED.
-    """
+    """5203 结算信息查询 (data: psn_no, setl_id, mdtrt_id — all three required, reference §3.12) →
+    setlinfo (psn_pay, cash_payamt, refd_setl_flag 退费结算标志, …) + setldetail."""
 
     INFNO: ClassVar[str] = "5203"
     RESPONSE: ClassVar[type] = SettleResult
     psn_no: str
-    setl_id: str = ""
-    mdtrt_id: str = ""
-    medins_setl_id: str | None = None
+    setl_id: str
+    mdtrt_id: str
     insuplc_admdvs: str = ""
+
+    def __post_init__(self) -> None:
+        missing = [f for f in ("psn_no", "setl_id", "mdtrt_id") if not getattr(self, f)]
+        if missing:
+            raise ApiConfigError(f"结算信息查询(5203)缺少必填项：{'、'.join(missing)}。")
 
 
 @dataclass

@@ -27,14 +27,15 @@ infno      committed before the call                        after the call
 2204/2301  fee_lines rows (uploaded 0, chrg_bchno = msgid),  split of each line, uploaded 1, visit
            visits.upload_msgid                               state 'uploaded'
 2207/2304  settlements row state 'sent', msgid               state 'confirmed' + setlinfo/setldetail +
-           (= medins_setl_id)                                payments, visit 'settled' — one transaction
+           (the platform's medins_setl_id)                   payments, visit 'settled' — one transaction
 2208/2305  settlements.revoke_msgid (+ who authorised)       state 'reversed', refund payments
 =========  ===============================================  ============================================
 
 An answer lost in transit (``TransportError.outcome_unknown``) marks the settlement 'unknown' (a
 reversal: state 'unknown' with revoke_msgid set; a visit step: the visit row keeps its msgid) and
-raises ServiceError('unknown'); recovery resolves it with 5203 by medins_setl_id = msgid — the call
-is never re-sent blindly. A refusal (infcode −1) marks the settlement 'failed' and keeps err_msg
+raises ServiceError('unknown'); recovery (client.services.recovery) resolves it the real way: a lost
+2207/2304 is reversed by 2601 冲正 with a fresh msgid (then the patient is settled again), a lost
+2208/2305 is decided by 5203 with its real inputs — a msgid is never sent twice. A refusal (infcode −1) marks the settlement 'failed' and keeps err_msg
 verbatim in ``preview_json.error``.
 """
 
@@ -892,7 +893,7 @@ class Counter:
             err = self.ctx.store.translate(exc)
             why = err.message if err is not None else f"{exc.__class__.__name__}: {exc}"
             raise ServiceError("unknown", f"医保中心已结算（结算号 {info.get('setl_id')}），但本机保存结算结果失败：{why}\n"
-                                          f"请勿重复结算；恢复功能将按报文ID {msgid} 查询并补记本机记录。",
+                                          f"请勿重复结算；恢复功能将对报文ID {msgid} 冲正(2601)，完成后提示重新结算。",
                                msgid=msgid, infno=infno) from None
         self.trial = None
         issue_invoice(self.ctx, sid, window=self.window or None)

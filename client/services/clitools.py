@@ -34,7 +34,8 @@ def fail(err: ServiceError) -> int:
     emit_json(doc)
     sys.stderr.write(("错误：" if code == EXIT_REFUSED else "注意：") + err.message + "\n")
     if code == EXIT_UNKNOWN:
-        sys.stderr.write("本次结算已记录为“结果未知”，请勿重复结算；系统恢复功能将按报文ID向医保中心查询确认。\n")
+        sys.stderr.write("本次结算已记录为“结果未知”，请勿重复结算；执行 medsettle recover：超过宽限期后将向医保中心冲正(2601)该笔结算，"
+                         "标记为未结算后再为患者重新结算。\n")
     return code
 
 

@@ -223,8 +223,11 @@ def book_entries(extra: dict, msgid: str, state: str, info_js: str, prev_js: str
                         acct_pay=_d(info.get("acct_pay")), psn_cash_pay=_d(info.get("psn_cash_pay"))))
     if state == "reversed":
         rev = (json.loads(prev_js or "{}").get("reversal") or {}).get("setlinfo") or {}
-        if rev.get("setl_id") and str(rev.get("setl_time") or info.get("setl_time") or "")[:10] == d:
-            out.append(dict(base, setl_id=rev["setl_id"], refd_setl_flag="1",
+        # a reversal completed by recovery (5203 refd_setl_flag "1") has no setl_id yet: it is booked
+        # with "" and the 3202 answer names it (``_one_sided``)
+        if rev and str(rev.get("setl_time") or info.get("setl_time") or "")[:10] == d:
+            out.append(dict(base, setl_id=rev.get("setl_id") or "", refd_setl_flag="1",
+                            revoke_msgid=rev.get("revoke_msgid") or "",
                             medfee_sumamt=_d(rev.get("medfee_sumamt")),
                             fund_pay_sumamt=_d(rev.get("fund_pay_sumamt")), acct_pay=_d(rev.get("acct_pay")),
                             psn_cash_pay=_d(rev.get("psn_cash_pay"))))
@@ -261,7 +264,8 @@ def reconcile_day(ctx, day: date | None = None) -> dict:
     return result
 
 
-def reconcile_books(ctx, books: list[dict], day: date, *, name_keys: tuple[str, ...] = ("settlement_id",)) -> dict:
+def reconcile_books(ctx, books: list[dict], day: date, *, name_keys: tuple[str, ...] = ("settlement_id",),
+                    repair: bool = True) -> dict:
     """3201 per (insutype, clr_type, setl_optins) and 3202 per setl_optins over ``books`` (rows as
     ``local_books`` makes them; rows may carry more keys, e.g. window_id and opter, which the
     mismatches then name: ``name_keys``)."""
@@ -284,6 +288,7 @@ def reconcile_books(ctx, books: list[dict], day: date, *, name_keys: tuple[str, 
                            "fixmedins_setl_cnt": cnt, "stmt_rslt": res.stmt_rslt, "stmt_rslt_dscr": res.stmt_rslt_dscr,
                            "balanced": res.stmt_rslt == "0"})
         details = []
+        repaired: list[dict] = []
         by_optins: dict[str, list[dict]] = defaultdict(list)
         for r in books:
             by_optins[r["setl_optins"]].append(r)
@@ -303,9 +308,11 @@ def reconcile_books(ctx, books: list[dict], day: date, *, name_keys: tuple[str, 
             data = ctx.central.download_file(fi.file_qury_no, fi.filename, operator=ctx.operator)
             result_rows = parse_tsv_zip(data)
             mismatches = []
-            for cols in result_rows:
-                cols = cols + [""] * (10 - len(cols))
-                psn_no, mdtrt_id, setl_id, msgid, rslt, flag, memo, c_med, c_fund, c_acct = cols[:10]
+            rows10 = [(cols + [""] * (10 - len(cols)))[:10] for cols in result_rows]
+            if repair:      # this window's own books: one-sided entries repaired by recovery's rules
+                rows10 = _one_sided(ctx, rows10, repaired)
+            for cols in rows10:
+                psn_no, mdtrt_id, setl_id, msgid, rslt, flag, memo, c_med, c_fund, c_acct = cols
                 if rslt == "0":
                     continue
                 local = by_setl.get(setl_id) or by_msgid.get(msgid)
@@ -328,11 +335,84 @@ def reconcile_books(ctx, books: list[dict], day: date, *, name_keys: tuple[str, 
         raise ServiceError("refused", str(exc)) from None
     clean = all(t["balanced"] for t in totals) and all(x["balanced"] for x in details)
     return {"date": d, "records": len(books), "totals": totals, "details": details, "clean": clean,
+            "repaired": repaired,
             "mismatched_settlements": sorted({m["settlement_id"] for x in details for m in x["mismatches"]
                                               if m.get("settlement_id") is not None})}
 
 
 RECONCILE_STATE = "dayend.reconcile:"
+
+
+def _one_sided(ctx, rows: list[list[str]], repaired: list[dict]) -> list[list[str]]:
+    """One-sided entries of a 3202 answer, repaired by the rules of client.services.recovery.
+
+    * a platform record we do not book whose msgid (medins_setl_id) is a local settlement that
+      recovery found void, or one of its 2601 msgids (the settlement and its 冲正 reversal record,
+      netting to zero): explained — listed in ``repaired``, not a mismatch;
+    * a platform reversal record whose msgid is the revoke_msgid of a reversal recovery completed
+      from 5203 (its setl_id was unknown and booked as ""): the setl_id is written into the local
+      reversal record, the pair is not a mismatch when the amounts agree;
+    * a platform record whose msgid is a local settlement still unresolved (prepared / sent /
+      unknown): resolved now by the same path (2601 after its grace period, recovery.resolve_one);
+      it stays a mismatch of this run — reconcile again afterwards.
+    Rows are returned with the explained ones marked stmt_rslt "0"."""
+    from offline_cache.models import Settlement
+
+    from . import recovery
+
+    void: dict[str, int] = {}
+    unnamed: dict[str, int] = {}
+    open_: dict[str, int] = {}
+    with ctx.store.read_connection() as conn:
+        for sid, msgid, state, revoke, meta_js in conn.exec_driver_sql(
+                "SELECT id, msgid, state, revoke_msgid, preview_json FROM settlements "
+                "WHERE state IN ('failed', 'reversed', 'prepared', 'sent', 'unknown')"):
+            meta = json.loads(meta_js or "{}")
+            if state == "failed":
+                void[msgid] = sid
+                for a in ((meta.get("recovery") or {}).get("attempts") or []) + (
+                        (meta.get("forward") or {}).get("spent") or []):
+                    void[a.get("msgid") or ""] = sid
+            elif state == "reversed":
+                rev = (meta.get("reversal") or {}).get("setlinfo") or {}
+                if not rev.get("setl_id") and revoke:
+                    unnamed[revoke] = sid
+            else:
+                open_[msgid] = sid
+    out = []
+    blank_local = [r for r in rows if r[4] != "0" and not r[2] and not r[3]]     # our unnamed reversal rows
+    for cols in rows:
+        psn_no, mdtrt_id, setl_id, msgid, rslt, flag, memo, c_med, c_fund, c_acct = cols
+        if rslt == "0" or not msgid:
+            out.append(cols)
+            continue
+        if msgid in void:
+            repaired.append({"setl_id": setl_id, "msgid": msgid, "settlement_id": void[msgid], "refd_setl_flag": flag,
+                             "action": "冲正已抵消（医保结算与其冲正记录相抵，本机为未结算）"})
+            out.append(cols[:4] + ["0"] + cols[5:])
+            continue
+        if msgid in unnamed and blank_local:
+            mine = blank_local.pop(0)
+            same = [_d(x) for x in mine[7:10]] == [_d(x) for x in (c_med, c_fund, c_acct)]
+            if same:
+                sid = unnamed.pop(msgid)
+                with ctx.store.session() as s:
+                    row = s.get(Settlement, sid)
+                    meta = json.loads(row.preview_json or "{}")
+                    meta.setdefault("reversal", {}).setdefault("setlinfo", {})["setl_id"] = setl_id
+                    row.preview_json = json.dumps(meta, ensure_ascii=False)
+                repaired.append({"setl_id": setl_id, "msgid": msgid, "settlement_id": sid, "refd_setl_flag": flag,
+                                 "action": "补记撤销结算号（撤销应答丢失，由5203确认已退费）"})
+                out.append(cols[:4] + ["0"] + cols[5:])
+                mine[4] = "0"
+                continue
+            blank_local.insert(0, mine)
+        if msgid in open_:
+            res = recovery.resolve_one(ctx, open_[msgid], grace_s=recovery.grace_seconds(ctx))
+            repaired.append({"setl_id": setl_id, "msgid": msgid, "settlement_id": open_[msgid],
+                             "refd_setl_flag": flag, "action": f"按恢复规则处理：{res.note}", "after": res.after})
+        out.append(cols)
+    return out
 
 
 def reconciliation_for(store, day: date) -> list[dict]:

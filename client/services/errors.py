@@ -7,7 +7,7 @@
 * ``refused``        the platform (or a local rule such as a suspended insurance) refused; the
                      platform's err_msg is kept verbatim in ``detail``;
 * ``unknown``        a state-changing call may have been processed but its answer was lost; the
-                     local row is marked 'unknown' and left for recovery (5203 by msgid);
+                     local row is marked 'unknown' and left for recovery (2601 冲正 of that msgid);
 * ``offline``        the platform could not be reached and nothing was processed;
 * ``store``          the local database cannot be used (locked, corrupt …);
 * ``config``         configuration problem;

@@ -4,14 +4,18 @@ Rules (desktop-anchors §D, Odoo POS ``syncAllOrders`` one order per request):
 
 * items are sent in outbox order (``id``), ONE document per request sequence; an item of a chain
   is not sent while an older item of its chain is unresolved (``offline_cache.outbox.claim_next``);
-* every state-changing request of a document uses the msgid recorded when the document was
-  queued (offline.py), on the first attempt and on every retry: the platform stores the first
-  result per msgid and answers a repeat with it, so each registration / upload / settlement is
-  processed exactly once even when answers are lost;
+* every state-changing request gets a FRESH msgid on every attempt (a msgid is never sent twice:
+  the platform refuses a reused one as a duplicate, reference §3.8); each msgid is recorded in
+  ``preview_json.forward.spent`` and committed BEFORE the request leaves;
 * progress is committed after every step (visit ``mdtrt_id`` after 2201, fee lines ``uploaded``
   after 2204, settlement ``sent`` BEFORE the 2207 leaves, then ``confirmed``), so a crash resumes
-  at the right step; a retried settlement first asks 5203 by ``medins_setl_id`` so a 2207 whose
-  answer was lost is picked up instead of being refused as a duplicate;
+  at the right step, and a retried step first undoes what its lost predecessor may have done:
+  a retried 2204 first sends 2205 (chrg_bchno "0000": delete the visit's unsettled lines) and then
+  uploads again; a retried 2207 whose previous answer was lost first sends 2601 冲正 of the previous
+  msgid (accepted, or "nothing to reverse" → settle again with a new msgid; refused for another
+  reason → ``needs_review``, never guessed); a retried 2201 (not reversible by 2601) registers
+  with the same 门诊号 plus an attempt suffix, leaving the lost registration without fees on the
+  platform (UNVERIFIED whether a region objects; docs/offline-and-recovery.md);
 * ``TransportError`` → the item goes back to the queue with back-off (``failed`` = retry later) and
   the drain stops (the platform is not answering); ``BusinessError`` → ``needs_review`` with the
   platform's ``err_msg`` verbatim (a person decides: correct and requeue, or settle otherwise);
@@ -30,12 +34,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from client.api import ApiError, BusinessError, TransportError
-from client.api.transactions import FeeDetail, PreSettle, Register, Settle, UploadFees
+from client.api.transactions import CancelFees, FeeDetail, PreSettle, Register, Settle, UploadFees
 from client.domain.money import fmt2, q2
 from offline_cache import settlements as lifecycle
 
 from .offline import OUTBOX_KIND
-from .recovery import apply_central, normalise_setlinfo, query_by_msgid
+from .recovery import _record_attempt, apply_central, normalise_setlinfo, send_reversal
 
 log = logging.getLogger("client.services.forward")
 
@@ -113,6 +117,30 @@ class Forwarder:
         self.ctx = ctx
         self._now = now
 
+    # -- msgids --------------------------------------------------------------------------------
+    def _spent(self, sid: int, infno: str) -> list[str]:
+        from offline_cache.models import Settlement
+
+        with self.ctx.store.read_session() as s:
+            meta = json.loads(s.get(Settlement, sid).preview_json or "{}")
+        return [x["msgid"] for x in (meta.get("forward") or {}).get("spent", []) if x.get("infno") == infno]
+
+    def _spend(self, sid: int, infno: str, queued: str | None = None) -> str:
+        """A fresh msgid for one attempt of ``infno``, recorded (committed) before it is used: the
+        msgid generated when the document was queued (``queued``, never sent before) on the first
+        attempt, a new one on every retry."""
+        from offline_cache.models import Settlement
+
+        with self.ctx.store.session() as s:
+            row = s.get(Settlement, sid)
+            meta = json.loads(row.preview_json or "{}")
+            used = {x.get("msgid") for x in (meta.get("forward") or {}).get("spent", [])}
+            msgid = queued if queued and queued not in used else self.ctx.new_msgid()
+            meta.setdefault("forward", {}).setdefault("spent", []).append(
+                {"infno": infno, "msgid": msgid, "at": self._now().strftime("%Y-%m-%d %H:%M:%S")})
+            row.preview_json = json.dumps(meta, ensure_ascii=False)
+        return msgid
+
     # -- steps ---------------------------------------------------------------------------------
     def _load(self, payload: dict):
         from sqlalchemy import select
@@ -132,12 +160,15 @@ class Forwarder:
         from offline_cache.models import Settlement, Visit
 
         op = self.ctx.operator
+        sid = payload["settlement_id"]
+        tries = len(self._spent(sid, "2201"))
+        ipt_otp_no = payload["ipt_otp_no"] + (f"R{tries}" if tries else "")
         req = Register(psn_no=payload["psn_no"], insutype=payload["insutype"], begntime=payload["begntime"],
                        mdtrt_cert_type=payload["mdtrt_cert_type"], mdtrt_cert_no=payload["mdtrt_cert_no"],
-                       ipt_otp_no=payload["ipt_otp_no"], atddr_no=op.opter, dr_name=op.opter_name,
+                       ipt_otp_no=ipt_otp_no, atddr_no=op.opter, dr_name=op.opter_name,
                        dept_code=op.office_id or "A03", dept_name=op.office_name or "门诊",
                        caty=op.office_id or "A03", insuplc_admdvs=payload["insuplc_admdvs"])
-        out = self.ctx.call(req, msgid=payload["msgids"]["2201"])
+        out = self.ctx.call(req, msgid=self._spend(sid, "2201", payload["msgids"].get("2201")))
         with self.ctx.store.session() as s:
             vv = s.get(Visit, v.id)
             vv.mdtrt_id = out.mdtrt_id
@@ -158,8 +189,12 @@ class Forwarder:
                           bilg_dr_codg=ln.bilg_dr_codg or "", bilg_dr_name=ln.bilg_dr_name or "",
                           chrg_bchno=ln.chrg_bchno or payload["chrg_bchno"])
                 for ln in lines]
+        sid = payload["settlement_id"]
+        if self._spent(sid, "2204"):         # an earlier upload's answer was lost: clear what it may have left
+            self.ctx.call(CancelFees(mdtrt_id=mdtrt_id, psn_no=payload["psn_no"], chrg_bchno="0000",
+                                     insuplc_admdvs=payload["insuplc_admdvs"]), msgid=self._spend(sid, "2205"))
         out = self.ctx.call(UploadFees(rows, insuplc_admdvs=payload["insuplc_admdvs"]),
-                            msgid=payload["msgids"]["2204"])
+                            msgid=self._spend(sid, "2204", payload["msgids"].get("2204")))
         by_sn = {r.feedetl_sn: r for r in out.result}
         with self.ctx.store.session() as s:
             for ln in lines:
@@ -174,31 +209,34 @@ class Forwarder:
             vv.state = "uploaded"
             vv.updated_at = self._now()
 
-    def _settle(self, payload: dict, mdtrt_id: str, st, paid: Decimal, retried: bool) -> dict | None:
+    def _settle(self, payload: dict, mdtrt_id: str, st, paid: Decimal) -> dict | None:
         from offline_cache import audit
         from offline_cache.models import Settlement
 
-        m2207 = payload["msgids"]["2207"]
-        central = None
-        if retried or st.state == "sent":
-            res = query_by_msgid(self.ctx, msgid=m2207, psn_no=payload["psn_no"], mdtrt_id=mdtrt_id,
-                                 insuplc_admdvs=payload["insuplc_admdvs"])
-            if res is not None:
-                central = (res.setlinfo.raw, [d.raw for d in res.setldetail])
-        if central is None:
-            pre = PreSettle(psn_no=payload["psn_no"], mdtrt_cert_type=payload["mdtrt_cert_type"],
-                            mdtrt_cert_no=payload["mdtrt_cert_no"], med_type=payload["med_type"],
-                            medfee_sumamt=st.medfee_sumamt, psn_setlway="01", mdtrt_id=mdtrt_id,
-                            chrg_bchno=payload["chrg_bchno"], insutype=payload["insutype"],
-                            acct_used_flag=payload.get("acct_used_flag", "0"),
-                            insuplc_admdvs=payload["insuplc_admdvs"])
-            pres = self.ctx.call(pre)
-            req = Settle.from_presettle(pre, pres)
-            with self.ctx.store.session() as s:      # durable before network
-                row = s.get(Settlement, st.id)
-                lifecycle.advance(row, "sent", now=self._now())
-            out = self.ctx.call(req, msgid=m2207)
-            central = (out.setlinfo.raw, [d.raw for d in out.setldetail])
+        previous = self._spent(st.id, "2207")
+        if previous:          # the last 2207's answer was lost: 冲正 it before settling again
+            out = send_reversal(self.ctx, omsgid=previous[-1], infno="2207", psn_no=payload["psn_no"],
+                                insuplc_admdvs=payload["insuplc_admdvs"], record=_record_attempt(self.ctx, st.id, "forward"))
+            if out.kind == "no_answer":
+                raise TransportError(out.msgid, "2601", True, out.err_msg)
+            if out.kind == "refused":
+                raise BusinessError(-1, out.err_msg, out.msgid, "2601")
+        pre = PreSettle(psn_no=payload["psn_no"], mdtrt_cert_type=payload["mdtrt_cert_type"],
+                        mdtrt_cert_no=payload["mdtrt_cert_no"], med_type=payload["med_type"],
+                        medfee_sumamt=st.medfee_sumamt, psn_setlway="01", mdtrt_id=mdtrt_id,
+                        chrg_bchno=payload["chrg_bchno"], insutype=payload["insutype"],
+                        acct_used_flag=payload.get("acct_used_flag", "0"),
+                        insuplc_admdvs=payload["insuplc_admdvs"])
+        pres = self.ctx.call(pre)
+        req = Settle.from_presettle(pre, pres)
+        m2207 = self._spend(st.id, "2207", payload["msgids"].get("2207"))
+        with self.ctx.store.session() as s:      # durable before network: the row carries this attempt's msgid
+            row = s.get(Settlement, st.id)
+            if row.msgid != m2207:
+                row.msgid = m2207
+            lifecycle.advance(row, "sent", now=self._now())
+        out = self.ctx.call(req, msgid=m2207)
+        central = (out.setlinfo.raw, [d.raw for d in out.setldetail])
         info = normalise_setlinfo(central[0])
         now = self._now()
         with self.ctx.store.session() as s:
@@ -221,7 +259,7 @@ class Forwarder:
         pending = [ln for ln in lines if not ln.uploaded]
         if pending:
             self._upload(payload, mdtrt_id, pending)
-        return self._settle(payload, mdtrt_id, st, paid, retried=item.attempts > 1)
+        return self._settle(payload, mdtrt_id, st, paid)
 
     # -- loop ----------------------------------------------------------------------------------
     def drain(self, *, max_items: int | None = None) -> DrainReport:

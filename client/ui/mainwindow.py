@@ -651,7 +651,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             "offline": self.tr("What to do: the insurance centre cannot be reached. Check the network and try again. "
                                "Nothing was charged."),
             "unknown": self.tr("What to do: the result is UNKNOWN. Do NOT settle again and do not take money twice. "
-                               "Run Synchronise (Ctrl+S); the settlement will be confirmed by query."),
+                               "Run Synchronise (Ctrl+S): recovery reverses the lost settlement at the insurance "
+                               "centre (2601) and then tells you to settle the patient again."),
             "invalid_input": self.tr("What to do: correct the input as described and try again."),
             "store": self.tr("What to do: the local database cannot be used. Call the IT department."),
             "config": self.tr("What to do: the configuration is incomplete. Call the IT department."),

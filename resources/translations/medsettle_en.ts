@@ -827,10 +827,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>What to do: the result is UNKNOWN. Do NOT settle again and do not take money twice. Run Synchronise (Ctrl+S); the settlement will be confirmed by query.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>What to do: correct the input as described and try again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1097,6 +1093,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>What to do: check the card reader / scanner and its cable, or identify the patient another way (F2 card, F3 ID number, scan).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: the result is UNKNOWN. Do NOT settle again and do not take money twice. Run Synchronise (Ctrl+S): recovery reverses the lost settlement at the insurance centre (2601) and then tells you to settle the patient again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

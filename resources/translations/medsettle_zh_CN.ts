@@ -830,10 +830,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>处理办法：无法连接医保中心。请检查网络后再试。本次没有产生任何扣费。</translation>
     </message>
     <message>
-        <source>What to do: the result is UNKNOWN. Do NOT settle again and do not take money twice. Run Synchronise (Ctrl+S); the settlement will be confirmed by query.</source>
-        <translation>处理办法：交易结果未知。请勿重复结算、勿重复收费！请执行同步（Ctrl+S），系统将向医保中心查询确认该笔结算。</translation>
-    </message>
-    <message>
         <source>What to do: correct the input as described and try again.</source>
         <translation>处理办法：请按提示修改后再试。</translation>
     </message>
@@ -1102,6 +1098,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>What to do: check the card reader / scanner and its cable, or identify the patient another way (F2 card, F3 ID number, scan).</source>
         <translation>处理办法：检查读卡器/扫码设备及连线，或改用其他方式识别患者（F2 读卡、F3 身份证号、扫码）。</translation>
+    </message>
+    <message>
+        <source>What to do: the result is UNKNOWN. Do NOT settle again and do not take money twice. Run Synchronise (Ctrl+S): recovery reverses the lost settlement at the insurance centre (2601) and then tells you to settle the patient again.</source>
+        <translation>处理办法：交易结果未知。请勿重复结算、勿重复收费！请执行同步（Ctrl+S）：系统将向医保中心冲正(2601)该笔结算，完成后会提示为患者重新结算。</translation>
     </message>
     <message>
         <source>Insurance suspended: F8 settles the patient as full self-pay.</source>

@@ -6,7 +6,9 @@ Used by tests/faults/test_fault_suite.py (CI, ≥ 30 checkouts) and bench/faults
 Per checkout the driver
 1. sets one fault rule on the platform (POST /admin/fault): the modes cycle through every mode
    (latency, drop-before, drop-after-commit, http-500, http-502, garbage, refuse, trickle), scoped
-   to a random infno of the flow (mostly 2207) with ``next`` 1, or global with a probability;
+   to a random infno of the flow (mostly the settlement) with ``next`` 1, or global with a
+   probability; drop-after-commit always hits the settlement (2207, or 2304 for the inpatient
+   checkouts — a third of the checkouts are inpatient discharges, ``--med-type 21``);
 2. starts ``python -m client checkout --certno … --fees F --receipt R.pdf --platform URL --data DIR``
    for one of several window data directories (each used by one process at a time: the msgid state
    file is single-process);
@@ -14,12 +16,16 @@ Per checkout the driver
    the 2207 so kills land in the send / response phases), and records the phase from the window's
    database and the platform ledger at the moment of the kill;
 4. clears the fault and, after a kill or an exit 3, runs ``medsettle recover --grace G --wait``
-   (repeated while it exits 3).
+   (repeated while it exits 3). Recovery 冲正s (2601, fresh msgid) every settlement whose answer was
+   lost; the figures count the 2601 sent / accepted / nothing to reverse / refused / unanswered
+   (from the attempts recorded in the window databases) and the 2601 reversal records on the ledger;
+   a checkout that ended 未结算 after recovery is settled again (a new checkout, no fault), as the
+   cashier is told to do.
 
 Invariants checked at the end (``verify``): for every window database, every settlement is
 terminal (confirmed / failed / reversed), nothing is left in the outbox, every local confirmed
 settlement matches exactly one central settlement with the same msgid, setl_id and amounts, every
-local failed settlement has no central settlement, every central settlement of the institution
+local failed settlement has no central settlement in force (none, or one reversed by 2601), every central settlement of the institution
 is known locally (none lost), no visit is settled twice (none duplicated), 3201/3202 reconcile
 for each window, and ``PRAGMA integrity_check`` is ok on every database.
 """
@@ -49,6 +55,7 @@ PEOPLE = ["330421198503150016", "320509195207080020", "310118199001010036", "310
 CODES = [("001102000010000", "1"), ("XJ01CRA006A001010104041", "6"), ("ZA09BAX0367010102963", "1"),
          ("250401015", "1")]
 STORE = "medsettle.sqlite3"
+INPATIENT_PERSON = "310118199001010036"   # 张伟, Qingpu employee (tests/integration/test_sandbox_inpatient.py)
 INSTITUTION = "H31011800001"
 
 
@@ -72,6 +79,14 @@ class Figures:
     non_terminal: int = 0
     outbox_left: int = 0
     integrity_ok: int = 0
+    inpatient: int = 0
+    settled_again: Tally = field(default_factory=Tally)   # exit codes of the re-settlement after 未结算
+    reversals_sent: int = 0           # 2601 sent by recovery (attempts recorded before the call)
+    reversals_accepted: int = 0       # infcode 0: the platform undid the settlement
+    reversals_nothing: int = 0        # refused "nothing to reverse" (never committed / already reversed)
+    reversals_refused: int = 0        # refused for another reason (supervisor review)
+    reversals_no_answer: int = 0
+    ledger_2601_records: int = 0      # reversal records written by 2601 on the platform
     databases: int = 0
     reconciled_windows: int = 0
     problems: list[str] = field(default_factory=list)
@@ -79,7 +94,7 @@ class Figures:
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
-        for k in ("exits", "faults", "kill_phases", "triggers"):
+        for k in ("exits", "faults", "kill_phases", "triggers", "settled_again"):
             d[k] = dict(sorted(d[k].items(), key=lambda kv: str(kv[0])))
         d["problems"] = self.problems[:20]
         return d
@@ -140,6 +155,16 @@ def _phase(db: Path, before_visit: int, url: str) -> str:
         central = any(r.get("medins_setl_id") == msgid for r in _ledger(url))
         return "sent_processed_no_local_confirm" if central else "committed_not_processed"
     return f"settlement_{state}"
+
+
+def _last_settlement_state(db: Path, before_visit: int) -> str | None:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        r = conn.execute("SELECT s.state FROM settlements s JOIN visits v ON v.id = s.visit_id WHERE v.id > ? "
+                         "ORDER BY s.id DESC LIMIT 1", (before_visit,)).fetchone()
+    finally:
+        conn.close()
+    return r[0] if r else None
 
 
 def _max_visit(db: Path) -> int:
@@ -216,7 +241,7 @@ def recover(url: str, data: Path, fig: Figures, grace: float) -> None:
 
 
 def run(url: str, windows: list[Path], work: Path, *, n: int, seed: int = 7, kill_rate: float = 0.5,
-        grace: float = 3.0, log=None) -> Figures:
+        grace: float = 3.0, log=None, lane: int = 0) -> Figures:
     rng = random.Random(seed)
     fig = Figures()
     typical = 4.0          # seconds of an undisturbed checkout (moving average)
@@ -227,13 +252,22 @@ def run(url: str, windows: list[Path], work: Path, *, n: int, seed: int = 7, kil
         db = win / STORE
         mode = MODES[i % len(MODES)]
         spec: dict = {"mode": mode}
-        if rng.random() < 0.2 and mode not in ("refuse",):
+        inpatient = (i + lane) % 3 == 2       # a third of the checkouts; lanes differ so that both
+        #                                        kinds meet drop-after-commit in a short run
+        settle = "2304" if inpatient else "2207"
+        flow = (["2304", "2304", "2304", "2301", "2401", "2303", "1101"] if inpatient
+                else ["2207", "2207", "2207", "2204", "2201", "2206", "1101"])
+        if mode == "drop-after-commit":
+            spec["infno"], spec["next"] = settle, 1
+            fig.faults[f"{mode}@{settle}"] += 1
+        elif rng.random() < 0.2 and mode not in ("refuse",):
             spec["prob"] = 0.3
             fig.faults[f"{mode}(global p=0.3)"] += 1
         else:
-            spec["infno"] = rng.choice(["2207", "2207", "2207", "2204", "2201", "2206", "1101"])
+            spec["infno"] = rng.choice(flow)
             spec["next"] = 1
             fig.faults[f"{mode}@{spec['infno']}"] += 1
+        fig.inpatient += inpatient
         if mode in ("latency", "trickle"):
             spec["delay_ms"] = rng.choice([300, 800, 1200])
         fault(url, clear=True)
@@ -242,8 +276,11 @@ def run(url: str, windows: list[Path], work: Path, *, n: int, seed: int = 7, kil
         fees = work / f"fees{i}.json"
         fees.write_text(json.dumps([{"code": c, "cnt": k} for c, k in lines]), encoding="utf-8")
         before = _max_visit(db)
-        cmd = [PY, "-m", "client", "checkout", "--platform", url, "--data", str(win), "--certno", rng.choice(PEOPLE),
+        who = INPATIENT_PERSON if inpatient else rng.choice(PEOPLE)
+        cmd = [PY, "-m", "client", "checkout", "--platform", url, "--data", str(win), "--certno", who,
                "--fees", str(fees), "--receipt", str(work / f"receipt{i}.pdf"), "--ack-warnings"]
+        if inpatient:
+            cmd += ["--med-type", "21"]
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         fig.checkouts += 1
@@ -272,6 +309,16 @@ def run(url: str, windows: list[Path], work: Path, *, n: int, seed: int = 7, kil
                 fig.problems.append(f"checkout {i} exit {proc.returncode}: {err.decode('utf-8', 'replace')[-400:]}")
         if killed or proc.returncode == 3:
             recover(url, win, fig, grace)
+            if _last_settlement_state(db, before) == "failed":
+                # 未结算 after 冲正 (or nothing to reverse): the cashier settles the patient again,
+                # a new checkout with new msgids, no fault
+                again = subprocess.run(cmd[:cmd.index("--receipt")] + ["--receipt", str(work / f"receipt{i}b.pdf"),
+                                                                       *cmd[cmd.index("--receipt") + 2:]],
+                                       cwd=ROOT, env=_env(), capture_output=True, timeout=120)
+                fig.settled_again[again.returncode] += 1
+                if again.returncode != 0:
+                    fig.problems.append(f"checkout {i} settled again: exit {again.returncode}: "
+                                        f"{again.stderr.decode('utf-8', 'replace')[-300:]}")
         if log and (i + 1) % 10 == 0:
             log(f"{i + 1}/{n} checkouts, {fig.kills} kills, {fig.recoveries} recoveries")
     for win in windows:       # a final pass: every window resolved and drained
@@ -292,6 +339,7 @@ def verify(url: str, windows: list[Path], fig: Figures) -> None:
 
     ledger = [r for r in _ledger(url) if r.get("fixmedins_code", INSTITUTION) == INSTITUTION]
     central_setl = [r for r in ledger if r["kind"] == "setl"]
+    fig.ledger_2601_records += sum(1 for r in ledger if r["kind"] == "revs" and r["infno"] == "2601")
     by_msgid: dict[str, list[dict]] = {}
     for r in central_setl:
         by_msgid.setdefault(r["medins_setl_id"], []).append(r)
@@ -309,6 +357,15 @@ def verify(url: str, windows: list[Path], fig: Figures) -> None:
             fig.adjustments += conn.execute("SELECT count(*) FROM adjustments").fetchone()[0]
             rows = conn.execute("SELECT s.id, s.msgid, s.state, s.setl_id, s.medfee_sumamt, s.fund_pay_sumamt, s.acct_pay, "
                                 "s.psn_cash_pay, s.visit_id FROM settlements s ORDER BY s.id").fetchall()
+            for (meta_js,) in conn.execute("SELECT preview_json FROM settlements"):
+                meta = json.loads(meta_js or "{}")
+                for a in (meta.get("recovery") or {}).get("attempts", []) + (meta.get("forward") or {}).get("attempts", []):
+                    fig.reversals_sent += 1
+                    res = a.get("result")
+                    fig.reversals_accepted += res == "accepted"
+                    fig.reversals_nothing += res == "nothing"
+                    fig.reversals_refused += res == "refused"
+                    fig.reversals_no_answer += res in ("no_answer", "sent")
             visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
         finally:
             conn.close()
@@ -340,11 +397,11 @@ def verify(url: str, windows: list[Path], fig: Figures) -> None:
                     settled_visits[visit_id] += 1
                     fig.settled_once += 1
             elif state == "failed":
-                if central:
+                if any(not c["reversed"] for c in central):
                     fig.lost += 1
                     fig.problems.append(f"{db.parent.name} settlement {sid} failed locally but settled centrally")
                 else:
-                    fig.failed_visible += 1
+                    fig.failed_visible += 1      # never committed, or committed and undone by 2601
         fig.duplicated += sum(n - 1 for n in settled_visits.values() if n > 1)
         fig.not_started += visits - len(with_settlement)
         s = training_settings_for(url, win)
@@ -393,7 +450,7 @@ def run_parallel(base: Path, *, n: int, workers: int = 3, seed: int = 7, kill_ra
             try:
                 share = n // workers + (1 if k < n % workers else 0)
                 results[k] = run(platforms[k].url, windows[k], base / f"work{k + 1}", n=share, seed=seed * 100 + k,
-                                 kill_rate=kill_rate, grace=grace,
+                                 kill_rate=kill_rate, grace=grace, lane=k,
                                  log=(lambda m, k=k: log(f"[lane {k + 1}] {m}")) if log else None)
             except BaseException as exc:  # noqa: BLE001 - reported by the caller
                 errors.append(exc)

@@ -303,7 +303,19 @@ def test_gui_startup_recovery_resolves_unknown(qtbot, app_state):
     win.close()
     CURRENT.clear()
     app_state.close()
-    # the window starts again on the same data: recovery after sign-in asks 5203 and confirms it
+    # the window was down longer than the grace period (connect + read timeout + 30 s): the
+    # settlement row is aged by ten minutes, as a real restart later would find it
+    import sqlite3
+    from datetime import datetime, timedelta
+
+    db = sqlite3.connect(data_dir / "medsettle.sqlite3")
+    try:
+        db.execute("UPDATE settlements SET updated_at = ? WHERE id = ?",
+                   ((datetime.now() - timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S.%f"), sid))
+        db.commit()
+    finally:
+        db.close()
+    # the window starts again on the same data: recovery after sign-in reverses it (2601 冲正)
     state2 = start_training(data_dir)
     try:
         win2 = open_window(state2)
@@ -311,13 +323,14 @@ def test_gui_startup_recovery_resolves_unknown(qtbot, app_state):
             sign_in(qtbot, win2)
         assert r.get("ok"), r
         rep = win2.recovery_report
-        assert rep["resolved"].get("confirmed") == 1 and rep["remaining_unknown"] == 0, rep
-        # the answer was lost before the patient paid: settled, not paid — the red banner says so
-        assert [u for u in rep["unpaid"] if u.get("msgid") == msgid or u.get("settlement_id") == sid], rep["unpaid"]
-        assert win2.recovery_banner.isVisible() and "未收款" in win2.recovery_banner.text()
+        assert rep["resolved"].get("failed") == 1 and rep["remaining_unknown"] == 0, rep
+        assert rep["reversals"]["accepted"] == 1 and rep["reviews"] == [], rep
+        # the cashier reads it: 未结算 — settle the patient again
+        assert "确认未结算 1 笔" in win2.message_text.text()
         with state2.ctx.store.read_connection() as conn:
-            assert conn.exec_driver_sql("SELECT state FROM settlements WHERE id = ?", (sid,)).scalar_one() == "confirmed"
-        assert [x for x in _ledger(state2) if x.get("medins_setl_id") == msgid]
+            assert conn.exec_driver_sql("SELECT state FROM settlements WHERE id = ?", (sid,)).scalar_one() == "failed"
+        central = [x for x in _ledger(state2) if x.get("medins_setl_id") == msgid]
+        assert len(central) == 1 and central[0]["reversed"]       # undone on the platform
         win2.shutdown()
         win2.close()
     finally:

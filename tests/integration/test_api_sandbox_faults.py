@@ -4,7 +4,8 @@ The platform injects the fault (POST /admin/fault); the client must raise the do
 error: business refusals as BusinessError with err_msg verbatim; no usable answer to a
 state-changing call as TransportError with outcome_unknown=True (never retried); read-only calls
 retried with backoff; "commit, then drop the response" reported as outcome unknown while the
-platform really did commit (the same msgid then replays the stored answer).
+platform really did commit (the same msgid is then refused as a duplicate: no platform replays a
+stored answer, reference §3.8).
 """
 
 from __future__ import annotations
@@ -81,12 +82,14 @@ def test_commit_then_drop_is_unknown_but_committed(client, fault):
     with pytest.raises(TransportError) as ei:
         client.send(req, operator=OP, msgid=msgid)
     assert ei.value.outcome_unknown is True
-    # The platform committed: resending the SAME msgid (what recovery may do) replays the stored answer.
-    again = client.send(req, operator=OP, msgid=msgid)
-    assert again.mdtrt_id
-    # and every further repeat of that msgid replays the same first answer: one registration, not two
-    third = client.send(req, operator=OP, msgid=msgid)
-    assert third.mdtrt_id == again.mdtrt_id
+    # The platform committed: the SAME msgid again is refused as a duplicate, nothing is replayed
+    with pytest.raises(BusinessError) as dup:
+        client.send(req, operator=OP, msgid=msgid)
+    assert dup.value.err_msg == f"发送方报文ID[{msgid}]重复：该报文ID已被2201交易使用，请使用新的报文ID"
+    # and the registration exists once: a new msgid for the same 门诊号 is refused as already registered
+    with pytest.raises(BusinessError) as again:
+        client.send(req, operator=OP)
+    assert "已登记" in again.value.err_msg
 
 
 def test_refuse_is_a_business_error_with_the_message_verbatim(client, fault):

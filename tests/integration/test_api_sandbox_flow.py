@@ -2,7 +2,7 @@
 
 Outpatient flow 9001 → 1101 → 2201 → 2203 → 2204 → 2206 → 2207 → 2208, then the lost-answer
 drill: the platform commits a 2207 and drops the connection; the client reports "outcome unknown"
-without retrying and resolves it with 5203 by medins_setl_id (the stored msgid).
+without retrying; the real way out is 2601 冲正 of that msgid (fresh msgid), then settling again.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from client.api import (
+    ApiConfigError,
     ApiSettings,
     BusinessError,
     CentralClient,
@@ -29,6 +30,7 @@ from client.api.transactions import (
     QueryHilist,
     QuerySettlement,
     Register,
+    Reverse,
     Settle,
     UploadFees,
     UploadVisit,
@@ -111,7 +113,7 @@ def test_outpatient_flow(client, platform):
     client.sign_out(OP)
 
 
-def test_lost_settlement_answer_is_unknown_then_resolved_by_5203(client, platform):
+def test_lost_settlement_answer_is_unknown_then_reversed_by_2601_and_settled_again(client, platform):
     psn_no, adm, reg, pre = _visit(client, "MZ20250002")
     trial = client.send(pre, operator=OP)
     r = requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
@@ -121,5 +123,24 @@ def test_lost_settlement_answer_is_unknown_then_resolved_by_5203(client, platfor
     with pytest.raises(TransportError) as ei:
         client.send(Settle.from_presettle(pre, trial), operator=OP, msgid=msgid)
     assert ei.value.outcome_unknown and ei.value.msgid == msgid and "结算结果未知" in str(ei.value)
-    found = client.send(QuerySettlement(psn_no=psn_no, medins_setl_id=msgid, insuplc_admdvs=adm), operator=OP)
-    assert found.setlinfo.medins_setl_id == msgid and found.setlinfo.setl_id
+    # 5203 cannot find it without the setl_id; the msgid is no replay key
+    with pytest.raises(ApiConfigError):
+        QuerySettlement(psn_no=psn_no, setl_id="", mdtrt_id=reg.mdtrt_id)
+    with pytest.raises(BusinessError) as dup:
+        client.send(Settle.from_presettle(pre, trial), operator=OP, msgid=msgid)
+    assert "重复" in dup.value.err_msg
+    # 2601 冲正 with a fresh msgid undoes whatever the platform committed
+    rev_msgid = client.new_msgid()
+    ack = client.send(Reverse(psn_no=psn_no, omsgid=msgid, oinfno=client.wire_infno("2207"), insuplc_admdvs=adm),
+                      operator=OP, msgid=rev_msgid)
+    assert ack.msgid == rev_msgid and ack.output["data"]["rslt"] == "1"
+    # settle again with a new msgid: exactly one settlement in force for the visit
+    trial2 = client.send(pre, operator=OP)
+    done = client.send(Settle.from_presettle(pre, trial2), operator=OP)
+    assert done.setlinfo.medfee_sumamt == trial.setlinfo.medfee_sumamt
+    ledger = requests.get(platform.url + "/admin/ledger", timeout=5).json()
+    in_force = [x for x in ledger if x["mdtrt_id"] == reg.mdtrt_id and x["kind"] == "setl" and not x["reversed"]]
+    assert [x["setl_id"] for x in in_force] == [done.setlinfo.setl_id]
+    q = client.send(QuerySettlement(psn_no=psn_no, setl_id=done.setlinfo.setl_id, mdtrt_id=reg.mdtrt_id,
+                                    insuplc_admdvs=adm), operator=OP)
+    assert q.setlinfo.refd_setl_flag == "0"

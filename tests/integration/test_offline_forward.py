@@ -213,3 +213,59 @@ def test_offline_stale_cache_and_disabled_offline_refused(platform, window, tmp_
     svc.limits = replace(svc.limits, enabled=False)
     q = svc.quote(person, FEES, kind="inpatient")
     assert "本院未开通离线医保结算" in q.reasons and "本院规定住院不能离线结算" in q.reasons
+
+
+def test_forward_retries_use_fresh_msgids_2205_before_a_retried_upload_2601_before_a_retried_settlement(
+        platform, window):
+    """Answers lost during the drain (drop after commit on 2204, then on 2207): every retry has a new
+    msgid; the retried upload is preceded by 2205 (the lost upload's lines deleted), the retried
+    settlement by 2601 冲正 of the lost 2207; the platform ends with exactly one settlement in force,
+    with the figures of the first (lost) one."""
+    import requests
+
+    from client.services.forward import retry_now
+
+    ctx = window
+    certno = _zone_people(platform, 1)[0]
+    IdentifyService(ctx).by_certno(certno)
+    port, pdir = int(platform.url.rsplit(":", 1)[1]), Path(platform.data_dir)
+    platform.stop()
+    svc = OfflineService(ctx)
+    person = svc.identify(certno=certno)
+    q = svc.quote(person, FEES)
+    r = svc.settle(person, FEES, [Tender("cash", q.due)], quote=q)
+    queued = r.msgid
+    p2 = EmbeddedPlatform(pdir, port=port).start()
+    try:
+        for infno in ("2204", "2207"):
+            requests.post(p2.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": infno, "next": 1},
+                          timeout=5).raise_for_status()
+        first = drain(ctx)                     # 2201 ok, 2204 committed but its answer lost
+        assert first.retry_later == 1 and first.acked == 0
+        retry_now(ctx)
+        second = drain(ctx)                    # 2205, 2204 again (fresh msgid), 2206, 2207 committed, answer lost
+        assert second.retry_later == 1 and second.acked == 0
+        lost = [x for x in read_ledger(pdir) if x["medins_setl_id"] == queued]
+        assert len(lost) == 1 and not lost[0]["reversed"]
+        retry_now(ctx)
+        third = drain(ctx)                     # 2601 of the lost 2207, then 2206 + 2207 with a new msgid
+        assert third.acked == 1 and third.needs_review == 0, third.errors
+        with ctx.store.read_connection() as conn:
+            state, msgid, meta_js, setl_id = conn.exec_driver_sql(
+                "SELECT state, msgid, preview_json, setl_id FROM settlements WHERE id = ?", (r.settlement_id,)).fetchone()
+        meta = json.loads(meta_js)
+        spent = [(x["infno"], x["msgid"]) for x in meta["forward"]["spent"]]
+        assert [i for i, _ in spent] == ["2201", "2204", "2205", "2204", "2207", "2207"]
+        assert len({m for _, m in spent}) == 6 and spent[4][1] == queued      # the queued msgid, once
+        assert state == "confirmed" and msgid == spent[5][1] != queued
+        att = meta["forward"]["attempts"]
+        assert [(a["omsgid"], a["oinfno"], a["result"]) for a in att] == [(queued, "2207", "accepted")]
+        ledger = read_ledger(pdir)
+        in_force = [x for x in ledger if x["mdtrt_id"] == lost[0]["mdtrt_id"] and x["kind"] == "setl"
+                    and not x["reversed"]]
+        assert [x["setl_id"] for x in in_force] == [setl_id]
+        assert in_force[0]["medfee_sumamt"] == lost[0]["medfee_sumamt"]      # the lines were uploaded once
+        assert [x["kind"] for x in ledger if x["medins_setl_id"] == queued] == ["setl"]
+        assert [x["infno"] for x in ledger if x["kind"] == "revs"] == ["2601"]
+    finally:
+        p2.stop()

@@ -52,11 +52,25 @@ def test_recovery_cli_exit_codes_and_summary(platform, tmp_path):
     doc = json.loads(p.stdout)
     assert doc["remaining_unknown"] == 1 and doc["clean"] is False
     assert "仍待确认" in p.stderr.decode()
+    assert doc["reversals"]["sent"] == 1 and doc["reversals"]["no_answer"] == 1
+    # the 2601 refused for a reason that is not "nothing to reverse": a supervisor's case, exit 3
     requests.post(platform.url + "/admin/fault", json={"clear": True}, timeout=5).raise_for_status()
+    why = "冲正失败：请联系医保经办机构核实（培训演练）"
+    requests.post(platform.url + "/admin/fault", json={"mode": "refuse", "infno": "2601", "next": 1, "message": why},
+                  timeout=5).raise_for_status()
+    p = _recover(platform.url, data, "--grace", "0", "--rounds", "1")
+    assert p.returncode == 3, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    assert [r["err_msg"] for r in doc["reviews"]] == [why] and doc["remaining_unknown"] == 1
+    assert "需主管复核" in p.stderr.decode() and why in p.stderr.decode()
+    # then the 2601 goes through: reversed on the platform, 未结算 here (the cashier settles again)
     p = _recover(platform.url, data, "--grace", "0")
     assert p.returncode == 0, p.stderr.decode()
     doc = json.loads(p.stdout)
-    assert doc["resolved"] == {"confirmed": 1} and doc["clean"] is True and len(doc["unpaid"]) == 1
+    assert doc["resolved"] == {"failed": 1} and doc["clean"] is True and doc["unpaid"] == []
+    assert doc["reversals"] == {"sent": 1, "accepted": 1, "nothing": 0, "refused": 0, "no_answer": 0}
+    ledger = requests.get(platform.url + "/admin/ledger", timeout=5).json()
+    assert [(r["kind"], r["reversed"]) for r in ledger] == [("setl", True), ("revs", False)]
 
 
 def test_recover_issues_missing_invoices_and_uploads_them(platform, tmp_path):

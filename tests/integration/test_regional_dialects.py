@@ -206,3 +206,47 @@ def test_zhejiang_answers_a_path_mismatch_in_the_recorded_shape(sandbox_template
         assert doc["err_msg"].startswith(prefix) and doc["err_msg"][len(prefix):].isdigit()
     finally:
         p.stop()
+
+
+def test_zhejiang_lost_2207a_answer_is_reversed_with_oinfno_2207a(sandbox_template, tmp_path):
+    """A 2207A whose answer is lost after the commit: `medsettle recover` sends 2601 with oinfno
+    "2207A" (the infno actually sent, as in real-messages/2601-output-zjharness.src.txt) and a fresh
+    msgid; the platform undoes the settlement; the window records 未结算."""
+    target = tmp_path / "platform"
+    target.mkdir()
+    shutil.copyfile(sandbox_template, target / DB_NAME)
+    platform = EmbeddedPlatform(target, dialect="zhejiang").start()
+    try:
+        site = _configured("zhejiang", platform, tmp_path)
+        cfg = ("--config", str(site))
+        assert medsettle("sync", *cfg, "--no-hilist").returncode == 0
+        assert medsettle("shift", "open", *cfg, "--operator", CASHIER, "--operator-name", "收费员王",
+                         "--float", "100.00").returncode == 0
+        fees = tmp_path / "fees.json"
+        fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")
+        requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
+                      timeout=5).raise_for_status()       # fault scopes use the national infno
+        r = medsettle("checkout", *cfg, "--operator", CASHIER, "--operator-name", "收费员王", "--certno", SHEN,
+                      "--fees", str(fees), "--med-type", "11", "--ack-warnings", "--pay", "cash:200")
+        assert r.returncode == 3, r.stderr
+        ledger = requests.get(platform.url + "/admin/ledger", timeout=10).json()
+        assert [(x["infno"], x["reversed"]) for x in ledger] == [("2207A", False)]
+        r = medsettle("recover", *cfg, "--grace", "0", "--operator", CASHIER, "--operator-name", "收费员王")
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        assert doc["resolved"] == {"failed": 1} and doc["reversals"]["accepted"] == 1
+        ledger = requests.get(platform.url + "/admin/ledger", timeout=10).json()
+        assert [(x["infno"], x["kind"], x["reversed"]) for x in ledger] == [("2207A", "setl", True),
+                                                                             ("2601", "revs", False)]
+        import sqlite3
+
+        db = sqlite3.connect(tmp_path / "data" / "medsettle.sqlite3")
+        try:
+            meta = json.loads(db.execute("SELECT preview_json FROM settlements").fetchone()[0])
+        finally:
+            db.close()
+        att = meta["recovery"]["attempts"]
+        assert [(a["oinfno"], a["result"]) for a in att] == [("2207A", "accepted")]
+        assert att[0]["omsgid"] == ledger[0]["medins_setl_id"] != att[0]["msgid"]
+    finally:
+        platform.stop()

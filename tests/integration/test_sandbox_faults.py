@@ -47,11 +47,24 @@ def test_drop_after_commit_really_commits(platform, w):
         requests.post(platform.url + "/fsi/api/callService", json=env, timeout=5)
     ledger = read_ledger(platform.data_dir)
     assert len(ledger) == 1 and ledger[0]["medins_setl_id"] == env["msgid"]
-    # resolving by 5203 (medins_setl_id) and by resending the same msgid gives the committed result
-    q = w.call("5203", {"data": {"psn_no": d["psn_no"], "medins_setl_id": env["msgid"]}}, "330421")["output"]["setlinfo"]
+    # the same msgid again is refused as a duplicate (never a replay of the lost answer)
     again = w.post(env).json()
-    assert again["infcode"] == 0 and again["output"]["setlinfo"]["setl_id"] == q["setl_id"] == ledger[0]["setl_id"]
-    assert len(read_ledger(platform.data_dir)) == 1
+    assert again["infcode"] == -1 and again["output"] is None and "重复" in again["err_msg"]
+    # 5203 needs the setl_id the client never received (必填字段[setl_id]不能为空) ...
+    blind = w.call("5203", {"data": {"psn_no": d["psn_no"], "mdtrt_id": ctx["mdtrt_id"]}}, "330421", expect_ok=False)
+    assert blind["err_msg"] == "必填字段[setl_id]不能为空"
+    # ... so the client reverses the lost msgid by 2601 — and its answer may be lost too (the fault
+    # mode applies to 2601): it committed; a second 2601 (fresh msgid) is told it is already reversed
+    fault(platform, mode="drop-after-commit", infno="2601", next=1)
+    rev = w.envelope("2601", {"data": {"psn_no": d["psn_no"], "omsgid": env["msgid"], "oinfno": "2207"}}, "330421")
+    with pytest.raises(requests.ConnectionError):
+        requests.post(platform.url + "/fsi/api/callService", json=rev, timeout=5)
+    ledger = read_ledger(platform.data_dir)
+    assert [(r["kind"], r["reversed"]) for r in ledger] == [("setl", True), ("revs", False)]
+    second = w.call("2601", {"data": {"psn_no": d["psn_no"], "omsgid": env["msgid"], "oinfno": "2207"}}, "330421",
+                    expect_ok=False)
+    assert "退费结算标志不为未退费，不能办理冲正交易" in second["err_msg"]
+    assert len(read_ledger(platform.data_dir)) == 2
 
 
 @pytest.mark.parametrize("mode,status", [("http-500", 500), ("http-502", 502)])

@@ -143,7 +143,7 @@ def test_inpatient_flow_batches_settle_and_reverse(platform, nhsa):
     assert [r["reversed"] for r in read_ledger(platform.data_dir)] == [True, False]
 
 
-def test_2601_reverses_settlement_and_upload(platform, nhsa):
+def test_2601_reverses_an_inpatient_settlement_and_an_admission_not_an_upload(platform, nhsa):
     data = demo.generate()
     w = nhsa(platform)
     person = w.person(ZHANG)
@@ -152,9 +152,10 @@ def test_2601_reverses_settlement_and_upload(platform, nhsa):
     lines = lines_for(data, 5)
     up_env = w.envelope("2301", {"feedetail": w.feedetail(person, mdtrt_id, lines)}, person["insuplc"])
     assert w.post(up_env).json()["infcode"] == 0
-    # 冲正 the upload: the lines are gone, a new upload of the same feedetl_sn works
-    w.call("2601", {"data": {"psn_no": psn_no, "omsgid": up_env["msgid"], "oinfno": "2301"}}, person["insuplc"])
-    w.call("2301", {"feedetail": w.feedetail(person, mdtrt_id, lines)}, person["insuplc"])
+    # a fee upload is not in the reversible list (reference §3.8): 2302 deletes lines, not 2601
+    no = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": up_env["msgid"], "oinfno": "2301"}}, person["insuplc"],
+                expect_ok=False)
+    assert no["infcode"] == -1 and no["err_msg"] == "交易[2301]不允许冲正" and no["output"] is None
     total = f"{sum(Decimal(ln['det_item_fee_sumamt']) for ln in lines):.2f}"
     d = dict(w.setl_data(person, mdtrt_id, total, med_type="21"), mid_setl_flag="1", invono="")
     pre = w.call("2303", {"data": d}, person["insuplc"])["output"]["setlinfo"]
@@ -162,10 +163,38 @@ def test_2601_reverses_settlement_and_upload(platform, nhsa):
     s_env = w.envelope("2304", {"data": d}, person["insuplc"])
     setl = w.post(s_env).json()["output"]["setlinfo"]
     out = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": s_env["msgid"], "oinfno": "2304"}}, person["insuplc"])
-    assert out["output"]["setlinfo"]["init_setl_id"] == setl["setl_id"]
+    rinfo = out["output"]["setlinfo"]
+    assert Decimal(rinfo["fund_pay_sumamt"]) == -Decimal(setl["fund_pay_sumamt"]) and rinfo["refd_setl_flag"] == "1"
+    assert "init_setl_id" not in rinfo
+    ledger = read_ledger(platform.data_dir)
+    assert [(r["kind"], r["reversed"], r["init_setl_id"]) for r in ledger] == [("setl", True, None),
+                                                                                ("revs", False, setl["setl_id"])]
+    q = w.call("5203", {"data": {"psn_no": psn_no, "setl_id": setl["setl_id"], "mdtrt_id": mdtrt_id}},
+               person["insuplc"])["output"]["setlinfo"]
+    assert q["refd_setl_flag"] == "1"
     again = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": s_env["msgid"], "oinfno": "2304"}}, person["insuplc"],
                    expect_ok=False)
-    assert again["infcode"] == -1
+    assert again["infcode"] == -1 and "退费结算标志不为未退费，不能办理冲正交易" in again["err_msg"]
     unknown = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": w.msgid(), "oinfno": "2304"}}, person["insuplc"],
                      expect_ok=False)
     assert unknown["infcode"] == -1 and "无需冲正" in unknown["err_msg"]
+    # 2601 of a 2401 (admission) with fees still uploaded is refused by the admission rule; a fresh
+    # admission without fees is cancelled by it
+    mdtrt2 = admit(w, person, "ZY-T-0003")
+    adm_msgid = [m for (m,) in platform_msgids(platform, mdtrt2)][0]
+    w.call("2601", {"data": {"psn_no": psn_no, "omsgid": adm_msgid, "oinfno": "2401"}}, person["insuplc"])
+    gone = w.call("2402", {"dscginfo": {"mdtrt_id": mdtrt2, "psn_no": psn_no, "endtime": "2026-01-01 00:00:00",
+                                        "dscg_way": "1"}}, person["insuplc"], expect_ok=False)
+    assert gone["infcode"] == -1
+
+
+def platform_msgids(platform, mdtrt_id: str):
+    import sqlite3
+
+    from training_platform.store import DB_NAME
+
+    conn = sqlite3.connect(platform.data_dir / DB_NAME)
+    try:
+        return conn.execute("SELECT msgid FROM visits WHERE mdtrt_id=?", (mdtrt_id,)).fetchall()
+    finally:
+        conn.close()

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,8 @@ from client.domain import casebuild, engine
 from tests.oracles import assert_settlement_identities
 from training_platform import demo
 from training_platform.ledger import read_ledger
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 
 SHEN = "330421198503150016"   # 沈明, Jiashan employee: zone-exempt at Qingpu
 WANG = "110105197804120046"   # 王芳, Beijing employee, no filing: unfiled at Qingpu
@@ -197,18 +200,27 @@ def test_zone_exempt_flow_hand_worked_figures_and_reversal(platform, nhsa, data)
     assert Decimal(cum["C001"]) == Decimal(before.get("dedc_paid", "0")) + Decimal(info["act_pay_dedc"])
     assert w.person(SHEN)["insuinfo"][0]["balc"] == info["balc"]
 
-    # 5203 by the extension medins_setl_id, by setl_id and by mdtrt_id
-    for key, val in (("medins_setl_id", info["medins_setl_id"]), ("setl_id", info["setl_id"]), ("mdtrt_id", ctx["mdtrt_id"])):
-        q = w.call("5203", {"data": {"psn_no": psn_no, key: val}}, "330421")["output"]["setlinfo"]
-        assert q["setl_id"] == info["setl_id"] and q["psn_pay"] == info["psn_part_amt"]
-        assert q["cash_payamt"] == info["psn_cash_pay"] and q["refd_setl_flag"] == "0"
-    bad = w.call("5203", {"data": {"psn_no": psn_no, "setl_id": "NOPE"}}, "330421", expect_ok=False)
+    # 5203 with its real inputs (reference §3.12): psn_no, setl_id, mdtrt_id — all three required
+    real = {"psn_no": psn_no, "setl_id": info["setl_id"], "mdtrt_id": ctx["mdtrt_id"]}
+    q = w.call("5203", {"data": real}, "330421")["output"]["setlinfo"]
+    assert q["setl_id"] == info["setl_id"] and q["psn_pay"] == info["psn_part_amt"]
+    assert q["cash_payamt"] == info["psn_cash_pay"] and q["refd_setl_flag"] == "0"
+    assert q["medins_setl_id"] == ctx["settle_env"]["msgid"] and q["opter_id"] == w.opter
+    for invented in ("revs_flag", "revs_setl_id", "init_setl_id"):
+        assert invented not in q
+    for missing in ("setl_id", "mdtrt_id", "psn_no"):
+        r = w.call("5203", {"data": {k: v for k, v in real.items() if k != missing}}, "330421", expect_ok=False)
+        assert r["infcode"] == -1 and r["err_msg"] == f"必填字段[{missing}]不能为空" and r["output"] is None
+    old_way = w.call("5203", {"data": {"psn_no": psn_no, "medins_setl_id": info["medins_setl_id"]}}, "330421",
+                     expect_ok=False)
+    assert old_way["infcode"] == -1 and "必填字段[setl_id]" in old_way["err_msg"]
+    bad = w.call("5203", {"data": dict(real, setl_id="NOPE")}, "330421", expect_ok=False)
     assert bad["infcode"] == -1 and "未找到结算信息" in bad["err_msg"]
 
     # 2208 reversal: negated amounts, ytd and account restored; a second reversal is refused
     rev = w.call("2208", {"data": {"setl_id": info["setl_id"], "mdtrt_id": ctx["mdtrt_id"], "psn_no": psn_no}}, "330421")
     rinfo = rev["output"]["setlinfo"]
-    assert rinfo["init_setl_id"] == info["setl_id"] and rinfo["setl_id"] != info["setl_id"]
+    assert "init_setl_id" not in rinfo and rinfo["setl_id"] != info["setl_id"] and rinfo["refd_setl_flag"] == "1"
     assert Decimal(rinfo["medfee_sumamt"]) == -Decimal(info["medfee_sumamt"])
     assert Decimal(rinfo["hifp_pay"]) == -Decimal(info["hifp_pay"])
     assert w.person(SHEN)["insuinfo"][0]["balc"] == "1280.00"
@@ -218,8 +230,8 @@ def test_zone_exempt_flow_hand_worked_figures_and_reversal(platform, nhsa, data)
     again = w.call("2208", {"data": {"setl_id": info["setl_id"], "mdtrt_id": ctx["mdtrt_id"], "psn_no": psn_no}},
                    "330421", expect_ok=False)
     assert again["infcode"] == -1 and "已撤销" in again["err_msg"]
-    q = w.call("5203", {"data": {"psn_no": psn_no, "setl_id": info["setl_id"]}}, "330421")["output"]["setlinfo"]
-    assert q["revs_flag"] == "1" and q["revs_setl_id"] == rinfo["setl_id"]
+    q = w.call("5203", {"data": real}, "330421")["output"]["setlinfo"]
+    assert q["refd_setl_flag"] == "1" and "revs_flag" not in q       # 退费结算标志: cancelled
     ledger = read_ledger(platform.data_dir)
     assert [(r["setl_id"], r["reversed"]) for r in ledger] == [(info["setl_id"], True), (rinfo["setl_id"], False)]
 
@@ -241,12 +253,15 @@ def test_unfiled_outside_zone_hand_worked_figures(platform, nhsa, data):
     assert info["clr_optins"] == "110105"
 
 
-def test_idempotent_2207_and_duplicate_refused(platform, nhsa):
+def test_reused_msgid_refused_as_duplicate_never_replayed(platform, nhsa):
     w = nhsa(platform)
     ctx = run_outpatient(w, SHEN, "MZ-T-0003")
     first = ctx["settle"]
+    msgid = ctx["settle_env"]["msgid"]
     again = w.post(ctx["settle_env"]).json()
-    assert again == first                               # identical response, same inf_refmsgid
+    assert again["infcode"] == -1 and again["output"] is None        # no stored answer is replayed
+    assert again["err_msg"] == f"发送方报文ID[{msgid}]重复：该报文ID已被2207交易使用，请使用新的报文ID"
+    assert again["inf_refmsgid"] != first["inf_refmsgid"]
     assert len(read_ledger(platform.data_dir)) == 1      # and nothing changed
     env2 = dict(ctx["settle_env"], msgid=w.msgid())
     dup = w.post(env2).json()
@@ -329,7 +344,7 @@ def test_expcontent_carries_filing(platform, nhsa, data):
     assert unknown["infcode"] == -1 and "未查询到参保信息" in unknown["err_msg"]
 
 
-def test_concurrent_repeats_of_one_2207_settle_once(platform, nhsa):
+def test_concurrent_sends_of_one_msgid_one_ok_the_others_refused_as_duplicate(platform, nhsa):
     from concurrent.futures import ThreadPoolExecutor
 
     import requests
@@ -343,5 +358,64 @@ def test_concurrent_repeats_of_one_2207_settle_once(platform, nhsa):
     with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(lambda _: requests.post(platform.url + "/fsi/api/callService", json=env,
                                                         timeout=30).json(), range(6)))
-    assert all(a == answers[0] for a in answers) and answers[0]["infcode"] == 0
+    ok = [a for a in answers if a["infcode"] == 0]
+    assert len(ok) == 1 and ok[0]["output"]["setlinfo"]["setl_id"]
+    refused = [a for a in answers if a["infcode"] != 0]
+    assert len(refused) == 5 and all("重复" in a["err_msg"] and a["output"] is None for a in refused)
     assert len(read_ledger(platform.data_dir)) == 1
+
+
+def test_2601_reverses_only_the_reversible_list_with_the_real_refusals(platform, nhsa):
+    """2601 冲正 (reference §3.8): a committed 2207 is undone; a second 2601 of it gets the recorded
+    Zhejiang refusal text (real-messages/2601-output-zjharness.json); an omsgid never committed →
+    nothing to reverse; a 2204 is not reversible; a 2601 of a 2208 makes the settlement valid again."""
+    w = nhsa(platform)
+    ctx = run_outpatient(w, SHEN, "MZ-T-0007")
+    info = ctx["settle"]["output"]["setlinfo"]
+    psn_no = ctx["person"]["baseinfo"]["psn_no"]
+    omsgid = ctx["settle_env"]["msgid"]
+    balc_after = w.person(SHEN)["insuinfo"][0]["balc"]
+
+    r = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": omsgid, "oinfno": "2207"}}, "330421")
+    assert r["output"]["data"] == {"omsgid": omsgid, "oinfno": "2207", "rslt": "1"}
+    ledger = read_ledger(platform.data_dir)
+    assert [(x["setl_id"], x["kind"], x["reversed"]) for x in ledger][0] == (info["setl_id"], "setl", True)
+    assert ledger[1]["kind"] == "revs" and ledger[1]["infno"] == "2601"
+    assert ledger[1]["medfee_sumamt"] == "-" + info["medfee_sumamt"]
+    assert w.person(SHEN)["insuinfo"][0]["balc"] == "1280.00"      # the account refunded (hand figure above)
+    q = w.call("5203", {"data": {"psn_no": psn_no, "setl_id": info["setl_id"], "mdtrt_id": ctx["mdtrt_id"]}},
+               "330421")["output"]["setlinfo"]
+    assert q["refd_setl_flag"] == "1"
+
+    again = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": omsgid, "oinfno": "2207"}}, "330421", expect_ok=False)
+    recorded = json.loads((REAL / "2601-output-zjharness.json").read_text(encoding="utf-8"))
+    assert again["infcode"] == -1 and again["output"] is None
+    assert again["err_msg"] == recorded["err_msg"]
+
+    never = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": w.msgid(), "oinfno": "2207"}}, "330421",
+                   expect_ok=False)
+    assert never["infcode"] == -1 and "无需冲正" in never["err_msg"]
+    fees = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": omsgid, "oinfno": "2204"}}, "330421", expect_ok=False)
+    assert fees["infcode"] == -1 and fees["err_msg"] == "交易[2204]不允许冲正"
+    missing = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": omsgid}}, "330421", expect_ok=False)
+    assert missing["err_msg"] == "必填字段[oinfno]不能为空"
+
+    # settle again (new msgid), reverse it by 2208, then 冲正 the 2208: the settlement is valid again
+    pre = w.call("2206", {"data": w.setl_data(ctx["person"], ctx["mdtrt_id"], ctx["total"])}, "330421")
+    s = pre["output"]["setlinfo"]
+    d = dict(w.setl_data(ctx["person"], ctx["mdtrt_id"], ctx["total"]), invono="",
+             **{k: s[k] for k in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")})
+    second = w.call("2207", {"data": d}, "330421")["output"]["setlinfo"]
+    assert second["medfee_sumamt"] == info["medfee_sumamt"] and second["setl_id"] != info["setl_id"]
+    env2208 = w.envelope("2208", {"data": {"setl_id": second["setl_id"], "mdtrt_id": ctx["mdtrt_id"],
+                                           "psn_no": psn_no}}, "330421")
+    assert w.post(env2208).json()["infcode"] == 0
+    undo = w.call("2601", {"data": {"psn_no": psn_no, "omsgid": env2208["msgid"], "oinfno": "2208"}}, "330421")
+    assert undo["infcode"] == 0
+    q = w.call("5203", {"data": {"psn_no": psn_no, "setl_id": second["setl_id"], "mdtrt_id": ctx["mdtrt_id"]}},
+               "330421")["output"]["setlinfo"]
+    assert q["refd_setl_flag"] == "0"
+    assert w.person(SHEN)["insuinfo"][0]["balc"] == balc_after          # the account charged again
+    in_force = [x for x in read_ledger(platform.data_dir) if x["kind"] == "setl" and not x["reversed"]]
+    assert [x["setl_id"] for x in in_force] == [second["setl_id"]]
+    assert not [x for x in read_ledger(platform.data_dir) if x["medins_setl_id"] == env2208["msgid"]]

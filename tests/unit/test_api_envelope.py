@@ -123,7 +123,9 @@ def test_classification():
 
 def test_error_messages_are_chinese_and_actionable():
     e = TransportError("H31011800001202503040908070001", "2207", True, "等待医保中心应答超时")
-    assert "结算结果未知" in str(e) and "请勿重复结算" in str(e) and "系统将查询确认" in str(e)
+    assert "结算结果未知" in str(e) and "请勿重复结算" in str(e) and "冲正(2601)" in str(e)
+    e3 = TransportError("H31011800001202503040908070001", "2208", True, "等待医保中心应答超时")
+    assert "查询(5203)" in str(e3)
     e2 = TransportError("M", "1101", False, "无法连接医保中心")
     assert "未被医保中心处理" in str(e2) and not e2.outcome_unknown
     m = MalformedResponse("M", "2204", True, "不是 JSON")

@@ -330,3 +330,19 @@ def test_success_err_msgs_in_the_site_file(tmp_path):
                           'url = "https://hsa.example.gov.cn"\nsuccess_err_msgs = "success"')
     report = check_config(write(tmp_path, bad, "bad.toml"))
     assert not report.ok and "platform.success_err_msgs" in paths_of(report)
+
+
+def test_reversal_void_words_in_the_site_file(tmp_path):
+    """[platform] reversal_void_words ("nothing to reverse" words of a 2601 refusal, UNVERIFIED per
+    region) reaches ApiSettings; a non-list is a Chinese error."""
+    s = load_settings(write(tmp_path, MINIMAL))
+    assert ApiSettings(**api_settings_kwargs(s, secret="")).reversal_void_words == (
+        "无需冲正", "退费结算标志不为未退费", "原交易不存在", "未找到原交易")
+    text = MINIMAL.replace('url = "https://hsa.example.gov.cn"',
+                           'url = "https://hsa.example.gov.cn"\nreversal_void_words = ["无可冲正的交易"]')
+    api = ApiSettings(**api_settings_kwargs(load_settings(write(tmp_path, text, "w.toml")), secret=""))
+    assert api.reversal_void_words == ("无可冲正的交易",)
+    bad = MINIMAL.replace('url = "https://hsa.example.gov.cn"',
+                          'url = "https://hsa.example.gov.cn"\nreversal_void_words = "无需冲正"')
+    report = check_config(write(tmp_path, bad, "bad.toml"))
+    assert not report.ok and "platform.reversal_void_words" in paths_of(report)
