@@ -104,10 +104,44 @@ def by_window(books: list[dict]) -> dict:
     return {w: {k: (fmt2(v) if isinstance(v, Decimal) else v) for k, v in a.items()} for w, a in sorted(acc.items())}
 
 
+def void_msgids(engine) -> dict[str, str]:
+    """msgid → "window#local" of every settlement a window's recovery found void (``failed``: its
+    2207/2304 undone by 2601, or never committed), with the msgids of its 2601 attempts and forward
+    retries. On the platform such a settlement and its 冲正 reversal record net to zero."""
+    out: dict[str, str] = {}
+    with engine.connect() as c:
+        rows = c.execute(text(f"SELECT window_id, local_id, msgid, data->>'preview_json' FROM {SCHEMA}.settlements_current "
+                              "WHERE state = 'failed'")).all()
+    for wid, lid, msgid, prev in rows:
+        key = f"{wid}#{lid}"
+        out[msgid] = key
+        meta = json.loads(prev or "{}") if prev else {}
+        for a in ((meta.get("recovery") or {}).get("attempts") or []) + ((meta.get("forward") or {}).get("spent") or []):
+            if a.get("msgid"):
+                out[a["msgid"]] = key
+    return out
+
+
 def reconcile(ctx, engine, day: date, *, record: bool = True) -> dict:
     """The institution's day end for ``day``; stored in medsettle.reconciliations when ``record``."""
     books = hospital_books(engine, day)
-    result = dayend.reconcile_books(ctx, books, day, name_keys=("settlement_id", "window_id", "local_id", "opter"))
+    result = dayend.reconcile_books(ctx, books, day, name_keys=("settlement_id", "window_id", "local_id", "opter"),
+                                    repair=False)
+    # a settlement undone by 冲正 at some window and its reversal record: explained, not a difference
+    void = void_msgids(engine)
+    for x in result["details"]:
+        keep = []
+        for m in x["mismatches"]:
+            if m.get("window_id") is None and m.get("msgid") in void:
+                result["repaired"].append({"setl_id": m.get("setl_id"), "msgid": m.get("msgid"),
+                                           "settlement_id": void[m["msgid"]], "refd_setl_flag": m.get("refd_setl_flag"),
+                                           "action": "冲正已抵消（医保结算与其冲正记录相抵，窗口为未结算）"})
+            else:
+                keep.append(m)
+        x["mismatches"], x["balanced"] = keep, not keep
+    result["clean"] = all(t["balanced"] for t in result["totals"]) and all(x["balanced"] for x in result["details"])
+    result["mismatched_settlements"] = sorted({m["settlement_id"] for x in result["details"] for m in x["mismatches"]
+                                               if m.get("settlement_id") is not None})
     platform_only, books_only = [], []
     for x in result["details"]:
         for m in x["mismatches"]:

@@ -186,3 +186,36 @@ def test_institution_day_end_over_all_windows_and_a_seeded_mismatch_is_named(pla
     assert r.returncode == 1, r.stderr
     assert "全院对账不平" in r.stderr
     assert "窗口 w02 收费员 T001 本地结算 1" in r.stderr and "w01" not in r.stderr.split("全院对账不平")[1]
+
+
+def test_institution_day_end_explains_a_settlement_undone_by_2601_at_a_window(platform, hospital, tmp_path):
+    """w01's 2207 answer is lost after the platform committed it; recovery at w01 reverses it by 2601
+    (the platform then holds the settlement and its 冲正 record); the patient is settled again. The
+    hospital's day end is clean: the pair nets to zero and is listed as explained, naming w01."""
+    import requests
+
+    srv, dbname, engine = hospital
+    fees = tmp_path / "fees.json"
+    fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")
+    d1, o1 = _setup_window(platform, srv, dbname, tmp_path, "w01", engine)
+    requests.post(platform.url + "/admin/fault", json={"mode": "drop-after-commit", "infno": "2207", "next": 1},
+                  timeout=5).raise_for_status()
+    r = medsettle("checkout", *o1, "--certno", SHEN, "--fees", str(fees), "--med-type", "11", "--ack-warnings",
+                  "--pay", "cash:500")
+    assert r.returncode == 3, r.stderr          # outcome unknown
+    r = medsettle("recover", *o1, "--grace", "0", "--rounds", "1")
+    assert r.returncode == 0, r.stderr
+    again = _checkout(o1, fees)
+    assert medsettle("hospital", "push", *o1).returncode == 0
+    with engine.connect() as c:
+        states = sorted(c.execute(text("SELECT state FROM medsettle.settlements_current")).scalars())
+    assert states == ["confirmed", "failed"]
+    admin.add_finance(engine, "fin_rev", "finance-pass-03")
+    fin = ("--platform", platform.url, "--data", str(tmp_path / "finance"), "--hospital",
+           f"postgresql+psycopg://fin_rev@{srv.host}:{srv.port}/{dbname}", "--password-env", "FIN_PW")
+    day = again["setlinfo"]["setl_time"][:10]
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env={"FIN_PW": "finance-pass-03"})
+    assert r.returncode == 0, r.stderr + r.stdout
+    res = json.loads(r.stdout)
+    assert res["records"] == 1 and res["clean"]
+    assert {x["settlement_id"] for x in res["repaired"]} == {"w01#1"} and len(res["repaired"]) == 2
