@@ -100,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("the cashier window is not available in this build")
             raise
         return run_window(args)
+    pusher = _start_hospital_pusher(args) if args.command in HOSPITAL_WRITERS else None
     try:
         rc = int(args.func(args) or 0)
-        if args.command in HOSPITAL_WRITERS:
-            _push_to_hospital(args)
+        if pusher is not None:
+            _finish_hospital_pusher(pusher)
+            pusher = None
         return rc
     except BrokenPipeError:
         # the reader went away (`medsettle ledger | head`): stop quietly, as Unix tools do
@@ -111,35 +113,42 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    finally:
+        if pusher is not None:
+            _finish_hospital_pusher(pusher)
 
 
 # subcommands that write the window's books: in hospital mode their journal is pushed right after
 HOSPITAL_WRITERS = {"checkout", "settle", "shift", "recover", "ledger", "report", "operator", "audit"}
 
 
-def _push_to_hospital(args: argparse.Namespace) -> None:
-    """Best effort, after the command's own commit: push the window's journal to the hospital store.
-    Never changes the command's exit code; a failure is one line on stderr (the backlog waits)."""
+def _start_hospital_pusher(args: argparse.Namespace):
+    """In hospital mode, a background pusher for the command's lifetime (client.services.hospital);
+    None otherwise. Never makes a command fail."""
     try:
         from client.services import hospital
-        from client.services.context import open_store_for, settings_from_args
+        from client.services.context import settings_from_args
 
         settings = settings_from_args(args)
-        if not settings.hospital.url:
-            return
+        if not hospital.enabled(settings):
+            return None
+        return hospital.BackgroundPusher(settings, interval=0.5).start()
+    except Exception:  # noqa: BLE001 - a bad configuration is reported by the command itself
+        return None
 
-        store = open_store_for(settings)
-        try:
-            out = hospital.push_after_write(settings, store)
-            if out is not None and out.error:
-                backlog = hospital.replication_status(store)["backlog"]
-                sys.stderr.write(f"医院库：{out.error}（积压 {backlog} 条）\n")
-        finally:
-            store.close()
-    except Exception:  # noqa: BLE001 - the hospital store never turns a done command into a failure
+
+def _finish_hospital_pusher(pusher) -> None:
+    """The final push after the command's own commit; a failure is one line on stderr."""
+    try:
+        out = pusher.stop()
+        if out is not None and out.error:
+            backlog = pusher.backlog
+            sys.stderr.write(f"医院库：{out.error}" + (f"（积压 {backlog} 条）" if backlog is not None else "（已暂存本地）")
+                             + "\n")
+    except Exception:  # noqa: BLE001
         import logging
 
-        logging.getLogger("client.cli").warning("hospital push after %s failed", args.command, exc_info=True)
+        logging.getLogger("client.cli").warning("hospital push failed", exc_info=True)
 
 
 def _setup_operations(args: argparse.Namespace) -> None:

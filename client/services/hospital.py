@@ -114,3 +114,78 @@ def replication_status(store) -> dict:
 
     with store.read_connection() as conn:
         return journal.state(conn)
+
+
+class BackgroundPusher:
+    """Pushes the journal every ``interval`` seconds on its own thread while a command runs (so a
+    settlement reaches the hospital store within about a second of its commit, not at the end of
+    the command), and once more at ``stop``. Its own store handle and one reused engine; every
+    failure is recorded and retried on the next tick — never raised into the command."""
+
+    def __init__(self, settings, *, interval: float = 0.5):
+        import threading
+
+        self.settings, self.interval = settings, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hospital-pusher", daemon=True)
+        self._store = None
+        self._engine = None
+        self.last: PushOutcome | None = None
+        self.backlog: int | None = None
+
+    def start(self) -> BackgroundPusher:
+        self._thread.start()
+        return self
+
+    def _tick(self) -> None:
+        from client import __version__
+        from client.services import replication
+
+        if self._store is None:
+            from client.services.context import open_store_for
+
+            self._store = open_store_for(self.settings)
+        try:
+            if self._engine is None:
+                self._engine = engine_for(self.settings)
+            rep = replication.push(self._store, self._engine, window_id_of(self.settings), app_version=__version__)
+            self.last = PushOutcome(rep, rep.error)
+            if rep.error:
+                self._engine.dispose()
+                self._engine = None
+        except (ServiceError, hdb.HospitalError) as exc:
+            from offline_cache import replication as journal
+
+            with self._store.connection() as conn:
+                journal.record(conn, error=exc.message)
+            self.last = PushOutcome(None, exc.message)
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self._tick()
+            except Exception as exc:  # noqa: BLE001 - never into the command
+                log.warning("background hospital push: %s", exc)
+
+    def stop(self) -> PushOutcome | None:
+        """Stop the thread, push once more, close; returns the last outcome."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+        try:
+            self._tick()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("final hospital push: %s", exc)
+            self.last = PushOutcome(None, str(exc))
+        finally:
+            if self._engine is not None:
+                self._engine.dispose()
+            if self._store is not None:
+                try:
+                    self.backlog = replication_status(self._store)["backlog"]
+                except Exception:  # noqa: BLE001
+                    self.backlog = None
+                self._store.close()
+        return self.last

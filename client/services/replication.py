@@ -113,6 +113,12 @@ def _ts(v):
     return str(v).replace("T", " ")[:26]
 
 
+def _aware(at: str) -> str:
+    """The journal's local commit time with this machine's UTC offset (the hospital store compares
+    it with its own receive time: the replication lag)."""
+    return datetime.fromisoformat(str(at)).astimezone().isoformat()
+
+
 def _settlement_row(w: str, seq: int, s: dict, visit: dict | None) -> dict:
     info = _loads(s.get("setlinfo_json")) or {}
     v = visit or {}
@@ -216,7 +222,7 @@ def _collect(conn, window_id: str, entries: list) -> tuple[list[dict], dict[str,
             typed[f"{e.entity}_versions"].append(r)
             snapshot = json.loads(r["data"])
         jrows.append({"window_id": window_id, "seq": e.seq, "entity": e.entity, "local_id": str(e.local_id),
-                      "op": e.op, "captured_at": _ts(e.at), "data": json.dumps(snapshot, ensure_ascii=False)})
+                      "op": e.op, "captured_at": _aware(e.at), "data": json.dumps(snapshot, ensure_ascii=False)})
     return jrows, typed
 
 

@@ -48,7 +48,7 @@ CREATE TABLE {S}.journal (
     entity      text NOT NULL,
     local_id    text NOT NULL,
     op          text NOT NULL CHECK (op IN ('insert', 'update')),
-    captured_at timestamp NOT NULL,
+    captured_at timestamptz NOT NULL,   -- the window's commit time (its local clock, with its offset)
     received_at timestamptz NOT NULL DEFAULT now(),
     data        jsonb NOT NULL,
     PRIMARY KEY (window_id, seq)
