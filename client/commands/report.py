@@ -23,6 +23,11 @@ def register(subparsers, common) -> None:
     i.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="开票日期")
     i.add_argument("--format", choices=("xml", "json"), default="xml", help="xml（默认）或 json")
     i.add_argument("--out", required=True, metavar="DIR", help="输出目录")
+    for sp in (z, m):
+        sp.add_argument("--whole-hospital", action="store_true",
+                        help="医院库模式：全院报表（所有窗口，财务账号 [hospital] finance_url）")
+        sp.add_argument("--of-window", metavar="ID", help="医院库模式：某一窗口的报表（从医院库读取）")
+        sp.add_argument("--password-env", metavar="VAR", help="存放医院库财务账号密码的环境变量名（默认取密钥库）")
     for sp in (p, z, m, i):
         sp.set_defaults(func=run)
 
@@ -58,6 +63,8 @@ def run(args) -> int:
         from offline_cache.store import open_store
 
         settings = _settings(args)
+        if kind in ("zreport", "monthly") and (getattr(args, "whole_hospital", False) or getattr(args, "of_window", None)):
+            return _hospital_report(args, settings, kind)
         data = Path(args.data) if args.data else Path(settings.data_dir)
         inst = ({"fixmedins_code": settings.site.fixmedins_code, "fixmedins_name": settings.site.fixmedins_name,
                  "admdvs": settings.site.admdvs} if settings is not None else {})
@@ -106,3 +113,59 @@ def run(args) -> int:
         return EXIT_OK
 
     return guarded(body, lambda: state.get("store"))
+
+
+def _hospital_report(args, settings, kind: str) -> int:
+    """``--whole-hospital`` / ``--of-window ID``: the report from the hospital store (finance role)."""
+    import os
+    import tempfile
+    from datetime import datetime
+    from pathlib import Path
+
+    from client.printing.common import write_out
+    from client.services import hospital, hospital_reports, reports
+    from client.services.clitools import EXIT_OK
+    from client.services.errors import ServiceError
+    from hospital_store.db import HospitalError
+
+    if settings is None or not hospital.enabled(settings) and not settings.hospital.finance_url:
+        raise ServiceError("config", "全院/分窗口报表需要医院库：请配置 [hospital] finance_url 或用 --hospital 指定。")
+    out = Path(args.out)
+    if out.suffix.lower() not in (".pdf", ".csv"):
+        raise ServiceError("invalid_input", f"输出文件“{out}”须以 .pdf 或 .csv 结尾。")
+    pw = os.environ.get(args.password_env) if args.password_env else None
+    if args.password_env and pw is None:
+        raise ServiceError("invalid_input", f"环境变量 {args.password_env} 未设置。")
+    try:
+        engine = hospital.finance_engine_for(settings, password=pw)
+    except HospitalError as exc:
+        raise ServiceError("hospital", exc.message) from None
+    window = None if args.whole_hospital else args.of_window
+    try:
+        with tempfile.TemporaryDirectory(prefix="medsettle-hospital-report-") as tmp:
+            dest = Path(tmp) / "books.sqlite3"
+            if kind == "zreport":
+                try:
+                    day = datetime.strptime(args.date, "%Y-%m-%d").date()
+                except ValueError:
+                    raise ServiceError("invalid_input", f"日期“{args.date}”格式不对，应为 YYYY-MM-DD。") from None
+                rep = hospital_reports.zreport(engine, day, dest, settings=settings, window=window,
+                                               operator=args.operator)
+                if out.suffix.lower() == ".csv":
+                    write_out(reports.zreport_csv(rep), out)
+                else:
+                    from client.printing.reports import render_zreport
+
+                    render_zreport(rep, out)
+            else:
+                rep = hospital_reports.monthly(engine, args.month, dest, settings=settings, window=window)
+                if out.suffix.lower() == ".csv":
+                    write_out(reports.monthly_csv(rep), out)
+                else:
+                    from client.printing.reports import render_monthly
+
+                    render_monthly(rep, out)
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"已生成 {out}\n")
+    return EXIT_OK

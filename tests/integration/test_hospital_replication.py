@@ -9,6 +9,7 @@ read with plain sqlite3, never from the replication code under test.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -219,3 +220,62 @@ def test_institution_day_end_explains_a_settlement_undone_by_2601_at_a_window(pl
     res = json.loads(r.stdout)
     assert res["records"] == 1 and res["clean"]
     assert {x["settlement_id"] for x in res["repaired"]} == {"w01#1"} and len(res["repaired"]) == 2
+
+
+def test_hospital_z_report_and_monthly_over_windows_csv_and_pdf(platform, hospital, tmp_path):
+    """The hospital Z report adds up every window's books (each window's own SQLite, in fen, is the
+    oracle); a per-window report has only that window; the same cashier code at two windows stays
+    two lines (w01/T001, w02/T001); the monthly report counts the Jiashan patient's three visits
+    (insured in 330421, Zhejiang, treated in Qingpu 310118, Shanghai) as 跨省异地."""
+    import csv
+    import io
+
+    srv, dbname, engine = hospital
+    fees = tmp_path / "fees.json"
+    fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")
+    d1, o1 = _setup_window(platform, srv, dbname, tmp_path, "w01", engine)
+    d2, o2 = _setup_window(platform, srv, dbname, tmp_path, "w02", engine)
+    a = _checkout(o1, fees)
+    _checkout(o1, fees)
+    _checkout(o2, fees)
+    day = a["setlinfo"]["setl_time"][:10]
+    admin.add_finance(engine, "fin_rep", "finance-pass-04")
+    fin = ("--platform", platform.url, "--data", str(tmp_path / "finance"), "--hospital",
+           f"postgresql+psycopg://fin_rep@{srv.host}:{srv.port}/{dbname}", "--password-env", "FIN_PW")
+    env = {"FIN_PW": "finance-pass-04"}
+
+    def zcsv(*extra) -> list[list[str]]:
+        out = tmp_path / f"z{len(extra)}{extra[-1] if extra else ''}.csv"
+        r = medsettle("report", "zreport", "--date", day, "--out", str(out), *extra, *fin, env=env)
+        assert r.returncode == 0, r.stderr
+        return list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+
+    def local_cash(d: Path) -> Decimal:
+        conn = sqlite3.connect(d / "medsettle.sqlite3")
+        try:
+            return sum((_yuan(x) for (x,) in conn.execute("SELECT amount FROM payments WHERE method = 'cash'")),
+                       Decimal("0.00"))
+        finally:
+            conn.close()
+
+    rows = zcsv("--whole-hospital")
+    settled = [r for r in rows if r[0] == "结算" and r[3] == "医疗费总额"][0]
+    assert settled[4] == "3" and Decimal(settled[5]) == Decimal("99.40") * 3
+    cash = {r[2]: Decimal(r[5]) for r in rows if r[0] == "收款方式" and r[3] == "现金"}
+    assert cash == {"w01/T001": local_cash(d1), "w02/T001": local_cash(d2)}
+    only = zcsv("--of-window", "w02")
+    assert [r[4] for r in only if r[0] == "结算" and r[3] == "医疗费总额"] == ["1"]
+    assert {r[2] for r in only if r[0] == "收款方式"} == {"w02/T001"}
+    pdf = tmp_path / "z-hospital.pdf"
+    r = medsettle("report", "zreport", "--date", day, "--out", str(pdf), "--whole-hospital", *fin, env=env)
+    assert r.returncode == 0 and pdf.read_bytes()[:5] == b"%PDF-"
+    import shutil
+
+    if os.environ.get("MEDSETTLE_KEEP_REPORTS"):
+        shutil.copy(pdf, os.environ["MEDSETTLE_KEEP_REPORTS"])
+    mcsv = tmp_path / "monthly.csv"
+    r = medsettle("report", "monthly", "--month", day[:7], "--out", str(mcsv), "--whole-hospital", *fin, env=env)
+    assert r.returncode == 0, r.stderr
+    mrows = list(csv.reader(io.StringIO(mcsv.read_bytes().decode("utf-8-sig"))))
+    jiashan = [r for r in mrows if r and r[0] == "330421"]
+    assert jiashan and "3" in jiashan[0] and "跨省异地" in jiashan[0]
