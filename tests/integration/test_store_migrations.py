@@ -79,7 +79,7 @@ def test_upgrade_0002_catalogue_rebuilds_search_over_distinct_names(tmp_path):
     before = _make_0002_db_with_catalogue(path)
     store = open_store(path, backup_dir=tmp_path / "b")
     try:
-        assert store.revision == head_revision() == "0005" and store.auto_backup.name.startswith("medsettle-0002-")
+        assert store.revision == head_revision() == "0006o" and store.auto_backup.name.startswith("medsettle-0002-")
         with store.read_connection() as c:
             after = c.exec_driver_sql(f"SELECT {', '.join(_ITEM_COLS)} FROM catalog_items ORDER BY id").fetchall()
             assert [tuple(r) for r in after] == before          # same ids, same data
@@ -128,7 +128,7 @@ def test_upgrade_0003_names_keep_their_index_and_new_names_can_be_pending(tmp_pa
     c.close()
     store = open_store(path, backup_dir=tmp_path / "b")
     try:
-        assert store.revision == "0005" and store.auto_backup.name.startswith("medsettle-0003-")
+        assert store.revision == "0006o" and store.auto_backup.name.startswith("medsettle-0003-")
         with store.read_connection() as c:
             # the table was rebuilt with the same ids and values: the FTS5 indexes (by rowid) still match
             assert [tuple(r) for r in c.exec_driver_sql("SELECT * FROM catalog_names ORDER BY id")] == names_before
@@ -167,7 +167,7 @@ def test_upgrade_old_database_with_data_backs_up_first(tmp_path):
     bdir = tmp_path / "backups"
     store = open_store(path, backup_dir=bdir)
     try:
-        assert store.revision == head_revision() == "0005"
+        assert store.revision == head_revision() == "0006o"
         # backup written before migrating, named with the old revision, holding the old schema + data
         assert store.auto_backup is not None and store.auto_backup.parent == bdir
         assert store.auto_backup.name.startswith("medsettle-0001-") and store.auto_backup.suffix == ".sqlite3"
