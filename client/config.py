@@ -160,6 +160,9 @@ class OfflineSettings:
     provisional_regions: tuple[str, ...] = ()
     # queue an offline full self-pay of an insured patient for 补结算 (事后结算) when the platform is back
     backsettle: bool = True
+    # use the personal account (acct_used_flag 1) in the 补结算; off by default: the patient is not at
+    # the window to agree, and a region may require his password for the account
+    backsettle_account: bool = False
 
     def provisional_allowed(self, insuplc_admdvs: str | None) -> bool:
         """True when the insured place may be settled provisionally offline (approved region)."""
@@ -529,6 +532,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "allow_inpatient": _v_bool,
         "provisional_regions": _v_region_list,
         "backsettle": _v_bool,
+        "backsettle_account": _v_bool,
     },
     "scanner": {
         "inter_key_ms": _v_int(5, 500),

@@ -97,6 +97,10 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
     started = rep.started or now_fn()
     if drain:
         rep.drain = _drain_all(ctx, rounds=rounds, sleep=sleep)
+        from .backsettle import drain as backsettle_drain, sync_refunds
+
+        sync_refunds(ctx.store)
+        rep.drain = dict(rep.drain or {}, backsettle=backsettle_drain(ctx).to_dict())   # 补结算 of offline self-pay
     rep.unpaid = unpaid_settlements(ctx.store, since=started - timedelta(days=1))
     rep.remaining_outbox, rep.needs_review = _outbox_left(ctx)
     from .recovery import unresolved_ids
