@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "operator",
     "ledger",
     "recover",
+    "offline",
     "report",
     "audit",
     "config",
