@@ -530,13 +530,14 @@ def summary(store, day=None) -> dict:
         n_selfpay = conn.exec_driver_sql(
             "SELECT count(*) FROM settlements sp WHERE sp.infno = '0000' AND sp.offline = 1" + where, args).scalar_one()
         rows = conn.exec_driver_sql(
-            "SELECT b.state, a.state, count(*), coalesce(sum(b.refund_amount), 0) FROM backsettlements b "
-            "JOIN settlements sp ON sp.id = b.selfpay_settlement_id LEFT JOIN adjustments a ON a.id = b.adjustment_id "
-            "WHERE 1 = 1" + where + " GROUP BY b.state, a.state", args).fetchall()
+            "SELECT b.state, a.state, count(*), coalesce(sum(b.refund_amount), 0), coalesce(b.refund_amount, 0) > 0 "
+            "FROM backsettlements b JOIN settlements sp ON sp.id = b.selfpay_settlement_id "
+            "LEFT JOIN adjustments a ON a.id = b.adjustment_id WHERE 1 = 1" + where
+            + " GROUP BY b.state, a.state, coalesce(b.refund_amount, 0) > 0", args).fetchall()
     out = {"offline_self_pay": n_selfpay, "queued": 0, "in_progress": 0, "backsettled": 0, "refused": 0,
            "declined": 0, "refunds_owed": 0, "refunds_owed_amount": ZERO, "refunds_paid": 0,
            "refunds_paid_amount": ZERO}
-    for state, adj_state, n, fen in rows:
+    for state, adj_state, n, fen, owed in rows:
         amt = Decimal(fen or 0) / 100
         if state == "queued":
             out["queued"] += n
@@ -544,6 +545,8 @@ def summary(store, day=None) -> dict:
             out["in_progress"] += n
         elif state in ("refund_owed", "done"):
             out["backsettled"] += n
+            if not owed:
+                continue                                # the platform paid nothing: no refund
             if state == "refund_owed" and adj_state != "done":
                 out["refunds_owed"] += n
                 out["refunds_owed_amount"] += amt

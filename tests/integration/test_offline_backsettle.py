@@ -1,0 +1,178 @@
+"""Outage acceptance (issue 16 scope 6): offline = full self-pay (全自费), 补结算 when the platform is back.
+
+The training platform is stopped mid-shift (unreachable, as in an outage). 20 demo patients —
+identified online first so the person cache is warm — pay the whole amount offline; the receipt
+says 全自费收据（待医保补结算）and every visit is queued for 补结算. The platform comes back on the
+same address; ``backsettle.drain`` settles each visit with the platform (1101 → 2201 → 2203/2204 →
+2206/2207, fresh msgids) and records the refund of what the platform paid as an adjustment.
+
+The books must balance to the fen for every visit: self-pay taken = medfee_sumamt (the platform's
+answer), refund = medfee_sumamt − psn_cash_pay = what the platform paid for the patient (its
+fund_pay_sumamt + acct_pay + hosp_part_amt), patient net = psn_cash_pay; the platform's ledger holds
+exactly one settlement per visit; a second drain does nothing; a 2207 whose answer is dropped after
+the platform committed it is left for recovery (state ``unknown``, in ``recovery.unresolved_ids``)
+and never sent again by the drain.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from client.api import Operator
+from client.services import backsettle, dayend
+from client.services.context import open_context, training_settings_for
+from client.services.errors import ServiceError
+from client.services.identify import IdentifyService
+from client.services.offline import FLAG_BACKSETTLE, FLAG_SELF_PAY, PROVISIONAL_OFF, OfflineService
+from client.services.payments import Tender
+from client.services.recovery import resolve_unknown, unresolved_ids
+from client.services.sync import SyncService
+from training_platform.ledger import read_ledger
+from training_platform.server import EmbeddedPlatform
+
+from .test_offline_forward import FEES, ZONE, _set_deductible_zero, _zone_people
+
+OP = Operator("T001", "培训收费员", "A03", "内科")
+HAND_WORKED_PSN = "32050919461005968101"
+
+
+@pytest.fixture
+def window(platform, tmp_path):
+    s = training_settings_for(platform.url, tmp_path / "window")
+    with open_context(s, operator=OP) as ctx:
+        SyncService(ctx).run(hilist=False, bundles=list(ZONE))
+        dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))
+        yield ctx
+
+
+def _warm(ctx, platform, n: int) -> list[str]:
+    people = []
+    for certno in _zone_people(platform, n):
+        try:
+            p = IdentifyService(ctx).by_certno(certno)
+        except ServiceError:
+            continue
+        if not p.view.suspended:
+            people.append(certno)
+        if len(people) == n:
+            break
+    assert len(people) == n
+    return people
+
+
+def _row(ctx, sql: str, args=()):
+    with ctx.store.read_connection() as conn:
+        return conn.exec_driver_sql(sql, args).fetchone()
+
+
+def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform, window):
+    ctx = window
+    people = _warm(ctx, platform, 20)
+    port, pdir = int(platform.url.rsplit(":", 1)[1]), Path(platform.data_dir)
+    platform.stop()                                          # the outage
+    _set_deductible_zero(pdir, "310118")    # so that the fund pays for most Shanghai patients too (refunds)
+
+    svc = OfflineService(ctx)
+    visits = []
+    for i, certno in enumerate(people):
+        person = svc.identify(certno=certno)
+        q = svc.quote(person, FEES)
+        # default: no locally computed fund payment — full self-pay, 补结算 afterwards
+        assert not q.allowed and q.reasons == [PROVISIONAL_OFF] and q.backsettle and q.setlinfo is None
+        method = "wechat" if i % 5 == 0 else "cash"
+        r = svc.settle_self_pay(person, FEES, [Tender(method, q.total)])
+        assert r.self_pay and r.receipt["flags"] == [FLAG_SELF_PAY, FLAG_BACKSETTLE]
+        assert "全自费收据" in r.receipt["note"] and "补结算" in r.receipt["note"]
+        assert r.setlinfo["backsettle"] is True and r.setlinfo["psn_cash_pay"] == r.setlinfo["medfee_sumamt"]
+        visits.append((certno, person.psn_no, method, r))
+    assert HAND_WORKED_PSN in {v[1] for v in visits}
+    s0 = backsettle.summary(ctx.store)
+    assert s0["offline_self_pay"] == 20 and s0["queued"] == 20 and s0["backsettled"] == 0
+
+    p2 = EmbeddedPlatform(pdir, port=port).start()          # back on the same address
+    try:
+        # the 7th visit's 2207 is committed by the platform and its answer dropped
+        p2.faults.add({"mode": "drop-after-commit", "infno": "2207", "next": 1})
+        first = backsettle.drain(ctx, max_items=None)
+        p2.faults.clear()
+        assert first.stopped and len(first.awaiting_recovery) == 1 and first.settled == 0, first.to_dict()
+        lost = first.awaiting_recovery[0]
+        st_state, st_msgid = _row(ctx, "SELECT state, msgid FROM settlements WHERE id = ?", (lost["settlement_id"],))
+        assert st_state == "unknown" and lost["settlement_id"] in unresolved_ids(ctx.store)   # recovery's to resolve
+        assert _row(ctx, "SELECT state, step_msgid FROM backsettlements WHERE id = ?",
+                    (lost["backsettlement_id"],)) == ("settling", st_msgid)
+
+        second = backsettle.drain(ctx)
+        assert second.settled == 19 and second.refused == 0 and not second.stopped, second.to_dict()
+        assert [a["settlement_id"] for a in second.awaiting_recovery] == [lost["settlement_id"]]   # not re-sent
+        n_setl = len([x for x in read_ledger(pdir) if x["kind"] == "setl"])
+
+        rec = resolve_unknown(ctx, grace_s=0)                 # the recovery service decides the lost one
+        assert [r.after for r in rec.resolutions] == ["confirmed"]
+        third = backsettle.drain(ctx)
+        assert third.settled == 1 and not third.awaiting_recovery
+        assert backsettle.drain(ctx).attempted == 0             # a second drain does nothing
+        ledger = read_ledger(pdir)
+        assert len([x for x in ledger if x["kind"] == "setl"]) == n_setl   # nothing sent again
+
+        msgids, refunded, hand_worked = set(), 0, False
+        adjustments = {a["settlement_id"]: a for a in dayend.day_report(ctx.store)["adjustments"]}
+        listed = {v["selfpay_settlement_id"]: v for v in backsettle.listing(ctx.store)}
+        for _certno, psn_no, method, r in visits:
+            v = listed[r.settlement_id]
+            rows = [x for x in ledger if x["kind"] == "setl" and x["psn_no"] == psn_no and not x["reversed"]]
+            assert len(rows) == 1, psn_no                                    # exactly once per visit
+            central = rows[0]
+            msgids.add(central["medins_setl_id"])
+            medfee, cash = Decimal(central["medfee_sumamt"]), Decimal(central["psn_cash_pay"])
+            taken = Decimal(r.payments[0]["amount"])
+            assert taken == medfee == Decimal(r.setlinfo["medfee_sumamt"])    # self-pay taken = medfee_sumamt
+            refund = Decimal(v["refund"])
+            platform_paid = (Decimal(central["fund_pay_sumamt"]) + Decimal(central.get("acct_pay") or "0")
+                             + Decimal(central.get("hosp_part_amt") or "0"))
+            assert refund == platform_paid == medfee - cash                   # refund = the platform's share
+            assert taken - refund == cash                                     # patient net = psn_cash_pay
+            assert v["refund_method"] == method and v["setl_id"] == central["setl_id"]
+            assert v["state"] == ("refund_owed" if refund else "done")   # nothing owed: closed at once
+            a = adjustments[v["settlement_id"]]
+            assert a["direction"] == "refund" and Decimal(a["amount"]) == refund
+            assert a["state"] == ("pending" if refund else "done") and "fund_pay_sumamt" in a["reason"]
+            refunded += refund > 0
+            if psn_no == HAND_WORKED_PSN:
+                # hand-worked from training_platform/demo_policies.py + demo_catalog.py (not from our engine):
+                #   fees: 001102000010000 普通门诊诊查费 1 × 25.00 (甲类, no limit)            = 25.00
+                #         XJ01CRA006A001010104041 头孢克洛胶囊 6 × 3.10 (甲类, limit 2.80)     = 18.60
+                #   medfee_sumamt = 43.60; over the limit (3.10 − 2.80) × 6 = 1.80 → overlmt_selfpay 1.80
+                #   inscp_scp_amt = 43.60 − 1.80 = 41.80
+                #   320509 (吴江) employee retiree (insutype 310, psn_type 1201), outpatient, H31011800001 is
+                #   hosp_lv 2 → ratio 0.80; 2026 deductible 400 already met (ytd dedc_paid 600) → act_pay_dedc 0
+                #   hifp_pay = 41.80 × 0.80 = 33.44 = fund_pay_sumamt; account not used (acct_used_flag 0)
+                #   psn_cash_pay = 43.60 − 33.44 = 10.16 (= 1.80 over the limit + 41.80 × 0.20 = 8.36)
+                #   self-pay taken 43.60, refund 33.44, patient net 10.16
+                assert (taken, refund, taken - refund) == (Decimal("43.60"), Decimal("33.44"), Decimal("10.16"))
+                assert central["act_pay_dedc"] == "0.00" and central["hifp_pay"] == "33.44"
+                hand_worked = True
+            # the 2207 row carries what the patient paid; the self-pay row nets to zero
+            paid_2207 = _row(ctx, "SELECT sum(amount) FROM payments WHERE settlement_id = ?", (v["settlement_id"],))[0]
+            paid_self = _row(ctx, "SELECT sum(amount) FROM payments WHERE settlement_id = ?", (r.settlement_id,))[0]
+            assert Decimal(paid_2207) / 100 == taken and paid_self == 0
+        assert len(msgids) == 20 and hand_worked and refunded >= 10
+        s1 = backsettle.summary(ctx.store)
+        assert s1["backsettled"] == 20 and s1["refunds_owed"] == refunded and s1["queued"] == 0
+        # the drawers did not move by the transfer: cash expected = the cash self-pay taken
+        shift = dayend.current_shift(ctx.store, OP.opter)
+        exp = dayend.shift_summary(ctx.store, shift)["expected"]
+        cash_taken = sum((Decimal(r.payments[0]["amount"]) for _, _, m, r in visits if m == "cash"), Decimal("0"))
+        assert Decimal(exp["cash"]) == cash_taken
+        # the cashier hands one cash refund over: the drawer goes down by it, the row is done
+        cash_visit = next(v for v in backsettle.listing(ctx.store, states=("refund_owed",))
+                          if v["refund_method"] == "cash")
+        backsettle.refund_paid(ctx, cash_visit["backsettlement_id"])
+        exp2 = dayend.shift_summary(ctx.store, shift)["expected"]
+        assert Decimal(exp2["cash"]) == cash_taken - Decimal(cash_visit["refund"])
+        assert backsettle.summary(ctx.store)["refunds_paid"] == 1
+    finally:
+        p2.stop()
