@@ -70,7 +70,7 @@ class OfflineLimitExceeded(ServiceError):
         self.reasons = list(reasons)
         self.total = q2(total)
         msg = ("不能离线医保结算：" + "；".join(reasons) + f"。可按全自费收取 {fmt2(self.total)} 元"
-               "（记录为全自费，患者可凭票据到参保地经办机构申请报销），或等待医保中心恢复后再结算。")
+               "（全自费收据；医保中心恢复后办理补结算，医保支付部分退还患者），或等待医保中心恢复后再结算。")
         super().__init__("offline_limit", msg, detail="；".join(reasons))
 
 
@@ -97,6 +97,7 @@ class OfflineQuote:
     setldetail: list = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     backsettle: bool = False            # a self-pay of this patient would be queued for 补结算
+    default_self_pay: bool = False      # the default offline mode (no provisional option for the region)
 
     @property
     def allowed(self) -> bool:
@@ -207,6 +208,7 @@ class OfflineService:
         if not lim.provisional_allowed(getattr(person, "insuplc_admdvs", None)):
             # the default: no locally computed fund payment; full self-pay, 补结算 afterwards
             q.reasons.append(PROVISIONAL_OFF)
+            q.default_self_pay = True
             return q
         if not lim.enabled:
             q.reasons.append("本院未开通离线医保结算")
