@@ -237,7 +237,8 @@ class BackSettler:
         now = self._now()
         with self.ctx.store.session() as s:       # durable before network: the 2207 row with its msgid
             st = lifecycle.new("sent", visit_id=bs.visit_id, msgid=m2207, infno="2207", mdtrt_id=bs.mdtrt_id,
-                               medfee_sumamt=medfee, provisional=False, offline=False, opter=self.ctx.operator.opter,
+                               medfee_sumamt=medfee, provisional=False, offline=False,
+                               opter=selfpay.opter or self.ctx.operator.opter,   # the cashier who took the money
                                shift_id=selfpay.shift_id,
                                preview_json=json.dumps({"backsettle_of": selfpay.id, "backsettlement_id": bs.id,
                                                         "presettle": jsonable(pres.setlinfo.raw)},

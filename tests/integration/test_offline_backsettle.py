@@ -16,12 +16,15 @@ and never sent again by the drain.
 
 from __future__ import annotations
 
+import subprocess
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from client.api import Operator
+from client.printing.reports import render_zreport
 from client.services import backsettle, dayend
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
@@ -29,6 +32,7 @@ from client.services.identify import IdentifyService
 from client.services.offline import FLAG_BACKSETTLE, FLAG_SELF_PAY, PROVISIONAL_OFF, OfflineService
 from client.services.payments import Tender
 from client.services.recovery import resolve_unknown, unresolved_ids
+from client.services.reports import zreport
 from client.services.sync import SyncService
 from training_platform.ledger import read_ledger
 from training_platform.server import EmbeddedPlatform
@@ -68,7 +72,7 @@ def _row(ctx, sql: str, args=()):
         return conn.exec_driver_sql(sql, args).fetchone()
 
 
-def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform, window):
+def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform, window, tmp_path):
     ctx = window
     people = _warm(ctx, platform, 20)
     port, pdir = int(platform.url.rsplit(":", 1)[1]), Path(platform.data_dir)
@@ -174,5 +178,18 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
         exp2 = dayend.shift_summary(ctx.store, shift)["expected"]
         assert Decimal(exp2["cash"]) == cash_taken - Decimal(cash_visit["refund"])
         assert backsettle.summary(ctx.store)["refunds_paid"] == 1
+        # the day-end report and the Z report show the outage's lines
+        day = dayend.day_report(ctx.store)["backsettle"]
+        assert (day["offline_self_pay"], day["backsettled"], day["refunds_paid"]) == (20, 20, 1)
+        assert day["refunds_owed"] == refunded - 1 and len(day["open"]) == refunded - 1
+        owed = sum((Decimal(v["refund"]) for v in backsettle.listing(ctx.store, states=("refund_owed",))),
+                   Decimal("0.00"))
+        assert Decimal(day["refunds_owed_amount"]) == owed
+        z = zreport(ctx.store, date.today())
+        assert z.backsettle["offline_self_pay"] == 20 and z.backsettle["refunds_owed_amount"] == f"{owed:.2f}"
+        pdf = tmp_path / "z.pdf"
+        render_zreport(z, pdf)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "离线全自费 20 笔" in text and f"待退 {refunded - 1} 笔 {owed:.2f} 元" in text.replace("\n", "")
     finally:
         p2.stop()
