@@ -16,6 +16,8 @@ and never sent again by the drain.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -191,5 +193,95 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
         render_zreport(z, pdf)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert "离线全自费 20 笔" in text and f"待退 {refunded - 1} 笔 {owed:.2f} 元" in text.replace("\n", "")
+    finally:
+        p2.stop()
+
+
+def _medsettle(platform_url: str, data_dir: Path, *args: str) -> subprocess.Popen:
+    import os
+    import sys
+
+    env = dict(os.environ, MEDSETTLE_NO_USER_DIRS="1", QT_QPA_PLATFORM="offscreen")
+    root = Path(__file__).resolve().parents[2]
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", "client", *args, "--platform", platform_url, "--data", str(data_dir)]
+    return subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_backsettle_sigkill_mid_2207_refusal_and_decline(platform, window):
+    """A `medsettle offline backsettle` process SIGKILLed while its 2207 is on the wire leaves the row
+    ``sent`` for recovery and is never settled twice; a refusal stays full self-pay with the platform's
+    words; a patient who declines stays full self-pay with his reason; both are listed by the CLI."""
+    import signal
+    import time
+
+    ctx = window
+    people = _warm(ctx, platform, 4)
+    port, pdir = int(platform.url.rsplit(":", 1)[1]), Path(platform.data_dir)
+    platform.stop()
+    svc = OfflineService(ctx)
+    visits = []
+    for certno in people:
+        person = svc.identify(certno=certno)
+        q = svc.quote(person, FEES)
+        visits.append((person.psn_no, svc.settle_self_pay(person, FEES, [Tender("cash", q.total)])))
+    ids = {r.settlement_id: bs for bs, r in zip(backsettle.due_ids(ctx.store), [v[1] for v in visits], strict=True)}
+    first_bs, declined_bs = ids[visits[0][1].settlement_id], ids[visits[3][1].settlement_id]
+    backsettle.decline(ctx, declined_bs, "患者表示自行回参保地报销")
+
+    p2 = EmbeddedPlatform(pdir, port=port).start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        p2.faults.add({"mode": "latency", "infno": "2207", "next": 1, "delay_ms": 2500})
+        proc = _medsettle(url, ctx.settings.data_dir, "offline", "backsettle")
+        deadline = time.monotonic() + 60
+        sent = None
+        while time.monotonic() < deadline and sent is None:
+            sent = _row(ctx, "SELECT id, msgid FROM settlements WHERE infno = '2207' AND state = 'sent'")
+            time.sleep(0.05)
+        assert sent is not None, proc.communicate(timeout=30)
+        os.kill(proc.pid, signal.SIGKILL)                       # killed while the 2207 is on the wire
+        proc.communicate(timeout=30)
+        time.sleep(3.5)                                         # the platform finishes (and commits) it
+        p2.faults.clear()
+        assert sent[0] in unresolved_ids(ctx.store)             # a state recovery handles
+        assert _row(ctx, "SELECT state, step_msgid FROM backsettlements WHERE id = ?", (first_bs,)) == ("settling", sent[1])
+        committed = [x for x in read_ledger(pdir) if x["medins_setl_id"] == sent[1]]
+        assert len(committed) == 1                              # the platform has it
+
+        # the next visit is refused by the platform: stays full self-pay with the platform's words
+        p2.faults.add({"mode": "refuse", "infno": "2207", "next": 1, "message": "培训平台：该人员本次不能结算"})
+        rep = backsettle.drain(ctx)
+        p2.faults.clear()
+        assert rep.refused == 1 and [a["settlement_id"] for a in rep.awaiting_recovery] == [sent[0]]
+        assert rep.settled == 1                                  # the third visit
+        assert len([x for x in read_ledger(pdir) if x["medins_setl_id"] == sent[1]]) == 1   # not re-sent
+
+        rec = resolve_unknown(ctx, grace_s=0)
+        assert [(r.settlement_id, r.after) for r in rec.resolutions] == [(sent[0], "confirmed")]
+        assert backsettle.drain(ctx).settled == 1
+        out = _medsettle(url, ctx.settings.data_dir, "offline", "list")
+        stdout, stderr = out.communicate(timeout=60)
+        assert out.returncode == 0, stderr
+        doc = json.loads(stdout)
+        by_sp = {v["selfpay_settlement_id"]: v for v in doc["visits"]}
+        refused = by_sp[visits[1][1].settlement_id]
+        assert refused["state"] == "refused" and "该人员本次不能结算" in refused["reason"]
+        assert by_sp[visits[3][1].settlement_id]["state"] == "declined"
+        assert by_sp[visits[3][1].settlement_id]["reason"] == "患者表示自行回参保地报销"
+        assert doc["summary"]["backsettled"] == 2 and doc["summary"]["refused"] == 1 and doc["summary"]["declined"] == 1
+        # the refused one keeps its full self-pay money on the self-pay row
+        for _psn_no, r in visits[1:4:2]:
+            paid = _row(ctx, "SELECT sum(amount) FROM payments WHERE settlement_id = ?", (r.settlement_id,))[0]
+            assert Decimal(paid) / 100 == Decimal(r.setlinfo["medfee_sumamt"])
+        ledger = read_ledger(pdir)
+        for psn_no, r in visits:
+            n = len([x for x in ledger if x["kind"] == "setl" and x["psn_no"] == psn_no and not x["reversed"]])
+            assert n == (1 if r in (visits[0][1], visits[2][1]) else 0), psn_no
+        # requeued after the cause is corrected: settled once
+        backsettle.requeue(ctx, ids[visits[1][1].settlement_id])
+        assert backsettle.drain(ctx).settled == 1
+        assert len([x for x in read_ledger(pdir) if x["kind"] == "setl" and x["psn_no"] == visits[1][0]
+                    and not x["reversed"]]) == 1
     finally:
         p2.stop()
