@@ -52,6 +52,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from client.api import ApiError, BusinessError, TransportError
+from client.domain.codes import PAYMENT_METHOD_NAMES
 from client.domain.money import fmt2, q2
 from offline_cache import settlements as lifecycle
 
@@ -65,8 +66,7 @@ STATE_WORDS = {"queued": "待补结算", "identified": "补结算中（已识别
                "uploaded": "补结算中（已上传费用）", "settling": "补结算中（结算结果待确认）",
                "refund_owed": "已补结算，待退款", "done": "已补结算，已退款", "declined": "患者放弃补结算（全自费）",
                "refused": "医保中心拒绝补结算（全自费）"}
-METHOD_WORDS = {"cash": "现金", "bank_card": "银行卡", "wechat": "微信", "alipay": "支付宝", "ecny": "数字人民币",
-                "account": "个人账户"}
+METHOD_WORDS = PAYMENT_METHOD_NAMES
 REF_PREFIX = "backsettle:"
 
 
@@ -563,8 +563,11 @@ def summary(store, day=None) -> dict:
 
 def refund_paid(ctx, bs_id: int, *, opter: str | None = None) -> dict:
     """The refund was handed over (cash at the counter) or made through the payment channel:
-    the adjustment is done (audited by ``forward.settle_adjustment``) and the row ``done``."""
-    from .forward import settle_adjustment
+    the adjustment is done (audited, needs an open shift) and the row ``done``."""
+    from offline_cache import audit
+    from offline_cache.models import Adjustment
+
+    from .shifts import require_shift
 
     rows = [r for r in listing(ctx.store) if r["backsettlement_id"] == bs_id]
     if not rows:
@@ -572,7 +575,17 @@ def refund_paid(ctx, bs_id: int, *, opter: str | None = None) -> dict:
     r = rows[0]
     if r["state"] != "refund_owed" or not r["adjustment_id"]:
         raise ServiceError("invalid_input", f"补结算记录 {bs_id} 当前为“{r['state_name']}”，没有待退款项。")
-    settle_adjustment(ctx, r["adjustment_id"], method=r["refund_method"] or "cash", opter=opter)
+    who = opter or ctx.operator.opter
+    require_shift(ctx.store, who, "办理补结算退款")
+    with ctx.store.session() as s:          # as forward.settle_adjustment does for 退补差额
+        a = s.get(Adjustment, r["adjustment_id"])
+        if a is None or a.state != "pending":
+            raise ServiceError("invalid_input", f"退补记录 {r['adjustment_id']} 不存在或已处理。")
+        a.state, a.done_at = "done", datetime.now()
+        audit.append(s, actor=who, action="adjustment.done",
+                     detail={"adjustment_id": a.id, "settlement_id": a.settlement_id, "direction": a.direction,
+                             "amount": fmt2(a.amount), "method": r["refund_method"] or "cash",
+                             "backsettlement_id": bs_id})
     sync_refunds(ctx.store)
     return dict(r, state="done", state_name=STATE_WORDS["done"])
 
