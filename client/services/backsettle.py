@@ -113,23 +113,20 @@ class BackSettler:
     def __init__(self, ctx, *, now=datetime.now):
         self.ctx = ctx
         self._now = now
+        self._expect = ""            # the row's state when the current step started (claimed on write)
 
     # -- durable bookkeeping -------------------------------------------------------------------
     def _step(self, bs_id: int, infno: str) -> str:
         """A fresh msgid for the next request, committed with the row BEFORE the request leaves."""
-        from offline_cache.models import Backsettlement
-
         msgid = self.ctx.new_msgid()
         with self.ctx.store.session() as s:
-            row = s.get(Backsettlement, bs_id)
+            row = _claim(s, bs_id, self._expect)     # still ours: nobody moved it meanwhile
             row.step_infno, row.step_msgid, row.updated_at = infno, msgid, self._now()
         return msgid
 
-    def _move(self, bs_id: int, state: str, **fields) -> None:
-        from offline_cache.models import Backsettlement
-
+    def _move(self, bs_id: int, state: str, *, expect: str, **fields) -> None:
         with self.ctx.store.session() as s:
-            row = s.get(Backsettlement, bs_id)
+            row = _claim(s, bs_id, expect)
             row.state, row.updated_at = state, self._now()
             for k, v in fields.items():
                 setattr(row, k, v)
@@ -159,12 +156,12 @@ class BackSettler:
             raise _Refused("1101", "医保中心未返回参保信息（未参保）")
         if str(insu[0].psn_insu_stas or "1") != "1":
             raise _Refused("1101", f"参保状态为 {insu[0].psn_insu_stas}（非正常参保），不能补结算")
-        self._move(bs.id, "identified", insutype=insu[0].insutype,
+        self._move(bs.id, "identified", expect="queued", insutype=insu[0].insutype,
                    insuplc_admdvs=insu[0].insuplc_admdvs or bs.insuplc_admdvs)
 
     def _register(self, bs, visit) -> None:
         from client.api.transactions import Register
-        from offline_cache.models import Backsettlement, FeeLine, Visit
+        from offline_cache.models import FeeLine, Visit
 
         op = self.ctx.operator
         req = Register(psn_no=bs.psn_no, insutype=bs.insutype or "", begntime=_ts(visit.begntime),
@@ -177,13 +174,13 @@ class BackSettler:
         with self.ctx.store.session() as s:
             v = s.get(Visit, visit.id)
             v.mdtrt_id, v.reg_msgid, v.updated_at = out.mdtrt_id, msgid, self._now()
+            row = _claim(s, bs.id, "identified")
             s.execute(FeeLine.__table__.update().where(FeeLine.visit_id == visit.id).values(uploaded=False))
-            row = s.get(Backsettlement, bs.id)
             row.state, row.mdtrt_id, row.updated_at = "registered", out.mdtrt_id, self._now()
 
     def _upload(self, bs, visit, lines) -> None:
         from client.api.transactions import Diagnosis, FeeDetail, UploadFees, UploadVisit, VisitInfo
-        from offline_cache.models import Backsettlement, FeeLine
+        from offline_cache.models import FeeLine
 
         from .checkout import DEFAULT_DIAG
 
@@ -207,6 +204,7 @@ class BackSettler:
         out = self.ctx.call(UploadFees(rows, insuplc_admdvs=bs.insuplc_admdvs or ""), msgid=msgid)
         by_sn = {r.feedetl_sn: r for r in out.result}
         with self.ctx.store.session() as s:
+            b = _claim(s, bs.id, "registered")
             for ln in lines:
                 row = s.get(FeeLine, ln.id)
                 row.uploaded = True
@@ -215,14 +213,13 @@ class BackSettler:
                     row.fulamt_ownpay_amt, row.overlmt_amt = r.fulamt_ownpay_amt, r.overlmt_amt
                     row.preselfpay_amt, row.inscp_scp_amt = r.preselfpay_amt, r.inscp_scp_amt
                     row.selfpay_prop, row.pric_uplmt_amt = r.selfpay_prop, r.pric_uplmt_amt
-            b = s.get(Backsettlement, bs.id)
             b.state, b.updated_at = "uploaded", self._now()
 
     def _settle(self, bs, selfpay, lines) -> None:
         """2206, then the 2207 row committed (``sent``, fresh msgid) and the 2207 sent."""
         from client.api.transactions import PreSettle, Settle
         from offline_cache import audit
-        from offline_cache.models import Backsettlement, Settlement
+        from offline_cache.models import Settlement
 
         medfee = q2(sum((ln.det_item_fee_sumamt for ln in lines), ZERO))
         chrg_bchno = lines[0].chrg_bchno if lines else ""
@@ -236,6 +233,7 @@ class BackSettler:
         m2207 = self.ctx.new_msgid()
         now = self._now()
         with self.ctx.store.session() as s:       # durable before network: the 2207 row with its msgid
+            b = _claim(s, bs.id, "uploaded")       # one 2207 per attempt, even with two drains at once
             st = lifecycle.new("sent", visit_id=bs.visit_id, msgid=m2207, infno="2207", mdtrt_id=bs.mdtrt_id,
                                medfee_sumamt=medfee, provisional=False, offline=False,
                                opter=selfpay.opter or self.ctx.operator.opter,   # the cashier who took the money
@@ -246,7 +244,6 @@ class BackSettler:
                                created_at=now, updated_at=now)
             s.add(st)
             s.flush()
-            b = s.get(Backsettlement, bs.id)
             b.state, b.settlement_id, b.step_infno, b.step_msgid = "settling", st.id, "2207", m2207
             b.attempts, b.updated_at = (b.attempts or 0) + 1, now
             _transfer_payments(s, selfpay.id, st.id, bs.id, now=now)
@@ -254,6 +251,7 @@ class BackSettler:
                          detail={"backsettlement_id": bs.id, "selfpay_settlement_id": selfpay.id,
                                  "settlement_id": st.id, "msgid": m2207, "mdtrt_id": bs.mdtrt_id})
             sid = st.id
+        self._expect = "settling"
         try:
             out = self.ctx.call(req, msgid=m2207)
         except TransportError:
@@ -336,6 +334,7 @@ class BackSettler:
                 lines = list(s.scalars(select(FeeLine).where(FeeLine.visit_id == bs.visit_id).order_by(FeeLine.id)))
                 attempt = s.get(Settlement, bs.settlement_id) if bs.settlement_id else None
                 s.expunge_all()
+            self._expect = bs.state
             if bs.state == "queued":
                 self._identify(bs)
             elif bs.state == "identified":
@@ -350,7 +349,7 @@ class BackSettler:
                 self._settle(bs, selfpay, lines)
             elif bs.state == "settling":
                 if attempt is None:
-                    self._move(bs.id, "uploaded")
+                    self._move(bs.id, "uploaded", expect="settling")
                 elif attempt.state == "confirmed":
                     done = self._finish(bs)
                     if done:
@@ -360,7 +359,6 @@ class BackSettler:
                 elif attempt.state == "failed":
                     # recovery: the platform has no such settlement — settle again with a new msgid
                     self._return_payments(bs, attempt)
-                    self._move(bs.id, "uploaded")
                 elif attempt.state == "reversed":
                     raise _Refused("2207", f"补结算的结算（报文ID {attempt.msgid}）已被撤销或冲正，保持全自费；"
                                            "请核对医保中心记录后用 medsettle offline requeue 重新补结算")
@@ -373,10 +371,9 @@ class BackSettler:
 
     def _abandon(self, bs, why: str) -> None:
         from offline_cache import audit
-        from offline_cache.models import Backsettlement
 
         with self.ctx.store.session() as s:
-            b = s.get(Backsettlement, bs.id)
+            b = _claim(s, bs.id, "registered")
             audit.append(s, actor=self.ctx.operator.opter, action="backsettle.abandoned_registration",
                          detail={"backsettlement_id": bs.id, "mdtrt_id": b.mdtrt_id, "step_msgid": b.step_msgid,
                                  "why": why})
@@ -384,18 +381,43 @@ class BackSettler:
             b.step_infno = None
 
     def _return_payments(self, bs, attempt) -> None:
+        """Recovery found the attempt not settled: its money goes back, the visit is settled again."""
         with self.ctx.store.session() as s:
+            b = _claim(s, bs.id, "settling")
+            if b.settlement_id != attempt.id:
+                raise _Skip()
             _transfer_payments(s, attempt.id, bs.selfpay_settlement_id, bs.id, now=self._now())
+            b.state, b.updated_at = "uploaded", self._now()
 
     # -- loop ----------------------------------------------------------------------------------
     def drain(self, *, max_items: int | None = None) -> BacksettleReport:
+        """One drain at a time per store (a lease, taken over when its holder died or it expired):
+        an in-flight request of another drain is indistinguishable from a lost answer."""
         rep = BacksettleReport()
+        if not due_ids(self.ctx.store):
+            return rep
+        lease = _Lease(self.ctx)
+        if not lease.acquire():
+            rep.stopped = "另一个补结算正在进行（本窗口或 medsettle offline backsettle），稍后再试"
+            return rep
+        try:
+            self._drain(rep, max_items, lease)
+        finally:
+            lease.release()
+        return rep
+
+    def _drain(self, rep: BacksettleReport, max_items: int | None, lease) -> None:
         for bs_id in due_ids(self.ctx.store):
             if max_items is not None and rep.attempted >= max_items:
+                break
+            if not lease.renew():
+                rep.stopped = "补结算租约已被其他进程接管，本次停止"
                 break
             rep.attempted += 1
             try:
                 self.process(bs_id, rep)
+            except _Skip:
+                continue                                    # another drain moved the row meanwhile
             except TransportError as exc:
                 rep.errors.append({"backsettlement_id": bs_id, "error": str(exc)})
                 rep.stopped = f"医保中心无应答，补结算已暂停（{exc.cause}），稍后重试"
@@ -415,7 +437,6 @@ class BackSettler:
                 self._refuse(bs_id, str(exc))
                 rep.refused += 1
                 rep.errors.append({"backsettlement_id": bs_id, "refused": str(exc)})
-        return rep
 
     def _refuse(self, bs_id: int, why: str) -> None:
         from offline_cache import audit
@@ -423,9 +444,104 @@ class BackSettler:
 
         with self.ctx.store.session() as s:
             b = s.get(Backsettlement, bs_id)
+            if b is None or b.state != self._expect:
+                return                    # another drain moved the row: its refusal is not this one's
             b.state, b.reason, b.updated_at = "refused", why, self._now()
             audit.append(s, actor=self.ctx.operator.opter, action="backsettle.refused",
                          detail={"backsettlement_id": bs_id, "reason": why})
+
+
+LEASE = "backsettle.lease"
+
+
+class _Lease:
+    """``sync_state`` row ``backsettle.lease``: holder (host, pid, token) and expiry, taken and renewed
+    in write transactions (BEGIN IMMEDIATE). A holder that is not running any more (same host, pid
+    gone) or past its expiry (connect + read timeout + 30 s) is taken over."""
+
+    def __init__(self, ctx):
+        import os
+        import socket
+        import uuid
+
+        from .recovery import grace_seconds
+
+        self.ctx = ctx
+        self.me = {"host": socket.gethostname(), "pid": os.getpid(), "token": uuid.uuid4().hex}
+        self.ttl = grace_seconds(ctx)
+
+    def _held_by_other(self, detail: dict | None, now: datetime) -> bool:
+        if not detail or detail.get("token") == self.me["token"]:
+            return False
+        try:
+            if datetime.fromisoformat(str(detail.get("until"))) < now:
+                return False
+        except ValueError:
+            return False
+        if detail.get("host") == self.me["host"] and not _pid_alive(int(detail.get("pid") or 0)):
+            return False
+        return True
+
+    def _write(self, *, take: bool) -> bool:
+        from datetime import timedelta
+
+        from offline_cache.sync import get_sync_state, set_sync_state
+
+        now = datetime.now()
+        with self.ctx.store.connection() as conn:
+            cur = get_sync_state(conn, LEASE)
+            detail = cur.detail if cur else None
+            if self._held_by_other(detail, now):
+                return False
+            if not take and (not detail or detail.get("token") != self.me["token"]):
+                return False
+            set_sync_state(conn, LEASE, in_progress=True,
+                           detail=dict(self.me, until=(now + timedelta(seconds=self.ttl)).isoformat()), now=now)
+        return True
+
+    def acquire(self) -> bool:
+        return self._write(take=True)
+
+    def renew(self) -> bool:
+        return self._write(take=False)
+
+    def release(self) -> None:
+        from offline_cache.sync import get_sync_state, set_sync_state
+
+        with self.ctx.store.connection() as conn:
+            cur = get_sync_state(conn, LEASE)
+            if cur and cur.detail and cur.detail.get("token") == self.me["token"]:
+                set_sync_state(conn, LEASE, in_progress=False, detail={}, now=datetime.now())
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    if pid <= 0:
+        return False
+    if os.name != "posix":
+        return True                 # rely on the expiry elsewhere
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Skip(Exception):
+    """The row is no longer in the state this step started from (another drain is on it)."""
+
+
+def _claim(session, bs_id: int, expect: str):
+    """The row, inside the caller's write transaction (BEGIN IMMEDIATE), if it is still in ``expect``."""
+    from offline_cache.models import Backsettlement
+
+    row = session.get(Backsettlement, bs_id)
+    if row is None or row.state != expect:
+        raise _Skip()
+    return row
 
 
 class _Refused(Exception):

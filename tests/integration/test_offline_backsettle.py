@@ -285,3 +285,34 @@ def test_backsettle_sigkill_mid_2207_refusal_and_decline(platform, window):
                     and not x["reversed"]]) == 1
     finally:
         p2.stop()
+
+
+def test_two_drains_at_once_settle_each_visit_once(platform, window):
+    """Two `medsettle offline backsettle` processes started together on the same window (the window's
+    own drain and IT's command, say): each step claims the row in the write transaction, so every
+    visit is settled once."""
+    ctx = window
+    people = _warm(ctx, platform, 6)
+    port, pdir = int(platform.url.rsplit(":", 1)[1]), Path(platform.data_dir)
+    platform.stop()
+    svc = OfflineService(ctx)
+    psn = []
+    for certno in people:
+        person = svc.identify(certno=certno)
+        svc.settle_self_pay(person, FEES, [Tender("cash", svc.quote(person, FEES).total)])
+        psn.append(person.psn_no)
+    p2 = EmbeddedPlatform(pdir, port=port).start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        procs = [_medsettle(url, ctx.settings.data_dir, "offline", "backsettle") for _ in range(2)]
+        for p in procs:
+            _out, err = p.communicate(timeout=120)
+            # 3 = "a 2207 is in flight" (the other process's): left alone, never sent twice
+            assert p.returncode in (0, 3), err
+        ledger = read_ledger(pdir)
+        for psn_no in psn:
+            assert len([x for x in ledger if x["kind"] == "setl" and x["psn_no"] == psn_no]) == 1, psn_no
+        assert backsettle.summary(ctx.store)["backsettled"] == 6
+        assert _row(ctx, "SELECT count(*) FROM settlements WHERE infno = '2207'")[0] == 6
+    finally:
+        p2.stop()
