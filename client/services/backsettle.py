@@ -35,7 +35,9 @@ leaves that row for recovery (5203 / 2601 冲正 there), so a second drain, or a
 point, never settles the visit twice. A lost answer of 2201/2203/2204 restarts from a fresh 2201 (a
 registration without a settlement carries no money; the abandoned one is listed in the audit log).
 
-Books (to the fen): the self-pay payments are moved onto the insurance settlement (a negative
+Books (to the fen): once settled, the full self-pay record is ``reversed`` (superseded: the day's
+totals count the visit once, as the insurance settlement, and its e-invoice gets a red letter while
+the insurance settlement gets its own); the self-pay payments are moved onto the insurance settlement (a negative
 payment on the self-pay row and the same positive payment on the 2207 row, ``ref``
 ``backsettle:<id>``: neutral for every drawer), so the 2207 row shows what the patient paid
 (= medfee_sumamt); the refund = paid − psn_cash_pay = what the platform paid for him (fund_pay_sumamt
@@ -309,6 +311,15 @@ class BackSettler:
                              done_at=None if refund else now)
             s.add(adj)
             s.flush()
+            sp = s.get(Settlement, b.selfpay_settlement_id)
+            if sp.state == "confirmed":
+                # the full self-pay is superseded by the insurance settlement (its money moved there):
+                # reversed, so the books count the visit once and its e-invoice gets its red letter
+                meta = json.loads(sp.preview_json or "{}")
+                meta["reversal"] = {"at": _ts(now), "by": "backsettle", "backsettlement_id": b.id,
+                                    "replaced_by": st.id, "reason": "医保补结算后全自费记录作废（改为医保结算）"}
+                sp.preview_json = json.dumps(meta, ensure_ascii=False, sort_keys=True)
+                lifecycle.advance(sp, "reversed", now=now)
             b.adjustment_id, b.refund_amount, b.refund_method = adj.id, refund, method
             b.state = "refund_owed" if refund else "done"
             b.updated_at = now

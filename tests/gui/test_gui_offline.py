@@ -221,6 +221,15 @@ def test_gui_offline_default_self_pay_then_backsettle(qtbot, window, app_state):
     assert len(settled) == 1 and bs_state in ("refund_owed", "done")
     assert Decimal(refund) / 100 == due - Decimal(settled[0]["psn_cash_pay"]) and Decimal(cash) / 100 == Decimal(
         settled[0]["psn_cash_pay"])
+    with store.read_connection() as conn:
+        sp_state = conn.exec_driver_sql("SELECT state FROM settlements WHERE id = ?",
+                                        (rec["settlement_id"],)).scalar_one()
+        inv = conn.exec_driver_sql("SELECT settlement_id, kind FROM invoices ORDER BY id").fetchall()
+    assert sp_state == "reversed"          # the full self-pay is superseded by the insurance settlement
+    if app_state.ctx.settings.einvoice.enabled:
+        # the insurance settlement gets its e-invoice; the self-pay had none (issued while offline is
+        # impossible) and, superseded, is owed none — had it one, it would get its red letter (换开)
+        assert (sid, "normal") in inv and [k for i, k in inv if i == rec["settlement_id"]] in ([], ["normal", "red"])
 
 
 def _fill_supervisor(code, password, reason="网络中断，离线业务待补传"):

@@ -125,6 +125,7 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
         assert len([x for x in ledger if x["kind"] == "setl"]) == n_setl   # nothing sent again
 
         msgids, refunded, hand_worked = set(), 0, False
+        books = {"medfee": Decimal("0.00"), "fund": Decimal("0.00"), "cash": Decimal("0.00")}
         adjustments = {a["settlement_id"]: a for a in dayend.day_report(ctx.store)["adjustments"]}
         listed = {v["selfpay_settlement_id"]: v for v in backsettle.listing(ctx.store)}
         for _certno, psn_no, method, r in visits:
@@ -165,6 +166,11 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
             paid_2207 = _row(ctx, "SELECT sum(amount) FROM payments WHERE settlement_id = ?", (v["settlement_id"],))[0]
             paid_self = _row(ctx, "SELECT sum(amount) FROM payments WHERE settlement_id = ?", (r.settlement_id,))[0]
             assert Decimal(paid_2207) / 100 == taken and paid_self == 0
+            # the superseded full self-pay record is reversed: the visit counts once, as the insurance settlement
+            assert _row(ctx, "SELECT state FROM settlements WHERE id = ?", (r.settlement_id,))[0] == "reversed"
+            books["medfee"] += medfee
+            books["fund"] += Decimal(central["fund_pay_sumamt"])
+            books["cash"] += cash
         assert len(msgids) == 20 and hand_worked and refunded >= 10
         s1 = backsettle.summary(ctx.store)
         assert s1["backsettled"] == 20 and s1["refunds_owed"] == refunded and s1["queued"] == 0
@@ -188,6 +194,9 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
                    Decimal("0.00"))
         assert Decimal(day["refunds_owed_amount"]) == owed
         z = zreport(ctx.store, date.today())
+        # the Z report's net: 20 insurance settlements with the platform's figures (self-pay − its reversal)
+        assert (z.net.count, z.net.medfee_sumamt, z.net.fund_pay_sumamt, z.net.psn_cash_pay) == (
+            20, books["medfee"], books["fund"], books["cash"])
         assert z.backsettle["offline_self_pay"] == 20 and z.backsettle["refunds_owed_amount"] == f"{owed:.2f}"
         pdf = tmp_path / "z.pdf"
         render_zreport(z, pdf)
