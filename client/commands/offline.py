@@ -8,8 +8,9 @@ queues the visit for 补结算 (docs/offline-and-recovery.md §2, §4a). When th
 * ``offline backsettle`` settles the queued visits with the platform (1101 → 2201 → 2203/2204 →
   2206/2207, a fresh msgid for each request) and records the refunds; a settlement whose answer is
   lost is left for ``medsettle recover`` (exit 3), never sent again;
-* ``offline refund ID`` records that the refund of visit ID was handed over (cash at the counter)
-  or made through its payment channel (needs an open shift);
+* ``offline refund ID [--cash]`` records that the cash refund of visit ID was handed over at the
+  counter (needs an open shift); a refund owed to WeChat / Alipay / a bank card goes back through
+  its payment channel and stays owed, unless the patient agrees to take cash (``--cash``);
 * ``offline decline ID --reason TEXT`` — the patient does not want 补结算: stays full self-pay;
 * ``offline requeue ID`` — a refused / declined visit is tried again (the cause was corrected).
 
@@ -39,6 +40,9 @@ def register(subparsers, common) -> None:
                            help="只列出该状态：queued、refund_owed、done、refused、declined …")
         if name in ("refund", "decline", "requeue"):
             q.add_argument("id", type=int, metavar="ID", help="补结算编号（offline list 的 backsettlement_id）")
+        if name == "refund":
+            q.add_argument("--cash", action="store_true",
+                           help="原为微信/支付宝/银行卡支付、患者同意改在窗口领取现金退款")
         if name == "decline":
             q.add_argument("--reason", required=True, help="患者放弃补结算的原因")
         if name == "backsettle":
@@ -73,7 +77,7 @@ def run(args) -> int:
                 sys.stderr.write(rep.message() + "\n")
                 return EXIT_UNKNOWN if (rep.awaiting_recovery or rep.stopped) else EXIT_OK
             if action == "refund":
-                emit_json(backsettle.refund_paid(ctx, args.id))
+                emit_json(backsettle.refund_paid(ctx, args.id, in_cash=args.cash))
                 return EXIT_OK
             if action == "decline":
                 backsettle.decline(ctx, args.id, args.reason)

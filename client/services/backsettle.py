@@ -688,9 +688,13 @@ def summary(store, day=None) -> dict:
     return out
 
 
-def refund_paid(ctx, bs_id: int, *, opter: str | None = None) -> dict:
-    """The refund was handed over (cash at the counter) or made through the payment channel:
-    the adjustment is done (audited, needs an open shift) and the row ``done``."""
+def refund_paid(ctx, bs_id: int, *, opter: str | None = None, in_cash: bool = False) -> dict:
+    """The cash refund was handed over at the counter: the adjustment is done (audited, needs an open
+    shift; the drawer's expected cash goes down by it) and the row ``done``.
+
+    A refund owed to a payment code / card (原路退还 through WeChat, Alipay, bank card, e-CNY) is made by
+    the payment gateway's refund, not here: it stays owed (``refund_method`` names the channel) unless
+    the patient agrees to take it in cash at the counter (``in_cash``)."""
     from offline_cache import audit
     from offline_cache.models import Adjustment
 
@@ -702,6 +706,10 @@ def refund_paid(ctx, bs_id: int, *, opter: str | None = None) -> dict:
     r = rows[0]
     if r["state"] != "refund_owed" or not r["adjustment_id"]:
         raise ServiceError("invalid_input", f"补结算记录 {bs_id} 当前为“{r['state_name']}”，没有待退款项。")
+    if (r["refund_method"] or "cash") != "cash" and not in_cash:
+        raise ServiceError("invalid_input", f"补结算记录 {bs_id} 的退款 {r['refund']} 元应按原支付方式"
+                                            f"（{r['refund_method_name']}）原路退还，须通过支付渠道办理；"
+                                            "如患者同意改为现金退款，请加 --cash。")
     who = opter or ctx.operator.opter
     require_shift(ctx.store, who, "办理补结算退款")
     with ctx.store.session() as s:          # as forward.settle_adjustment does for 退补差额
@@ -711,8 +719,8 @@ def refund_paid(ctx, bs_id: int, *, opter: str | None = None) -> dict:
         a.state, a.done_at = "done", datetime.now()
         audit.append(s, actor=who, action="adjustment.done",
                      detail={"adjustment_id": a.id, "settlement_id": a.settlement_id, "direction": a.direction,
-                             "amount": fmt2(a.amount), "method": r["refund_method"] or "cash",
-                             "backsettlement_id": bs_id})
+                             "amount": fmt2(a.amount), "method": "cash",
+                             "original_method": r["refund_method"] or "cash", "backsettlement_id": bs_id})
     sync_refunds(ctx.store)
     return dict(r, state="done", state_name=STATE_WORDS["done"])
 

@@ -179,6 +179,11 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
         exp = dayend.shift_summary(ctx.store, shift)["expected"]
         cash_taken = sum((Decimal(r.payments[0]["amount"]) for _, _, m, r in visits if m == "cash"), Decimal("0"))
         assert Decimal(exp["cash"]) == cash_taken
+        # a refund owed to WeChat goes back through its channel: not handed over as cash by mistake
+        wechat = next(v for v in backsettle.listing(ctx.store, states=("refund_owed",)) if v["refund_method"] == "wechat")
+        with pytest.raises(ServiceError) as ei:
+            backsettle.refund_paid(ctx, wechat["backsettlement_id"])
+        assert "原路退还" in ei.value.message and "--cash" in ei.value.message
         # the cashier hands one cash refund over: the drawer goes down by it, the row is done
         cash_visit = next(v for v in backsettle.listing(ctx.store, states=("refund_owed",))
                           if v["refund_method"] == "cash")
