@@ -615,6 +615,11 @@ def drain(ctx, *, max_items: int | None = None) -> BacksettleReport:
 
 def sync_refunds(store) -> int:
     """Rows whose refund adjustment was handed over (at the window or by CLI) become ``done``."""
+    with store.read_connection() as conn:      # no write transaction when there is nothing to do
+        if not conn.exec_driver_sql(
+                "SELECT 1 FROM backsettlements b JOIN adjustments a ON a.id = b.adjustment_id "
+                "WHERE b.state = 'refund_owed' AND a.state = 'done' LIMIT 1").fetchone():
+            return 0
     with store.connection() as conn:
         res = conn.exec_driver_sql(
             "UPDATE backsettlements SET state = 'done' WHERE state = 'refund_owed' AND adjustment_id IN "
