@@ -30,6 +30,7 @@ from client.printing.reports import render_zreport
 from client.services import backsettle, dayend
 from client.services.context import open_context, training_settings_for
 from client.services.errors import ServiceError
+from client.services.housekeeping import drain_einvoices
 from client.services.identify import IdentifyService
 from client.services.offline import FLAG_BACKSETTLE, FLAG_SELF_PAY, PROVISIONAL_OFF, OfflineService
 from client.services.payments import Tender
@@ -191,6 +192,11 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
         exp2 = dayend.shift_summary(ctx.store, shift)["expected"]
         assert Decimal(exp2["cash"]) == cash_taken - Decimal(cash_visit["refund"])
         assert backsettle.summary(ctx.store)["refunds_paid"] == 1
+        # e-invoices: the insurance settlements get theirs (the superseded self-pay records are owed none)
+        assert drain_einvoices(ctx)["issued"] == 20
+        with ctx.store.read_connection() as conn:
+            inv = conn.exec_driver_sql("SELECT settlement_id, kind FROM invoices ORDER BY id").fetchall()
+        assert sorted(inv) == sorted((v["settlement_id"], "normal") for v in listed.values())
         # the day-end report and the Z report show the outage's lines
         day = dayend.day_report(ctx.store)["backsettle"]
         assert (day["offline_self_pay"], day["backsettled"], day["refunds_paid"]) == (20, 20, 1)
