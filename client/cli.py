@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "operator",
     "ledger",
     "recover",
+    "offline",
     "report",
     "audit",
     "config",

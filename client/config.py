@@ -158,6 +158,21 @@ class OfflineSettings:
     max_amount: Decimal = Decimal("500.00")   # per offline settlement (total fee)
     max_cache_age_hours: int = 72
     allow_inpatient: bool = False
+    # Default offline mode is full self-pay (全自费) queued for 补结算 when the platform is back.
+    # The locally computed provisional insurance settlement (离线暂定结算) is allowed only for the
+    # insured places listed here (6-digit admdvs, or a 2/4-digit province/city prefix) — each one
+    # needs the regional office's written approval (docs/offline-and-recovery.md §2). Empty = none.
+    provisional_regions: tuple[str, ...] = ()
+    # queue an offline full self-pay of an insured patient for 补结算 (事后结算) when the platform is back
+    backsettle: bool = True
+    # use the personal account (acct_used_flag 1) in the 补结算; off by default: the patient is not at
+    # the window to agree, and a region may require his password for the account
+    backsettle_account: bool = False
+
+    def provisional_allowed(self, insuplc_admdvs: str | None) -> bool:
+        """True when the insured place may be settled provisionally offline (approved region)."""
+        adm = str(insuplc_admdvs or "")
+        return bool(adm) and any(adm.startswith(r) for r in self.provisional_regions)
 
 
 @dataclass(frozen=True)
@@ -453,6 +468,13 @@ def _v_account_places(v: Any) -> tuple[Any, str | None]:
     return {str(k): str(m) for k, m in v.items()}, None
 
 
+def _v_region_list(v: Any) -> tuple[Any, str | None]:
+    if not isinstance(v, list) or not all(re.fullmatch(r"\d{2}|\d{4}|\d{6}", str(x)) for x in v):
+        return v, ("应为参保地区划代码列表，如 provisional_regions = [\"330421\"]（2、4或6位：省、市或区县）；"
+                   "列入的参保地须经当地医保经办机构书面同意离线暂定结算")
+    return tuple(str(x) for x in v), None
+
+
 def _v_path_str(v: Any) -> tuple[Any, str | None]:
     if not isinstance(v, str):
         return v, f"应为路径字符串，当前为 {_type_name(v)}"
@@ -547,6 +569,9 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "max_amount": _v_amount(Decimal("0.00"), Decimal("100000.00")),
         "max_cache_age_hours": _v_int(1, 24 * 30),
         "allow_inpatient": _v_bool,
+        "provisional_regions": _v_region_list,
+        "backsettle": _v_bool,
+        "backsettle_account": _v_bool,
     },
     "scanner": {
         "inter_key_ms": _v_int(5, 500),
@@ -970,6 +995,12 @@ def _cross_checks(eff: dict[str, dict[str, Any]], where: Callable[[str, str], st
     o = eff["offline"]
     if o.get("allow_inpatient") and o.get("enabled", True):
         warnings.append(ConfigError(where("offline", "allow_inpatient"), "允许住院脱机结算：脱机结算需事后补传，住院金额较大，风险较高", "warning"))
+    if o.get("provisional_regions"):
+        warnings.append(ConfigError(where("offline", "provisional_regions"),
+                                    "已为以下参保地开启离线暂定结算（本地计算医保基金支付）："
+                                    + "、".join(map(str, o["provisional_regions"]))
+                                    + "；须有当地医保经办机构的书面同意，否则请删除此项（默认离线全自费、恢复后补结算）",
+                                    "warning"))
 
 
 def _resolve_dirs(paths: PathSettings, source: Path | None) -> tuple[Path, Path]:

@@ -52,6 +52,8 @@ INVOICE_STATES = ("allocated", "issued", "failed", "cancelled")
 OUTBOX_STATES = ("pending", "sending", "acked", "failed", "needs_review")
 ADJUSTMENT_DIRECTIONS = ("refund", "charge")
 ADJUSTMENT_STATES = ("pending", "done", "cancelled")
+BACKSETTLE_STATES = ("queued", "identified", "registered", "uploaded", "settling", "refund_owed", "done", "declined",
+                     "refused")
 OPERATOR_ROLES = ("cashier", "supervisor", "admin", "finance")
 
 
@@ -434,6 +436,42 @@ class Adjustment(Base):
     opter: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Backsettlement(Base):
+    """补结算 (事后结算) of an offline full self-pay visit: one row per self-pay settlement (migration 0006o).
+
+    ``step_msgid``/``step_infno`` = the last request, committed before it left; ``settlement_id`` =
+    the 2207 attempt (an ordinary settlements row, resolved by recovery when its answer is lost);
+    ``adjustment_id`` = the refund of what the platform paid (fund + account) to the patient."""
+
+    __tablename__ = "backsettlements"
+    __table_args__ = (
+        CheckConstraint(_in("state", BACKSETTLE_STATES), name="state"),
+        UniqueConstraint("selfpay_settlement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    selfpay_settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"))
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="RESTRICT"))
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    psn_no: Mapped[str] = mapped_column(String(30))
+    insutype: Mapped[str | None] = mapped_column(String(6))
+    insuplc_admdvs: Mapped[str | None] = mapped_column(String(6))
+    mdtrt_cert_type: Mapped[str | None] = mapped_column(String(3))
+    mdtrt_cert_no: Mapped[str | None] = mapped_column(String(50))
+    card_sn: Mapped[str | None] = mapped_column(String(40))
+    mdtrt_id: Mapped[str | None] = mapped_column(String(30))
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"))
+    step_infno: Mapped[str | None] = mapped_column(String(5))
+    step_msgid: Mapped[str | None] = mapped_column(String(30))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)
+    refund_amount: Mapped[Decimal | None] = mapped_column(Money)
+    refund_method: Mapped[str | None] = mapped_column(String(12))
+    adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("adjustments.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Shift(Base):

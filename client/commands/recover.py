@@ -55,6 +55,10 @@ def run(args) -> int:
             doc["rounds"] = rounds
             emit_json(doc)
             sys.stderr.write(rep.message() + "\n")
+            bs = (rep.drain or {}).get("backsettle") or {}
+            if bs.get("attempted"):
+                sys.stderr.write(f"补结算：{bs.get('settled', 0)} 笔完成，{bs.get('refused', 0)} 笔被拒绝，"
+                                 f"{len(bs.get('awaiting_recovery') or [])} 笔结果待确认（medsettle offline list）。\n")
             return EXIT_OK if rep.clean else EXIT_UNKNOWN
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)

@@ -524,3 +524,8 @@ def payment_method_name(method: object) -> str:
 
 
 __all__ += ["PAYMENT_METHOD_ALIASES", "PAYMENT_METHOD_NAMES", "PAYMENT_METHOD_ORDER", "payment_method_name"]
+
+
+# The sentence on the receipt of an offline full self-pay queued for 补结算 (docs/offline-and-recovery.md §2)
+BACKSETTLE_NOTE = ("全自费收据（待医保补结算）：医保中心连接中断，本次费用由患者全额自付。医保中心恢复后本院将为您"
+                   "办理医保补结算，医保基金（及个人账户）支付的部分按原支付方式退还；请保留本收据。")

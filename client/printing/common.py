@@ -105,7 +105,9 @@ def record_marks(record: dict) -> list[str]:
         marks.append("红字冲红")
     if flags.get("training"):
         marks.append("培训模式")
-    if flags.get("self_pay"):
+    if flags.get("self_pay") and (record.get("setlinfo") or {}).get("backsettle"):
+        marks.append("全自费收据（待医保补结算）")
+    elif flags.get("self_pay"):
         marks.append("全自费（非医保结算）")
     elif flags.get("offline"):
         marks.append("离线结算")
@@ -119,10 +121,15 @@ def record_marks(record: dict) -> list[str]:
 OFFLINE_NOTE = "离线结算：医保中心恢复后补传，金额以医保中心结算为准，如有差额将退补。"
 
 
+BACKSETTLE_NOTE = codes.BACKSETTLE_NOTE
+
+
 def record_notes(record: dict) -> list[str]:
     """Sentences the patient must read on the document: what an offline or a self-pay settlement means."""
     flags = record.get("flags") or {}
     info = record.get("setlinfo") or {}
+    if flags.get("self_pay") and info.get("backsettle"):
+        return [BACKSETTLE_NOTE]
     if flags.get("self_pay"):
         why = info.get("reason") or ""
         return [f"全自费{'（' + why + '）' if why else ''}：未经医保结算，可凭本票据到参保地医保经办机构申请报销。"]

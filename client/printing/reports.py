@@ -167,6 +167,15 @@ def render_zreport(rep, out=None) -> bytes:
              ("个人账户支付", 33, "r"), ("个人现金支付", 33, "r")], rows, bold_last=1)
     if rep.offline_count:
         p.text(f"其中离线结算 {rep.offline_count} 笔（联网后上传确认，差额按退补差额处理）。", 8.5, ORANGE)
+    b = getattr(rep, "backsettle", None) or {}
+    if b.get("offline_self_pay") or b.get("backsettled") or b.get("all_refunds_owed"):
+        p.text(f"离线全自费 {b.get('offline_self_pay', 0)} 笔：待医保补结算 {b.get('queued', 0) + b.get('in_progress', 0)} 笔，"
+               f"已补结算 {b.get('backsettled', 0)} 笔，拒绝或放弃补结算 {b.get('refused', 0) + b.get('declined', 0)} 笔"
+               "（保持全自费）。", 8.5, ORANGE)
+        p.text(f"退还患者医保支付部分：待退 {b.get('refunds_owed', 0)} 笔 {b.get('refunds_owed_amount', '0.00')} 元，"
+               f"已退 {b.get('refunds_paid', 0)} 笔 {b.get('refunds_paid_amount', '0.00')} 元"
+               f"（各日合计待退 {b.get('all_refunds_owed', 0)} 笔 {b.get('all_refunds_owed_amount', '0.00')} 元）。",
+               8.5, ORANGE)
 
     p.heading("二、按收费员和收款方式")
     mrows = [[m.opter_name, m.opter, m.method_name, str(m.count), money(m.amount)] for m in rep.methods]

@@ -47,6 +47,8 @@ OPERATIONAL_COLUMNS: Mapping[str, frozenset[str]] = {
     "outbox": frozenset({"payload_json"}),
     # visits keep the medical certificate sent with 2201 (mdtrt_cert_no) when a service stores it
     "visits": frozenset({"mdtrt_cert_no"}),
+    # an offline self-pay queued for 补结算: the certificate its 1101 is sent with afterwards
+    "backsettlements": frozenset({"mdtrt_cert_no", "card_sn"}),
 }
 
 _ID18 = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")

@@ -208,6 +208,7 @@ class CashDesk:
         rec = self._after_offline(res, what="离线结算已完成", flags={"offline": True})
         rec["offline_note"] = res.receipt.get("note", "")
         rec["self_pay"] = res.self_pay
+        rec["backsettle"] = bool(res.setlinfo.get("backsettle"))    # queued for 医保补结算
         return rec
 
     def self_pay_settle(self, person, fees, tenders, *, reason_code: str, note: str = "",

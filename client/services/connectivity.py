@@ -83,6 +83,7 @@ class ConnStatus:
     unknown_settlements: int = 0     # sent, outcome unknown (recovery asks 5203)
     cache: CacheAges = field(default_factory=CacheAges)
     detail: str = ""
+    backsettle_pending: int = 0      # offline full self-pay visits waiting for 补结算 (backsettle.drain)
 
     @property
     def words(self) -> str:
@@ -101,6 +102,8 @@ class ConnStatus:
             parts.append(f"待人工处理 {self.outbox_needs_review} 笔")
         if self.unknown_settlements:
             parts.append(f"结果待确认 {self.unknown_settlements} 笔")
+        if self.backsettle_pending:
+            parts.append(f"待补结算 {self.backsettle_pending} 笔")
         if self.cache.catalog_synced_at:
             parts.append(f"目录同步于 {self.cache.catalog_synced_at:%m-%d %H:%M}")
         return "，".join(parts)
@@ -137,6 +140,14 @@ def local_counts(store) -> tuple[int, int, int]:
         ).scalar_one()
     pending = sum(rows.get(s, 0) for s in ("pending", "sending", "failed"))
     return pending, rows.get("needs_review", 0), unknown
+
+
+def backsettle_count(store) -> int:
+    """Offline full self-pay visits queued for (or in the middle of) 补结算."""
+    with store.read_connection() as conn:
+        return int(conn.exec_driver_sql(
+            "SELECT count(*) FROM backsettlements WHERE state IN ('queued', 'identified', 'registered', 'uploaded', "
+            "'settling')").scalar_one())
 
 
 def cache_ages(store) -> CacheAges:
@@ -183,13 +194,15 @@ class ConnectivityMonitor:
 
     def status(self, reachable: bool, detail: str = "") -> ConnStatus:
         pending, review, unknown = local_counts(self.store)
+        backsettle = backsettle_count(self.store)
         if not reachable:
             state = OFFLINE
-        elif pending or review or unknown:
+        elif pending or review or unknown or backsettle:
             state = RECOVERING
         else:
             state = ONLINE
-        return ConnStatus(state, reachable, datetime.now(), pending, review, unknown, cache_ages(self.store), detail)
+        return ConnStatus(state, reachable, datetime.now(), pending, review, unknown, cache_ages(self.store), detail,
+                          backsettle)
 
     def check(self) -> ConnStatus:
         reachable, detail = self._probe()
@@ -198,7 +211,8 @@ class ConnectivityMonitor:
             prev = self.last
             self.last = st
             subs = list(self._subscribers)
-        changed = prev is None or (prev.state, prev.unresolved) != (st.state, st.unresolved)
+        changed = prev is None or ((prev.state, prev.unresolved, prev.backsettle_pending)
+                                   != (st.state, st.unresolved, st.backsettle_pending))
         if changed:
             log.info("connectivity: %s (%s)", st.state, st.summary())
             for fn in subs:

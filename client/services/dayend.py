@@ -415,6 +415,17 @@ def _one_sided(ctx, rows: list[list[str]], repaired: list[dict]) -> list[list[st
     return out
 
 
+def _backsettle_summary(store, day: date) -> dict:
+    """Offline full self-pay visits of the day and their 补结算 (counts, refunds owed / paid)."""
+    from .backsettle import listing, summary
+
+    out = summary(store, day)
+    out["open"] = [r for r in listing(store, states=("queued", "identified", "registered", "uploaded", "settling",
+                                                      "refund_owed", "refused"))
+                   if r["selfpay_at"][:10] == day.isoformat()]
+    return out
+
+
 def reconciliation_for(store, day: date) -> list[dict]:
     """The day's last 3201/3202 results as report rows (infno, setl_optins, stmt_rslt,
     stmt_rslt_dscr); empty if the day has not been reconciled."""
@@ -474,6 +485,7 @@ def day_report(store, day: date | None = None, *, reconciliation: dict | None = 
         "adjustments": [{"adjustment_id": r[0], "settlement_id": r[1], "msgid": r[2], "direction": r[3],
                          "amount": fmt2(_fen(r[4])), "state": r[5], "reason": r[6]} for r in adj],
         "adjustments_pending": pending_adjustments(store),
+        "backsettle": _backsettle_summary(store, day),
         "open_items": blockers(store),
         "shifts": [shift_summary(store, s) for s in shifts],
         "reconciliation": reconciliation,

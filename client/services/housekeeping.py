@@ -1,7 +1,8 @@
 """Housekeeping: the one sequence that finishes what a crash, a lost answer or an outage left open.
 
     1. resolve the settlements of unknown outcome (``recovery.resolve_unknown``)
-    2. send the outbox (offline settlements, ``forward.drain``), in rounds while items are retried
+    2. send the outbox (offline settlements, ``forward.drain``), in rounds while items are retried;
+       then 补结算 of the offline full self-pay visits (``backsettle.drain``)
     3. e-invoices: top up the number ranges, issue the invoices / red letters settlements still owe,
        upload the queued records (``drain_einvoices``)
     4. count what is left (outbox, unknown outcomes, owed invoices, settled-but-unpaid)
@@ -81,11 +82,25 @@ def drain(ctx, *, rounds: int = 1, sleep=time.sleep) -> dict:
         rep.setdefault("adjustments", []).extend(more.adjustments)
         rep["stopped"] = more.stopped
     rep["rounds"] = done
+    rep["backsettle"] = _backsettle(ctx)
     rep["einvoice"] = drain_einvoices(ctx)
     return rep
 
 
 _drain_all = drain
+
+
+def _backsettle(ctx) -> dict:
+    """补结算 of the offline full self-pay visits (``client.services.backsettle``); never raises."""
+    from .backsettle import drain as backsettle_drain
+    from .backsettle import sync_refunds
+
+    try:
+        sync_refunds(ctx.store)
+        return backsettle_drain(ctx).to_dict()
+    except Exception as exc:  # noqa: BLE001 - what cannot be done now stays queued
+        log.exception("backsettle drain failed")
+        return {"error": str(exc)}
 
 
 def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool = False,

@@ -1,7 +1,16 @@
 """Offline emergency settlement (离线应急结算) and the full self-pay fallback (全自费).
 
 When the platform cannot be reached the window may still settle a patient, within limits the
-hospital configures (``[offline]`` in the site file, ``client.config.OfflineSettings``):
+hospital configures (``[offline]`` in the site file, ``client.config.OfflineSettings``).
+
+DEFAULT = full self-pay, settled afterwards (全自费 + 补结算): the patient pays the whole amount and
+the receipt says it is a 全自费 receipt pending 医保补结算; when the patient was identified from the
+cache as insured, the visit is queued (``backsettlements`` row, in the same transaction) and
+``client.services.backsettle`` settles it with the platform when it is back and refunds what the
+platform paid. This is public practice during outages.
+
+The locally computed PROVISIONAL insurance settlement below is a per-region option only
+(``[offline] provisional_regions``, off by default; it needs the regional office's approval):
 
 * identification only from the local person cache, by social-security card or ID number — an
   e-voucher QR cannot be decoded without the platform (``ServiceError('invalid_input')`` saying so);
@@ -34,6 +43,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from client.domain import casebuild, engine
+from client.domain.codes import BACKSETTLE_NOTE
 from client.domain.money import fmt2, q2
 from offline_cache import settlements as lifecycle
 
@@ -48,6 +58,8 @@ SETLINFO_ZERO_FIELDS = ("overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "a
 SELF_PAY_INFNO = "0000"
 FLAG_OFFLINE = "离线结算"
 FLAG_SELF_PAY = "全自费"
+FLAG_BACKSETTLE = "待医保补结算"
+BACKSETTLE_REASON = "医保中心连接中断，按全自费收取，医保中心恢复后办理补结算"
 ZERO = Decimal("0.00")
 
 
@@ -58,7 +70,7 @@ class OfflineLimitExceeded(ServiceError):
         self.reasons = list(reasons)
         self.total = q2(total)
         msg = ("不能离线医保结算：" + "；".join(reasons) + f"。可按全自费收取 {fmt2(self.total)} 元"
-               "（记录为全自费，患者可凭票据到参保地经办机构申请报销），或等待医保中心恢复后再结算。")
+               "（全自费收据；医保中心恢复后办理补结算，医保支付部分退还患者），或等待医保中心恢复后再结算。")
         super().__init__("offline_limit", msg, detail="；".join(reasons))
 
 
@@ -84,6 +96,8 @@ class OfflineQuote:
     setlinfo: dict | None = None        # provisional (None when limits forbid insurance settlement)
     setldetail: list = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    backsettle: bool = False            # a self-pay of this patient would be queued for 补结算
+    default_self_pay: bool = False      # the default offline mode (no provisional option for the region)
 
     @property
     def allowed(self) -> bool:
@@ -189,8 +203,13 @@ class OfflineService:
 
         lines = self.price_lines(fees)
         total = q2(sum((ln.amount for ln in lines), ZERO))
-        q = OfflineQuote(lines, total)
+        q = OfflineQuote(lines, total, backsettle=self.backsettle_possible(person, kind))
         lim = self.limits
+        if not lim.provisional_allowed(getattr(person, "insuplc_admdvs", None)):
+            # the default: no locally computed fund payment; full self-pay, 补结算 afterwards
+            q.reasons.append(PROVISIONAL_OFF)
+            q.default_self_pay = True
+            return q
         if not lim.enabled:
             q.reasons.append("本院未开通离线医保结算")
         if kind != "outpatient" and not lim.allow_inpatient:
@@ -234,6 +253,12 @@ class OfflineService:
         q.setldetail = list(result.get("setldetail") or [])
         return q
 
+    def backsettle_possible(self, person, kind: str = "outpatient") -> bool:
+        """Whether an offline self-pay of *person* is queued for 补结算: an insured patient (from the
+        cache, with a certificate to identify him again), an outpatient visit, ``[offline] backsettle``."""
+        return bool(self.limits.backsettle and kind == "outpatient" and getattr(person, "psn_no", "")
+                    and getattr(person, "insuplc_admdvs", "") and getattr(person, "mdtrt_cert_no", ""))
+
     # -- settling ------------------------------------------------------------------------------
 
     def settle(self, person, fees, tenders, *, kind: str = "outpatient", med_type: str = "11",
@@ -256,10 +281,12 @@ class OfflineService:
 
         lines = self.price_lines(fees)
         total = q2(sum((ln.amount for ln in lines), ZERO))
-        q = OfflineQuote(lines, total)
+        backsettle = not online and reason_code == "offline" and self.backsettle_possible(person)
+        q = OfflineQuote(lines, total, backsettle=backsettle)
         pay = allocate(total, list(tenders))
+        default = BACKSETTLE_REASON if backsettle else "离线期间超出离线结算条件，患者选择全自费"
         return self._write(person, q, pay, kind="outpatient", med_type="11", self_pay=True,
-                           reason=reason or "离线期间超出离线结算条件，患者选择全自费", reason_code=reason_code,
+                           reason=reason or default, reason_code=reason_code,
                            offline=not online, his_bills=tuple(his_bills))
 
     def _write(self, person, q: OfflineQuote, pay, *, kind: str, med_type: str, self_pay: bool,
@@ -289,6 +316,8 @@ class OfflineService:
                          "reason_code": reason_code, "setl_time": now.strftime("%Y-%m-%d %H:%M:%S"),
                          "psn_name": getattr(person, "psn_name", "") or "",
                          "certno": getattr(person, "certno", "") or "", "med_type": med_type})
+            if q.backsettle:
+                info["backsettle"] = True       # the receipt says: 全自费收据, pending 医保补结算
         else:
             info = dict(q.setlinfo, provisional=True, psn_no=psn_no, insutype=person.insutype,
                         insuplc_admdvs=person.insuplc_admdvs, med_type=med_type)
@@ -341,13 +370,18 @@ class OfflineService:
                            "msgids": {"2201": m2201, "2204": m2204, "2207": m2207}}
                 outbox_id = outbox.enqueue(s, key=m2207, kind=OUTBOX_KIND, chain=f"visit:{v.id}", payload=payload,
                                            now=now)
+            if self_pay and q.backsettle:
+                from .backsettle import queue_in_session
+
+                queue_in_session(s, st, v, person, now=now)
             action = ("offline.self_pay" if offline else "counter.self_pay") if self_pay else "offline.settle"
             audit.append(s, actor=ctx.operator.opter, action=action,
                          detail={"settlement_id": st.id, "msgid": m2207, "total": fmt2(q.total),
                                  "due": info["psn_cash_pay"], "reason": reason, "reason_code": reason_code})
             sid, vid = st.id, v.id
-        flags = [FLAG_SELF_PAY] if self_pay else [FLAG_OFFLINE]
-        note = (f"全自费（{reason}）：未经医保结算，患者可凭本票据到参保地医保经办机构申请报销。" if self_pay else
+        flags = ([FLAG_SELF_PAY, FLAG_BACKSETTLE] if q.backsettle else [FLAG_SELF_PAY]) if self_pay else [FLAG_OFFLINE]
+        note = (BACKSETTLE_NOTE if self_pay and q.backsettle else
+                f"全自费（{reason}）：未经医保结算，患者可凭本票据到参保地医保经办机构申请报销。" if self_pay else
                 OFFLINE_NOTE)
         receipt = {"flags": flags, "note": note, "settlement_id": sid, "msgid": m2207,
                    "psn_name": getattr(person, "psn_name", ""), "setlinfo": info,
@@ -360,6 +394,8 @@ class OfflineService:
 
 
 OFFLINE_NOTE = "离线结算：医保中心恢复后补传，金额以医保中心结算为准，如有差额将退补。"
+PROVISIONAL_OFF = ("本院未对该参保地开通离线暂定结算（须经当地医保经办机构同意）：离线期间按全自费收取，"
+                   "医保中心恢复后办理补结算，医保支付部分退还患者")
 
 
 def _person_meta(person) -> dict:

@@ -151,6 +151,7 @@ class ZReport:
     invoices: dict[str, int]
     outbox_unresolved: int
     reconciliation: list[dict] = field(default_factory=list)  # 3201/3202 results, if day-end ran
+    backsettle: dict = field(default_factory=dict)            # offline self-pay and 补结算 (backsettle.summary)
 
     @property
     def net(self) -> Totals:
@@ -296,7 +297,17 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
     if reconciliation is None:
         reconciliation = recon or _dayend_reconciliation(store, day)
     return ZReport(day, operator, institution or {}, datetime.now().replace(microsecond=0), settled, rev, offline,
-                   mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation))
+                   mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation), _backsettle(store, day))
+
+
+def _backsettle(store: Any, day: date) -> dict:
+    """The day's offline full self-pay visits and their 补结算 (``all_owed``: refunds owed of every day)."""
+    from .backsettle import summary
+
+    out = summary(store, day)
+    total = summary(store)
+    out["all_refunds_owed"], out["all_refunds_owed_amount"] = total["refunds_owed"], total["refunds_owed_amount"]
+    return out
 
 
 def _csv_bytes(rows: list[list[Any]]) -> bytes:
@@ -315,6 +326,14 @@ def zreport_csv(r: ZReport) -> bytes:
         rows.append([label, "", "", "基金支付", "", fmt2(t.fund_pay_sumamt)])
         rows.append([label, "", "", "个人账户支付", "", fmt2(t.acct_pay)])
         rows.append([label, "", "", "个人现金支付", "", fmt2(t.psn_cash_pay)])
+    b = r.backsettle or {}
+    if b.get("offline_self_pay") or b.get("backsettled") or b.get("all_refunds_owed"):
+        rows.append(["补结算", "", "", "离线全自费", b.get("offline_self_pay", 0), ""])
+        rows.append(["补结算", "", "", "待补结算（含补结算中）", b.get("queued", 0) + b.get("in_progress", 0), ""])
+        rows.append(["补结算", "", "", "已补结算", b.get("backsettled", 0), ""])
+        rows.append(["补结算", "", "", "退还医保支付部分·待退", b.get("refunds_owed", 0), b.get("refunds_owed_amount", "0.00")])
+        rows.append(["补结算", "", "", "退还医保支付部分·已退", b.get("refunds_paid", 0), b.get("refunds_paid_amount", "0.00")])
+        rows.append(["补结算", "", "", "拒绝或放弃补结算（保持全自费）", b.get("refused", 0) + b.get("declined", 0), ""])
     for m in r.methods:
         rows.append(["收款方式", m.opter_name, m.opter, m.method_name, m.count, fmt2(m.amount)])
     for c in r.cash:

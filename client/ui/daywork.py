@@ -118,7 +118,7 @@ class DayworkMixin:
             if self._recovery_due:
                 self._recovery_due = False
                 self.run_recovery()
-            elif status.outbox_pending and not self._draining:
+            elif (status.outbox_pending or status.backsettle_pending) and not self._draining:
                 self.drain_outbox()
         self.step_done.emit("connectivity")
 
@@ -150,6 +150,8 @@ class DayworkMixin:
             out += " · " + self.tr("refused %1").replace("%1", str(status.outbox_needs_review))
         if status.unknown_settlements:
             out += " · " + self.tr("unknown %1").replace("%1", str(status.unknown_settlements))
+        if status.backsettle_pending:
+            out += " · " + self.tr("to back-settle %1").replace("%1", str(status.backsettle_pending))
         self.st_outbox.setText(out)
         ages = status.cache.hours()
         known = [h for h in ages.values() if h is not None]
@@ -223,6 +225,15 @@ class DayworkMixin:
             if rep.get("acked"):
                 self.st_busy.setText(self.tr("Offline settlements sent to the insurance centre: %1.")
                                      .replace("%1", str(rep["acked"])))
+            bs = rep.get("backsettle") or {}
+            if bs.get("settled"):
+                self.show_message(self.tr("Insurance settled afterwards (医保补结算) for %1 offline self-pay visit(s); "
+                                          "refund the fund's share to the patients (adjustment records, Ctrl+J).")
+                                  .replace("%1", str(bs["settled"])), "info")
+            if bs.get("refused"):
+                self.show_message(self.tr("The insurance centre refused 补结算 of %1 visit(s); they stay full self-pay "
+                                          "with the reason recorded (medsettle offline list).")
+                                  .replace("%1", str(bs["refused"])), "error")
             if rep.get("needs_review"):
                 self.show_message(self.tr("The insurance centre refused %1 offline settlement(s); they wait for the "
                                           "insurance office (the shift cannot be closed until resolved).")
@@ -429,7 +440,20 @@ class DayworkMixin:
         if case is None:
             return
         case.quote = q
-        if q.allowed and q.setlinfo is not None:
+        if q.setlinfo is None and q.default_self_pay:
+            # the default offline mode: full self-pay, settled with the insurance afterwards (补结算)
+            case.self_pay = True
+            self.settlement.clear()
+            self.settlement.total.setText(fmt_display(q.total))
+            self.settlement.cash.setText(fmt_display(q.total))
+            self.settlement.state.setText(self.tr(
+                "OFFLINE · FULL SELF-PAY (全自费) — the patient pays the whole amount; when the insurance centre is "
+                "back the visit is settled afterwards (医保补结算) and the fund's share is refunded to the patient.")
+                if q.backsettle else self.tr(
+                "OFFLINE · FULL SELF-PAY (全自费) — not an insurance settlement; the receipt is the proof for "
+                "reimbursement at the insured place."))
+            due = q.total
+        elif q.allowed and q.setlinfo is not None:
             case.self_pay = False
             self.settlement.show_amounts(q.setlinfo, self.tr(
                 "OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre's result is final; any difference is "
@@ -437,10 +461,15 @@ class DayworkMixin:
             due = q.due
         else:
             reasons = "\n".join(f"• {r}" for r in q.reasons) or self.tr("• no cached policy for the insured place")
+            offer = (self.tr("Charge the whole amount ¥ %1 as full self-pay (全自费)? The visit is settled with the "
+                             "insurance afterwards (医保补结算) when the insurance centre is back and the fund's "
+                             "share is refunded to the patient. Otherwise wait until the insurance centre is back.")
+                     if q.backsettle else
+                     self.tr("Charge the whole amount ¥ %1 as full self-pay (全自费)? The patient can claim "
+                             "reimbursement at the insured place with the receipt. Otherwise wait until the "
+                             "insurance centre is back."))
             text = (self.tr("Offline insurance settlement is not possible:") + "\n" + reasons + "\n\n"
-                    + self.tr("Charge the whole amount ¥ %1 as full self-pay (全自费)? The patient can claim "
-                              "reimbursement at the insured place with the receipt. Otherwise wait until the "
-                              "insurance centre is back.").replace("%1", fmt_display(q.total)))
+                    + offer.replace("%1", fmt_display(q.total)))
             self.show_message(text.replace("\n\n", "\n"), "warning")
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Offline limits exceeded"), text,
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
@@ -573,7 +602,10 @@ class DayworkMixin:
         change = self._change_of(record)
         self.payment.change.setText(f"¥ {fmt_display(change)}")
         self.payment.set_change_kind("change")
-        if record.get("self_pay"):
+        if record.get("self_pay") and record.get("backsettle"):
+            title = self.tr("SETTLED AS FULL SELF-PAY (全自费收据) — queued for 医保补结算; the fund's share is refunded "
+                            "when the insurance centre is back.")
+        elif record.get("self_pay"):
             title = self.tr("SETTLED AS FULL SELF-PAY (全自费) — not sent to the insurance centre.")
         else:
             title = self.tr("SETTLED OFFLINE (离线结算, provisional) — queued; sent when the insurance centre is "

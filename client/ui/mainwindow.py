@@ -263,9 +263,10 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.training_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.training_banner.setVisible(self.training)
         outer.addWidget(self.training_banner)
-        self.offline_banner = QLabel(self.tr("OFFLINE — the insurance centre cannot be reached. Offline emergency "
-                                             "settlement: identify by card (F2) or ID number (F3) from the cache; "
-                                             "amounts are provisional and sent when it is back."))
+        self.offline_banner = QLabel(self.tr("OFFLINE — the insurance centre cannot be reached. Identify by card "
+                                             "(F2) or ID number (F3) from the cache; the patient pays in full "
+                                             "(全自费 receipt) and the visit is settled with the insurance afterwards "
+                                             "(医保补结算) when it is back."))
         self.offline_banner.setObjectName("offlineBanner")
         self.offline_banner.setWordWrap(True)
         self.offline_banner.hide()

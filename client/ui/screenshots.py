@@ -8,7 +8,7 @@ screen is grabbed (title bar included, dialogs where the window manager puts the
 
 Drives the window on the embedded training platform through the main states, in zh_CN and en:
 ``window-<lang>-signin.png``, ``-password.png`` (forced change of an initial password), ``-patient.png`` (identified, HIS charges), ``-settled.png``,
-``-trace.png`` ("why this amount"), ``-offline.png`` (offline provisional settlement, F5),
+``-trace.png`` ("why this amount"), ``-offline.png`` (offline full self-pay pending 补结算, F5),
 ``-offline-settled.png`` (settled offline, receipt 离线结算), ``-shift.png`` (shift close blocked by
 the queued offline settlement, an over/short confirmed), ``-today.png`` (今日结算), ``-his-bills.png``
 (two unpaid HIS bills), ``-inpatient-warnings.png`` (the 12-warning inpatient case, grouped),
@@ -240,7 +240,7 @@ def shoot(outdir: Path, lang: str, data_dir: Path) -> list[Path]:
         win.cancel()
 
         # offline emergency settlement: the platform stops answering, the cached patient is
-        # identified by ID number, an item from the local catalogue, F5 = provisional amount
+        # identified by ID number, an item from the local catalogue, F5 = full self-pay pending 补结算 (the default)
         state.platform.stop()
         win.check_connectivity()
         _wait(app, win, "connectivity")

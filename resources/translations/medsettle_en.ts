@@ -228,6 +228,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>to back-settle %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Cache %1 h old</source>
         <translation type="unfinished"></translation>
     </message>
@@ -254,6 +258,14 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
     <message>
         <source>Offline settlements sent to the insurance centre: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insurance settled afterwards (医保补结算) for %1 offline self-pay visit(s); refund the fund&apos;s share to the patients (adjustment records, Ctrl+J).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The insurance centre refused 补结算 of %1 visit(s); they stay full self-pay with the reason recorded (medsettle offline list).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -318,6 +330,22 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
     <message>
         <source>Totalling the full self-pay…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE · FULL SELF-PAY (全自费) — the patient pays the whole amount; when the insurance centre is back the visit is settled afterwards (医保补结算) and the fund&apos;s share is refunded to the patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE · FULL SELF-PAY (全自费) — not an insurance settlement; the receipt is the proof for reimbursement at the insured place.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Charge the whole amount ¥ %1 as full self-pay (全自费)? The visit is settled with the insurance afterwards (医保补结算) when the insurance centre is back and the fund&apos;s share is refunded to the patient. Otherwise wait until the insurance centre is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SETTLED AS FULL SELF-PAY (全自费收据) — queued for 医保补结算; the fund&apos;s share is refunded when the insurance centre is back.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -656,6 +684,10 @@ Start in training mode to practise with the built-in training platform (上海�
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
         <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OFFLINE — the insurance centre cannot be reached. Identify by card (F2) or ID number (F3) from the cache; the patient pays in full (全自费 receipt) and the visit is settled with the insurance afterwards (医保补结算) when it is back.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1025,10 +1057,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>OFFLINE — the insurance centre cannot be reached. Offline emergency settlement: identify by card (F2) or ID number (F3) from the cache; amounts are provisional and sent when it is back.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -228,6 +228,10 @@
         <translation>待确认 %1</translation>
     </message>
     <message>
+        <source>to back-settle %1</source>
+        <translation>待补结算 %1</translation>
+    </message>
+    <message>
         <source>Cache %1 h old</source>
         <translation>缓存 %1 小时前</translation>
     </message>
@@ -256,6 +260,14 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     <message>
         <source>Offline settlements sent to the insurance centre: %1.</source>
         <translation>离线结算已补传医保中心：%1 笔。</translation>
+    </message>
+    <message>
+        <source>Insurance settled afterwards (医保补结算) for %1 offline self-pay visit(s); refund the fund&apos;s share to the patients (adjustment records, Ctrl+J).</source>
+        <translation>已为 %1 笔离线全自费就诊办理医保补结算；请将医保支付部分退还患者（退补记录，Ctrl+J）。</translation>
+    </message>
+    <message>
+        <source>The insurance centre refused 补结算 of %1 visit(s); they stay full self-pay with the reason recorded (medsettle offline list).</source>
+        <translation>医保中心拒绝了 %1 笔补结算，保持全自费，原因已记录（medsettle offline list）。</translation>
     </message>
     <message>
         <source>The insurance centre refused %1 offline settlement(s); they wait for the insurance office (the shift cannot be closed until resolved).</source>
@@ -320,6 +332,22 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     <message>
         <source>Totalling the full self-pay…</source>
         <translation>正在计算全自费金额…</translation>
+    </message>
+    <message>
+        <source>OFFLINE · FULL SELF-PAY (全自费) — the patient pays the whole amount; when the insurance centre is back the visit is settled afterwards (医保补结算) and the fund&apos;s share is refunded to the patient.</source>
+        <translation>离线·全自费 —— 患者全额自付；医保中心恢复后办理医保补结算，医保支付部分退还患者。</translation>
+    </message>
+    <message>
+        <source>OFFLINE · FULL SELF-PAY (全自费) — not an insurance settlement; the receipt is the proof for reimbursement at the insured place.</source>
+        <translation>离线·全自费 —— 非医保结算；患者可凭票据到参保地医保经办机构申请报销。</translation>
+    </message>
+    <message>
+        <source>Charge the whole amount ¥ %1 as full self-pay (全自费)? The visit is settled with the insurance afterwards (医保补结算) when the insurance centre is back and the fund&apos;s share is refunded to the patient. Otherwise wait until the insurance centre is back.</source>
+        <translation>按全自费收取全部金额 ¥ %1？医保中心恢复后办理医保补结算，医保支付部分退还患者。也可等待医保中心恢复后再结算。</translation>
+    </message>
+    <message>
+        <source>SETTLED AS FULL SELF-PAY (全自费收据) — queued for 医保补结算; the fund&apos;s share is refunded when the insurance centre is back.</source>
+        <translation>已按全自费收费（全自费收据）—— 已列入医保补结算；医保中心恢复后退还医保支付部分。</translation>
     </message>
     <message>
         <source>Settled. Esc: next patient.</source>
@@ -660,6 +688,10 @@ Start in training mode to practise with the built-in training platform (上海�
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
         <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
         <translation>培训模式 — 仅为练习数据，不会发送到真实医保中心，票据均标注“培训模式”</translation>
+    </message>
+    <message>
+        <source>OFFLINE — the insurance centre cannot be reached. Identify by card (F2) or ID number (F3) from the cache; the patient pays in full (全自费 receipt) and the visit is settled with the insurance afterwards (医保补结算) when it is back.</source>
+        <translation>离线 —— 无法连接医保中心。请读社保卡（F2）或输入身份证号（F3）从本机缓存识别；患者全额自付（全自费收据），医保中心恢复后办理医保补结算。</translation>
     </message>
     <message>
         <source>Dismiss (Esc)</source>
@@ -1030,10 +1062,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4</source>
         <translation>总额 ¥ %1 = 基金 ¥ %2 + 个人账户 ¥ %3 + 现金 ¥ %4</translation>
-    </message>
-    <message>
-        <source>OFFLINE — the insurance centre cannot be reached. Offline emergency settlement: identify by card (F2) or ID number (F3) from the cache; amounts are provisional and sent when it is back.</source>
-        <translation>离线 — 无法连接医保中心。可离线应急结算：读社保卡（F2）或输入身份证号（F3）从本机缓存识别患者；金额为临时结算，恢复连接后自动补传。</translation>
     </message>
     <message>
         <source>Visit type of items added by hand (HIS bills bring their own)</source>

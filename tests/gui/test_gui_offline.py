@@ -94,8 +94,18 @@ def _restore(state, port: int) -> None:
     state.platform.start()
 
 
+def _allow_provisional(state) -> None:
+    """The per-region option (docs/configuration.md ``[offline] provisional_regions``): 嘉善 approved."""
+    from dataclasses import replace
+
+    ctx = state.ctx
+    ctx.settings = replace(ctx.settings, offline=replace(ctx.settings.offline, provisional_regions=("330421",)))
+
+
 def _offline_settle(qtbot, win, state) -> dict:
-    """Identify online once (cache), cut the platform, settle the cached patient offline by keyboard."""
+    """Identify online once (cache), cut the platform, settle the cached patient offline by keyboard
+    with the provisional option of the region (the default is full self-pay, test below)."""
+    _allow_provisional(state)
     r = _identify_by_id(qtbot, win, SHEN_MING)
     assert r.get("ok"), r
     press(Qt.Key.Key_Escape)
@@ -164,6 +174,62 @@ def test_gui_offline_settlement_then_sync(qtbot, window, app_state):
     _wait_conn(qtbot, window, True)
     qtbot.waitUntil(lambda: window.conn_status.state == "online" or window.check_connectivity(), timeout=15000)
     assert window.conn_status.outbox_pending == 0
+
+
+def test_gui_offline_default_self_pay_then_backsettle(qtbot, window, app_state):
+    """Default offline mode: full self-pay with a 全自费 receipt pending 医保补结算; back online the
+    window's drain settles the visit with the platform once and records the refund."""
+    sign_in(qtbot, window)
+    r = _identify_by_id(qtbot, window, SHEN_MING)
+    assert r.get("ok"), r
+    press(Qt.Key.Key_Escape)
+    press(Qt.Key.Key_Escape)
+    port = _cut(app_state)
+    _wait_conn(qtbot, window, False)
+    assert "医保补结算" in window.offline_banner.text()
+    r = _identify_by_id(qtbot, window, SHEN_MING)
+    assert r.get("ok"), r
+    _add_by_search(qtbot, window, "blg")
+    with expect_step(qtbot, window, "presettle") as r:
+        press(Qt.Key.Key_F5)                       # no limits dialog: self-pay is the normal offline outcome
+    assert r.get("ok"), r
+    assert "全自费" in window.settlement.state.text() and "补结算" in window.settlement.state.text()
+    due = window.payment.due_amount()
+    with expect_step(qtbot, window, "settle") as r:
+        _type(qtbot, "100")
+        press(Qt.Key.Key_Return)
+    assert r.get("ok"), r
+    rec = window.record
+    assert rec["self_pay"] is True and rec["backsettle"] is True
+    assert "医保补结算" in window.settlement.state.text()
+    text = subprocess.run(["pdftotext", rec["_receipt_path"], "-"], capture_output=True, text=True,
+                          check=True).stdout.replace("\n", "")
+    assert "全自费收据（待医保补结算）" in text and "按原支付方式退还" in text
+    store = app_state.ctx.store
+    with store.read_connection() as conn:
+        assert conn.exec_driver_sql("SELECT state FROM backsettlements").fetchall() == [("queued",)]
+    _restore(app_state, port)
+    with expect_step(qtbot, window, "drain", timeout=30000) as r:
+        window.check_connectivity()
+    assert r.get("ok"), r
+    with store.read_connection() as conn:
+        bs_state, sid, refund = conn.exec_driver_sql(
+            "SELECT state, settlement_id, refund_amount FROM backsettlements").fetchone()
+        msgid, cash = conn.exec_driver_sql("SELECT msgid, psn_cash_pay FROM settlements WHERE id = ?",
+                                           (sid,)).fetchone()
+    settled = [x for x in _ledger(app_state) if x.get("medins_setl_id") == msgid and x.get("kind") == "setl"]
+    assert len(settled) == 1 and bs_state in ("refund_owed", "done")
+    assert Decimal(refund) / 100 == due - Decimal(settled[0]["psn_cash_pay"]) and Decimal(cash) / 100 == Decimal(
+        settled[0]["psn_cash_pay"])
+    with store.read_connection() as conn:
+        sp_state = conn.exec_driver_sql("SELECT state FROM settlements WHERE id = ?",
+                                        (rec["settlement_id"],)).scalar_one()
+        inv = conn.exec_driver_sql("SELECT settlement_id, kind FROM invoices ORDER BY id").fetchall()
+    assert sp_state == "reversed"          # the full self-pay is superseded by the insurance settlement
+    if app_state.ctx.settings.einvoice.enabled:
+        # the insurance settlement gets its e-invoice; the self-pay had none (issued while offline is
+        # impossible) and, superseded, is owed none — had it one, it would get its red letter (换开)
+        assert (sid, "normal") in inv and [k for i, k in inv if i == rec["settlement_id"]] in ([], ["normal", "red"])
 
 
 def _fill_supervisor(code, password, reason="网络中断，离线业务待补传"):

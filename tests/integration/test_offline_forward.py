@@ -29,7 +29,13 @@ from client.services.errors import ServiceError
 from client.services.fees import FeeInput
 from client.services.forward import drain, pending_adjustments
 from client.services.identify import IdentifyService
-from client.services.offline import FLAG_OFFLINE, FLAG_SELF_PAY, OfflineLimitExceeded, OfflineService
+from client.services.offline import (
+    FLAG_BACKSETTLE,
+    FLAG_OFFLINE,
+    FLAG_SELF_PAY,
+    OfflineLimitExceeded,
+    OfflineService,
+)
 from client.services.payments import Tender
 from client.services.sync import SyncService
 from training_platform.ledger import read_ledger
@@ -76,6 +82,9 @@ def window(platform, tmp_path):
     # the bundles patched on the platform above reach the window through the training platform's 9901
     # (policy parameters are otherwise imported site data: the shipped, unpatched files)
     s = replace(s, platform=replace(s.platform, policy_bundles_9901=True))
+    # the provisional offline insurance settlement is a per-region option (off by default; the default
+    # offline mode is full self-pay + 补结算, tests/integration/test_offline_backsettle.py)
+    s = replace(s, offline=replace(s.offline, provisional_regions=ZONE))
     with open_context(s, operator=OP) as ctx:
         SyncService(ctx).run(hilist=False, bundles=list(ZONE))
         dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))   # no settlement without an open shift
@@ -189,7 +198,8 @@ def test_offline_limits_offer_self_pay_and_ecqr_is_refused(platform, window):
     with ctx.store.read_connection() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM settlements").scalar_one() == 0   # nothing half-written
     r = svc.settle_self_pay(person, big, [Tender("cash", Decimal("800"))])
-    assert r.self_pay and r.outbox_id is None and r.receipt["flags"] == [FLAG_SELF_PAY]
+    # an insured patient's offline self-pay is queued for 补结算 (never sent through the outbox)
+    assert r.self_pay and r.outbox_id is None and r.receipt["flags"] == [FLAG_SELF_PAY, FLAG_BACKSETTLE]
     assert r.payments[0]["change"] == "50.00"
     with ctx.store.read_connection() as conn:
         infno, state, n = conn.exec_driver_sql(
@@ -199,7 +209,6 @@ def test_offline_limits_offer_self_pay_and_ecqr_is_refused(platform, window):
 
 
 def test_offline_stale_cache_and_disabled_offline_refused(platform, window, tmp_path):
-    from dataclasses import replace
 
     ctx = window
     IdentifyService(ctx).by_certno("330421198503150016")
