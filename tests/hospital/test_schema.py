@@ -110,3 +110,30 @@ def test_connect_failures_are_told_in_chinese(hospital):
     with pytest.raises(db.HospitalSchemaNew) as ei:
         db.connect(srv.url(name))
     assert "升级本窗口" in ei.value.message
+
+
+def test_migration_from_h0001_keeps_the_books(pg_db):
+    """A hospital store at the first revision with a window's rows is upgraded to head by the
+    product's migrate; every row is still there, the roles still see only their own."""
+    srv, name = pg_db
+    engine = db.make_engine(srv.url(name))
+    admin.migrate(engine, target="h0001")
+    assert db.current_revision(engine) == "h0001"
+    admin.add_window(engine, "A1", W_PW)
+    with _window_engine_nocheck(srv, name, "A1").begin() as c:
+        for seq in (1, 2, 3):
+            _journal(c, "A1", seq)
+    # a window of this program refuses the old schema (IT must migrate), in Chinese
+    with pytest.raises(db.HospitalSchemaOld) as ei:
+        _window_engine(srv, name, "A1")
+    assert "hospital migrate" in ei.value.message
+    before, after = admin.migrate(engine)
+    assert (before, after) == ("h0001", db.head_revision())
+    with _window_engine(srv, name, "A1").connect() as c:
+        assert c.execute(text("SELECT seq FROM medsettle.journal ORDER BY seq")).scalars().all() == [1, 2, 3]
+        assert c.execute(text("SELECT count(*) FROM medsettle.catalog_files")).scalar() == 0
+    engine.dispose()
+
+
+def _window_engine_nocheck(srv, name, window_id):
+    return db.connect(srv.url(name, admin.window_role_name(window_id), W_PW), check=False)
