@@ -19,7 +19,7 @@ Steps (each prints a ``>>`` line and its duration):
    --root-owner-group`` → ``dist/medsettle_<version>_<arch>.deb``. The shared libraries the bundle
    takes from the system (``ldd`` over every ELF file in the bundle, minus what is bundled) are
    mapped to packages with ``dpkg -S`` and compared with ``Depends``.
-7. **report** — sizes (installed MB, compressed .deb MB, against the goals ≤ 220 MB / ≤ 90 MB) and
+7. **report** — sizes (installed MB, compressed .deb MB, against the goals ≤ 235 MB / ≤ 90 MB) and
    durations, printed and written to ``dist/build-report.json``.
 
 Exit code 0 when every step passed; 1 otherwise (the failing step is named).
@@ -41,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "packaging"
 APP = "medsettle"
-GOAL_INSTALLED_MB = 220
+GOAL_INSTALLED_MB = 235   # 220 + the PostgreSQL driver of hospital mode (psycopg-binary: libpq with its
+#                            own OpenSSL, Kerberos, LDAP and SASL libraries, about 12 MB installed)
 GOAL_DEB_MB = 90
 
 # Runtime packages of the .deb. libzbar0 although libzbar is bundled: the bundled copy is tried

@@ -59,6 +59,10 @@ def register(subparsers, common) -> None:
         q.set_defaults(func=run, hospital_action=f"{kind}-add")
     q = sub.add_parser("push", parents=[common], help="本窗口立即补传到医院库")
     q.set_defaults(func=run, hospital_action="push")
+    q = sub.add_parser("sync", parents=[common], help="全院目录下载：从医保中心下载一次目录文件到医院库（信息科定时执行）")
+    admin_opts(q)
+    q.add_argument("--no-hilist", action="store_true", help="不执行 1312 医保目录信息查询")
+    q.set_defaults(func=run, hospital_action="sync")
 
 
 def _stdin_lines(n: int) -> list[str]:
@@ -96,6 +100,29 @@ def _passwords(args, settings) -> tuple[str | None, str | None]:
         else:
             role_pw = lines.pop(0) if lines else ""
     return admin_pw, role_pw
+
+
+def _hospital_sync(args, settings, engine) -> int:
+    """The central download once for the hospital: this machine's store is synced as usual and
+    every 13xx file received is kept in the hospital store for the windows."""
+    from client.services.clitools import EXIT_OK, emit_json
+    from client.services.context import open_context
+    from client.services.hospital_catalog import RecordingCentral
+    from client.services.sync import SyncService
+    from hospital_store import db as hdb
+
+    hdb.check_revision(engine)
+    with open_context(settings) as ctx:
+        rec = RecordingCentral(ctx.central, engine, ctx.admdvs,
+                               layouts=getattr(getattr(settings, "catalog", None), "layouts", None))
+        ctx.central = rec
+        summary = SyncService(ctx).run(hilist=not args.no_hilist, bundles=False)
+    doc = summary.to_dict()
+    doc["hospital_files"] = rec.recorded
+    emit_json(doc)
+    sys.stderr.write(f"全院目录已下载：新文件 {rec.recorded} 个存入医院库（{hdb.safe_url(engine.url.render_as_string())}）。"
+                     "各窗口执行 medsettle sync 时从医院库更新。\n")
+    return EXIT_OK
 
 
 def run(args) -> int:
@@ -141,6 +168,8 @@ def run(args) -> int:
                 sys.stderr.write(("医院库已是最新结构" if before == after else f"医院库结构已升级：{before or '（空）'} → {after}")
                                  + f"（{hdb.safe_url(url)}）。\n")
                 return EXIT_OK
+            if action == "sync":
+                return _hospital_sync(args, settings, engine)
             if action == "status":
                 doc = admin.status(engine)
                 emit_json(doc)

@@ -384,9 +384,23 @@ def check_receipt(st: _State) -> str:
     return f"{what}的结算单 {len(data) // 1024} KB，字体已嵌入（{'、'.join(names)}）"
 
 
+def check_hospital_driver(st: _State) -> str:
+    """Hospital mode can run from this build: the PostgreSQL driver loads (libpq) and the hospital
+    store's migrations are present (no server is needed for this check)."""
+    try:
+        import psycopg
+        from psycopg import pq
+
+        from hospital_store.db import head_revision
+    except ImportError as exc:
+        raise CheckFailed(f"医院库驱动无法加载（{exc}）：本机不能使用医院库模式") from None
+    return f"psycopg {psycopg.__version__}（libpq {pq.version()}），医院库结构版本 {head_revision()}"
+
+
 CHECKS: list[tuple[str, Callable[[_State], str]]] = [
     ("资源文件", check_resources),
     ("本机数据库", check_store),
+    ("医院库驱动", check_hospital_driver),
     ("二维码识别", check_qr),
     ("培训平台结算", check_settlement),
     ("票据打印", check_receipt),

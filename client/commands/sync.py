@@ -23,6 +23,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--no-bundles", action="store_true", help="跳过政策包步骤（培训模式导入示例政策参数 / 9901 下载）")
     p.add_argument("--region", action="append", metavar="ADMDVS", help="政策包步骤只处理这些参保地（可重复）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.add_argument("--direct", action="store_true", help="医院库模式下也直接从医保中心下载目录文件（不经医院库）")
     p.set_defaults(func=run)
 
 
@@ -62,14 +63,32 @@ def run(args) -> int:
 
         settings = settings_from_args(args)
         bar = _Bar(args.quiet)
+        served = None
         with open_context(settings) as ctx:
             ctx_box.append(ctx)
+            engine = None
             try:
+                from client.services import hospital
+
+                if hospital.enabled(settings) and not args.direct:
+                    engine, served, note = _hospital_source(ctx, settings)
+                    if note:
+                        sys.stderr.write(note + "\n")
                 bundles = False if args.no_bundles else (list(args.region) if args.region else True)
                 summary = SyncService(ctx, bar).run(hilist=not args.no_hilist, bundles=bundles)
             finally:
                 bar.end()
-        emit_json(summary.to_dict())
+                if engine is not None:
+                    engine.dispose()
+        doc = summary.to_dict()
+        if served is not None:
+            doc["catalogue_source"] = {"hospital": served.hospital, "central": served.central}
+            for infno, why in served.central.items():
+                sys.stderr.write(f"目录 {infno} 直接从医保中心下载：{why}\n")
+            if served.hospital:
+                sys.stderr.write("目录文件经医院库下载：" + "、".join(f"{k} {v} 个文件" for k, v in served.hospital.items())
+                                 + "\n")
+        emit_json(doc)
         rows = sum(s.rows for s in summary.streams if s.name.startswith("catalog:"))
         indexed = summary.index.rows if summary.index else 0
         sys.stderr.write(f"同步完成：目录新增/更新 {rows} 条，本院目录共 {summary.catalog_rows} 条"
@@ -85,3 +104,19 @@ def run(args) -> int:
         return EXIT_REFUSED if summary.refused else EXIT_OK
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)
+
+
+def _hospital_source(ctx, settings):
+    """(engine, ServedBy, note): the window's 13xx files from the hospital store, or (None, None,
+    why) when the store cannot be reached — then everything comes from the central platform."""
+    from client.services import hospital
+    from client.services.hospital_catalog import HospitalCentral
+    from hospital_store.db import HospitalError
+
+    try:
+        engine = hospital.engine_for(settings)
+    except HospitalError as exc:
+        return None, None, f"医院库不可用，本次直接从医保中心下载目录：{exc.message}"
+    central = HospitalCentral(ctx.central, engine, ctx.admdvs)
+    ctx.central = central
+    return engine, central.served, ""

@@ -16,7 +16,7 @@ def test_cli_selftest_passes_headless(tmp_path):
     r = medsettle("selftest", QT_QPA_PLATFORM="", DISPLAY="")
     assert r.returncode == 0, r.stdout + r.stderr
     lines = [ln for ln in r.stdout.splitlines() if ln[:1] in "✓✗"]
-    assert [ln.split("：")[0] for ln in lines] == ["✓ 资源文件", "✓ 本机数据库", "✓ 二维码识别", "✓ 培训平台结算",
+    assert [ln.split("：")[0] for ln in lines] == ["✓ 资源文件", "✓ 本机数据库", "✓ 医院库驱动", "✓ 二维码识别", "✓ 培训平台结算",
                                                   "✓ 票据打印"]
     assert "自检通过" in r.stdout and "330421198503150016" not in r.stdout
 

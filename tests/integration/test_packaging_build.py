@@ -68,7 +68,7 @@ def test_onedir_and_deb_are_built_within_size_goals(built):
     qt_tr = internal / "PySide6" / "Qt" / "translations"
     if qt_tr.is_dir():
         assert all(p.name.endswith(("_zh_CN.qm", "_en.qm")) for p in qt_tr.iterdir()), sorted(qt_tr.iterdir())[:5]
-    assert report["installed_mb"] <= 220, report
+    assert report["installed_mb"] <= 235, report   # packaging/build.py GOAL_INSTALLED_MB
     assert report["deb_mb"] <= 90, report
     assert report["depends_check"]["undeclared"] == [], report["depends_check"]
 

@@ -310,8 +310,13 @@ def test_offline_provisional_settlement_without_a_bundle_is_refused(bare_window,
     from client.services.offline import OfflineService
     from tests.integration.test_offline_forward import FEES
 
+    from dataclasses import replace
+
     IdentifyService(bare_window).by_certno(SHEN)          # online: the person cache is warm
     platform.stop()
+    # provisional offline settlement is a per-region option (off by default: full self-pay + 补结算)
+    s = bare_window.settings
+    bare_window.settings = replace(s, offline=replace(s.offline, provisional_regions=("330421",)))
     svc = OfflineService(bare_window)
     person = svc.identify(certno=SHEN)
     q = svc.quote(person, FEES)
