@@ -420,6 +420,24 @@ class QueryHilist(_Node):
         return {"data": self.to_node()}
 
 
+@dataclass
+class QueryLmtpric(QueryHilist):
+    """1318 医保目录限价信息查询 (paged like 1312; input per binzhe ``JBXX/ML1318.cs`` In1318:
+    query_date, hilist_code, hilist_lmtpric_type, overlmt_dspo_way, insu_admdvs, begndate, enddate,
+    vali_flag, rid, tabname, poolarea_no, updt_time (Y), page_num (Y), page_size (Y))."""
+
+    INFNO: ClassVar[str] = "1318"
+
+
+@dataclass
+class QuerySelfpay(QueryHilist):
+    """1319 医保目录先自付比例信息查询 (paged like 1312; input per binzhe ``JBXX/ML1319.cs`` In1319:
+    query_date, selfpay_prop_psn_type, selfpay_prop_type, insu_admdvs, begndate, enddate, vali_flag,
+    rid, tabname, poolarea_no, updt_time (Y), page_num (Y), page_size (Y))."""
+
+    INFNO: ClassVar[str] = "1319"
+
+
 # --------------------------------------------------------------------------------------------
 # Outpatient 2201–2208
 @dataclass
