@@ -117,7 +117,7 @@ def _effective_sql(infno: str, where: str, psn_type: str | None) -> str:
             "WHERE t.admdvs = catalog_items.admdvs AND t.hilist_code = catalog_items.med_list_codg "
             "AND t.vali_flag = '1' AND (t.begndate IS NULL OR t.begndate <= :d) "
             f"AND (t.enddate IS NULL OR t.enddate >= :d){psn} "
-            "ORDER BY (t.insu_admdvs = catalog_items.admdvs) DESC, t.begndate DESC, t.updt_time DESC, t.rid DESC "
+            "ORDER BY (t.insu_admdvs = :a) DESC, t.begndate DESC, t.updt_time DESC, t.rid DESC "
             f"LIMIT 1) WHERE catalog_items.admdvs = :a AND {where}")
 
 
