@@ -1,4 +1,6 @@
-"""`medsettle sync` — download the treatment-place catalogue (1301/1305/1306, 1312) and policy bundles (9901).
+"""`medsettle sync` — download the catalogues (1301/1302/1303/1305/1306/1307/1309 files, 1312/1318/1319
+pages) and policy bundles (9901). A catalogue stream the platform refuses (e.g. 未知交易编号) is
+listed on stderr and in the JSON summary (``failed``) and the others go on; the exit code is then 2.
 
 Resumable: every downloaded file/page is applied together with its version in one transaction, so
 an interrupted sync continues where it stopped. Progress is a single ``\\r`` line on stderr; the
@@ -12,9 +14,11 @@ import sys
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("sync", parents=[common], help="同步医保目录和待遇政策包（可断点续传）",
-                              description="从医保中心下载本院目录（1301/1305/1306 按版本增量，1312 分页）和参保地待遇政策包（9901，校验 MAC）。"
+                              description="从医保中心下载本院目录（1301/1302/1303/1305/1306/1307/1309 按版本增量，1312/1318/1319 分页）"
+                                          "和参保地待遇政策包（9901，校验 MAC）。某一目录被医保中心拒绝时只记录该项，其余继续。"
                                           "中断后再次执行会从上次提交的版本继续。")
-    p.add_argument("--no-hilist", action="store_true", help="不执行 1312 医保目录信息查询")
+    p.add_argument("--no-hilist", action="store_true",
+                   help="不执行 1312/1318/1319 查询（目录类别、限价、先自付比例来自这三项，跳过后预结算和事前提醒会缺少这些信息）")
     p.add_argument("--no-bundles", action="store_true", help="不下载待遇政策包")
     p.add_argument("--region", action="append", metavar="ADMDVS", help="只下载这些参保地的政策包（可重复）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
@@ -73,6 +77,8 @@ def run(args) -> int:
                          f"用时 {summary.seconds:.1f} 秒。\n")
         for adm, why in summary.refused.items():
             sys.stderr.write(f"政策包被拒绝（{adm}）：{why}\n")
-        return EXIT_REFUSED if summary.refused else EXIT_OK
+        for infno, why in summary.failed.items():
+            sys.stderr.write(f"目录 {infno} 未同步：{why}\n")
+        return EXIT_REFUSED if (summary.refused or summary.failed) else EXIT_OK
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)

@@ -73,7 +73,7 @@ def _set_deductible_zero(platform_dir: Path, admdvs: str) -> None:
 def window(platform, tmp_path):
     s = training_settings_for(platform.url, tmp_path / "window")
     with open_context(s, operator=OP) as ctx:
-        SyncService(ctx).run(hilist=False, bundles=list(ZONE))
+        SyncService(ctx).run(bundles=list(ZONE))
         dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))   # no settlement without an open shift
         yield ctx
 
