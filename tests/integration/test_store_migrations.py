@@ -79,7 +79,7 @@ def test_upgrade_0002_catalogue_rebuilds_search_over_distinct_names(tmp_path):
     before = _make_0002_db_with_catalogue(path)
     store = open_store(path, backup_dir=tmp_path / "b")
     try:
-        assert store.revision == head_revision() == "0005" and store.auto_backup.name.startswith("medsettle-0002-")
+        assert store.revision == head_revision() and store.auto_backup.name.startswith("medsettle-0002-")
         with store.read_connection() as c:
             after = c.exec_driver_sql(f"SELECT {', '.join(_ITEM_COLS)} FROM catalog_items ORDER BY id").fetchall()
             assert [tuple(r) for r in after] == before          # same ids, same data
@@ -128,7 +128,7 @@ def test_upgrade_0003_names_keep_their_index_and_new_names_can_be_pending(tmp_pa
     c.close()
     store = open_store(path, backup_dir=tmp_path / "b")
     try:
-        assert store.revision == "0005" and store.auto_backup.name.startswith("medsettle-0003-")
+        assert store.revision == head_revision() and store.auto_backup.name.startswith("medsettle-0003-")
         with store.read_connection() as c:
             # the table was rebuilt with the same ids and values: the FTS5 indexes (by rowid) still match
             assert [tuple(r) for r in c.exec_driver_sql("SELECT * FROM catalog_names ORDER BY id")] == names_before
@@ -167,7 +167,7 @@ def test_upgrade_old_database_with_data_backs_up_first(tmp_path):
     bdir = tmp_path / "backups"
     store = open_store(path, backup_dir=bdir)
     try:
-        assert store.revision == head_revision() == "0005"
+        assert store.revision == head_revision()
         # backup written before migrating, named with the old revision, holding the old schema + data
         assert store.auto_backup is not None and store.auto_backup.parent == bdir
         assert store.auto_backup.name.startswith("medsettle-0001-") and store.auto_backup.suffix == ".sqlite3"
@@ -229,3 +229,29 @@ def test_models_match_the_migrated_schema(tmp_path):
 def test_backup_name_format():
     n = backup_name("0002")
     assert n.startswith("medsettle-0002-") and n.endswith(".sqlite3")
+
+
+def test_upgrade_0006c_keeps_catalogue_rows_and_adds_the_terms_tables(tmp_path):
+    """0006c: a row written through the dict path (no national fields) keeps its class and ratio and has
+    NULL national columns after a reopen; the 1318 / 1319 / disease tables exist."""
+    import sqlite3
+
+    from offline_cache.catalog import get_item, upsert_catalog_rows
+
+    path = tmp_path / "db.sqlite3"
+    store = open_store(path)
+    upsert_catalog_rows(store, [{"admdvs": "310118", "med_list_codg": "X1", "name": "头孢克洛胶囊", "chrgitm_lv": "01",
+                                 "selfpay_prop": "0.10", "ver": "1"}], admdvs="310118")
+    store.close()
+    store = open_store(path)
+    try:
+        it = get_item(store, "310118", "X1")
+        assert (it.chrgitm_lv, str(it.selfpay_prop), it.dosform, it.extra_json) == ("01", "0.10", None, None)
+    finally:
+        store.close()
+    c = sqlite3.connect(path)
+    try:
+        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        c.close()
+    assert {"hilist_lmtpric", "hilist_selfpay", "catalog_dise"} <= tables
