@@ -193,6 +193,7 @@ class Platform:
                  password=None):
         self.store = store
         self.catalog_page_rows = catalog_page_rows
+        self._page_keys: dict = {}         # paged queries: the last key of each page served (see paged)
         self.dialect = dialect
         self.password = password          # training_platform.password.PasswordVerifier (None = no 验密)
         self._serial = itertools.count(int(dt.datetime.now().timestamp() * 1000) % 10**9)
@@ -1178,6 +1179,30 @@ class Platform:
             raise Refusal("page_num 从1开始，page_size 取1到1000")
         return page, size
 
+    def paged(self, c, sig: tuple, where: str, args: list, order: tuple[str, ...], page: int, size: int):
+        """(total, [(doc,)…]) of one page of ``SELECT doc FROM catalog WHERE … ORDER BY order``. A
+        client walking the pages in order is served by keyset (the last key of its previous page,
+        remembered here) instead of OFFSET, so a 300,000-row pass stays linear; page 1 (or any page
+        out of order) counts and offsets as usual."""
+        cache = self._page_keys
+        if len(cache) > 20000:
+            cache.clear()
+        total = cache.get((sig, "total")) if page > 1 else None
+        if total is None:
+            total = c.execute(f"SELECT COUNT(*) FROM catalog WHERE {where}", args).fetchone()[0]
+            cache[(sig, "total")] = total
+        cols = ", ".join(order)
+        start = cache.get((sig, page - 1)) if page > 1 else None
+        if start is not None:
+            rows = c.execute(f"SELECT {cols}, doc FROM catalog WHERE {where} AND ({cols}) > ({', '.join('?' * len(order))}) "
+                             f"ORDER BY {cols} LIMIT ?", (*args, *start, size)).fetchall()
+        else:
+            rows = c.execute(f"SELECT {cols}, doc FROM catalog WHERE {where} ORDER BY {cols} LIMIT ? OFFSET ?",
+                             (*args, size, (page - 1) * size)).fetchall()
+        if rows:
+            cache[(sig, page)] = tuple(rows[-1][:len(order)])
+        return total, [(r[-1],) for r in rows]
+
     @staticmethod
     def page_answer(page: int, size: int, total: int, items: list) -> dict:
         pages = (total + size - 1) // size
@@ -1197,9 +1222,7 @@ class Platform:
         if d.get("hilist_code"):
             where += " AND med_list_codg=?"
             args.append(d["hilist_code"])
-        total = c.execute(f"SELECT COUNT(*) FROM catalog WHERE {where}", args).fetchone()[0]
-        rows = c.execute(f"SELECT doc FROM catalog WHERE {where} ORDER BY ver, med_list_codg LIMIT ? OFFSET ?",
-                         (*args, size, (page - 1) * size)).fetchall()
+        total, rows = self.paged(c, (infno, size, where, *args), where, args, ("ver", "med_list_codg"), page, size)
         items = []
         for (doc,) in rows:
             r = json.loads(doc)
@@ -1235,9 +1258,7 @@ class Platform:
         if d.get("hilist_name"):
             where += " AND name LIKE ?"
             args.append(f"%{d['hilist_name']}%")
-        total = c.execute(f"SELECT COUNT(*) FROM catalog WHERE {where}", args).fetchone()[0]
-        rows = c.execute(f"SELECT doc FROM catalog WHERE {where} ORDER BY med_list_codg LIMIT ? OFFSET ?",
-                         (*args, size, (page - 1) * size)).fetchall()
+        total, rows = self.paged(c, ("1312", size, where, *args), where, args, ("med_list_codg",), page, size)
         items = []
         for (doc,) in rows:
             r = json.loads(doc)
