@@ -74,7 +74,7 @@ def local_rows(db: Path) -> tuple[dict[str, list[tuple]], dict[str, str | None]]
     try:
         rows = {}
         vers = {}
-        for infno, types in STREAM_TYPES.items():
+        for infno in STREAM_TYPES:
             rows[infno] = sorted(tuple(_norm(v) for v in r) for r in conn.execute(
                 f"SELECT {', '.join(COLS)} FROM catalog_items WHERE admdvs=? AND list_type = ?",
                 (ADMDVS, STREAM_LIST_TYPE[infno])))

@@ -10,7 +10,6 @@ import pytest
 from offline_cache.catalog import CATALOG_COLUMNS, CatalogRowError, prepare_fields, prepare_rows
 from training_platform.demo import iter_catalog
 
-
 # the store's own column order, with the region last (a field list of another order works the same)
 COLUMNS = [c for c in CATALOG_COLUMNS if c != "admdvs"] + ["admdvs"]
 
