@@ -30,6 +30,7 @@ import contextlib
 import functools
 import itertools
 import json
+import json.encoder as _json_encoder
 import operator
 import queue
 import re
@@ -446,82 +447,118 @@ def prepare_layout(rows: Sequence[Sequence[str]], admdvs: str, layout, *, traini
     counted (never a source of the file's ver); the file's ``ver`` is that of its last usable row.
     Any other bad value (no code, no name, a bad date, vali_flag not 0/1) raises the Chinese
     CatalogRowError and nothing of the file is written. Last occurrence of a code wins.
-    """
-    cols = layout.columns
-    pos = {c: i for i, c in enumerate(cols)}
 
-    def ix(key: str) -> tuple[int, ...]:
-        v = layout.fields.get(key)
+    Hot path (300,000 rows): the loop is generated once per layout as straight-line Python
+    (``_layout_converter``) — column positions are constants, no call per field; the kind-specific
+    JSON is assembled from ``json.encoder.encode_basestring`` pieces (the same text as
+    ``json.dumps(d, ensure_ascii=False)``).
+    """
+    return _layout_converter(layout, training)(rows, admdvs)
+
+
+_CONVERTERS: dict[tuple, Callable] = {}
+
+
+def _pick_expr(ix: tuple[int, ...]) -> str:
+    if not ix:
+        return "None"
+    return "(" + " or ".join(f"f[{i}].strip()" for i in ix) + " or None)"
+
+
+def _layout_converter(layout, training: bool) -> Callable:
+    key = (layout.infno, layout.columns, tuple(sorted((k, v) for k, v in layout.fields.items())), layout.extra,
+           layout.list_type, training)
+    fn = _CONVERTERS.get(key)
+    if fn is not None:
+        return fn
+    pos = {c: i for i, c in enumerate(layout.columns)}
+
+    def ix(k: str) -> tuple[int, ...]:
+        v = layout.fields.get(k)
         if v is None:
             return ()
         return tuple(pos[n] for n in ((v,) if isinstance(v, str) else v) if n in pos)
 
-    code_i = ix("med_list_codg")
-    name_i = ix("name")
-    if not code_i or not name_i:
+    if not ix("med_list_codg") or not ix("name"):
         raise CatalogRowError(f"{layout.title}的文件格式没有编码或名称列，无法读取。")
-    code_i0 = code_i[0]
-    spec_i, unit_i, dos_i, ent_i = ix("spec"), ix("unit"), ix("dosform"), ix("prodentp_name")
-    wubi_i, py_i, lmt_i = ix("wubi"), ix("pinyin"), ix("lmt_used_flag")
-    bd_i, ed_i, vf_i, rid_i = ix("begndate"), ix("enddate"), ix("vali_flag"), ix("rid")
-    ver_i = layout.ver_index
-    extra = tuple((c, pos[c]) for c in layout.extra if c in pos)
-    need = ver_i + 1
-    full = len(cols)
-    list_type = layout.list_type
-    tm = _DATE_MEMO
-    dumps = json.dumps
-    by_code: dict[str, tuple] = {}
-    pop = by_code.pop
-    skipped = 0
-    first_skipped = None
-    last_ver = None
-    for n, f in enumerate(rows):
-        if len(f) < need or not (ver := f[ver_i].strip()):
-            skipped += 1
-            if first_skipped is None:
-                first_skipped = n + 1
-            continue
-        if len(f) < full:
-            f = [*f, *([""] * (full - len(f)))]
-        code = f[code_i0].strip()
-        name = _pick(f, name_i)
-        if not code:
-            raise CatalogRowError(f"{layout.title}文件{_where(n, None)}缺少医疗目录编码 med_list_codg，本文件未写入，"
-                                  "请重新下载目录。")
-        if not name:
-            raise CatalogRowError(f"{layout.title}文件{_where(n, code)}缺少名称，本文件未写入，请重新下载目录。")
-        vf = _pick(f, vf_i) or "1"
-        if vf not in _VALI_FLAG:
-            raise CatalogRowError(f"{layout.title}文件{_where(n, code)}的有效标志 vali_flag={vf} 无效（应为 0 或 1），"
-                                  "本文件未写入。")
-        lmt = _pick(f, lmt_i)
-        if lmt is not None and lmt not in _VALI_FLAG:
-            lmt = None
-        bd = _pick(f, bd_i)
-        if bd is not None:
-            bd = tm.get(bd) or _date_col({"begndate": bd}, "begndate", _where(n, code))
-        ed = _pick(f, ed_i)
-        if ed is not None:
-            ed = tm.get(ed) or _date_col({"enddate": ed}, "enddate", _where(n, code))
-        ex = None
-        if extra:
-            d = {c: v for c, i in extra if (v := f[i].strip())}
-            if d:
-                ex = dumps(d, ensure_ascii=False)
-        pr = bc = None
-        if training and len(f) > full:
-            pr = f[full].strip() or None
-            if pr is not None and not _PLAIN_DECIMAL(pr):
-                pr = _decimal_col({"pric": pr}, "pric", _where(n, code))
-            bc = (f[full + 1].strip() or None) if len(f) > full + 1 else None
-        t = (admdvs, code, list_type, name, _pick(f, spec_i), _pick(f, unit_i), None, None, None, None, pr, bc,
-             bd, ed, vf, ver, _pick(f, rid_i), _pick(f, dos_i), _pick(f, ent_i), _pick(f, wubi_i), _pick(f, py_i),
-             lmt, ex)
-        pop(code, None)
-        by_code[code] = t
-        last_ver = ver
-    return FilePrepared(list(by_code.values()), last_ver, skipped, first_skipped)
+    full = len(layout.columns)
+    extra = [(c, pos[c]) for c in layout.extra if c in pos]
+    lines = [
+        "def convert(rows, admdvs):",
+        "    by_code = {}",
+        "    pop = by_code.pop",
+        "    skipped = 0",
+        "    first_skipped = None",
+        "    last_ver = None",
+        "    for n, f in enumerate(rows):",
+        f"        if len(f) <= {layout.ver_index} or not (ver := f[{layout.ver_index}].strip()):",
+        "            skipped += 1",
+        "            if first_skipped is None:",
+        "                first_skipped = n + 1",
+        "            continue",
+        f"        if len(f) < {full}:",
+        f"            f = [*f, *([''] * ({full} - len(f)))]",
+        f"        code = f[{ix('med_list_codg')[0]}].strip()",
+        f"        name = {_pick_expr(ix('name'))}",
+        "        if not code or not name:",
+        f"            _bad_row({layout.title!r}, n, code)",
+        f"        vf = {_pick_expr(ix('vali_flag'))} or '1'",
+        "        if vf not in VF:",
+        f"            _bad_flag({layout.title!r}, n, code, vf)",
+        f"        lmt = {_pick_expr(ix('lmt_used_flag'))}",
+        "        if lmt is not None and lmt not in VF:",
+        "            lmt = None",
+        f"        bd = {_pick_expr(ix('begndate'))}",
+        "        if bd is not None:",
+        "            bd = tm.get(bd) or _date_col({'begndate': bd}, 'begndate', _where(n, code))",
+        f"        ed = {_pick_expr(ix('enddate'))}",
+        "        if ed is not None:",
+        "            ed = tm.get(ed) or _date_col({'enddate': ed}, 'enddate', _where(n, code))",
+    ]
+    if extra:
+        lines.append("        parts = []")
+        for c, i in extra:
+            lines += [f"        v = f[{i}].strip()",
+                      "        if v:",
+                      f"            parts.append({json.dumps(c) + ': '!r} + esc(v))"]
+        lines.append("        ex = ('{' + ', '.join(parts) + '}') if parts else None")
+    else:
+        lines.append("        ex = None")
+    if training:
+        lines += ["        pr = bc = None",
+                  f"        if len(f) > {full}:",
+                  f"            pr = f[{full}].strip() or None",
+                  "            if pr is not None and not PD(pr):",
+                  "                pr = _decimal_col({'pric': pr}, 'pric', _where(n, code))",
+                  f"            bc = (f[{full + 1}].strip() or None) if len(f) > {full + 1} else None"]
+    else:
+        lines.append("        pr = bc = None")
+    lines += [
+        f"        t = (admdvs, code, {layout.list_type!r}, name, {_pick_expr(ix('spec'))}, {_pick_expr(ix('unit'))}, "
+        f"None, None, None, None, pr, bc, bd, ed, vf, ver, {_pick_expr(ix('rid'))}, {_pick_expr(ix('dosform'))}, "
+        f"{_pick_expr(ix('prodentp_name'))}, {_pick_expr(ix('wubi'))}, {_pick_expr(ix('pinyin'))}, lmt, ex)",
+        "        pop(code, None)",
+        "        by_code[code] = t",
+        "        last_ver = ver",
+        "    return FilePrepared(list(by_code.values()), last_ver, skipped, first_skipped)",
+    ]
+    scope = {"VF": _VALI_FLAG, "tm": _DATE_MEMO, "_date_col": _date_col, "_where": _where, "PD": _PLAIN_DECIMAL,
+             "_decimal_col": _decimal_col, "esc": _json_encoder.encode_basestring, "FilePrepared": FilePrepared,
+             "_bad_row": _bad_row, "_bad_flag": _bad_flag}
+    exec(compile("\n".join(lines), f"<catalogue layout {layout.infno}>", "exec"), scope)  # noqa: S102 - our own text
+    fn = scope["convert"]
+    _CONVERTERS[key] = fn
+    return fn
+
+
+def _bad_row(title: str, n: int, code: str) -> None:
+    if not code:
+        raise CatalogRowError(f"{title}文件{_where(n, None)}缺少医疗目录编码 med_list_codg，本文件未写入，请重新下载目录。")
+    raise CatalogRowError(f"{title}文件{_where(n, code)}缺少名称，本文件未写入，请重新下载目录。")
+
+
+def _bad_flag(title: str, n: int, code: str, vf: str) -> None:
+    raise CatalogRowError(f"{title}文件{_where(n, code)}的有效标志 vali_flag={vf} 无效（应为 0 或 1），本文件未写入。")
 
 
 def prepare_dise(rows: Sequence[Sequence[str]], layout) -> FilePrepared:

@@ -112,6 +112,22 @@ FILE_FIELDS = {
     "1306": {"mcs_name": "name", "spec": "spec", "min_salunt": "unit"},
 }
 TERMS = {"1318": "pric_uplmt_amt", "1319": "selfpay_prop"}
+# training values for a few more national columns, so the files look filled like real ones do
+_DOSFORMS = (("胶囊", "胶囊剂"), ("缓释片", "缓释片"), ("片", "片剂"), ("注射液", "注射剂"), ("注射用", "注射剂"),
+             ("颗粒", "颗粒剂"), ("丸", "丸剂"), ("口服液", "口服溶液剂"), ("散", "散剂"), ("气雾剂", "气雾剂"))
+
+
+def _training_columns(infno: str, r: dict) -> dict:
+    name, code = str(r.get("name") or ""), str(r.get("med_list_codg") or "")
+    if infno in ("1301", "1303"):
+        form = next((f for k, f in _DOSFORMS if k in name), "")
+        return {"drug_dosform_name": form, "dosform_name": form, "prodentp_name": "培训药业有限公司",
+                "aprvno": f"国药准字H{code[-8:]}", "lmt_used_flag": "0"}
+    if infno == "1306":
+        return {"prodentp_name": "培训医疗器械有限公司", "reg_fil_no": f"国械注准{code[-10:]}", "lmt_used_flag": "0"}
+    if infno == "1305":
+        return {"prcunt": "次" if r.get("unit") == "次" else "", "servitem_type": "01"}
+    return {}
 
 
 def ver_time(ver: str) -> str:
@@ -1131,7 +1147,8 @@ class Platform:
         parts = []
         for (doc,) in cur:
             r = json.loads(doc)
-            vals = {col: r.get(key) for col, key in {**common, **mapping}.items()}
+            vals = {**_training_columns(spec["infno"], r),
+                    **{col: r.get(key) for col, key in {**common, **mapping}.items()}}
             vals["ver_name"] = f"培训目录{r.get('ver')}"
             if "updt_time" in layout.columns:
                 vals["updt_time"] = ver_time(str(r.get("ver") or ""))
