@@ -437,6 +437,17 @@ def _pick(f: Sequence[str], ix: tuple[int, ...]) -> str | None:
 TRAINING_EXTENSION = ("pric", "barcode")
 
 
+def file_ver(rows: Sequence[Sequence[str]], layout) -> str | None:
+    """The ver of a downloaded file without converting it: the ver column of its last usable row
+    (a row long enough for the layout's ver column, with a non-empty ver) — the same row
+    ``prepare_layout`` / ``prepare_dise`` take it from. None when no row has one."""
+    i = layout.ver_index
+    for f in reversed(rows):
+        if len(f) > i and (v := f[i].strip()):
+            return v
+    return None
+
+
 def prepare_layout(rows: Sequence[Sequence[str]], admdvs: str, layout, *, training: bool = False) -> FilePrepared:
     """Convert the rows of one real catalogue file (``client.domain.catalog_layouts.Layout`` of kind
     "item": tab-separated fields in the layout's column order, no header) into CATALOG_COLUMNS tuples.
