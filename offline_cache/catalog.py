@@ -448,6 +448,22 @@ def file_ver(rows: Sequence[Sequence[str]], layout) -> str | None:
     return None
 
 
+def last_line_ver(text: str, layout) -> str | None:
+    """``file_ver`` of a file's TSV text, reading only its last lines (from the end, blank lines
+    ignored) — what the download thread needs to ask for the next file."""
+    end = len(text)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        end = start - 1
+        if not line.strip():
+            continue
+        v = file_ver([line.rstrip("\r").split("\t")], layout)
+        if v is not None:
+            return v
+    return None
+
+
 def prepare_layout(rows: Sequence[Sequence[str]], admdvs: str, layout, *, training: bool = False) -> FilePrepared:
     """Convert the rows of one real catalogue file (``client.domain.catalog_layouts.Layout`` of kind
     "item": tab-separated fields in the layout's column order, no header) into CATALOG_COLUMNS tuples.
