@@ -210,6 +210,11 @@ class Platform:
         self.store = store
         self.catalog_page_rows = catalog_page_rows
         self._page_keys: dict = {}         # paged queries: the last key of each page served (see paged)
+        # catalogue zips already built, by (spec, rows fingerprint); None = build every time. A
+        # benchmark sets {} so that its timed sync does not share the machine with the zip building
+        # (a real platform is remote); the fingerprint (count and newest ver of the spec's rows)
+        # changes with every catalogue change, since a changed row always gets a new ver.
+        self.file_cache: dict | None = None
         self.dialect = dialect
         self.password = password          # training_platform.password.PasswordVerifier (None = no 验密)
         self._serial = itertools.count(int(dt.datetime.now().timestamp() * 1000) % 10**9)
@@ -1102,7 +1107,16 @@ class Platform:
         if f is None:
             raise Refusal(f"文件查询号[{d['file_qury_no']}]不存在或已过期")
         if f["spec"]:
-            return RawFile(self.catalog_zip(c, json.loads(f["spec"])), f["filename"])
+            spec = json.loads(f["spec"])
+            if self.file_cache is None:
+                return RawFile(self.catalog_zip(c, spec), f["filename"])
+            q = ",".join("?" * len(spec["types"]))
+            fingerprint = tuple(c.execute(f"SELECT count(*), max(ver) FROM catalog WHERE admdvs=? AND list_type IN ({q}) "
+                                          "AND ver > ?", (spec["admdvs"], *spec["types"], spec["ver"])).fetchone())
+            key = (f["spec"], fingerprint)
+            if key not in self.file_cache:
+                self.file_cache[key] = self.catalog_zip(c, spec)
+            return RawFile(self.file_cache[key], f["filename"])
         return RawFile(f["content"], f["filename"])
 
     # ================================================================ catalogue

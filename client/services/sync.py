@@ -70,6 +70,7 @@ class StreamResult:
     inserted: int = 0
     updated: int = 0
     ver: str | None = None
+    apply_cpu_seconds: float = 0.0  # the writer thread's CPU time of the same work (apply_seconds is wall)
     parse_seconds: float = 0.0      # splitting the files' TSV text into fields (writer thread), not in apply_seconds
     skipped: int = 0                # rows skipped (short / no ver in a file; no code or rid in a page)
     apply_seconds: float = 0.0      # local work (no network): the writer's wall time for convert +
@@ -370,6 +371,7 @@ class SyncService:
                 rows = split_tsv(text)
                 del text
                 t0 = time.perf_counter()
+                c0 = time.thread_time()
                 res.parse_seconds += t0 - t_split
                 try:
                     fp = (prepare_layout(rows, admdvs, layout, training=training) if is_item
@@ -395,6 +397,7 @@ class SyncService:
                     res.updated += len(fp.rows)
                 committed[0] = new_ver
                 res.apply_seconds += time.perf_counter() - t0
+                res.apply_cpu_seconds += time.thread_time() - c0
                 done += n_rows
                 res.rows += n_rows
                 res.skipped += fp.skipped
