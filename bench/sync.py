@@ -182,8 +182,8 @@ def main() -> int:
                       "insert: the raw baseline gets the same rows already split and converted)")
                 print(f"  local insert:   {apply_s:.2f} s = {n / apply_s:,.0f} rows/s (parse+validate+names+upsert+ver, "
                       "durable commit per file; writer wall)")
-                print(f"  (writer thread CPU of the local insert: {sum(s.apply_cpu_seconds for s in files):.2f} s — "
-                      "wall minus CPU = waiting for the disk (fsync) or for a core)")
+                print(f"  (writer thread CPU of the first sync's local insert: {sum(s.apply_cpu_seconds for s in files):.2f} s "
+                      "for its wall of the line above; wall minus CPU = waiting for the disk (fsync) or for a core)")
                 print(f"  search index:   {index_s:.2f} s for {index_n:,} new names (pinyin/grams + 3 FTS5 indexes, "
                       f"{full.index.pages} commits), after the rows")
                 print(f"  client process CPU: {full_cpu:.1f} s (everything the client did: HTTP, unzip, TSV, the "
