@@ -70,6 +70,8 @@ PATH_INFNO = {
     "/fsi/api/catalogdownservice/downCatalog1307": "1307",
     "/fsi/api/catalogdownservice/downCatalog1309": "1309",
     "/fsi/api/catalogqueryservice/queryHilist": "1312",
+    "/fsi/api/catalogqueryservice/queryHilistLmtpric": "1318",
+    "/fsi/api/catalogqueryservice/queryHilistSelfpay": "1319",
     "/fsi/api/fileupload/upload": "9101",
     "/fsi/api/fileupload/download": "9102",
     "/fsi/api/medsettle/policyBundle": "9901",    # MedSettle extension (client DEFAULT_PATHS)

@@ -81,6 +81,10 @@ DEFAULT_PATHS: dict[str, str] = {
     **{f"13{n:02d}": f"/fsi/api/catalogdownservice/downCatalog13{n:02d}"
        for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15)},
     "1312": "/fsi/api/catalogqueryservice/queryHilist",
+    # 1318 / 1319: no public source gives their paths (UNVERIFIED, our own, by analogy with 1312);
+    # a region's own paths go into ApiSettings.paths (docs/central-interface.md, conventions)
+    "1318": "/fsi/api/catalogqueryservice/queryHilistLmtpric",
+    "1319": "/fsi/api/catalogqueryservice/queryHilistSelfpay",
     "2201": "/fsi/api/outpatientDocInfoService/outpatientRregistration",
     "2202": "/fsi/api/outpatientDocInfoService/outpatientRegistrationCancel",
     "2203": "/fsi/api/outpatientDocInfoService/outpatientMdtrtinfoUp",

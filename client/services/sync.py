@@ -341,6 +341,7 @@ class SyncService:
                     raise ServiceError("refused", f"下载{title}失败：{exc.err_msg}",
                                        detail=exc.err_msg, infno=infno) from None
                 except TransportError as exc:
+                    _no_such_address(exc, title, infno)
                     raise ServiceError("offline", f"下载{title}时网络中断（{exc.cause}）。"
                                                   f"已下载的部分已保存，重新执行同步会从版本 {ver} 继续。") from None
                 if not text.strip():
@@ -484,6 +485,7 @@ class SyncService:
             except BusinessError as exc:
                 raise ServiceError("refused", f"查询{title}({infno})失败：{exc.err_msg}", detail=exc.err_msg) from None
             except TransportError as exc:
+                _no_such_address(exc, title, infno)
                 raise ServiceError("offline", f"查询{title}({infno})时网络中断（{exc.cause}），下次同步从第 {page} 页继续。") from None
             try:
                 prepared, skipped, codes, page_max = prepare_terms(infno, out.rows)
@@ -514,3 +516,11 @@ class SyncService:
             page += 1
         res.ver = max_updt or None
         return res
+
+
+def _no_such_address(exc: TransportError, title: str, infno: str) -> None:
+    """HTTP 404 from the platform / gateway for one catalogue stream = this region does not serve that
+    transaction at this address: a refusal of that stream (the others go on), not a network failure."""
+    if exc.http_status == 404:
+        raise ServiceError("refused", f"医保中心没有提供{title}({infno})的接口地址（HTTP 404）。如本地区提供该目录，"
+                                      f"请在站点配置 platform.paths 中配置 {infno} 的路径。", infno=infno) from None
