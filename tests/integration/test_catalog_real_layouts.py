@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -88,6 +89,11 @@ def test_hand_built_real_1301_file_is_read_by_name(store):
     assert it.chrgitm_lv is None and it.selfpay_prop is None and it.pric_uplmt_amt is None
     assert '"nat_hi_druglist_chrgitm_lv": "乙"' in it.extra_json and '"lmt_usescp"' in it.extra_json
     assert get_item(store, A, "XA02BCA211A001010100821", valid_only=False) is None      # skipped, not stored
+    # the kind-specific JSON is exactly json.dumps of the non-empty columns, also for quotes and backslashes
+    tricky = row_of(layout, {**REAL_1301, "lmt_usescp": '限"二线"\\用药', "aprvno": "", "otc_flag": "甲\t"})
+    ex = prepare_layout([tricky], A, layout).rows[0][-1]
+    assert ex == json.dumps({"drug_prodname": "奥美拉唑肠溶胶囊", "lmt_usescp": '限"二线"\\用药',
+                             "nat_hi_druglist_chrgitm_lv": "乙", "otc_flag": "甲"}, ensure_ascii=False)
 
 
 def test_a_file_never_blanks_class_ratio_limit_or_price(store):

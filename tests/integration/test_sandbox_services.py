@@ -109,6 +109,9 @@ def test_1312_paged_query(platform_module):
                                    "page_size": "5"}})["output"]
     assert out["recordCounts"] >= 1 and out["pageNum"] == 1 and len(out["data"]) <= 5
     assert all("头孢" in r["hilist_name"] and r["insu_admdvs"] == "310118" for r in out["data"])
+    # the real 1312 item list (reference §3.11): a class, no self-pay ratio, no price limit
+    assert all(r["chrgitm_lv"] in ("01", "02", "03") and "selfpay_prop" not in r and "pric_uplmt_amt" not in r
+               and len(r["updt_time"]) == 19 for r in out["data"])
 
 
 def test_9901_bundle_with_verifiable_mac(platform_module):
