@@ -1,10 +1,10 @@
-"""Benchmark: full catalogue download through the training platform (1301/1302/1305/1306 by version → 9102 zips).
+"""Benchmark: full catalogue download through the training platform (1301/1302/1303/1305/1306 by version → 9102 zips, real layouts).
 
     .venv/bin/python bench/catalog_download.py [--rows 300000] [--page-rows 20000]
 
 Generates a catalogue of --rows rows (training_platform.demo.generate(catalog_size=...)), loads it
 into a fresh platform on a temp dir, serves it on 127.0.0.1 and downloads everything for the
-three training institutions (1301/1302/1305/1306) with a plain requests loop (no client.api), parsing every row. Prints rows/s and
+three training institutions (1301/1302/1303/1305/1306, real layouts) with a plain requests loop (no client.api), parsing every row. Prints rows/s and
 total time, plus a baseline measured in the same run: reading the same rows straight from the
 platform's SQLite file (the floor any HTTP download can approach) and the ratio to it.
 """
@@ -27,6 +27,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from client.domain.catalog_layouts import LAYOUTS  # noqa: E402
 from training_platform import demo  # noqa: E402
 from training_platform.server import EmbeddedPlatform  # noqa: E402
 from training_platform.store import DB_NAME, Store  # noqa: E402
@@ -50,7 +51,7 @@ def download(url: str, code: str) -> tuple[int, int]:
     sign_no = s.post(call, json=envelope("9001", {"signIn": {"opter_no": "B001", "ip": "127.0.0.1"}}, "", code),
                      timeout=60).json()["output"]["signinoutb"]["sign_no"]
     rows = files = 0
-    for infno in ("1301", "1302", "1305", "1306"):
+    for infno in ("1301", "1302", "1303", "1305", "1306"):
         ver = "0"
         while True:
             out = s.post(call, json=envelope(infno, {"data": {"ver": ver}}, sign_no, code), timeout=600).json()
@@ -70,7 +71,7 @@ def download(url: str, code: str) -> tuple[int, int]:
             assert n == out["output"]["data_cnt"]
             rows += n
             files += 1
-            ver = last[15]
+            ver = last[LAYOUTS[infno].ver_index]          # the real layout's ver column (1301: 82)
     return rows, files
 
 

@@ -1,7 +1,7 @@
 """Site configuration: one TOML file per hospital, with per-window overrides.
 
 The file has one table per section (``[site]``, ``[platform]``, ``[einvoice]``, ``[printers]``,
-``[offline]``, ``[scanner]``, ``[ui]``, ``[counter]``, ``[security]``, ``[policy]``, ``[training]``,
+``[offline]``, ``[scanner]``, ``[ui]``, ``[counter]``, ``[security]``, ``[policy]``, ``[catalog]``, ``[training]``,
 ``[paths]``)
 and optional ``[windows.<id>]`` tables whose sub-tables override any of those for one billing
 window (``[windows.w03.printers] receipt_printer = "..."``). The window is chosen by
@@ -231,6 +231,17 @@ class HospitalSettings:
 
 
 @dataclass(frozen=True)
+class CatalogSettings:
+    """Catalogue sync (docs/central-interface.md, conventions): ``layouts`` replaces the column list
+    of a catalogue file (``{"1309" = ["opsp_dise_code", …]}``, client.domain.catalog_layouts);
+    ``selfpay_psn_type`` restricts the 1319 rows used for the window's ratio to one
+    selfpay_prop_psn_type ("" = any)."""
+
+    layouts: dict = field(default_factory=dict)
+    selfpay_psn_type: str = ""
+
+
+@dataclass(frozen=True)
 class TrainingSettings:
     enabled: bool = False
 
@@ -252,6 +263,7 @@ SECTION_CLASSES: dict[str, type] = {
     "counter": CounterSettings,
     "security": SecuritySettings,
     "policy": PolicySettings,
+    "catalog": CatalogSettings,
     "training": TrainingSettings,
     "paths": PathSettings,
     "hospital": HospitalSettings,
@@ -270,6 +282,7 @@ class Settings:
     counter: CounterSettings = field(default_factory=CounterSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     hospital: HospitalSettings = field(default_factory=HospitalSettings)
@@ -458,6 +471,18 @@ def _v_infno_list(v: Any) -> tuple[Any, str | None]:
     return tuple(v), None
 
 
+def _v_layouts(v: Any) -> tuple[Any, str | None]:
+    if not isinstance(v, dict):
+        return v, "应为表，如 layouts = { \"1309\" = [\"opsp_dise_code\", \"…\", \"ver\"] }"
+    bad = [str(k) for k, cols in v.items() if not re.fullmatch(r"13\d\d", str(k)) or not isinstance(cols, list)
+           or not cols or not all(isinstance(c, str) and re.fullmatch(r"[a-z][a-z0-9_]*", c) for c in cols)
+           or "ver" not in cols]
+    if bad:
+        return v, (f"以下目录的列定义不正确：{', '.join(bad)}；键应为目录交易编号（如 \"1309\"），"
+                   "值为按文件顺序排列的列名列表（小写字段名，必须包含 ver）")
+    return {str(k): tuple(cols) for k, cols in v.items()}, None
+
+
 def _v_account_places(v: Any) -> tuple[Any, str | None]:
     if not isinstance(v, dict):
         return v, "应为表，如 account_places = { \"110105\" = \"ask\", \"34\" = \"use\" }"
@@ -596,6 +621,10 @@ SCHEMA: dict[str, dict[str, Validator]] = {
     "policy": {
         "mac_key_ref": _v_secret_ref,
         "require_mac": _v_bool,
+    },
+    "catalog": {
+        "layouts": _v_layouts,
+        "selfpay_psn_type": _v_str(re.compile(r"^[0-9A-Za-z]{0,6}$"), "最多6位字母或数字"),
     },
     "training": {
         "enabled": _v_bool,

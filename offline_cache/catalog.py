@@ -30,6 +30,7 @@ import contextlib
 import functools
 import itertools
 import json
+import json.encoder as _json_encoder
 import operator
 import queue
 import re
@@ -49,7 +50,15 @@ from .types import to_decimal_text
 CATALOG_COLUMNS = (
     "admdvs", "med_list_codg", "list_type", "name", "spec", "unit", "chrgitm_lv", "med_chrgitm_type",
     "selfpay_prop", "pric_uplmt_amt", "pric", "barcode", "begndate", "enddate", "vali_flag", "ver", "rid",
+    # migration 0006c: the national fields of the real files (client.domain.catalog_layouts)
+    "dosform", "prodentp_name", "wubi", "pinyin", "lmt_used_flag", "extra_json",
 )
+# Columns a catalogue FILE does not carry (class and type from 1312, ratio from 1319, limit from
+# 1318, the hospital's price and barcode are local): an upsert whose value is NULL keeps the stored
+# value instead of blanking it (real files would otherwise blank every row).
+KEEP_IF_NULL = ("chrgitm_lv", "med_chrgitm_type", "selfpay_prop", "pric_uplmt_amt", "pric", "barcode",
+                "lmt_used_flag")
+NATIONAL_COLUMNS = ("dosform", "prodentp_name", "wubi", "pinyin", "lmt_used_flag", "extra_json")
 SEARCH_COLUMNS = ("pinyin_initials", "pinyin_full", "name_grams", "initials_grams")
 _DECIMAL_COLUMNS = ("selfpay_prop", "pric_uplmt_amt", "pric")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -228,7 +237,8 @@ def _where(index: int, code: str | None) -> str:
     return f"第 {index + 1} 行（{code or '无编码'}）"
 
 
-_STR_KEYS = ("list_type", "spec", "unit", "chrgitm_lv", "med_chrgitm_type", "barcode", "vali_flag", "ver", "rid")
+_STR_KEYS = ("list_type", "spec", "unit", "chrgitm_lv", "med_chrgitm_type", "barcode", "vali_flag", "ver", "rid",
+             *NATIONAL_COLUMNS)
 
 
 _CHRGITM_LV = frozenset({"01", "02", "03"})      # 甲 / 乙 / 丙
@@ -277,7 +287,7 @@ def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
     if row_admdvs is not None and row_admdvs != admdvs:
         raise CatalogRowError(f"目录数据{_where(index, code)}的区划 {row_admdvs} 与本次下载的区划 {admdvs} "
                               "不一致，本页未写入。")
-    list_type, spec, unit, chrgitm_lv, med_chrgitm_type, barcode, vali_flag, ver, rid = [
+    list_type, spec, unit, chrgitm_lv, med_chrgitm_type, barcode, vali_flag, ver, rid, *national = [
         None if (v := g(k)) is None else ((v if type(v) is str else str(v)).strip() or None) for k in _STR_KEYS]
     # decimals are checked before dates, in CATALOG_COLUMNS order (which error a bad row reports)
     # a plain decimal string ("12.50", "0", no sign/exponent/leading zero/space) is already the exact
@@ -298,16 +308,21 @@ def _row_tuple(row: Mapping, admdvs: str, index: int) -> tuple:
     enddate = None if v is None else (type(v) is str and tm.get(v)) or _date_col(row, "enddate", _where(index, code))
     _check_domain(index, code, chrgitm_lv, vali_flag, selfpay_prop, pric_uplmt_amt, pric)
     return (admdvs, code, list_type, name, spec, unit, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
-            pric, barcode, begndate, enddate, vali_flag or "1", ver, rid)
+            pric, barcode, begndate, enddate, vali_flag or "1", ver, rid, *national)
 
 
 _UPDATABLE = [c for c in CATALOG_COLUMNS if c not in ("admdvs", "med_list_codg")] + ["name_id"]
 _ITEM_COLUMNS = (*CATALOG_COLUMNS, "name_id")
+
+def _new_value(c: str) -> str:
+    return f"coalesce(excluded.{c}, catalog_items.{c})" if c in KEEP_IF_NULL else f"excluded.{c}"
+
+
 _CONFLICT = (
     "ON CONFLICT(admdvs, med_list_codg) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
+    + ", ".join(f"{c} = {_new_value(c)}" for c in _UPDATABLE)
     + f" WHERE ({', '.join('catalog_items.' + c for c in _UPDATABLE)}) "
-      f"IS NOT ({', '.join('excluded.' + c for c in _UPDATABLE)})"
+      f"IS NOT ({', '.join(_new_value(c) for c in _UPDATABLE)})"
 )
 # catalog_items carries no search index of its own (no triggers): a plain row-by-row upsert, like a
 # raw executemany, with the row's name_id resolved beforehand (see _name_ids).
@@ -361,6 +376,9 @@ def prepare_fields(rows: Iterable[Sequence[str]], admdvs: str, columns: Sequence
     any other row goes through the dict path (``_row_tuple``), which converts it or raises the
     same Chinese CatalogRowError. Last occurrence of a code wins.
     """
+    if any(c not in columns for c in CATALOG_COLUMNS if c not in NATIONAL_COLUMNS):
+        return prepare_rows(({c: (f[i] if i < len(f) and f[i] != "" else None) for i, c in enumerate(columns)}
+                             for f in rows), admdvs)
     if any(c not in columns for c in CATALOG_COLUMNS):
         return prepare_rows(({c: (f[i] if i < len(f) and f[i] != "" else None) for i, c in enumerate(columns)}
                              for f in rows), admdvs)
@@ -374,7 +392,7 @@ def prepare_fields(rows: Iterable[Sequence[str]], admdvs: str, columns: Sequence
     for i, f in enumerate(rows):
         t = None
         if len(f) >= need:
-            (a, code, lt, name, spec, unit, lv, typ, sp, pu, pr, bc, bd, ed, vf, ver, rid) = get(f)
+            (a, code, lt, name, spec, unit, lv, typ, sp, pu, pr, bc, bd, ed, vf, ver, rid, *nat) = get(f)
             code = code.strip()
             name = name.strip()
             if (code and name and (a == admdvs or a.strip() in ("", admdvs))
@@ -384,13 +402,229 @@ def prepare_fields(rows: Iterable[Sequence[str]], admdvs: str, columns: Sequence
                 t = (admdvs, code, lt.strip() or None, name, spec.strip() or None, unit.strip() or None,
                      lv.strip() or None, typ.strip() or None, sp or None, pu or None, pr or None,
                      bc.strip() or None, tm[bd] if bd else None, tm[ed] if ed else None,
-                     vf.strip() or "1", ver.strip() or None, rid.strip() or None)
+                     vf.strip() or "1", ver.strip() or None, rid.strip() or None, *(x.strip() or None for x in nat))
         if t is None:   # the general path: converts the row or raises the Chinese error
             t = _row_tuple({c: (f[k] if k < len(f) and f[k] != "" else None) for k, c in enumerate(columns)},
                            admdvs, i)
         pop(t[1], None)
         by_code[t[1]] = t
     return list(by_code.values())
+
+
+@dataclass
+class FilePrepared:
+    """A real-layout catalogue file converted for ``write_page``: the rows, the file's ``ver`` (the
+    ver column of its last usable row) and the rows skipped (short, or an empty ver column)."""
+
+    rows: list[tuple]
+    ver: str | None
+    skipped: int
+    first_skipped: int | None = None      # 1-based line number of the first skipped row
+
+
+def _pick(f: Sequence[str], ix: tuple[int, ...]) -> str | None:
+    for i in ix:
+        v = f[i].strip()
+        if v:
+            return v
+    return None
+
+
+# The training platform appends two columns AFTER the real layout: the hospital's unit price and the
+# item's barcode (no national file carries either; a real hospital takes them from its HIS). Read
+# only by a training window (``training=True``): a real file with more columns than its layout (a
+# newer spec version) is never misread as prices. docs/central-interface.md, conventions table.
+TRAINING_EXTENSION = ("pric", "barcode")
+
+
+def file_ver(rows: Sequence[Sequence[str]], layout) -> str | None:
+    """The ver of a downloaded file without converting it: the ver column of its last usable row
+    (a row long enough for the layout's ver column, with a non-empty ver) — the same row
+    ``prepare_layout`` / ``prepare_dise`` take it from. None when no row has one."""
+    i = layout.ver_index
+    for f in reversed(rows):
+        if len(f) > i and (v := f[i].strip()):
+            return v
+    return None
+
+
+def last_line_ver(text: str, layout) -> str | None:
+    """``file_ver`` of a file's TSV text, reading only its last lines (from the end, blank lines
+    ignored) — what the download thread needs to ask for the next file."""
+    end = len(text)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        end = start - 1
+        if not line.strip():
+            continue
+        v = file_ver([line.rstrip("\r").split("\t")], layout)
+        if v is not None:
+            return v
+    return None
+
+
+def prepare_layout(rows: Sequence[Sequence[str]], admdvs: str, layout, *, training: bool = False) -> FilePrepared:
+    """Convert the rows of one real catalogue file (``client.domain.catalog_layouts.Layout`` of kind
+    "item": tab-separated fields in the layout's column order, no header) into CATALOG_COLUMNS tuples.
+
+    The window's common fields are taken BY NAME through ``layout.fields``; the file carries no
+    class / ratio / limit / price (those tuple slots are None, and ``KEEP_IF_NULL`` keeps the stored
+    values). A row shorter than the layout's ``ver`` column or whose ``ver`` is empty is skipped and
+    counted (never a source of the file's ver); the file's ``ver`` is that of its last usable row.
+    Any other bad value (no code, no name, a bad date, vali_flag not 0/1) raises the Chinese
+    CatalogRowError and nothing of the file is written. Last occurrence of a code wins.
+
+    Hot path (300,000 rows): the loop is generated once per layout as straight-line Python
+    (``_layout_converter``) — column positions are constants, no call per field; the kind-specific
+    JSON is assembled from ``json.encoder.encode_basestring`` pieces (the same text as
+    ``json.dumps(d, ensure_ascii=False)``).
+    """
+    return _layout_converter(layout, training)(rows, admdvs)
+
+
+_CONVERTERS: dict[tuple, Callable] = {}
+
+
+def _pick_expr(ix: tuple[int, ...]) -> str:
+    if not ix:
+        return "None"
+    return "(" + " or ".join(f"f[{i}].strip()" for i in ix) + " or None)"
+
+
+def _layout_converter(layout, training: bool) -> Callable:
+    key = (layout.infno, layout.columns, tuple(sorted((k, v) for k, v in layout.fields.items())), layout.extra,
+           layout.list_type, training)
+    fn = _CONVERTERS.get(key)
+    if fn is not None:
+        return fn
+    pos = {c: i for i, c in enumerate(layout.columns)}
+
+    def ix(k: str) -> tuple[int, ...]:
+        v = layout.fields.get(k)
+        if v is None:
+            return ()
+        return tuple(pos[n] for n in ((v,) if isinstance(v, str) else v) if n in pos)
+
+    if not ix("med_list_codg") or not ix("name"):
+        raise CatalogRowError(f"{layout.title}的文件格式没有编码或名称列，无法读取。")
+    full = len(layout.columns)
+    extra = [(c, pos[c]) for c in layout.extra if c in pos]
+    lines = [
+        "def convert(rows, admdvs):",
+        "    by_code = {}",
+        "    pop = by_code.pop",
+        "    skipped = 0",
+        "    first_skipped = None",
+        "    last_ver = None",
+        "    for n, f in enumerate(rows):",
+        f"        if len(f) <= {layout.ver_index} or not (ver := f[{layout.ver_index}].strip()):",
+        "            skipped += 1",
+        "            if first_skipped is None:",
+        "                first_skipped = n + 1",
+        "            continue",
+        f"        if len(f) < {full}:",
+        f"            f = [*f, *([''] * ({full} - len(f)))]",
+        f"        code = f[{ix('med_list_codg')[0]}].strip()",
+        f"        name = {_pick_expr(ix('name'))}",
+        "        if not code or not name:",
+        f"            _bad_row({layout.title!r}, n, code)",
+        f"        vf = {_pick_expr(ix('vali_flag'))} or '1'",
+        "        if vf not in VF:",
+        f"            _bad_flag({layout.title!r}, n, code, vf)",
+        f"        lmt = {_pick_expr(ix('lmt_used_flag'))}",
+        "        if lmt is not None and lmt not in VF:",
+        "            lmt = None",
+        f"        bd = {_pick_expr(ix('begndate'))}",
+        "        if bd is not None:",
+        "            bd = tm.get(bd) or _date_col({'begndate': bd}, 'begndate', _where(n, code))",
+        f"        ed = {_pick_expr(ix('enddate'))}",
+        "        if ed is not None:",
+        "            ed = tm.get(ed) or _date_col({'enddate': ed}, 'enddate', _where(n, code))",
+    ]
+    if extra:
+        lines.append("        parts = []")
+        for c, i in extra:
+            lines += [f"        v = f[{i}].strip()",
+                      "        if v:",
+                      f"            parts.append({json.dumps(c) + ': '!r} + esc(v))"]
+        lines.append("        ex = ('{' + ', '.join(parts) + '}') if parts else None")
+    else:
+        lines.append("        ex = None")
+    if training:
+        lines += ["        pr = bc = None",
+                  f"        if len(f) > {full}:",
+                  f"            pr = f[{full}].strip() or None",
+                  "            if pr is not None and not PD(pr):",
+                  "                pr = _decimal_col({'pric': pr}, 'pric', _where(n, code))",
+                  f"            bc = (f[{full + 1}].strip() or None) if len(f) > {full + 1} else None"]
+    else:
+        lines.append("        pr = bc = None")
+    lines += [
+        f"        t = (admdvs, code, {layout.list_type!r}, name, {_pick_expr(ix('spec'))}, {_pick_expr(ix('unit'))}, "
+        f"None, None, None, None, pr, bc, bd, ed, vf, ver, {_pick_expr(ix('rid'))}, {_pick_expr(ix('dosform'))}, "
+        f"{_pick_expr(ix('prodentp_name'))}, {_pick_expr(ix('wubi'))}, {_pick_expr(ix('pinyin'))}, lmt, ex)",
+        "        pop(code, None)",
+        "        by_code[code] = t",
+        "        last_ver = ver",
+        "    return FilePrepared(list(by_code.values()), last_ver, skipped, first_skipped)",
+    ]
+    scope = {"VF": _VALI_FLAG, "tm": _DATE_MEMO, "_date_col": _date_col, "_where": _where, "PD": _PLAIN_DECIMAL,
+             "_decimal_col": _decimal_col, "esc": _json_encoder.encode_basestring, "FilePrepared": FilePrepared,
+             "_bad_row": _bad_row, "_bad_flag": _bad_flag}
+    exec(compile("\n".join(lines), f"<catalogue layout {layout.infno}>", "exec"), scope)  # noqa: S102 - our own text
+    fn = scope["convert"]
+    _CONVERTERS[key] = fn
+    return fn
+
+
+def _bad_row(title: str, n: int, code: str) -> None:
+    if not code:
+        raise CatalogRowError(f"{title}文件{_where(n, None)}缺少医疗目录编码 med_list_codg，本文件未写入，请重新下载目录。")
+    raise CatalogRowError(f"{title}文件{_where(n, code)}缺少名称，本文件未写入，请重新下载目录。")
+
+
+def _bad_flag(title: str, n: int, code: str, vf: str) -> None:
+    raise CatalogRowError(f"{title}文件{_where(n, code)}的有效标志 vali_flag={vf} 无效（应为 0 或 1），本文件未写入。")
+
+
+def prepare_dise(rows: Sequence[Sequence[str]], layout) -> FilePrepared:
+    """``prepare_layout`` for a disease list (1307 / 1309, layout kind "dise"): tuples
+    (infno, code, name, vali_flag, rid, ver, extra_json) for ``DISE_UPSERT``."""
+    pos = {c: i for i, c in enumerate(layout.columns)}
+
+    def ix(key: str) -> tuple[int, ...]:
+        v = layout.fields.get(key)
+        if v is None:
+            return ()
+        return tuple(pos[n] for n in ((v,) if isinstance(v, str) else v) if n in pos)
+
+    code_i, name_i, vf_i, rid_i = ix("code"), ix("name"), ix("vali_flag"), ix("rid")
+    ver_i = layout.ver_index
+    extra = tuple((c, pos[c]) for c in layout.extra if c in pos)
+    need = max(ver_i, *code_i, *name_i) + 1
+    out: dict[str, tuple] = {}
+    skipped, first_skipped, last_ver = 0, None, None
+    for n, f in enumerate(rows):
+        if len(f) < need or not (ver := f[ver_i].strip()):
+            skipped += 1
+            first_skipped = first_skipped or n + 1
+            continue
+        code, name = _pick(f, code_i), _pick(f, name_i)
+        if not code or not name:
+            raise CatalogRowError(f"{layout.title}文件{_where(n, code)}缺少编码或名称，本文件未写入，请重新下载目录。")
+        d = {c: v for c, i in extra if i < len(f) and (v := f[i].strip())}
+        out.pop(code, None)
+        out[code] = (layout.infno, code, name, (_pick(f, vf_i) if vf_i and len(f) > max(vf_i) else None) or "1",
+                     _pick(f, rid_i) if rid_i and len(f) > max(rid_i) else None, ver,
+                     json.dumps(d, ensure_ascii=False) if d else None)
+        last_ver = ver
+    return FilePrepared(list(out.values()), last_ver, skipped, first_skipped)
+
+
+DISE_UPSERT = ("INSERT INTO catalog_dise (infno, code, name, vali_flag, rid, ver, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT(infno, code) DO UPDATE SET name = excluded.name, vali_flag = excluded.vali_flag, "
+               "rid = excluded.rid, ver = excluded.ver, extra_json = excluded.extra_json")
 
 
 def _dbapi(conn):
@@ -789,6 +1023,12 @@ class Item:
     ver: str | None
     rid: str | None
     match: str = ""  # one of MATCH_KINDS for search results
+    dosform: str | None = None
+    prodentp_name: str | None = None
+    wubi: str | None = None
+    pinyin: str | None = None
+    lmt_used_flag: str | None = None
+    extra_json: str | None = None
 
 
 _SELECT = "SELECT c.id, " + ", ".join(f"c.{c}" for c in CATALOG_COLUMNS) + " FROM catalog_items c"
@@ -806,7 +1046,7 @@ def _dt(v):
 
 def _item(r, match: str = "") -> Item:
     return Item(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _dec(r[9]), _dec(r[10]), _dec(r[11]),
-                r[12], _dt(r[13]), _dt(r[14]), r[15], r[16], r[17], match)
+                r[12], _dt(r[13]), _dt(r[14]), r[15], r[16], r[17], match, *r[18:24])
 
 
 def get_item(store, admdvs: str, med_list_codg: str, *, at: date | None = None,

@@ -126,6 +126,66 @@ class CatalogItem(Base):
     ver: Mapped[str | None] = mapped_column(String(20))
     rid: Mapped[str | None] = mapped_column(String(40))
     name_id: Mapped[int] = mapped_column(Integer)
+    # migration 0006c: national fields of the real 1301/1302/1303/1305/1306 files
+    dosform: Mapped[str | None] = mapped_column(String(100))
+    prodentp_name: Mapped[str | None] = mapped_column(String(200))
+    wubi: Mapped[str | None] = mapped_column(String(100))
+    pinyin: Mapped[str | None] = mapped_column(String(100))
+    lmt_used_flag: Mapped[str | None] = mapped_column(String(1))
+    extra_json: Mapped[str | None] = mapped_column(Text)
+
+
+class _HilistTerms:
+    """Common columns of the 1318 / 1319 rows (one per platform ``rid``, per window region)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admdvs: Mapped[str] = mapped_column(String(6))
+    rid: Mapped[str] = mapped_column(String(40))
+    hilist_code: Mapped[str] = mapped_column(String(50))
+    insu_admdvs: Mapped[str | None] = mapped_column(String(6))
+    begndate: Mapped[date | None] = mapped_column(Date)
+    enddate: Mapped[date | None] = mapped_column(Date)
+    vali_flag: Mapped[str | None] = mapped_column(String(3))
+    updt_time: Mapped[str | None] = mapped_column(String(19))
+    poolarea_no: Mapped[str | None] = mapped_column(String(6))
+
+
+class HilistLmtpric(_HilistTerms, Base):
+    """1318 医保目录限价信息 (migration 0006c): the limit price of a national code."""
+
+    __tablename__ = "hilist_lmtpric"
+    __table_args__ = (UniqueConstraint("admdvs", "rid"), Index("ix_hilist_lmtpric_admdvs_hilist_code", "admdvs",
+                                                                 "hilist_code"))
+    hilist_lmtpric_type: Mapped[str | None] = mapped_column(String(6))
+    overlmt_dspo_way: Mapped[str | None] = mapped_column(String(6))
+    hilist_pric_uplmt_amt: Mapped[Decimal | None] = mapped_column(DecimalText)
+
+
+class HilistSelfpay(_HilistTerms, Base):
+    """1319 医保目录先自付比例信息 (migration 0006c): the self-pay ratio of a national code."""
+
+    __tablename__ = "hilist_selfpay"
+    __table_args__ = (UniqueConstraint("admdvs", "rid"), Index("ix_hilist_selfpay_admdvs_hilist_code", "admdvs",
+                                                                 "hilist_code"))
+    selfpay_prop_psn_type: Mapped[str | None] = mapped_column(String(6))
+    selfpay_prop_type: Mapped[str | None] = mapped_column(String(6))
+    selfpay_prop: Mapped[Decimal | None] = mapped_column(DecimalText)
+
+
+class CatalogDise(Base):
+    """1307 疾病与诊断 / 1309 门诊慢特病种 rows (migration 0006c), one per (infno, code)."""
+
+    __tablename__ = "catalog_dise"
+    __table_args__ = (UniqueConstraint("infno", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    infno: Mapped[str] = mapped_column(String(4))
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(300))
+    vali_flag: Mapped[str | None] = mapped_column(String(3))
+    rid: Mapped[str | None] = mapped_column(String(40))
+    ver: Mapped[str | None] = mapped_column(String(20))
+    extra_json: Mapped[str | None] = mapped_column(Text)
 
 
 @event.listens_for(CatalogItem, "before_insert")

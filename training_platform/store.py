@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS ytd (psn_no TEXT NOT NULL, year TEXT NOT NULL, doc TE
 CREATE TABLE IF NOT EXISTS catalog (admdvs TEXT NOT NULL, med_list_codg TEXT NOT NULL, list_type TEXT,
     name TEXT, chrgitm_lv TEXT, ver TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (admdvs, med_list_codg));
 CREATE INDEX IF NOT EXISTS catalog_ver ON catalog(admdvs, list_type, ver, med_list_codg);
+CREATE INDEX IF NOT EXISTS catalog_admdvs_ver ON catalog(admdvs, ver, med_list_codg);
 CREATE TABLE IF NOT EXISTS bundles (insuplc_admdvs TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS his_charges (certno TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS his_paid (fixmedins_code TEXT NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id TEXT,

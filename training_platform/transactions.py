@@ -45,14 +45,19 @@ Training conventions (documented here; the real platform's details are unpublish
   (inscp_amt), C004 共付段累计 (seg_amt), C005 统筹基金支付累计 (hifp_pay), ``L1:<layer id>`` a
   layer's accumulated base, ``L2:<layer id>`` what it paid (client.domain.casebuild.CUM_TYPES).
 * 5301 output node ``feedetail`` (rows opsp_dise_code, opsp_dise_name, begndate, enddate).
-* 1301 (list_type 101/103/104), 1302 (102), 1305 (201), 1306 (301): ``{"data": {"ver"}}`` →
+* 1301 (list_type 101/104), 1302 (102), 1303 (103), 1305 (201), 1306 (301): ``{"data": {"ver"}}`` →
   ``{"file_qury_no", "filename", "dld_end_time", "data_cnt"}``; 9102 returns a zip with one TXT,
   UTF-8, tab-separated, no header, rows with ver > requested ordered by (ver, med_list_codg), at
   most ``catalog_page_rows`` rows — extended to the end of the last row's ver so that asking again
-  with the last row's ver never skips rows. Columns (casebuild.CATALOG_FILE_COLUMNS): 0
-  med_list_codg, 1 name, 2 spec, 3 unit, 4 list_type, 5 chrgitm_lv, 6 med_chrgitm_type, 7
-  selfpay_prop, 8 pric_uplmt_amt, 9 pric, 10 barcode, 11 begndate, 12 enddate, 13 vali_flag, 14 rid,
-  15 ver, 16 admdvs ("" = null). No rows → data_cnt 0 and empty file_qury_no.
+  with the last row's ver never skips rows. Columns: the REAL layout of each file
+  (client.domain.catalog_layouts: 1301 92 columns, ver at 82; 1305 16, ver at 14; 1306 71, ver at
+  69 …), filled from the demo row (code, name, spec, unit, dates, vali_flag, rid, ver, ver_name,
+  updt_time; ``FILE_FIELDS``), every other column blank; then two training-only columns after the
+  layout: the hospital price and the barcode. No class / ratio / limit in any file: 1312 answers
+  the class (chrgitm_lv, med_chrgitm_type), 1318 the limit (hilist_pric_uplmt_amt), 1319 the
+  self-pay ratio (selfpay_prop), in the real paging wrapper, updt_time = the demo ver as a time.
+  1307 / 1309: the demo's diagnoses / chronic diseases, one version (``DISE_VER``). No rows →
+  data_cnt 0 and empty file_qury_no.
 * 3201 books = the institution's settlement records (settlements and reversal records, signed)
   with clr_optins = setl_optins, insutype, clr_type and setl date in range; count = settlements −
   reversal records. Optional ``refd_setl_flag`` "0"/"1" restricts to one kind. stmt_rslt "0" 平 /
@@ -93,8 +98,8 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from client.domain import casebuild
-from training_platform import casework
+from client.domain import casebuild, catalog_layouts
+from training_platform import casework, demo
 from training_platform.dialects import Dialect
 from training_platform.store import Store, dumps
 
@@ -115,7 +120,50 @@ FUND_NAMES = {"310100": "城镇职工基本医疗保险统筹基金", "310200": 
               "390100": "城乡居民基本医疗保险基金", "390200": "城乡居民大病医疗保险基金", "610100": "医疗救助基金",
               "999997": "其他基金"}
 
-CATALOG_TYPES = {"1301": ("101", "103", "104"), "1302": ("102",), "1305": ("201",), "1306": ("301",)}
+CATALOG_TYPES = {"1301": ("101", "104"), "1302": ("102",), "1303": ("103",), "1305": ("201",), "1306": ("301",)}
+# 1307 / 1309 files: the demo's diagnoses and outpatient chronic diseases, one fixed version.
+DISE_VER = "20260101000001"
+# demo catalogue doc key -> the real layout's column of each file (client.domain.catalog_layouts);
+# every other column of the layout stays blank. The hospital price and the barcode (no national
+# file has them) follow the last real column: the training extension (catalog.TRAINING_EXTENSION).
+FILE_FIELDS = {
+    "1301": {"drug_genname": "name", "drug_prodname": "name", "drug_spec": "spec", "min_prcunt": "unit"},
+    "1302": {"tcmherb_name": "name"},
+    "1303": {"drug_prodname": "name", "drug_spec": "spec", "min_prcunt": "unit"},
+    "1305": {"servitem_name": "name", "prcunt_name": "unit"},
+    "1306": {"mcs_name": "name", "spec": "spec", "min_salunt": "unit"},
+}
+TERMS = {"1318": "pric_uplmt_amt", "1319": "selfpay_prop"}
+# training values for a few more national columns, so the files look filled like real ones do
+_DOSFORMS = (("胶囊", "胶囊剂"), ("缓释片", "缓释片"), ("片", "片剂"), ("注射液", "注射剂"), ("注射用", "注射剂"),
+             ("颗粒", "颗粒剂"), ("丸", "丸剂"), ("口服液", "口服溶液剂"), ("散", "散剂"), ("气雾剂", "气雾剂"))
+
+
+def _training_columns(infno: str, r: dict) -> dict:
+    name, code = str(r.get("name") or ""), str(r.get("med_list_codg") or "")
+    if infno in ("1301", "1303"):
+        form = next((f for k, f in _DOSFORMS if k in name), "")
+        return {"drug_dosform_name": form, "dosform_name": form, "prodentp_name": "培训药业有限公司",
+                "aprvno": f"国药准字H{code[-8:]}", "lmt_used_flag": "0"}
+    if infno == "1306":
+        return {"prodentp_name": "培训医疗器械有限公司", "reg_fil_no": f"国械注准{code[-10:]}", "lmt_used_flag": "0"}
+    if infno == "1305":
+        return {"prcunt": "次" if r.get("unit") == "次" else "", "servitem_type": "01"}
+    return {}
+
+
+def ver_time(ver: str) -> str:
+    """The demo's 14-digit ver as an updt_time (yyyy-MM-dd HH:mm:ss), for 1312/1318/1319 rows."""
+    v = (ver or "").strip()
+    if len(v) == 14 and v.isdigit():
+        return f"{v[:4]}-{v[4:6]}-{v[6:8]} {v[8:10]}:{v[10:12]}:{v[12:14]}"
+    return "2000-01-01 00:00:00"
+
+
+def time_ver(updt_time: str) -> str:
+    """Inverse of ver_time (digits of an updt_time, padded): the ver to compare with."""
+    d = "".join(ch for ch in str(updt_time or "") if ch.isdigit())
+    return (d + "0" * 14)[:14]
 
 STATE_CHANGING = {"9001", "9002", "2201", "2202", "2203", "2204", "2205", "2207", "2208", "2301", "2302",
                   "2304", "2305", "2401", "2402", "2404", "2405", "2601", "9101", "3202", "3301", "3302"}
@@ -189,6 +237,12 @@ class Platform:
                  password=None):
         self.store = store
         self.catalog_page_rows = catalog_page_rows
+        self._page_keys: dict = {}         # paged queries: the last key of each page served (see paged)
+        # catalogue zips already built, by (spec, rows fingerprint); None = build every time. A
+        # benchmark sets {} so that its timed sync does not share the machine with the zip building
+        # (a real platform is remote); the fingerprint (count and newest ver of the spec's rows)
+        # changes with every catalogue change, since a changed row always gets a new ver.
+        self.file_cache: dict | None = None
         self.dialect = dialect
         self.password = password          # training_platform.password.PasswordVerifier (None = no 验密)
         self._serial = itertools.count(int(dt.datetime.now().timestamp() * 1000) % 10**9)
@@ -200,8 +254,9 @@ class Platform:
             "2305": self.t2305, "2401": self.t2401, "2402": self.t2402, "2404": self.t2404,
             "2405": self.t2405, "2601": self.t2601, "5203": self.t5203, "5206": self.t5206,
             "5301": self.t5301, "3201": self.t3201, "3202": self.t3202, "9101": self.t9101,
-            "9102": self.t9102, "1301": self.tcatalog, "1302": self.tcatalog, "1305": self.tcatalog,
-            "1306": self.tcatalog, "1312": self.t1312, "9901": self.t9901,
+            "9102": self.t9102, "1301": self.tcatalog, "1302": self.tcatalog, "1303": self.tcatalog,
+            "1305": self.tcatalog, "1306": self.tcatalog, "1307": self.tdise, "1309": self.tdise,
+            "1312": self.t1312, "1318": self.tterms, "1319": self.tterms, "9901": self.t9901,
             "3301": self.t3301, "3302": self.t3302, "1316": self.t1316, "1317": self.t1317,
         }
         # Infnos this platform answers as a real one answers an infno it does not know, with the recorded
@@ -1145,7 +1200,16 @@ class Platform:
         if f is None:
             raise Refusal(f"文件查询号[{d['file_qury_no']}]不存在或已过期")
         if f["spec"]:
-            return RawFile(self.catalog_zip(c, json.loads(f["spec"])), f["filename"])
+            spec = json.loads(f["spec"])
+            if self.file_cache is None:
+                return RawFile(self.catalog_zip(c, spec), f["filename"])
+            q = ",".join("?" * len(spec["types"]))
+            fingerprint = tuple(c.execute(f"SELECT count(*), max(ver) FROM catalog WHERE admdvs=? AND list_type IN ({q}) "
+                                          "AND ver > ?", (spec["admdvs"], *spec["types"], spec["ver"])).fetchone())
+            key = (f["spec"], fingerprint)
+            if key not in self.file_cache:
+                self.file_cache[key] = self.catalog_zip(c, spec)
+            return RawFile(self.file_cache[key], f["filename"])
         return RawFile(f["content"], f["filename"])
 
     # ================================================================ catalogue
@@ -1184,13 +1248,122 @@ class Platform:
         q = ",".join("?" * len(spec["types"]))
         cur = c.execute(f"SELECT doc FROM catalog WHERE admdvs=? AND list_type IN ({q}) AND ver > ? "
                         f"ORDER BY ver, med_list_codg LIMIT ?", (spec["admdvs"], *spec["types"], spec["ver"], spec["count"]))
-        cols = casebuild.CATALOG_FILE_COLUMNS
+        layout = catalog_layouts.LAYOUTS[spec["infno"]]
+        mapping = FILE_FIELDS[spec["infno"]]
+        common = {c: c for c in ("med_list_codg", "begndate", "enddate", "vali_flag", "rid", "ver") if c in layout.columns}
         parts = []
         for (doc,) in cur:
             r = json.loads(doc)
-            parts.append("\t".join(_clean(r.get(k)) for k in cols))
+            vals = {**_training_columns(spec["infno"], r),
+                    **{col: r.get(key) for col, key in {**common, **mapping}.items()}}
+            vals["ver_name"] = f"培训目录{r.get('ver')}"
+            if "updt_time" in layout.columns:
+                vals["updt_time"] = ver_time(str(r.get("ver") or ""))
+            row = catalog_layouts.row_of(layout, vals) + [r.get("pric"), r.get("barcode")]
+            parts.append("\t".join(_clean(x) for x in row))
         text = "\n".join(parts) + ("\n" if parts else "")
         return zip_one(f"{spec['infno']}_{spec['ver']}.txt", text)
+
+    def dise_rows(self, infno: str) -> list[list[str]]:
+        layout = catalog_layouts.LAYOUTS[infno]
+        if infno == "1309":
+            items = [{"opsp_dise_code": c, "opsp_dise_name": n} for c, n in demo.CHRONIC_DISEASES]
+        else:
+            seen = dict.fromkeys(t[2] for t in demo.VISIT_TEMPLATES)
+            items = [{"dise_code": c, "dise_name": n} for c, n in seen]
+        return [catalog_layouts.row_of(layout, {**it, "vali_flag": "1", "rid": f"{infno}{i:06d}", "ver": DISE_VER,
+                                                "ver_name": "培训病种目录"}) for i, it in enumerate(items, 1)]
+
+    def tdise(self, c, env, inst):
+        d = self.data(env)
+        self.req(d, "ver")
+        infno = env["infno"]
+        if str(d["ver"]) >= DISE_VER:
+            return {"file_qury_no": "", "filename": "", "dld_end_time": "", "data_cnt": 0}
+        rows = self.dise_rows(infno)
+        text = "".join("\t".join(_clean(x) for x in row) + "\n" for row in rows)
+        with self.store.lock:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                info = self.new_file(c, inst, f"{infno}_{d['ver']}.zip", zip_one(f"{infno}_{d['ver']}.txt", text), None)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+        return {"file_qury_no": info["file_qury_no"], "filename": info["filename"],
+                "dld_end_time": info["dld_endtime"][:10], "data_cnt": len(rows)}
+
+    @staticmethod
+    def paging(d: dict) -> tuple[int, int]:
+        try:
+            page, size = int(d["page_num"]), int(d["page_size"])
+        except (TypeError, ValueError):
+            raise Refusal("page_num/page_size 必须是整数") from None
+        if page < 1 or not 1 <= size <= 1000:
+            raise Refusal("page_num 从1开始，page_size 取1到1000")
+        return page, size
+
+    def paged(self, c, sig: tuple, where: str, args: list, order: tuple[str, ...], page: int, size: int):
+        """(total, [(doc,)…]) of one page of ``SELECT doc FROM catalog WHERE … ORDER BY order``. A
+        client walking the pages in order is served by keyset (the last key of its previous page,
+        remembered here) instead of OFFSET, so a 300,000-row pass stays linear; page 1 (or any page
+        out of order) counts and offsets as usual."""
+        cache = self._page_keys
+        if len(cache) > 20000:
+            cache.clear()
+        total = cache.get((sig, "total")) if page > 1 else None
+        if total is None:
+            total = c.execute(f"SELECT COUNT(*) FROM catalog WHERE {where}", args).fetchone()[0]
+            cache[(sig, "total")] = total
+        cols = ", ".join(order)
+        start = cache.get((sig, page - 1)) if page > 1 else None
+        if start is not None:
+            rows = c.execute(f"SELECT {cols}, doc FROM catalog WHERE {where} AND ({cols}) > ({', '.join('?' * len(order))}) "
+                             f"ORDER BY {cols} LIMIT ?", (*args, *start, size)).fetchall()
+        else:
+            rows = c.execute(f"SELECT {cols}, doc FROM catalog WHERE {where} ORDER BY {cols} LIMIT ? OFFSET ?",
+                             (*args, size, (page - 1) * size)).fetchall()
+        if rows:
+            cache[(sig, page)] = tuple(rows[-1][:len(order)])
+        return total, [(r[-1],) for r in rows]
+
+    @staticmethod
+    def page_answer(page: int, size: int, total: int, items: list) -> dict:
+        pages = (total + size - 1) // size
+        return {"firstPage": page == 1, "lastPage": page >= pages, "size": len(items), "startRow": (page - 1) * size + 1,
+                "pageSize": size, "pageNum": page, "recordCounts": total, "pages": pages, "data": items}
+
+    def tterms(self, c, env, inst):
+        """1318 limits / 1319 self-pay ratios of the demo catalogue (paged, ordered by updt_time):
+        every item whose demo row has the value, updt_time from its ver, filtered by updt_time."""
+        d = self.data(env)
+        self.req(d, "updt_time", "page_num", "page_size")
+        page, size = self.paging(d)
+        infno = env["infno"]
+        key = TERMS[infno]
+        where, args = f"admdvs=? AND ver >= ? AND json_extract(doc, '$.{key}') IS NOT NULL", \
+            [inst["admdvs"], time_ver(d["updt_time"])]
+        if d.get("hilist_code"):
+            where += " AND med_list_codg=?"
+            args.append(d["hilist_code"])
+        total, rows = self.paged(c, (infno, size, where, *args), where, args, ("ver", "med_list_codg"), page, size)
+        items = []
+        for (doc,) in rows:
+            r = json.loads(doc)
+            updt = ver_time(str(r.get("ver") or ""))
+            item = {"hilist_code": r["med_list_codg"], "insu_admdvs": r["admdvs"], "begndate": r.get("begndate"),
+                    "enddate": r.get("enddate"), "vali_flag": "1", "rid": f"{infno}{r['admdvs']}{r['med_list_codg']}",
+                    "updt_time": updt, "crter_id": "", "crter_name": "", "crte_time": updt, "crte_optins_no": "",
+                    "opter_id": "", "opter_name": "", "opt_time": updt, "optins_no": "", "tabname": "",
+                    "poolarea_no": r["admdvs"]}
+            if infno == "1318":
+                item.update({"hilist_lmtpric_type": "1", "overlmt_dspo_way": "1",
+                             "hilist_pric_uplmt_amt": Decimal(str(r[key]))})
+            else:
+                item.update({"selfpay_prop_psn_type": None, "selfpay_prop_type": None,
+                             "selfpay_prop": Decimal(str(r[key]))})
+            items.append(item)
+        return self.page_answer(page, size, total, items)
 
     def t1312(self, c, env, inst):
         d = self.data(env)
@@ -1209,9 +1382,7 @@ class Platform:
         if d.get("hilist_name"):
             where += " AND name LIKE ?"
             args.append(f"%{d['hilist_name']}%")
-        total = c.execute(f"SELECT COUNT(*) FROM catalog WHERE {where}", args).fetchone()[0]
-        rows = c.execute(f"SELECT doc FROM catalog WHERE {where} ORDER BY med_list_codg LIMIT ? OFFSET ?",
-                         (*args, size, (page - 1) * size)).fetchall()
+        total, rows = self.paged(c, ("1312", size, where, *args), where, args, ("med_list_codg",), page, size)
         items = []
         for (doc,) in rows:
             r = json.loads(doc)
@@ -1219,8 +1390,9 @@ class Platform:
                           "begndate": r.get("begndate"), "enddate": r.get("enddate"),
                           "med_chrgitm_type": r.get("med_chrgitm_type"), "chrgitm_lv": r.get("chrgitm_lv"),
                           "lmt_used_flag": "0", "list_type": r.get("list_type"), "vali_flag": r.get("vali_flag"),
-                          "rid": r.get("rid"), "updt_time": r.get("ver"), "selfpay_prop": r.get("selfpay_prop"),
-                          "pric_uplmt_amt": r.get("pric_uplmt_amt"), "spec": r.get("spec"), "memo": ""})
+                          "rid": r.get("rid"), "updt_time": ver_time(str(r.get("ver") or "")), "memo": "",
+                          "med_use_flag": None, "matn_used_flag": None, "hilist_use_type": None,
+                          "lmt_cpnd_type": None, "wubi": None, "pinyin": None, "poolarea_no": r["admdvs"]})
         pages = (total + size - 1) // size
         return {"firstPage": page == 1, "lastPage": page >= pages, "size": len(items), "startRow": (page - 1) * size + 1,
                 "pageSize": size, "pageNum": page, "recordCounts": total, "pages": pages, "data": items}

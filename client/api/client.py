@@ -194,18 +194,22 @@ class CentralClient:
         req = FileDownload(file_qury_no=file_qury_no, filename=fname, fixmedins_code=code)
         return self.call_binary("9102", req.to_input(), operator=operator)
 
-    def download_catalogue(self, infno: str, ver: str, *, operator: Operator) -> tuple[Any, list[list[str]]]:
-        """1301-style download: (CatalogFileInfo, rows). Rows are [] when nothing new (data_cnt 0)."""
-        from .transactions import CatalogDownload, parse_tsv_zip
+    def download_catalogue(self, infno: str, ver: str, *, operator: Operator,
+                           text: bool = False) -> tuple[Any, Any]:
+        """1301-style download: (CatalogFileInfo, rows). Rows are [] when nothing new (data_cnt 0).
+        ``text=True``: the file's text instead of its rows ("" when nothing new; split it with
+        ``transactions.split_tsv``) — the sync splits on its writer thread."""
+        from .transactions import CatalogDownload, split_tsv, tsv_text_from_zip
 
         info = self.send(CatalogDownload(ver=ver, infno=infno), operator=operator)
         if not info.file_qury_no or info.data_cnt == 0:
-            return info, []
+            return info, "" if text else []
         data = self.download_file(info.file_qury_no, info.filename, operator=operator, catalogue=True)
         try:
-            return info, parse_tsv_zip(data)
+            body = tsv_text_from_zip(data)
         except ValueError as exc:
             raise MalformedResponse("", "9102", False, str(exc)) from None
+        return info, body if text else split_tsv(body)
 
     # -- internals -------------------------------------------------------------------------
     def _check_msgid(self, msgid: str) -> None:

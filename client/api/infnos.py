@@ -13,8 +13,9 @@ NAMES: dict[str, str] = {
     "2001": "人员待遇享受检查",
     "1301": "西药中成药目录下载", "1302": "中药饮片目录下载", "1303": "医疗机构制剂目录下载",
     "1305": "医疗服务项目目录下载", "1306": "医用耗材目录下载", "1307": "疾病与诊断目录下载",
-    "1308": "手术操作目录下载", "1309": "门诊慢特病种目录下载", "1312": "医保目录信息查询",
-    "1314": "中医疾病目录下载", "1316": "医疗目录与医保目录匹配信息查询", "1317": "医药机构目录匹配信息查询", "1315": "中医证候目录下载", "1321": "医疗服务项目（新）目录下载",
+    "1308": "手术操作目录下载", "1309": "门诊慢特病种目录下载", "1312": "医保目录信息查询", "1318": "医保目录限价信息查询",
+    "1319": "医保目录先自付比例信息查询", "1316": "医疗目录与医保目录匹配信息查询", "1317": "医药机构目录匹配信息查询",
+    "1314": "中医疾病目录下载", "1315": "中医证候目录下载", "1321": "医疗服务项目（新）目录下载",
     "2201": "门诊挂号", "2202": "门诊挂号撤销", "2203": "门诊就诊信息上传",
     "2203A": "门诊就诊信息上传（A）", "2206A": "门诊预结算（A）", "2207A": "门诊结算（A）",
     "2204": "门诊费用明细信息上传", "2205": "门诊费用明细信息撤销", "2206": "门诊预结算",
@@ -82,6 +83,10 @@ DEFAULT_PATHS: dict[str, str] = {
     **{f"13{n:02d}": f"/fsi/api/catalogdownservice/downCatalog13{n:02d}"
        for n in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15)},
     "1312": "/fsi/api/catalogqueryservice/queryHilist",
+    # 1318 / 1319: no public source gives their paths (UNVERIFIED, our own, by analogy with 1312);
+    # a region's own paths go into ApiSettings.paths (docs/central-interface.md, conventions)
+    "1318": "/fsi/api/catalogqueryservice/queryHilistLmtpric",
+    "1319": "/fsi/api/catalogqueryservice/queryHilistSelfpay",
     "2201": "/fsi/api/outpatientDocInfoService/outpatientRregistration",
     "2202": "/fsi/api/outpatientDocInfoService/outpatientRegistrationCancel",
     "2203": "/fsi/api/outpatientDocInfoService/outpatientMdtrtinfoUp",

@@ -311,13 +311,14 @@ class FileDownload(_Node):
         return {"fsDownloadIn": self.to_node()}
 
 
-def parse_tsv_zip(data: bytes) -> list[list[str]]:
-    """Rows of every .txt member of a 9102 zip: tab-separated, no header, UTF-8 (GBK fallback)."""
+def tsv_text_from_zip(data: bytes) -> str:
+    """The text of every .txt member of a 9102 zip (UTF-8, GBK fallback), members in name order,
+    each ending with a newline. Raises ValueError (Chinese) for a file that is not a zip."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise ValueError("下载的目录文件不是有效的 zip 文件") from exc
-    rows: list[list[str]] = []
+    parts: list[str] = []
     with zf:
         for name in sorted(zf.namelist()):
             if name.endswith("/"):
@@ -327,10 +328,20 @@ def parse_tsv_zip(data: bytes) -> list[list[str]]:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("gb18030")
-            for line in text.splitlines():
-                if line.strip():
-                    rows.append(line.split("\t"))
-    return rows
+            if text and not text.endswith("\n"):
+                text += "\n"
+            parts.append(text)
+    return "".join(parts)
+
+
+def split_tsv(text: str) -> list[list[str]]:
+    """Rows of a catalogue TXT: tab-separated, no header; blank lines ignored."""
+    return [line.split("\t") for line in text.splitlines() if line.strip()]
+
+
+def parse_tsv_zip(data: bytes) -> list[list[str]]:
+    """Rows of every .txt member of a 9102 zip: tab-separated, no header, UTF-8 (GBK fallback)."""
+    return split_tsv(tsv_text_from_zip(data))
 
 
 @dataclass
@@ -418,6 +429,24 @@ class QueryHilist(_Node):
 
     def to_input(self) -> dict[str, Any]:
         return {"data": self.to_node()}
+
+
+@dataclass
+class QueryLmtpric(QueryHilist):
+    """1318 医保目录限价信息查询 (paged like 1312; input per binzhe ``JBXX/ML1318.cs`` In1318:
+    query_date, hilist_code, hilist_lmtpric_type, overlmt_dspo_way, insu_admdvs, begndate, enddate,
+    vali_flag, rid, tabname, poolarea_no, updt_time (Y), page_num (Y), page_size (Y))."""
+
+    INFNO: ClassVar[str] = "1318"
+
+
+@dataclass
+class QuerySelfpay(QueryHilist):
+    """1319 医保目录先自付比例信息查询 (paged like 1312; input per binzhe ``JBXX/ML1319.cs`` In1319:
+    query_date, selfpay_prop_psn_type, selfpay_prop_type, insu_admdvs, begndate, enddate, vali_flag,
+    rid, tabname, poolarea_no, updt_time (Y), page_num (Y), page_size (Y))."""
+
+    INFNO: ClassVar[str] = "1319"
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,8 +1,14 @@
-"""`medsettle sync` — download the treatment-place catalogue (1301/1305/1306, 1312).
+"""`medsettle sync` — download the catalogues (1301/1302/1303/1305/1306/1307/1309 files, 1312/1318/1319
+pages). A catalogue stream the platform refuses (e.g. 未知交易编号) is listed on stderr and in the
+JSON summary (``failed``) and the others go on; the exit code is then 2.
 
 Policy bundles are site data (``medsettle policy import``): sync fetches them with the MedSettle
 extension 9901 only when ``platform.policy_bundles_9901`` is on, and a platform that does not know
 9901 is reported, not a failure. In training mode sync imports the shipped demo bundles.
+
+In hospital mode the 13xx files come from the hospital store's chain (``medsettle hospital sync``
+downloads them once for the hospital; client.services.hospital_catalog) and everything else from
+the central platform; ``--direct`` (or a hospital store that cannot be reached) downloads directly.
 
 Resumable: every downloaded file/page is applied together with its version in one transaction, so
 an interrupted sync continues where it stopped. Progress is a single ``\\r`` line on stderr; the
@@ -16,10 +22,12 @@ import sys
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("sync", parents=[common], help="同步医保目录和待遇政策包（可断点续传）",
-                              description="从医保中心下载本院目录（1301/1305/1306 按版本增量，1312 分页）。"
+                              description="从医保中心下载本院目录（1301/1302/1303/1305/1306/1307/1309 按版本增量，1312/1318/1319 分页）。"
+                                          "某一目录被医保中心拒绝时只记录该项，其余继续。"
                                           "政策参数由信息科导入（medsettle policy import）；仅当配置 platform.policy_bundles_9901 "
                                           "时才用 9901 下载政策包（校验 MAC）。中断后再次执行会从上次提交的版本继续。")
-    p.add_argument("--no-hilist", action="store_true", help="不执行 1312 医保目录信息查询")
+    p.add_argument("--no-hilist", action="store_true",
+                   help="不执行 1312/1318/1319 查询（目录类别、限价、先自付比例来自这三项，跳过后预结算和事前提醒会缺少这些信息）")
     p.add_argument("--no-bundles", action="store_true", help="跳过政策包步骤（培训模式导入示例政策参数 / 9901 下载）")
     p.add_argument("--region", action="append", metavar="ADMDVS", help="政策包步骤只处理这些参保地（可重复）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
@@ -99,9 +107,12 @@ def run(args) -> int:
             sys.stderr.write(f"注意：{note}\n")
         for adm, why in summary.refused.items():
             sys.stderr.write(f"政策包被拒绝（{adm}）：{why}\n")
-        # a bundle that failed its MAC or schema check is a security matter (exit 2); a platform that
-        # does not serve 9901 is not (the catalogues are complete, policy parameters are imported)
-        return EXIT_REFUSED if summary.refused else EXIT_OK
+        for infno, why in summary.failed.items():
+            sys.stderr.write(f"目录 {infno} 未同步：{why}\n")
+        # a bundle that failed its MAC or schema check is a security matter (exit 2), as is a catalogue
+        # stream the platform refused; a platform that does not serve 9901 is not (policy parameters
+        # are imported site data)
+        return EXIT_REFUSED if (summary.refused or summary.failed) else EXIT_OK
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)
 

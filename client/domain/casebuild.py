@@ -12,9 +12,11 @@ Public functions
     person  = 1101-style info (``baseinfo``/``insuinfo``/``idetinfo``, or the same fields flat, as
               in the demo data) plus ``ytd`` (either one ytd object or ``{"<year>": {...}}``),
               optional ``insutype`` (selects the insuinfo row), ``acct_used_flag``, ``idet``.
-    catalog_entries = treatment-place catalogue rows as in the demo contract / 1301 files
-              (``med_list_codg``, ``chrgitm_lv``, ``selfpay_prop``, ``pric_uplmt_amt``, ``begndate``,
-              ``enddate``, ``vali_flag`` …) or already in case form (``code``).
+    catalog_entries = treatment-place catalogue rows (``med_list_codg``, ``chrgitm_lv`` — from 1312,
+              ``selfpay_prop`` — from 1319, ``pric_uplmt_amt`` — from 1318, ``begndate``, ``enddate``,
+              ``vali_flag`` …; the window's ``catalog_items`` or the demo contract) or already in
+              case form (``code``). The catalogue FILES (1301…) carry none of the three
+              (client.domain.catalog_layouts).
     lines   = 2204/2301-style fee lines (``feedetl_sn``, ``med_list_codg`` or ``code``, ``cnt``,
               ``pric``, ``det_item_fee_sumamt``).
     bundle  = policy-bundle/1 (``policies``, ``zones``, ``pools``).
@@ -50,29 +52,6 @@ LAYER_PAID_PREFIX = "L2:"
 # Training psn_idet_type codes → engine identity labels: the single table lives in codes.
 IDET_LABELS = {code: str(label) for code, label in TRAINING_PSN_IDET_TYPES.items()}
 
-# Column order of the training catalogue download files (1301/1305/1306 → 9102 zip, one TXT,
-# tab-separated, no header). Empty string = null.
-CATALOG_FILE_COLUMNS = [
-    "med_list_codg",    # 0
-    "name",             # 1
-    "spec",             # 2
-    "unit",             # 3
-    "list_type",        # 4
-    "chrgitm_lv",       # 5
-    "med_chrgitm_type", # 6
-    "selfpay_prop",     # 7
-    "pric_uplmt_amt",   # 8
-    "pric",             # 9
-    "barcode",          # 10
-    "begndate",         # 11
-    "enddate",          # 12
-    "vali_flag",        # 13
-    "rid",              # 14
-    "ver",              # 15
-    "admdvs",           # 16
-]
-
-
 class CaseBuildError(ValueError):
     """Input that cannot become a case; ``message`` is Chinese, ``field`` names the culprit."""
 
@@ -104,15 +83,6 @@ def f2(d: Decimal) -> str:
 
 def _s(value) -> str:
     return "" if value is None else str(value)
-
-
-def catalog_row_from_fields(fields: list[str]) -> dict:
-    """Parse one row of a catalogue download TXT (CATALOG_FILE_COLUMNS order) into a dict."""
-    row = {}
-    for i, name in enumerate(CATALOG_FILE_COLUMNS):
-        v = fields[i] if i < len(fields) else ""
-        row[name] = v if v != "" else None
-    return row
 
 
 def case_catalog_entry(entry: dict) -> dict:

@@ -125,7 +125,9 @@ class AppState:
         d = summary.to_dict() if hasattr(summary, "to_dict") else {}
         rows = d.get("catalog_rows")
         text = f"目录 {rows} 条" if rows is not None else ""
-        return "；".join(x for x in (text, extra) if x)
+        failed = d.get("failed") or {}
+        missing = f"未同步：{'；'.join(f'{k} {v}' for k, v in failed.items())}" if failed else ""
+        return "；".join(x for x in (text, missing, extra) if x)
 
     def close(self) -> None:
         for c in reversed(self.closers):

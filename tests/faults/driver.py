@@ -118,7 +118,7 @@ def prepare_windows(url: str, base: Path, n: int) -> list[Path]:
     for i in range(n):
         d = base / f"window{i + 1}"
         with open_context(training_settings_for(url, d), operator=Operator("T001", "培训收费员", "A03", "内科")) as ctx:
-            SyncService(ctx).run(hilist=False, bundles=["310118", "320509", "330421"])
+            SyncService(ctx).run(bundles=["310118", "320509", "330421"])
             from client.services import dayend
 
             dayend.open_shift(ctx.store, "T001", Decimal("0.00"))   # no settlement without an open shift

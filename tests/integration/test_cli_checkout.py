@@ -53,7 +53,7 @@ def assert_refused(r, *words: str) -> dict:
 @pytest.fixture
 def window(platform, tmp_path):
     d = tmp_path / "w1"
-    r = medsettle("sync", "--platform", platform.url, "--data", str(d), "--no-hilist")
+    r = medsettle("sync", "--platform", platform.url, "--data", str(d))
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["catalog_rows"] > 100 and "330421" in summary["bundles"]

@@ -26,7 +26,7 @@ def day(platform, tmp_path):
     """A window with an open shift and four settlements (two insured places), one of them reversed."""
     s = training_settings_for(platform.url, tmp_path / "window")
     with open_context(s, operator=OP) as ctx:
-        SyncService(ctx).run(hilist=False, bundles=["310118", "320509", "330421"])
+        SyncService(ctx).run(bundles=["310118", "320509", "330421"])
         shift = dayend.open_shift(ctx.store, OP.opter, Decimal("200.00"))
         recs = []
         for certno in PEOPLE:

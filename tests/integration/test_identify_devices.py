@@ -23,7 +23,7 @@ ORDER = ["userName", "idNo", "idType", "insuOrg", "ecIndexNo", "ecToken", "chnlI
 @pytest.fixture
 def window(platform, tmp_path):
     d = tmp_path / "w1"
-    r = medsettle_inproc("sync", "--platform", platform.url, "--data", str(d), "--no-hilist")
+    r = medsettle_inproc("sync", "--platform", platform.url, "--data", str(d))
     assert r.returncode == 0, r.stderr
     r = medsettle_inproc("shift", "open", "--platform", platform.url, "--data", str(d), "--operator", "T001",
                          "--float", "200.00")

@@ -77,7 +77,7 @@ def day(platform_module, tmp_path_factory):
     settings = training_settings_for(platform.url, data_dir)
     ctx = open_context(settings)
     try:
-        SyncService(ctx).run(hilist=False)
+        SyncService(ctx).run()
         hasher = make_hasher(TEST_PARAMS)
         seed_training_operators(ctx.store, settings, hasher=hasher)
         ops = OperatorService.from_settings(ctx.store, settings, hasher=hasher)

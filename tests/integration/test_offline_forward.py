@@ -86,7 +86,7 @@ def window(platform, tmp_path):
     # offline mode is full self-pay + 补结算, tests/integration/test_offline_backsettle.py)
     s = replace(s, offline=replace(s.offline, provisional_regions=ZONE))
     with open_context(s, operator=OP) as ctx:
-        SyncService(ctx).run(hilist=False, bundles=list(ZONE))
+        SyncService(ctx).run(bundles=list(ZONE))
         dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))   # no settlement without an open shift
         yield ctx
 

@@ -41,7 +41,7 @@ def jiashan(sandbox_template, tmp_path):
         r = medsettle("config", "check", "--config", str(site))
         assert r.returncode == 0 and "password_check = true" in r.stdout, r.stdout
         cfg = ("--config", str(site))
-        assert medsettle("sync", *cfg, "--no-hilist").returncode == 0
+        assert medsettle("sync", *cfg).returncode == 0
         assert medsettle("shift", "open", *cfg, "--operator", CASHIER, "--float", "0.00").returncode == 0
         fees = tmp_path / "fees.json"
         fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")

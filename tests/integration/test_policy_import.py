@@ -306,11 +306,11 @@ def test_checkout_without_a_bundle_says_so_and_still_settles(bare_window):
 
 
 def test_offline_provisional_settlement_without_a_bundle_is_refused(bare_window, platform):
+    from dataclasses import replace
+
     from client.services.identify import IdentifyService
     from client.services.offline import OfflineService
     from tests.integration.test_offline_forward import FEES
-
-    from dataclasses import replace
 
     IdentifyService(bare_window).by_certno(SHEN)          # online: the person cache is warm
     platform.stop()

@@ -33,7 +33,7 @@ def _recover(url: str, data: Path, *extra: str) -> subprocess.CompletedProcess:
 def test_recovery_cli_exit_codes_and_summary(platform, tmp_path):
     data = tmp_path / "window"
     with open_context(training_settings_for(platform.url, data), operator=OP) as ctx:
-        SyncService(ctx).run(hilist=False, bundles=["330421"])
+        SyncService(ctx).run(bundles=["330421"])
         dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))     # no settlement without an open shift
         c = Counter(ctx)
         c.identify_certno("330421198503150016")
@@ -82,7 +82,7 @@ def test_recover_issues_missing_invoices_and_uploads_them(platform, tmp_path):
         requests.post(platform.url + "/admin/fault", json={"mode": "drop-before", "infno": scope},
                       timeout=5).raise_for_status()
     with open_context(training_settings_for(platform.url, data), operator=OP) as ctx:
-        SyncService(ctx).run(hilist=False, bundles=["330421"])
+        SyncService(ctx).run(bundles=["330421"])
         dayend.open_shift(ctx.store, OP.opter, Decimal("0.00"))     # no settlement without an open shift
         c = Counter(ctx)
         c.identify_certno("330421198503150016")

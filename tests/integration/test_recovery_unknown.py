@@ -39,7 +39,7 @@ def fault(platform, **spec):
 def ctx(platform, tmp_path):
     s = training_settings_for(platform.url, tmp_path / "window")
     with open_context(s, operator=OP) as c:
-        SyncService(c).run(hilist=False, bundles=["330421"])
+        SyncService(c).run(bundles=["330421"])
         dayend.open_shift(c.store, OP.opter, Decimal("0.00"))     # no settlement without an open shift
         yield c
 

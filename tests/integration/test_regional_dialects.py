@@ -116,7 +116,7 @@ def test_going_live_in_each_dialect(region, tmp_path):
     d = DIALECTS[name]
     site = _configured(name, platform, tmp_path)
     cfg = ("--config", str(site))
-    r = medsettle("sync", *cfg, "--no-hilist")
+    r = medsettle("sync", *cfg)
     assert r.returncode == 0, r.stderr
     r = medsettle("shift", "open", *cfg, "--operator", CASHIER, "--operator-name", "收费员王", "--float", "100.00")
     assert r.returncode == 0, r.stderr

@@ -1,4 +1,4 @@
-"""Catalogue download by version (1301/1305/1306 → 9102), 1312, 9901 policy bundle, demo HIS,
+"""Catalogue download by version (real layouts: 1301/1302/1303/1305/1306 → 9102), 1312, 1318/1319, 9901 policy bundle, demo HIS,
 e-invoice platform and the `sandbox serve` command."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 import zipfile
+from decimal import Decimal
 
 import pytest
 import requests
 
-from client.domain.casebuild import CATALOG_FILE_COLUMNS, catalog_row_from_fields
+from client.domain.catalog_layouts import LAYOUTS
 from tests.integration.conftest import Wire, _start
 from training_platform import demo
 
@@ -31,7 +32,13 @@ def small_pages(sandbox_template, tmp_path_factory):
         p.stop()
 
 
+NAME_COLUMN = {"1301": "drug_genname", "1302": "tcmherb_name", "1303": "drug_prodname", "1305": "servitem_name",
+               "1306": "mcs_name"}
+
+
 def download_all(w: Wire, infno: str) -> list[dict]:
+    """Every row of a catalogue, read BY THE REAL LAYOUT (catalog_layouts) as a dict column -> value."""
+    layout = LAYOUTS[infno]
     ver, rows, files = "0", [], 0
     while True:
         out = w.call(infno, {"data": {"ver": ver}})["output"]
@@ -44,31 +51,56 @@ def download_all(w: Wire, infno: str) -> list[dict]:
         assert len(z.namelist()) == 1
         lines = z.read(z.namelist()[0]).decode("utf-8").splitlines()
         assert len(lines) == out["data_cnt"]
-        batch = [catalog_row_from_fields(ln.split("\t")) for ln in lines]
-        assert all(len(ln.split("\t")) == len(CATALOG_FILE_COLUMNS) for ln in lines)
+        fields = [ln.split("\t") for ln in lines]
+        # the real columns, then the two training-only columns (hospital price, barcode)
+        assert all(len(f) == layout.width + 2 for f in fields), infno
+        batch = [dict(zip(layout.columns, f, strict=False)) | {"_pric": f[layout.width]} for f in fields]
         rows += batch
-        ver = batch[-1]["ver"]
+        ver = fields[-1][layout.ver_index]
 
 
 def test_catalogue_download_loop_gets_every_row(small_pages):
     w = Wire(small_pages.url).sign_in()
     expected = [r for r in demo.generate()["catalog"] if r["admdvs"] == "310118"]
     got = []
-    for infno, types in (("1301", {"101", "103", "104"}), ("1305", {"201"}), ("1306", {"301"})):
+    for infno in ("1301", "1302", "1303", "1305", "1306"):
         rows = download_all(w, infno)
-        assert rows, infno
-        assert {r["list_type"] for r in rows} <= types
-        got += rows
-    assert sorted(r["med_list_codg"] for r in got) == sorted(r["med_list_codg"] for r in expected
-                                                            if r["list_type"] != "102")
+        assert rows or infno == "1303", infno          # the demo has no 医疗机构制剂 (list_type 103)
+        got += [(infno, r) for r in rows]
+    assert sorted(r["med_list_codg"] for _, r in got) == sorted(r["med_list_codg"] for r in expected)
     by_code = {r["med_list_codg"]: r for r in expected}
-    for r in got[:50]:
+    for infno, r in got[::7]:
         e = by_code[r["med_list_codg"]]
-        assert (r["name"], r["chrgitm_lv"], r["selfpay_prop"], r["pric_uplmt_amt"], r["ver"]) == \
-            (e["name"], e["chrgitm_lv"], e["selfpay_prop"], e["pric_uplmt_amt"], e["ver"])
+        assert (r[NAME_COLUMN[infno]], r["ver"], r["vali_flag"], r["_pric"]) == \
+            (e["name"], e["ver"], e["vali_flag"], e["pric"] or "")
+    # 1301: ver at column 82 (0-based), as the public readers take it; no local class in the file
+    one = next(r for i, r in got if i == "1301")
+    assert LAYOUTS["1301"].columns[82] == "ver" and one["nat_hi_druglist_chrgitm_lv"] == ""
     # an up-to-date client gets nothing new
-    last = max(r["ver"] for r in got)
+    last = max(r["ver"] for i, r in got if i == "1301")
     assert w.call("1301", {"data": {"ver": last}})["output"]["data_cnt"] == 0
+
+
+def test_1318_1319_pages_carry_the_demo_limits_and_ratios(platform_module):
+    w = Wire(platform_module.url).sign_in()
+    expected = {r["med_list_codg"]: r for r in demo.generate()["catalog"] if r["admdvs"] == "310118"}
+    for infno, key, field in (("1318", "pric_uplmt_amt", "hilist_pric_uplmt_amt"), ("1319", "selfpay_prop", "selfpay_prop")):
+        seen, page = {}, 1
+        while True:
+            out = w.call(infno, {"data": {"updt_time": "2000-01-01 00:00:00", "page_num": page, "page_size": 500}})["output"]
+            assert {"firstPage", "lastPage", "pageNum", "pages", "recordCounts", "data"} <= set(out)
+            seen.update({r["hilist_code"]: r for r in out["data"]})
+            if out["lastPage"]:
+                break
+            page += 1
+        want = {c: e[key] for c, e in expected.items() if e[key] is not None}
+        assert len(seen) == out["recordCounts"] == len(want), infno
+        for code, r in seen.items():
+            assert Decimal(str(r[field])) == Decimal(want[code]) and r["rid"] and r["updt_time"], (infno, code)
+    # the limit of the example's 头孢克洛胶囊 (shared/spec/examples/01-zone-outpatient): 2.80
+    out = w.call("1318", {"data": {"updt_time": "2000-01-01 00:00:00", "page_num": 1, "page_size": 10,
+                                   "hilist_code": "XJ01CRA006A001010104041"}})["output"]
+    assert [Decimal(str(r["hilist_pric_uplmt_amt"])) for r in out["data"]] == [Decimal("2.80")]
 
 
 def test_1312_paged_query(platform_module):
@@ -77,6 +109,9 @@ def test_1312_paged_query(platform_module):
                                    "page_size": "5"}})["output"]
     assert out["recordCounts"] >= 1 and out["pageNum"] == 1 and len(out["data"]) <= 5
     assert all("头孢" in r["hilist_name"] and r["insu_admdvs"] == "310118" for r in out["data"])
+    # the real 1312 item list (reference §3.11): a class, no self-pay ratio, no price limit
+    assert all(r["chrgitm_lv"] in ("01", "02", "03") and "selfpay_prop" not in r and "pric_uplmt_amt" not in r
+               and len(r["updt_time"]) == 19 for r in out["data"])
 
 
 def test_9901_bundle_with_verifiable_mac(platform_module):

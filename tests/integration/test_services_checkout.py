@@ -75,7 +75,7 @@ def supervisor_ok(ctx, setl_id: str, action: str = "reverse", supervisor: str = 
 
 def make_window(platform, d: Path, code: str = "H31011800001", slot: int = 0):
     ctx = open_context(training_settings_for(platform.url, d, code), msgid_slot=slot)
-    SyncService(ctx).run(hilist=False)
+    SyncService(ctx).run()
     dayend.open_shift(ctx.store, ctx.operator.opter, Decimal("200.00"))   # no settlement without an open shift
     return ctx
 

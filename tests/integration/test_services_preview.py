@@ -44,7 +44,7 @@ def windows(platform_module, tmp_path_factory):
     ctxs = {}
     for code in INSTITUTIONS:
         ctx = open_context(training_settings_for(platform_module.url, tmp_path_factory.mktemp(code), code))
-        SyncService(ctx).run(hilist=False)
+        SyncService(ctx).run()
         dayend.open_shift(ctx.store, ctx.operator.opter, Decimal("0.00"))   # no pre-settlement without a shift
         ctxs[code] = ctx
     yield ctxs

@@ -231,3 +231,29 @@ def test_models_match_the_migrated_schema(tmp_path):
 def test_backup_name_format():
     n = backup_name("0002")
     assert n.startswith("medsettle-0002-") and n.endswith(".sqlite3")
+
+
+def test_upgrade_0006c_keeps_catalogue_rows_and_adds_the_terms_tables(tmp_path):
+    """0006c: a row written through the dict path (no national fields) keeps its class and ratio and has
+    NULL national columns after a reopen; the 1318 / 1319 / disease tables exist."""
+    import sqlite3
+
+    from offline_cache.catalog import get_item, upsert_catalog_rows
+
+    path = tmp_path / "db.sqlite3"
+    store = open_store(path)
+    upsert_catalog_rows(store, [{"admdvs": "310118", "med_list_codg": "X1", "name": "头孢克洛胶囊", "chrgitm_lv": "01",
+                                 "selfpay_prop": "0.10", "ver": "1"}], admdvs="310118")
+    store.close()
+    store = open_store(path)
+    try:
+        it = get_item(store, "310118", "X1")
+        assert (it.chrgitm_lv, str(it.selfpay_prop), it.dosform, it.extra_json) == ("01", "0.10", None, None)
+    finally:
+        store.close()
+    c = sqlite3.connect(path)
+    try:
+        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        c.close()
+    assert {"hilist_lmtpric", "hilist_selfpay", "catalog_dise"} <= tables

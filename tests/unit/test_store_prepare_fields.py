@@ -1,17 +1,25 @@
-"""The fast path for downloaded catalogue files (field lists) equals the dict path exactly,
-including validation and its Chinese error messages."""
+"""The fast path for catalogue rows given as field lists (``prepare_fields``, columns named by the
+caller) equals the dict path exactly, including validation and its Chinese error messages.
+(The real download files are read by their layouts: ``prepare_layout``, tests/integration/
+test_catalog_real_layouts.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from client.domain.casebuild import CATALOG_FILE_COLUMNS, catalog_row_from_fields
-from offline_cache.catalog import CatalogRowError, prepare_fields, prepare_rows
+from offline_cache.catalog import CATALOG_COLUMNS, CatalogRowError, prepare_fields, prepare_rows
 from training_platform.demo import iter_catalog
+
+# the store's own column order, with the region last (a field list of another order works the same)
+COLUMNS = [c for c in CATALOG_COLUMNS if c != "admdvs"] + ["admdvs"]
+
+
+def catalog_row_from_fields(fields: list[str]) -> dict:
+    return {c: (fields[i] if i < len(fields) and fields[i] != "" else None) for i, c in enumerate(COLUMNS)}
 
 
 def _fields(row: dict) -> list[str]:
-    return ["" if row.get(c) is None else str(row[c]) for c in CATALOG_FILE_COLUMNS]
+    return ["" if row.get(c) is None else str(row[c]) for c in COLUMNS]
 
 
 def _demo_fields(admdvs="310118", n=2000):
@@ -24,7 +32,7 @@ def _both(fields, admdvs="310118"):
     except CatalogRowError as exc:
         slow = ("error", str(exc))
     try:
-        fast = prepare_fields(fields, admdvs, CATALOG_FILE_COLUMNS)
+        fast = prepare_fields(fields, admdvs, COLUMNS)
     except CatalogRowError as exc:
         fast = ("error", str(exc))
     return slow, fast
@@ -44,7 +52,7 @@ def test_valid_rows_give_identical_prepared_tuples():
 def test_corrupted_rows_raise_the_same_chinese_error(column, value):
     fields = _demo_fields(n=800)
     bad = list(fields[5])
-    bad[CATALOG_FILE_COLUMNS.index(column)] = value
+    bad[COLUMNS.index(column)] = value
     fields[5] = bad
     slow, fast = _both(fields)
     assert fast == slow

@@ -5,7 +5,7 @@ Existing rows are journaled once, so a window that joins hospital mode sends its
 The operators' role check admits ``finance`` (财务: the institution's day end and finance view).
 
 Revision ID: 0006h
-Revises: 0006o
+Revises: 0006c
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from offline_cache import replication
 
 revision = "0006h"
-down_revision = "0006o"
+down_revision = "0006c"
 branch_labels = None
 depends_on = None
 
