@@ -171,8 +171,19 @@ def run(args) -> int:
             if action == "sync":
                 return _hospital_sync(args, settings, engine)
             if action == "status":
+                from client.services.context import window_slot
+
                 doc = admin.status(engine)
+                # msgids are partitioned by the window's slot: two windows on one slot could make the
+                # same msgid in the same second, which the platform refuses as a duplicate
+                slots: dict[int, list[str]] = {}
+                for w in doc["windows"]:
+                    w["msgid_slot"] = window_slot(type("S", (), {"window_id": w["window_id"]})())
+                    slots.setdefault(w["msgid_slot"], []).append(w["window_id"])
+                doc["slot_clashes"] = {str(k): v for k, v in slots.items() if len(v) > 1}
                 emit_json(doc)
+                for k, v in doc["slot_clashes"].items():
+                    sys.stderr.write(f"注意：窗口 {'、'.join(v)} 的报文ID槽位相同（{k}），请改用编号不同的窗口号（如 w01、w02）。\n")
                 sys.stderr.write(f"医院库结构版本 {doc['revision'] or '（未初始化）'}（本程序 {doc['head']}）\n")
                 for w in doc["windows"]:
                     backlog = "未报告" if w["backlog"] is None else f"{w['backlog']} 条"

@@ -92,7 +92,8 @@ def run(args) -> int:
         if served is not None:
             doc["catalogue_source"] = {"hospital": served.hospital, "central": served.central}
             for infno, why in served.central.items():
-                sys.stderr.write(f"目录 {infno} 直接从医保中心下载：{why}\n")
+                if why != "医院库没有该目录的文件":
+                    sys.stderr.write(f"目录 {infno} 直接从医保中心下载：{why}\n")
             if served.hospital:
                 sys.stderr.write("目录文件经医院库下载：" + "、".join(f"{k} {v} 个文件" for k, v in served.hospital.items())
                                  + "\n")

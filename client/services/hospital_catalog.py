@@ -21,7 +21,7 @@ import logging
 import zlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import text as sql
 
 from hospital_store import SCHEMA
 from hospital_store.db import HospitalError, explain
@@ -64,7 +64,7 @@ class RecordingCentral:
 
 
 def _sql_insert():
-    return text(f"INSERT INTO {SCHEMA}.catalog_files (infno, admdvs, from_ver, ver, filename, data_cnt, content) "
+    return sql(f"INSERT INTO {SCHEMA}.catalog_files (infno, admdvs, from_ver, ver, filename, data_cnt, content) "
                 "VALUES (:i, :a, :f, :v, :n, :c, :b) ON CONFLICT (infno, admdvs, from_ver) DO NOTHING")
 
 
@@ -85,23 +85,28 @@ class HospitalCentral:
     def __getattr__(self, name):
         return getattr(self._central, name)
 
-    def _chain_has(self, infno: str, ver: str) -> bool:
+    def _chain(self, infno: str, ver: str) -> str:
+        """"on" (the window's ver is on the hospital's chain), "none" (no file of this catalogue in
+        the hospital store) or "off" (files, but not from this ver)."""
         with self._engine.connect() as c:
-            return bool(c.execute(text(
-                f"SELECT 1 FROM {SCHEMA}.catalog_files WHERE infno = :i AND admdvs = :a AND (from_ver = :v OR ver = :v) "
-                "LIMIT 1"), {"i": infno, "a": self._admdvs, "v": ver}).scalar())
+            row = c.execute(sql(
+                f"SELECT count(*), count(*) FILTER (WHERE from_ver = :v OR ver = :v) FROM {SCHEMA}.catalog_files "
+                "WHERE infno = :i AND admdvs = :a"), {"i": infno, "a": self._admdvs, "v": ver}).one()
+        return "none" if not row[0] else ("on" if row[1] else "off")
 
     def download_catalogue(self, infno: str, ver: str, *, operator, text: bool = False):
         from client.api.transactions import CatalogFileInfo, split_tsv
 
         if infno not in self._direct:
             try:
-                if infno not in self.served.hospital and not self._chain_has(infno, ver):
+                chain = "on" if infno in self.served.hospital else self._chain(infno, ver)
+                if chain != "on":
                     self._direct.add(infno)
-                    self.served.central[infno] = f"本窗口版本 {ver} 不在医院库的目录链上"
+                    self.served.central[infno] = ("医院库没有该目录的文件" if chain == "none"
+                                                  else f"本窗口版本 {ver} 不在医院库的目录链上")
                 else:
                     with self._engine.connect() as c:
-                        row = c.execute(text(
+                        row = c.execute(sql(
                             f"SELECT filename, data_cnt, content FROM {SCHEMA}.catalog_files "
                             "WHERE infno = :i AND admdvs = :a AND from_ver = :v"),
                             {"i": infno, "a": self._admdvs, "v": ver}).first()
