@@ -71,23 +71,19 @@ def run(args) -> int:
 
         settings = settings_from_args(args)
         bar = _Bar(args.quiet)
-        served = None
+        from client.services.hospital_catalog import hospital_source
+
         with open_context(settings) as ctx:
             ctx_box.append(ctx)
-            engine = None
             try:
-                from client.services import hospital
-
-                if hospital.enabled(settings) and not args.direct:
-                    engine, served, note = _hospital_source(ctx, settings)
-                    if note:
-                        sys.stderr.write(note + "\n")
-                bundles = False if args.no_bundles else (list(args.region) if args.region else True)
-                summary = SyncService(ctx, bar).run(hilist=not args.no_hilist, bundles=bundles)
+                src = hospital_source(ctx, direct=args.direct)
+                with src as served:
+                    if src.note:
+                        sys.stderr.write(src.note + "\n")
+                    bundles = False if args.no_bundles else (list(args.region) if args.region else True)
+                    summary = SyncService(ctx, bar).run(hilist=not args.no_hilist, bundles=bundles)
             finally:
                 bar.end()
-                if engine is not None:
-                    engine.dispose()
         doc = summary.to_dict()
         if served is not None:
             doc["catalogue_source"] = {"hospital": served.hospital, "central": served.central}
@@ -117,18 +113,3 @@ def run(args) -> int:
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)
 
-
-def _hospital_source(ctx, settings):
-    """(engine, ServedBy, note): the window's 13xx files from the hospital store, or (None, None,
-    why) when the store cannot be reached — then everything comes from the central platform."""
-    from client.services import hospital
-    from client.services.hospital_catalog import HospitalCentral
-    from hospital_store.db import HospitalError
-
-    try:
-        engine = hospital.engine_for(settings)
-    except HospitalError as exc:
-        return None, None, f"医院库不可用，本次直接从医保中心下载目录：{exc.message}"
-    central = HospitalCentral(ctx.central, engine, ctx.admdvs)
-    ctx.central = central
-    return engine, central.served, ""

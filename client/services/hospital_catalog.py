@@ -124,3 +124,37 @@ class HospitalCentral:
                 self._direct.add(infno)
                 self.served.central[infno] = err.message
         return self._central.download_catalogue(infno, ver, operator=operator, text=text)
+
+
+class hospital_source:  # noqa: N801 - a context manager used like a function
+    """``with hospital_source(ctx) as served:`` — while the block runs, ``ctx.central`` answers 13xx
+    file downloads from the hospital store (hospital mode); ``served`` is None when hospital mode is
+    off or the store cannot be reached (then ``note`` says why and everything goes to the central
+    platform). The window's own sync and ``medsettle sync`` use it alike."""
+
+    def __init__(self, ctx, *, direct: bool = False):
+        self.ctx, self.direct = ctx, direct
+        self.note = ""
+        self._engine = self._saved = None
+
+    def __enter__(self) -> ServedBy | None:
+        from client.services import hospital
+
+        settings = self.ctx.settings
+        if self.direct or not hospital.enabled(settings):
+            return None
+        try:
+            self._engine = hospital.engine_for(settings)
+        except HospitalError as exc:
+            self.note = f"医院库不可用，本次直接从医保中心下载目录：{exc.message}"
+            return None
+        self._saved = self.ctx.central
+        central = HospitalCentral(self._saved, self._engine, self.ctx.admdvs)
+        self.ctx.central = central
+        return central.served
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is not None:
+            self.ctx.central = self._saved
+        if self._engine is not None:
+            self._engine.dispose()

@@ -112,8 +112,14 @@ class AppState:
             progress(PHASE_NAMES.get(phase, phase), done, total)
             time.sleep(0)        # between pages: hand the GIL to the GUI thread (releases it at once)
 
+        from client.services.hospital_catalog import hospital_source
+
+        def run():
+            with hospital_source(self.ctx):       # hospital mode: the 13xx files from the hospital store
+                return SyncService(self.ctx, prog).run()
+
         with bulk_gc():
-            summary = run_lowered(lambda: SyncService(self.ctx, prog).run(), name="medsettle-sync")
+            summary = run_lowered(run, name="medsettle-sync")
         try:
             from client.services.housekeeping import recover
 
