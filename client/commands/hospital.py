@@ -10,6 +10,9 @@
 * ``finance add NAME`` — a finance login role (reads every window, writes reconciliation results);
 * ``status`` — the schema revision and each window's replication state (received, last seq, backlog
   the window last reported), JSON on stdout, a table on stderr;
+* ``policy-publish FILE|DIR`` — the policy parameter files for every window (checked like
+  ``medsettle policy import``; each window imports what it lacks at its next sync);
+* ``sync`` — the catalogue download once for the hospital (13xx files kept for the windows);
 * ``push`` — this window pushes its journal now (the window and `checkout` also do it by
   themselves); exit 0 when nothing is left, 2 with the Chinese reason when the hospital store is
   away (nothing is lost: the backlog waits).
@@ -59,6 +62,10 @@ def register(subparsers, common) -> None:
         q.set_defaults(func=run, hospital_action=f"{kind}-add")
     q = sub.add_parser("push", parents=[common], help="本窗口立即补传到医院库")
     q.set_defaults(func=run, hospital_action="push")
+    q = sub.add_parser("policy-publish", parents=[common], help="发布政策参数文件到医院库（各窗口同步时导入）")
+    q.add_argument("paths", nargs="+", metavar="FILE|DIR", help="政策参数文件或目录（与 medsettle policy import 同格式）")
+    admin_opts(q)
+    q.set_defaults(func=run, hospital_action="policy-publish")
     q = sub.add_parser("sync", parents=[common], help="全院目录下载：从医保中心下载一次目录文件到医院库（信息科定时执行）")
     admin_opts(q)
     q.add_argument("--no-hilist", action="store_true", help="不执行 1312 医保目录信息查询")
@@ -170,6 +177,15 @@ def run(args) -> int:
                 return EXIT_OK
             if action == "sync":
                 return _hospital_sync(args, settings, engine)
+            if action == "policy-publish":
+                from client.services.hospital_policies import publish
+
+                hdb.check_revision(engine, url)
+                doc = publish(engine, args.paths)
+                emit_json(doc)
+                sys.stderr.write(f"已发布政策参数 {len(doc['published'])} 个（未变化 {len(doc['unchanged'])} 个）；"
+                                 "各窗口下次同步时导入。\n")
+                return EXIT_OK
             if action == "status":
                 from client.services.context import window_slot
 

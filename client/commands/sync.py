@@ -82,9 +82,16 @@ def run(args) -> int:
                         sys.stderr.write(src.note + "\n")
                     bundles = False if args.no_bundles else (list(args.region) if args.region else True)
                     summary = SyncService(ctx, bar).run(hilist=not args.no_hilist, bundles=bundles)
+                    pulled = src.pull_policies() if not args.no_bundles else None
             finally:
                 bar.end()
         doc = summary.to_dict()
+        if pulled is not None:
+            doc["hospital_policies"] = pulled
+            if pulled.get("error"):
+                sys.stderr.write(f"医院库政策参数未能更新：{pulled['error']}\n")
+            elif pulled["imported"]:
+                sys.stderr.write(f"已从医院库导入政策参数 {len(pulled['imported'])} 个。\n")
         if served is not None:
             doc["catalogue_source"] = {"hospital": served.hospital, "central": served.central}
             for infno, why in served.central.items():

@@ -153,6 +153,20 @@ class hospital_source:  # noqa: N801 - a context manager used like a function
         self.ctx.central = central
         return central.served
 
+    def pull_policies(self) -> dict | None:
+        """The policy bundles IT published in the hospital store that this window lacks, imported
+        (client.services.hospital_policies); None outside hospital mode. Never raises: a failure is
+        returned as {"error": …}."""
+        if self._engine is None:
+            return None
+        from .errors import ServiceError
+        from .hospital_policies import pull
+
+        try:
+            return pull(self.ctx.store, self._engine)
+        except ServiceError as exc:
+            return {"error": exc.message}
+
     def __exit__(self, *exc) -> None:
         if self._saved is not None:
             self.ctx.central = self._saved

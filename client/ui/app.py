@@ -115,8 +115,11 @@ class AppState:
         from client.services.hospital_catalog import hospital_source
 
         def run():
-            with hospital_source(self.ctx):       # hospital mode: the 13xx files from the hospital store
-                return SyncService(self.ctx, prog).run()
+            src = hospital_source(self.ctx)     # hospital mode: 13xx files and policy bundles from the hospital store
+            with src:
+                out = SyncService(self.ctx, prog).run()
+                src.pull_policies()
+                return out
 
         with bulk_gc():
             summary = run_lowered(run, name="medsettle-sync")

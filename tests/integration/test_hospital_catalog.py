@@ -72,3 +72,41 @@ def test_windows_refresh_from_the_hospital_store(platform, hospital, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "医院库不可用" in r.stderr and _items(w2) == _items(direct)
     srv.start()
+
+
+def test_policy_parameters_published_once_reach_every_window(platform, hospital, tmp_path):
+    """IT publishes a new bundle version to the hospital store; a window imports it at its sync
+    through its own policy import — the same bytes' checksum in its store; a changed file under the
+    same version is refused by the hospital store and changes nothing."""
+    import hashlib
+
+    srv, dbname, engine = hospital
+    doc = json.loads(Path("resources/policies/330421.json").read_text(encoding="utf-8"))
+    doc["ver"], doc["issued_at"] = "2026.9", "2026-12-01T00:00:00+08:00"      # a version no window holds
+    f = tmp_path / "330421-2026.9.json"
+    f.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    sha = hashlib.sha256(f.read_bytes()).hexdigest()
+    it = ("--admin-url", srv.url(dbname), "--platform", platform.url, "--data", str(tmp_path / "it"), "--window", "it90")
+    r = medsettle("hospital", "policy-publish", str(f), *it)
+    assert r.returncode == 0, r.stderr
+    assert [p["sha256"] for p in json.loads(r.stdout)["published"]] == [sha]
+    bad = tmp_path / "changed.json"
+    doc["issuer"] += "（改）"
+    bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    r = medsettle("hospital", "policy-publish", str(bad), *it)
+    assert r.returncode == 2 and "同一版本不能覆盖" in r.stderr
+    admin.add_window(engine, "w07", ROLE_PW)
+    w = tmp_path / "w07"
+    opts = ("--platform", platform.url, "--data", str(w), "--window", "w07", "--hospital",
+            f"postgresql+psycopg://{admin.window_role_name('w07')}@{srv.host}:{srv.port}/{dbname}")
+    assert medsettle("config", "set-secret", "hospital-db", "--stdin", *opts, stdin=ROLE_PW + "\n").returncode == 0
+    r = medsettle("sync", *opts, "--no-hilist")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)["hospital_policies"]
+    assert [(x["insuplc_admdvs"], x["ver"]) for x in got["imported"]] == [("330421", "2026.9")]
+    conn = sqlite3.connect(w / "medsettle.sqlite3")
+    rows = conn.execute("SELECT sha256 FROM policy_bundles WHERE insuplc_admdvs = '330421' AND ver = '2026.9'").fetchall()
+    conn.close()
+    assert rows == [(sha,)]
+    r = medsettle("sync", *opts, "--no-hilist")                 # the next sync: nothing new
+    assert r.returncode == 0 and json.loads(r.stdout)["hospital_policies"]["imported"] == []
