@@ -107,7 +107,7 @@ def test_installed_package_passes_selftest_and_upgrades_an_old_store(built, tmp_
     r = medsettle("selftest", exe=[str(exe)], cwd=tmp_path, timeout=300, **env_free_of_qt)
     print(r.stdout, f"\ninstalled selftest: {time.perf_counter() - t0:.1f} s")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "（安装版）" in r.stdout and r.stdout.count("✓") == 5 and "自检通过" in r.stdout
+    assert "（安装版）" in r.stdout and r.stdout.count("✓") == 6 and "医院库驱动" in r.stdout and "自检通过" in r.stdout
     assert str(root / "opt" / "medsettle" / "_internal" / "libzbar.so.0") in r.stdout   # the bundled zbar
 
     data = tmp_path / "data"
