@@ -34,26 +34,16 @@ def main() -> int:
     if why:
         print(f"cannot run: {why}")
         return 2
-    from pytest_postgresql.janitor import DatabaseJanitor
-
-    from hospital_store import admin, db
     from training_platform.server import EmbeddedPlatform
 
-    with tempfile.TemporaryDirectory(prefix="bench-hospital-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-hospital-") as tmp, pgserver.throwaway_hospital() as (srv, engine):
         base = Path(tmp)
-        srv = pgserver.PgServer().init().start()
         platform = EmbeddedPlatform(base / "platform").start()
         try:
-            DatabaseJanitor(user=pgserver.SUPERUSER, password=pgserver.SUPERPASS, host=srv.host, port=srv.port,
-                            dbname="medsettle").init()
-            engine = db.make_engine(srv.url("medsettle"))
-            admin.migrate(engine)
             res = hospital_sim.run(platform.url, srv, "medsettle", engine, base, windows=a.windows,
                                    patients=a.patients, parallel=a.parallel, outage_s=a.outage)
-            engine.dispose()
         finally:
             platform.stop()
-            srv.cleanup()
     n = res.settlements
     print(f"windows {res.windows}, settlements {n}, wall {res.wall_s:.1f} s → {res.rate:.2f} settlements/s "
           f"(hospital server down {res.outage_s:.1f} s mid-run)")

@@ -60,23 +60,14 @@ def main() -> int:
         return 2
     from dataclasses import replace
 
-    from pytest_postgresql.janitor import DatabaseJanitor
-
     from client.config import training_settings
     from client.services.context import open_context
     from client.services.hospital_catalog import HospitalCentral, RecordingCentral
     from client.services.sync import SyncService
-    from hospital_store import admin, db
-
-    with tempfile.TemporaryDirectory(prefix="bench-hcat-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-hcat-") as tmp, pgserver.throwaway_hospital() as (_srv, engine):
         d = Path(tmp)
-        srv = pgserver.PgServer().init().start()
         plat = RemotePlatform(d / "platform", a.rows)
         try:
-            DatabaseJanitor(user=pgserver.SUPERUSER, password=pgserver.SUPERPASS, host=srv.host, port=srv.port,
-                            dbname="medsettle").init()
-            engine = db.make_engine(srv.url("medsettle"))
-            admin.migrate(engine)
 
             def ctx_for(name: str, window: str):
                 return open_context(replace(training_settings(plat.url, d / name), window_id=window))
@@ -108,10 +99,8 @@ def main() -> int:
                 hosp_wall = time.perf_counter() - t
                 hosp_fetch, rows2 = timed2.seconds, sum(s.rows for s in s2.streams if s.name.startswith("catalog:"))
                 served = dict(hc.served.hospital)
-            engine.dispose()
         finally:
             plat.stop()
-            srv.cleanup()
     assert rows1 == rows2, (rows1, rows2)
     fetch_ratio = direct_fetch / hosp_fetch if hosp_fetch else float("inf")
     print(f"rows {rows1:,} (files from the hospital store: {served})")

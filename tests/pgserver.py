@@ -110,3 +110,30 @@ class PgServer:
         if self.running():
             self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class throwaway_hospital:  # noqa: N801 - a context manager used like a function
+    """``with throwaway_hospital() as (srv, engine):`` — a started server, a database ``medsettle``
+    migrated to head by the product, an admin engine; all removed afterwards (the benchmarks)."""
+
+    def __init__(self, dbname: str = "medsettle"):
+        self.dbname = dbname
+        self.srv = self.engine = None
+
+    def __enter__(self):
+        from pytest_postgresql.janitor import DatabaseJanitor
+
+        from hospital_store import admin, db
+
+        self.srv = PgServer().init().start()
+        DatabaseJanitor(user=SUPERUSER, password=SUPERPASS, host=self.srv.host, port=self.srv.port,
+                        dbname=self.dbname).init()
+        self.engine = db.make_engine(self.srv.url(self.dbname))
+        admin.migrate(self.engine)
+        return self.srv, self.engine
+
+    def __exit__(self, *exc) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        if self.srv is not None:
+            self.srv.cleanup()

@@ -13,7 +13,6 @@ stderr, the result JSON on stdout); 2 refused / unreachable (Chinese message).
 
 from __future__ import annotations
 
-import os
 import sys
 
 
@@ -33,30 +32,29 @@ def register(subparsers, common) -> None:
     q.set_defaults(func=run_summary)
 
 
+def _day(text: str):
+    from datetime import date
+
+    from client.services.errors import ServiceError
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError("invalid_input", f"日期“{text}”应为 YYYY-MM-DD，例如 2026-12-04。") from None
+
+
 def run_summary(args) -> int:
     from client.services.clitools import EXIT_OK, emit_json, guarded
 
     def body() -> int:
-        from datetime import date
 
         from client.domain.codes import PAYMENT_METHOD_NAMES
         from client.services import hospital, hospital_dayend
         from client.services.context import settings_from_args
-        from client.services.errors import ServiceError
-        from hospital_store.db import HospitalError
 
-        try:
-            day = date.fromisoformat(args.date)
-        except ValueError:
-            raise ServiceError("invalid_input", f"日期“{args.date}”应为 YYYY-MM-DD。") from None
+        day = _day(args.date)
         settings = settings_from_args(args)
-        pw = os.environ.get(args.password_env) if args.password_env else None
-        if args.password_env and pw is None:
-            raise ServiceError("invalid_input", f"环境变量 {args.password_env} 未设置。")
-        try:
-            engine = hospital.finance_engine_for(settings, password=pw)
-        except HospitalError as exc:
-            raise ServiceError("hospital", exc.message) from None
+        engine = hospital.finance_engine_from_env(settings, args.password_env)
         try:
             doc = hospital_dayend.summary(engine, day)
         finally:
@@ -84,30 +82,16 @@ def run(args) -> int:
     from client.services.clitools import EXIT_OK, emit_json, guarded
 
     def body() -> int:
-        from datetime import date
 
         from client.services import hospital, hospital_dayend
         from client.services.context import open_context, settings_from_args
         from client.services.dayend import reconcile_day
-        from client.services.errors import ServiceError
-        from hospital_store.db import HospitalError
 
-        try:
-            day = date.fromisoformat(args.date)
-        except ValueError:
-            raise ServiceError("invalid_input", f"对账日期“{args.date}”应为 YYYY-MM-DD。") from None
+        day = _day(args.date)
         settings = settings_from_args(args)
         with open_context(settings) as ctx:
             if hospital.enabled(settings):
-                pw = None
-                if args.password_env:
-                    pw = os.environ.get(args.password_env)
-                    if pw is None:
-                        raise ServiceError("invalid_input", f"环境变量 {args.password_env} 未设置。")
-                try:
-                    engine = hospital.finance_engine_for(settings, password=pw)
-                except HospitalError as exc:
-                    raise ServiceError("hospital", exc.message) from None
+                engine = hospital.finance_engine_from_env(settings, args.password_env)
                 try:
                     result = hospital_dayend.reconcile(ctx, engine, day, record=not args.no_record)
                 finally:

@@ -117,7 +117,6 @@ def run(args) -> int:
 
 def _hospital_report(args, settings, kind: str) -> int:
     """``--whole-hospital`` / ``--of-window ID``: the report from the hospital store (finance role)."""
-    import os
     import tempfile
     from datetime import datetime
     from pathlib import Path
@@ -126,20 +125,13 @@ def _hospital_report(args, settings, kind: str) -> int:
     from client.services import hospital, hospital_reports, reports
     from client.services.clitools import EXIT_OK
     from client.services.errors import ServiceError
-    from hospital_store.db import HospitalError
 
     if settings is None or not hospital.enabled(settings) and not settings.hospital.finance_url:
         raise ServiceError("config", "全院/分窗口报表需要医院库：请配置 [hospital] finance_url 或用 --hospital 指定。")
     out = Path(args.out)
     if out.suffix.lower() not in (".pdf", ".csv"):
         raise ServiceError("invalid_input", f"输出文件“{out}”须以 .pdf 或 .csv 结尾。")
-    pw = os.environ.get(args.password_env) if args.password_env else None
-    if args.password_env and pw is None:
-        raise ServiceError("invalid_input", f"环境变量 {args.password_env} 未设置。")
-    try:
-        engine = hospital.finance_engine_for(settings, password=pw)
-    except HospitalError as exc:
-        raise ServiceError("hospital", exc.message) from None
+    engine = hospital.finance_engine_from_env(settings, args.password_env)
     window = None if args.whole_hospital else args.of_window
     try:
         with tempfile.TemporaryDirectory(prefix="medsettle-hospital-report-") as tmp:

@@ -61,6 +61,22 @@ def finance_engine_for(settings, *, password: str | None = None):
     return hdb.connect(url, password=password)
 
 
+def finance_engine_from_env(settings, password_env: str | None):
+    """The finance engine for a CLI command: the password from the environment variable named by
+    ``--password-env`` (scripts), else the SecretStore; every failure as a ServiceError."""
+    import os
+
+    pw = None
+    if password_env:
+        pw = os.environ.get(password_env)
+        if pw is None:
+            raise ServiceError("invalid_input", f"环境变量 {password_env} 未设置（应存放医院库账号密码）。")
+    try:
+        return finance_engine_for(settings, password=pw)
+    except hdb.HospitalError as exc:
+        raise ServiceError("hospital", exc.message) from None
+
+
 @dataclass
 class PushOutcome:
     report: object | None

@@ -38,6 +38,15 @@ def _setup_window(platform, srv, dbname, base: Path, wid: str, engine) -> tuple[
     return d, opts
 
 
+def _finance(platform, srv, dbname, engine, tmp_path, user: str) -> tuple[tuple[str, ...], dict]:
+    """A finance role and the options of a finance machine (its password from FIN_PW)."""
+    pw = f"finance-pass-{user}"
+    admin.add_finance(engine, user, pw)
+    opts = ("--platform", platform.url, "--data", str(tmp_path / "finance"), "--hospital",
+            f"postgresql+psycopg://{user}@{srv.host}:{srv.port}/{dbname}", "--password-env", "FIN_PW")
+    return opts, {"FIN_PW": pw}
+
+
 def _checkout(opts, fees: Path) -> dict:
     r = medsettle("checkout", *opts, "--certno", SHEN, "--fees", str(fees), "--med-type", "11", "--ack-warnings",
                   "--pay", "cash:500")
@@ -153,11 +162,8 @@ def test_institution_day_end_over_all_windows_and_a_seeded_mismatch_is_named(pla
     assert alone.returncode == 1, alone.stderr
     assert "本窗口对账不平" in alone.stderr
 
-    admin.add_finance(engine, "fin_day", "finance-pass-02")
-    fin_url = f"postgresql+psycopg://fin_day@{srv.host}:{srv.port}/{dbname}"
-    fin = ("--platform", platform.url, "--data", str(tmp_path / "finance"), "--hospital", fin_url,
-           "--password-env", "FIN_PW")
-    r = medsettle("dayend", "reconcile", "--date", day, *fin, env={"FIN_PW": "finance-pass-02"})
+    fin, env = _finance(platform, srv, dbname, engine, tmp_path, "fin_day")
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env=env)
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["clean"] and res["records"] == 2 and set(res["by_window"]) == {"w01", "w02"}
@@ -165,7 +171,7 @@ def test_institution_day_end_over_all_windows_and_a_seeded_mismatch_is_named(pla
     with engine.connect() as c:
         assert c.execute(text("SELECT clean FROM medsettle.reconciliations")).scalars().all() == [True]
     # the finance view: cash by window equals each window's own payments (read from its SQLite in fen)
-    r = medsettle("dayend", "summary", "--date", day, *fin, env={"FIN_PW": "finance-pass-02"})
+    r = medsettle("dayend", "summary", "--date", day, *fin, env=env)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     for d, wid in ((d1, "w01"), (d2, "w02")):
@@ -183,7 +189,7 @@ def test_institution_day_end_over_all_windows_and_a_seeded_mismatch_is_named(pla
     conn.commit()
     conn.close()
     assert medsettle("hospital", "push", *o2).returncode == 0
-    r = medsettle("dayend", "reconcile", "--date", day, *fin, env={"FIN_PW": "finance-pass-02"})
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env=env)
     assert r.returncode == 1, r.stderr
     assert "全院对账不平" in r.stderr
     assert "窗口 w02 收费员 T001 本地结算 1" in r.stderr and "w01" not in r.stderr.split("全院对账不平")[1]
@@ -211,11 +217,9 @@ def test_institution_day_end_explains_a_settlement_undone_by_2601_at_a_window(pl
     with engine.connect() as c:
         states = sorted(c.execute(text("SELECT state FROM medsettle.settlements_current")).scalars())
     assert states == ["confirmed", "failed"]
-    admin.add_finance(engine, "fin_rev", "finance-pass-03")
-    fin = ("--platform", platform.url, "--data", str(tmp_path / "finance"), "--hospital",
-           f"postgresql+psycopg://fin_rev@{srv.host}:{srv.port}/{dbname}", "--password-env", "FIN_PW")
+    fin, env = _finance(platform, srv, dbname, engine, tmp_path, "fin_rev")
     day = again["setlinfo"]["setl_time"][:10]
-    r = medsettle("dayend", "reconcile", "--date", day, *fin, env={"FIN_PW": "finance-pass-03"})
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env=env)
     assert r.returncode == 0, r.stderr + r.stdout
     res = json.loads(r.stdout)
     assert res["records"] == 1 and res["clean"]
@@ -239,10 +243,7 @@ def test_hospital_z_report_and_monthly_over_windows_csv_and_pdf(platform, hospit
     _checkout(o1, fees)
     _checkout(o2, fees)
     day = a["setlinfo"]["setl_time"][:10]
-    admin.add_finance(engine, "fin_rep", "finance-pass-04")
-    fin = ("--platform", platform.url, "--data", str(tmp_path / "finance"), "--hospital",
-           f"postgresql+psycopg://fin_rep@{srv.host}:{srv.port}/{dbname}", "--password-env", "FIN_PW")
-    env = {"FIN_PW": "finance-pass-04"}
+    fin, env = _finance(platform, srv, dbname, engine, tmp_path, "fin_rep")
 
     def zcsv(*extra) -> list[list[str]]:
         out = tmp_path / f"z{len(extra)}{extra[-1] if extra else ''}.csv"
