@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # subcommands that write the window's books: in hospital mode their journal is pushed right after
-HOSPITAL_WRITERS = {"checkout", "settle", "shift", "recover", "ledger", "report", "operator", "audit"}
+HOSPITAL_WRITERS = {"checkout", "settle", "shift", "recover", "operator", "offline", "mapping", "policy"}
 
 
 def _start_hospital_pusher(args: argparse.Namespace):

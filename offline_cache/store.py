@@ -21,6 +21,7 @@ import os
 import re
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,12 +92,19 @@ def known_revisions() -> set[str]:
     return set(_revision_graph())
 
 
+# Alembic keeps the running migration's context in module globals (``alembic.context``, ``op``):
+# two migrations at once in one process (a command's store and its background hospital pusher's,
+# both opening a store that needs upgrading) would run each other's operations on the wrong
+# connection. Every migration in this process takes this lock.
+MIGRATION_LOCK = threading.RLock()
+
+
 def migrate(store_or_engine, revision: str = "head") -> None:
     """Run ``alembic upgrade <revision>`` on an engine (tests use it to build old-schema files)."""
     from alembic import command
 
     engine = store_or_engine.engine if isinstance(store_or_engine, Store) else store_or_engine
-    with engine.begin() as conn:
+    with MIGRATION_LOCK, engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
 
 

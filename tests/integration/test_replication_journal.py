@@ -32,3 +32,30 @@ def test_changes_are_journaled_in_their_own_transaction(tmp_path):
     conn.close()
     assert [(e, i, o) for _s, e, i, o in rows] == [("shift", 1, "insert"), ("shift", 1, "update")]
     assert rows[0][0] < rows[1][0]
+
+
+def test_two_stores_migrated_at_once_in_one_process(tmp_path):
+    """A command's store and its background hospital pusher's may both need migrating at the same
+    moment; Alembic's context is process-global, so migrations are serialised (store.MIGRATION_LOCK).
+    Without it one store's operations ran on the other's connection ("no such table: persons")."""
+    import threading
+
+    errors, stores = [], []
+
+    def open_one(i):
+        try:
+            stores.append(open_store(tmp_path / f"s{i}.sqlite3"))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for s in stores:
+        with s.read_connection() as c:
+            names = {r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        s.close()
+        assert {"persons", "settlements", "replication_journal", "backsettlements"} <= names
