@@ -27,7 +27,6 @@ first, then follows the arithmetic). See docs/settlement.md for the formulas.
 from __future__ import annotations
 
 import copy
-
 import datetime as _dt
 import json
 import re
