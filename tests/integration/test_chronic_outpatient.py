@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -115,6 +116,28 @@ def test_the_disease_accumulates_on_its_own(window, platform):
         assert (trial.setlinfo["act_pay_dedc"], trial.setlinfo["hifp_pay"]) == (expect_dedc, expect_hifp)
         c.acknowledge_prechecks("all", window.operator.opter)
         c.settle([Tender("cash", trial.psn_cash_pay)])
+    # an ordinary outpatient visit of the same person the same day: not a chronic-disease settlement
+    c = Counter(window)
+    c.identify_certno(LU)
+    c.start_outpatient("11", begntime=BEGNTIME)
+    c.add_line("001102000010000", "1", "23.51")
+    trial = c.presettle("0")
+    c.acknowledge_prechecks("all", window.operator.opter)
+    c.settle([Tender("cash", trial.psn_cash_pay)])
+    # Z report: the chronic-disease settlements as their own line (of the day the settlements were made)
+    from client.printing.reports import render_zreport
+    from client.services.reports import zreport, zreport_csv
+
+    day = date.today()
+    z = zreport(window.store, day)
+    assert z.settled.count == 3 and z.chronic.count == 2 and z.chronic_reversed.count == 0
+    # 2 × 320.49 = 640.98; fund 92.63 + 262.63 = 355.26; cash 227.86 + (640.98/2 − 262.63 = 57.86) = 285.72
+    assert (z.chronic.medfee_sumamt, z.chronic.fund_pay_sumamt, z.chronic.psn_cash_pay) == \
+        (Decimal("640.98"), Decimal("355.26"), Decimal("285.72"))
+    assert z.settled.medfee_sumamt == Decimal("640.98") + Decimal("23.51")
+    text = zreport_csv(z).decode("utf-8-sig")
+    assert "门诊慢特病·结算,,,医疗费总额,2,640.98" in text and "门诊慢特病·净额,,,基金支付,,355.26" in text
+    assert render_zreport(z)[:4] == b"%PDF"
 
 
 def test_no_filing_is_refused_before_anything_is_sent(window, platform):
