@@ -319,6 +319,9 @@ class Counter:
             raise ServiceError("invalid_input", f"病种“{code} {f['opsp_dise_name']}”不在本地门诊慢特病种目录（1309）中或已失效，"
                                                 "不能按慢特病结算。请同步目录后重试，或联系医保办核实。")
         self.opsp = {"opsp_dise_code": code, "opsp_dise_name": f["opsp_dise_name"] or (row[0] or "")}
+        if self.visit_id is not None:     # a visit row written before (2201 not answered yet): keep it in step
+            self._exec("UPDATE visits SET opsp_dise_code = ?, opsp_dise_name = ?, updated_at = ? WHERE id = ?",
+                       (code, self.opsp["opsp_dise_name"], _now(), self.visit_id))
         self.trial = None
         self.prechecks = []
         return dict(self.opsp)
@@ -685,7 +688,9 @@ class Counter:
                           mdtrt_cert_type=p.mdtrt_cert_type, mdtrt_id=self.mdtrt_id, ipt_otp_no=vp["ipt_otp_no"],
                           med_type=self.med_type, begntime=datetime.strptime(vp["begntime"][:19], "%Y-%m-%d %H:%M:%S"),
                           state="open" if self.mdtrt_id is None else "registered", reg_msgid=msgid,
-                          opter=self.ctx.operator.opter, created_at=now, updated_at=now)
+                          opter=self.ctx.operator.opter, created_at=now, updated_at=now,
+                          opsp_dise_code=(self.opsp or {}).get("opsp_dise_code"),
+                          opsp_dise_name=(self.opsp or {}).get("opsp_dise_name"))
                 s.add(v)
                 s.flush()
                 self.visit_id = v.id

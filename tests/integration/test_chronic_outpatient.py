@@ -100,6 +100,9 @@ def test_chronic_visit_matches_the_hand_worked_case(window, platform):
     assert v["mdtrtinfo"]["med_type"] == "14"
     assert (v["mdtrtinfo"]["dise_codg"], v["mdtrtinfo"]["dise_name"]) == ("M03900", "高血压")
     assert v["diseinfo"][0]["diag_code"] == "I10.x00"
+    with window.store.read_connection() as conn:   # kept on the visit for a later 2203 (补结算, migration 0007z)
+        assert conn.exec_driver_sql("SELECT opsp_dise_code, opsp_dise_name FROM visits WHERE mdtrt_id = ?",
+                                    (c.mdtrt_id,)).one() == ("M03900", "高血压")
 
 
 def test_the_disease_accumulates_on_its_own(window, platform):
