@@ -7,11 +7,13 @@ Public interface::
     load_case(text_or_bytes) -> dict        parse JSON strictly and validate the whole case
     settle(case: dict) -> dict              validate, then compute the output document
     settle_text(text_or_bytes) -> dict      both, validating once (what the CLI uses)
-    CaseError(code, message, field=None)    code: invalid_case | no_policy | filing_required
+    CaseError(code, message, field=None)    code: invalid_case | no_policy | filing_required | opsp_not_covered
 
 ``settle`` reads as the spec's semantics list, one function per step, in its order::
 
     select_policy   the first policy rule whose selectors all match (else no_policy)
+    opsp_view       门诊慢特病 (med_type 14 + policy ``opsp``): the disease's deductible, ratio and cap
+                    (an extension of the spec: visit.opsp_dise_code, person.ytd.opsp; docs/settlement.md §7a)
     split_lines     1. line split against the treatment-place catalogue (CatalogueEntry)
     categorise      2. category: local → zone_exempt → by filing (unfiled may be refused)
     basic_layer     3. basic layer: eligible, act_pay_dedc, segment × (reduced) ratio(s), fund cap
@@ -94,7 +96,8 @@ _FIX_POLICY = "请联系信息科检查并更新参保地政策包。"
 
 
 class CaseError(Exception):
-    """A case the engine refuses. ``code`` is ``invalid_case``, ``no_policy`` or ``filing_required``;
+    """A case the engine refuses. ``code`` is ``invalid_case``, ``no_policy``, ``filing_required`` or
+    ``opsp_not_covered`` (门诊慢特病: the policy's ``opsp`` lacks the visit's disease);
     ``message`` is Chinese and fit to show a cashier; ``field`` is the JSON path (``lines[1].cnt``)."""
 
     def __init__(self, code: str, message: str, field: str | None = None):
