@@ -86,3 +86,29 @@ def test_chronic_disease_visit_with_the_keyboard(qtbot, window, app_state):
     finally:
         db.close()
     assert (doc["mdtrtinfo"]["dise_codg"], doc["mdtrtinfo"]["dise_name"]) == ("M01600", "糖尿病")
+
+
+def test_chronic_visit_without_filing_is_refused_in_chinese(qtbot, window, app_state):
+    """沈明 has no 5301 filing: choosing 14 and adding an item is refused with the Chinese reason, no line
+    is added and nothing reaches the platform's visits."""
+    sign_in(qtbot, window)
+    with expect_step(qtbot, window, "identify") as r:
+        type_keys(qtbot, training_person(app_state, "330421198503150016")["ecqr"] + "\r", "scanner")
+    assert r.get("ok"), r
+    window.med_type_box.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.med_type_box, timeout=5000)
+    press(Qt.Key.Key_Down)
+    press(Qt.Key.Key_Down)
+    assert window.med_type_box.currentData() == "14"
+    window.search.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.search, timeout=5000)
+    with expect_step(qtbot, window, "search") as r:
+        type_keys(qtbot, "ptmzzcf", "human")
+        press(Qt.Key.Key_Return)
+    assert r.get("ok"), r
+    qtbot.waitUntil(window.search.is_fresh, timeout=5000)
+    with expect_step(qtbot, window, "add") as r:
+        press(Qt.Key.Key_Return)
+    assert "没有有效的门诊慢特病备案" in r.get("failed", ""), r
+    assert window.charges.rowCount() == 0 and app_state.counter.lines == []
+    assert window.message.isVisible() and "没有有效的门诊慢特病备案" in window.message_text.text()
