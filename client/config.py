@@ -235,10 +235,13 @@ class CatalogSettings:
     """Catalogue sync (docs/central-interface.md, conventions): ``layouts`` replaces the column list
     of a catalogue file (``{"1309" = ["opsp_dise_code", …]}``, client.domain.catalog_layouts);
     ``selfpay_psn_type`` restricts the 1319 rows used for the window's ratio to one
-    selfpay_prop_psn_type ("" = any)."""
+    selfpay_prop_psn_type ("" = any). ``opsp_drug_list``: the 门诊慢特病 drug lists per disease
+    (JSON ``opsp-drug-list/1``, client.domain.opsp; "" = none, in training mode the shipped training
+    list) — items outside the chosen disease's list are warned about before settling."""
 
     layouts: dict = field(default_factory=dict)
     selfpay_psn_type: str = ""
+    opsp_drug_list: str = ""
 
 
 @dataclass(frozen=True)
@@ -625,6 +628,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
     "catalog": {
         "layouts": _v_layouts,
         "selfpay_psn_type": _v_str(re.compile(r"^[0-9A-Za-z]{0,6}$"), "最多6位字母或数字"),
+        "opsp_drug_list": _v_path_str,
     },
     "training": {
         "enabled": _v_bool,

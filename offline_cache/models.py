@@ -303,6 +303,9 @@ class Visit(Base):
     opter: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # 门诊慢特病 (med_type 14): the filed disease (5301) sent in 2203 dise_codg / dise_name (0007z)
+    opsp_dise_code: Mapped[str | None] = mapped_column(String(30))
+    opsp_dise_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class FeeLine(Base):

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from client.domain.casebuild import CUM_TYPES, LAYER_BASE_PREFIX, LAYER_PAID_PREFIX, CaseBuildError, f2, q2
+from client.domain.casebuild import (
+    CUM_TYPES,
+    LAYER_BASE_PREFIX,
+    LAYER_PAID_PREFIX,
+    OPSP_DEDC_PREFIX,
+    OPSP_HIFP_PREFIX,
+    CaseBuildError,
+    f2,
+    q2,
+)
 from client.domain.casebuild import _dec as _dec
 from client.domain.casebuild import entry_valid_on as entry_valid_on
 
@@ -115,6 +124,11 @@ def ytd_delta(case: dict, result: dict) -> dict:
         "hifp_pay": f2(d("hifp_pay")),
         "layers": {},
     }
+    opsp_code = case["visit"].get("opsp_dise_code")
+    if med_type == "14" and opsp_code and opsp_code in (pol.get("opsp") or {}):
+        # 门诊慢特病 under the disease's own rule: its own counters only (engine.opsp_view)
+        delta.update(dedc_paid="0.00", inscp_amt="0.00", seg_amt="0.00", hifp_pay="0.00",
+                     opsp={opsp_code: {"dedc_paid": f2(dedc), "hifp_pay": f2(d("hifp_pay"))}})
     so_far = d("hifp_pay")
     idet = set(case["person"].get("idet") or [])
     used_fields = set()
@@ -155,6 +169,14 @@ def apply_ytd(ytd: dict | None, delta: dict, sign: int = 1) -> dict:
             v = _dec(cur.get(k) or "0", k) + sign * _dec(lv.get(k) or "0", k)
             cur[k] = f2(max(Decimal("0"), v))
     out["layers"] = layers
+    if delta.get("opsp") or out.get("opsp"):
+        opsp = {k: dict(v) for k, v in (out.get("opsp") or {}).items()}
+        for code, acc in (delta.get("opsp") or {}).items():
+            cur = opsp.setdefault(code, {"dedc_paid": "0.00", "hifp_pay": "0.00"})
+            for k in ("dedc_paid", "hifp_pay"):
+                v = _dec(cur.get(k) or "0", k) + sign * _dec(acc.get(k) or "0", k)
+                cur[k] = f2(max(Decimal("0"), v))
+        out["opsp"] = opsp
     return out
 
 
@@ -170,6 +192,11 @@ def cumuinfo_from_ytd(ytd: dict, insutype: str, year: str) -> list[dict]:
                      "cum_type_name": f"{lid}段累计基数", "cum": f2(_dec(lv.get("base_amt") or "0", "base_amt"))})
         rows.append({"insutype": insutype, "year": str(year), "cum_type_code": LAYER_PAID_PREFIX + lid,
                      "cum_type_name": f"{lid}段累计支付", "cum": f2(_dec(lv.get("paid") or "0", "paid"))})
+    for code, acc in sorted((ytd.get("opsp") or {}).items()):
+        rows.append({"insutype": insutype, "year": str(year), "cum_type_code": OPSP_DEDC_PREFIX + code,
+                     "cum_type_name": f"慢特病{code}起付线累计", "cum": f2(_dec(acc.get("dedc_paid") or "0", "dedc_paid"))})
+        rows.append({"insutype": insutype, "year": str(year), "cum_type_code": OPSP_HIFP_PREFIX + code,
+                     "cum_type_name": f"慢特病{code}统筹支付累计", "cum": f2(_dec(acc.get("hifp_pay") or "0", "hifp_pay"))})
     return rows
 
 

@@ -1051,3 +1051,20 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def opsp_drug_list_doc() -> dict:
+    """The training 门诊慢特病 drug lists (client.domain.opsp, format opsp-drug-list/1) from CHRONIC_DRUGS:
+    each disease's drugs by their training national codes. Written to
+    resources/opsp-drug-list.training.json (written by hand with ``opsp_drug_list_text()``;
+    tests/unit/test_opsp.py checks that the file equals this)."""
+    code_of = {item[2]: _item_code(idx, item) for idx, item in enumerate(cat.ITEMS)}
+    names = dict(CHRONIC_DISEASES)
+    return {"format": "opsp-drug-list/1", "admdvs": "*",
+            "note": "TRAINING DATA — 培训数据：慢特病用药目录为培训示例，不是官方目录。",
+            "diseases": {code: {"name": names[code], "codes": [code_of[n] for n in drugs]}
+                         for code, drugs in CHRONIC_DRUGS.items()}}
+
+
+def opsp_drug_list_text() -> str:
+    return json.dumps(opsp_drug_list_doc(), ensure_ascii=False, indent=1) + "\n"

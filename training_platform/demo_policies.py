@@ -52,7 +52,7 @@ def factor(unfiled="0.80", referral="0.90", emergency="0.90", allow=True):
 
 
 def rule(adm, insutype, kind, group, valid, psn_types, *, age=None, deductible=None, ratio, fund_cap=None,
-         eligible_cap=None, cross=None, layers=None, account=None, period=None):
+         eligible_cap=None, cross=None, layers=None, account=None, period=None, opsp=None):
     tag = period or f"{valid[0][:4]}-{valid[1][:4]}"
     r = {"id": f"{adm}-{insutype}-{kind}-{group}-{tag}", "insuplc_admdvs": adm, "insutype": insutype,
          "med_types": OTP if kind == "otp" else IPT, "psn_types": psn_types}
@@ -70,6 +70,8 @@ def rule(adm, insutype, kind, group, valid, psn_types, *, age=None, deductible=N
     r["layers"] = layers or []
     if account is not None:
         r["account"] = account
+    if opsp is not None:
+        r["opsp"] = opsp
     return r
 
 
@@ -97,6 +99,23 @@ def maf(threshold_low="2000", disabled_threshold="5000"):
          "per": "year", "bands": [{"from": disabled_threshold, "to": None, "ratio": "0.50"}], "cap": "50000",
          "idet": ["disabled", "special_care"]},
     ]
+
+
+# 门诊慢特病 (med_type 14) per disease (training values, invented): annual deductible, ratio by hospital
+# level, annual fund cap. Only the Suzhou employee outpatient rules carry them; elsewhere med_type 14
+# settles like an ordinary outpatient visit.
+def opsp_rule(ded, r1, r2, r3, cap):
+    return {"deductible_year": ded, "ratio": {"by_hosp_lv": lv(r1, r2, r3)}, "fund_cap_year": cap}
+
+
+OPSP_SZ_EMP = {
+    "M03900": opsp_rule("200", "0.90", "0.85", "0.80", "3000"),
+    "M01600": opsp_rule("200", "0.90", "0.85", "0.80", "4000"),
+    "M04300": opsp_rule("300", "0.90", "0.85", "0.80", "4000"),
+    "M05300": opsp_rule("300", "0.85", "0.80", "0.75", "5000"),
+    "M07801": opsp_rule("0", "0.95", "0.92", "0.90", "60000"),
+    "M00500": opsp_rule("0", "0.90", "0.90", "0.85", "100000"),
+}
 
 
 def year_ded(v):
@@ -144,9 +163,9 @@ def suzhou(adm, factor_mode):
     p2 = ["2022-01-01", "2027-12-31"]
     return [
         rule(adm, "310", "otp", "in", ALL, EMP_IN, deductible=year_ded("600"),
-             ratio={"by_hosp_lv": lv("0.80", "0.75", "0.70")}, cross=cr, account={"covers": "all"}),
+             ratio={"by_hosp_lv": lv("0.80", "0.75", "0.70")}, cross=cr, account={"covers": "all"}, opsp=OPSP_SZ_EMP),
         rule(adm, "310", "otp", "ret", ALL, EMP_RET, deductible=year_ded("400"),
-             ratio={"by_hosp_lv": lv("0.85", "0.80", "0.75")}, cross=cr, account={"covers": "all"}),
+             ratio={"by_hosp_lv": lv("0.85", "0.80", "0.75")}, cross=cr, account={"covers": "all"}, opsp=OPSP_SZ_EMP),
         rule(adm, "310", "ipt", "in", ALL, EMP_IN, deductible=ipt_ded,
              ratio={"by_hosp_lv": lv("0.92", "0.90", "0.88")}, fund_cap="350000", cross=cr_ipt_emp,
              layers=[hifob("10000", "400000")], account={"covers": "all"}),

@@ -703,6 +703,16 @@ class Platform:
         return {}
 
     # ================================================================ settlement core
+    @staticmethod
+    def opsp_filed(p: dict, v: dict, begndate: str) -> str:
+        """门诊慢特病: 2203 dise_codg must be one of the person's 5301 filings valid on the visit date."""
+        code = str((v.get("mdtrtinfo") or {}).get("dise_codg") or v.get("dise_codg") or "")
+        for f in p.get("chronic") or []:
+            if f.get("opsp_dise_code") == code and str(f.get("begndate") or "")[:10] <= begndate \
+                    and (not f.get("enddate") or begndate <= str(f["enddate"])[:10]):
+                return code
+        raise Refusal(f"门诊慢特病结算：就诊信息的病种编码[{code}]不是该参保人在就诊日有效的慢特病备案病种，不能按慢特病结算")
+
     def compute(self, c, env, inst, v: dict, d: dict):
         """Build the case of the visit's unsettled lines and run the engine on it."""
         from client.domain import engine  # noqa: PLC0415 (keeps the server startable without it)
@@ -728,6 +738,8 @@ class Platform:
         visit = {"mdtrtarea_admvs": inst["admdvs"], "hosp_lv": inst["hosp_lv"], "med_type": med_type,
                  "begndate": begndate,
                  "filing": casebuild.filing_for_visit(p.get("filing"), inst["admdvs"], begndate)}
+        if med_type == "14":
+            visit["opsp_dise_code"] = self.opsp_filed(p, v, begndate)
         person = dict(p, insutype=ins["insutype"], insuinfo=[ins], acct_used_flag=d.get("acct_used_flag") or "0",
                       ytd=self.ytd_get(c, p["psn_no"], year))
         try:

@@ -52,6 +52,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--self-pay-note", default="", help="转自费的补充说明")
     p.add_argument("--name", metavar="NAME", help="转自费且患者无法医保识别时：患者姓名（与 --certno 一起）")
     p.add_argument("--mdtrt-id", metavar="ID", help="住院：对已在医保办理入院的就诊ID结算（不再 2401）")
+    p.add_argument("--disease", metavar="CODE",
+                   help="门诊慢特病（--med-type 14）：备案病种编码 opsp_dise_code（只有一个有效备案或 HIS 诊断即病种时可省略）")
     p.add_argument("--diag", metavar="CODE:NAME", help="诊断（默认取 HIS，或 Z00.000 一般性医学检查）")
     p.add_argument("--ack-warnings", action="store_true",
                    help="确认事前提醒（经办人已核对提醒内容）；没有此项时有提醒就停止，不发送任何交易")
@@ -270,6 +272,8 @@ def run(args) -> int:
                 counter.load_his(args.his_bill or None)
                 if args.med_type and args.med_type != counter.med_type:
                     raise ServiceError("invalid_input", f"HIS 就诊的医疗类别是 {counter.med_type}，与 --med-type {args.med_type} 不一致。")
+                if args.disease:
+                    counter.choose_disease(args.disease)
             elif args.fees:
                 med = args.med_type or "11"
                 from client.services.checkout import is_inpatient_med_type
@@ -277,10 +281,12 @@ def run(args) -> int:
                 if is_inpatient_med_type(med):
                     counter.start_inpatient(med_type=med, mdtrt_id=args.mdtrt_id, diag_code=diag[0], diag_name=diag[1])
                 else:
-                    counter.start_outpatient(med, diag_code=diag[0], diag_name=diag[1])
+                    counter.start_outpatient(med, diag_code=diag[0], diag_name=diag[1], disease=args.disease)
                 counter.load_fees(args.fees)
             else:
                 raise ServiceError("invalid_input", "请用 --fees 指定费用文件，或用 --his 从 HIS 取费用。")
+            if args.disease and counter.med_type != "14":
+                raise ServiceError("invalid_input", "--disease 只用于门诊慢特病（--med-type 14）。")
             _prechecks(counter, args, ctx)
             from client.services.cashdesk import account_flag
 

@@ -46,6 +46,10 @@ CUM_TYPES = {
 # Layer accumulations: cum_type_code "L1:<layer id>" = base_amt, "L2:<layer id>" = paid.
 LAYER_BASE_PREFIX = "L1:"
 LAYER_PAID_PREFIX = "L2:"
+# 门诊慢特病 per-disease accumulations (training convention): "D1:<opsp_dise_code>" = dedc_paid,
+# "D2:<opsp_dise_code>" = hifp_pay (engine person.ytd.opsp).
+OPSP_DEDC_PREFIX = "D1:"
+OPSP_HIFP_PREFIX = "D2:"
 
 # Identity labels of the engine derived from training psn_idet_type codes (demo data).
 # (mirrors training_platform.demo.IDET_TYPES; the domain layer may not import the sandbox).
@@ -196,6 +200,8 @@ def build_case(visit: dict, person: dict, catalog_entries: list[dict], lines: li
         "begndate": begndate,
         "filing": visit.get("filing") or "none",
     }
+    if visit.get("opsp_dise_code"):  # 门诊慢特病: the filed disease (5301) the visit is settled under
+        case_visit["opsp_dise_code"] = str(visit["opsp_dise_code"])
     case_lines = []
     needed = set()
     for ln in lines:
@@ -240,6 +246,10 @@ def ytd_from_cumuinfo(rows: list[dict], year: str) -> dict:
             ytd["layers"].setdefault(code[len(LAYER_BASE_PREFIX):], {})["base_amt"] = str(r["cum"])
         elif code.startswith(LAYER_PAID_PREFIX):
             ytd["layers"].setdefault(code[len(LAYER_PAID_PREFIX):], {})["paid"] = str(r["cum"])
+        elif code.startswith(OPSP_DEDC_PREFIX):
+            ytd.setdefault("opsp", {}).setdefault(code[len(OPSP_DEDC_PREFIX):], {})["dedc_paid"] = str(r["cum"])
+        elif code.startswith(OPSP_HIFP_PREFIX):
+            ytd.setdefault("opsp", {}).setdefault(code[len(OPSP_HIFP_PREFIX):], {})["hifp_pay"] = str(r["cum"])
         else:
             for key, c in by_code.items():
                 if c == code:

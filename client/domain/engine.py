@@ -7,11 +7,13 @@ Public interface::
     load_case(text_or_bytes) -> dict        parse JSON strictly and validate the whole case
     settle(case: dict) -> dict              validate, then compute the output document
     settle_text(text_or_bytes) -> dict      both, validating once (what the CLI uses)
-    CaseError(code, message, field=None)    code: invalid_case | no_policy | filing_required
+    CaseError(code, message, field=None)    code: invalid_case | no_policy | filing_required | opsp_not_covered
 
 ``settle`` reads as the spec's semantics list, one function per step, in its order::
 
     select_policy   the first policy rule whose selectors all match (else no_policy)
+    opsp_view       门诊慢特病 (med_type 14 + policy ``opsp``): the disease's deductible, ratio and cap
+                    (an extension of the spec: visit.opsp_dise_code, person.ytd.opsp; docs/settlement.md §7a)
     split_lines     1. line split against the treatment-place catalogue (CatalogueEntry)
     categorise      2. category: local → zone_exempt → by filing (unfiled may be refused)
     basic_layer     3. basic layer: eligible, act_pay_dedc, segment × (reduced) ratio(s), fund cap
@@ -26,6 +28,7 @@ first, then follows the arithmetic). See docs/settlement.md for the formulas.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import re
@@ -93,7 +96,8 @@ _FIX_POLICY = "请联系信息科检查并更新参保地政策包。"
 
 
 class CaseError(Exception):
-    """A case the engine refuses. ``code`` is ``invalid_case``, ``no_policy`` or ``filing_required``;
+    """A case the engine refuses. ``code`` is ``invalid_case``, ``no_policy``, ``filing_required`` or
+    ``opsp_not_covered`` (门诊慢特病: the policy's ``opsp`` lacks the visit's disease);
     ``message`` is Chinese and fit to show a cashier; ``field`` is the JSON path (``lines[1].cnt``)."""
 
     def __init__(self, code: str, message: str, field: str | None = None):
@@ -268,7 +272,7 @@ class _Policy:
     __slots__ = (
         "idx", "id", "insuplc", "insutype", "med_types", "psn_types", "age", "valid", "fund_pay_type",
         "dedc_per", "dedc_lv", "dedc_nth", "ratio_lv", "ratio_bands", "elig_cap", "fund_cap",
-        "xr_allow_unfiled", "xr_mode", "xr_values", "layers", "account",
+        "xr_allow_unfiled", "xr_mode", "xr_values", "layers", "account", "opsp",
     )  # fmt: skip
 
 
@@ -280,7 +284,7 @@ class _Parsed:
     __slots__ = (
         "mdtrtarea", "hosp_lv", "med_type", "begndate", "filing", "insuplc", "insutype", "psn_type",
         "age", "idet", "acct_balc", "acct_used", "ytd_dedc", "ytd_adm", "ytd_inscp", "ytd_seg",
-        "ytd_hifp", "ytd_layers", "catalog", "lines", "policies", "zones", "pools",
+        "ytd_hifp", "ytd_layers", "catalog", "lines", "policies", "zones", "pools", "opsp_code", "ytd_opsp",
     )  # fmt: skip
 
 
@@ -412,6 +416,22 @@ def _parse_policy(p: object, i: int) -> _Policy:
         ap = f"{path}.account"
         a = _obj(p["account"], ap)
         pol.account = _enum(_req(a, "covers", ap), f"{ap}.covers", ("all", "inscp_only"))
+
+    # 门诊慢特病: per-disease deductible (per year), ratio and annual fund cap
+    pol.opsp = None
+    if p.get("opsp") is not None:
+        op = f"{path}.opsp"
+        pol.opsp = {}
+        for code, e in _obj(p["opsp"], op).items():
+            ep = f"{op}.{code}"
+            if not _CODE_RE.fullmatch(code):
+                raise _bad(ep, "的键必须是病种编码（opsp_dise_code）")
+            e = _obj(e, ep)
+            dedc = _opt_money(e, "deductible_year", ep, _Z)
+            rr = _obj(_req(e, "ratio", ep), f"{ep}.ratio")
+            lv = _obj(_req(rr, "by_hosp_lv", f"{ep}.ratio"), f"{ep}.ratio.by_hosp_lv")
+            ratio_lv = {k: _ratio(x, f"{ep}.ratio.by_hosp_lv.{k}") for k, x in lv.items()}
+            pol.opsp[code] = (dedc, ratio_lv, _opt_money(e, "fund_cap_year", ep))
     return pol
 
 
@@ -440,6 +460,8 @@ def _parse(case: object) -> _Parsed:
     P.begndate = _date(_req(v, "begndate", "visit"), "visit.begndate")
     filing = v.get("filing")
     P.filing = "none" if filing is None else _enum(filing, "visit.filing", tuple(_FILING))
+    oc = v.get("opsp_dise_code")
+    P.opsp_code = None if oc in (None, "") else _s(oc, "visit.opsp_dise_code", _CODE_RE)
 
     # person
     pe = _obj(_req(case, "person", ""), "person")
@@ -472,6 +494,13 @@ def _parse(case: object) -> _Parsed:
             lp = f"person.ytd.layers.{lid}"
             acc = _obj(acc, lp)
             P.ytd_layers[lid] = (_opt_money(acc, "base_amt", lp, _Z), _opt_money(acc, "paid", lp, _Z))
+
+    P.ytd_opsp = {}
+    if ytd.get("opsp") is not None:
+        for code, acc in _obj(ytd["opsp"], "person.ytd.opsp").items():
+            op = f"person.ytd.opsp.{code}"
+            acc = _obj(acc, op)
+            P.ytd_opsp[code] = (_opt_money(acc, "dedc_paid", op, _Z), _opt_money(acc, "hifp_pay", op, _Z))
 
     # catalogue (treatment place): code -> CatalogueEntry
     cat: dict[str, CatalogueEntry] = {}
@@ -794,6 +823,42 @@ def select_policy(P: _Parsed) -> PolicyChoice:
         f"人员类别 {P.psn_type}、就诊日期 {P.begndate.isoformat()}）。"
         "请联系信息科更新参保地政策包；更新前不能进行医保结算。",
     )
+
+
+def opsp_view(P: _Parsed, pol: _Policy, choice: PolicyChoice) -> tuple[_Parsed, _Policy, PolicyChoice]:
+    """门诊慢特病 (med_type 14) under a policy with ``opsp``: the visit's ``opsp_dise_code`` selects the
+    disease's rule, which replaces the policy's deductible (per year, against
+    ``ytd.opsp[code].dedc_paid``), ratio (by hospital level) and ``fund_cap_year`` (against
+    ``ytd.opsp[code].hifp_pay``); ``eligible_cap_year`` does not apply. Everything else (line split,
+    cross-region reduction, layers, account) stays the policy's. A policy without ``opsp`` settles
+    med_type 14 like any outpatient visit (unchanged). A missing or uncovered disease: ``opsp_not_covered``."""
+    if P.med_type != "14" or pol.opsp is None:
+        return P, pol, choice
+    if P.opsp_code is None:
+        raise CaseError(
+            "invalid_case",
+            f"门诊慢特病（医疗类别 14）结算缺少病种编码 visit.opsp_dise_code（政策 {pol.id} 按病种计算）。{_FIX_CASE}",
+            "visit.opsp_dise_code",
+        )
+    if P.opsp_code not in pol.opsp:
+        raise CaseError(
+            "opsp_not_covered",
+            f"参保地政策 {pol.id} 没有病种 {P.opsp_code} 的门诊慢特病待遇，不能按慢特病结算。{_FIX_POLICY}",
+            "visit.opsp_dise_code",
+        )
+    dedc, ratio_lv, fund_cap = pol.opsp[P.opsp_code]
+    q = copy.copy(pol)
+    q.dedc_per, q.dedc_lv, q.dedc_nth = "year", {lv: dedc for lv in ("1", "2", "3")}, []
+    q.ratio_lv, q.ratio_bands = ratio_lv, None
+    q.elig_cap, q.fund_cap = None, fund_cap
+    v = copy.copy(P)
+    v.ytd_dedc, v.ytd_hifp = P.ytd_opsp.get(P.opsp_code, (_Z, _Z))
+    note = (
+        f"门诊慢特病病种 {P.opsp_code}：按政策 opsp.{P.opsp_code} 计算（年度起付线 {_m(dedc)}，"
+        f"比例按医院等级，年度统筹限额 {'不限' if fund_cap is None else _m(fund_cap)}），"
+        "累计值取该病种本年累计（person.ytd.opsp），不计普通门诊累计。"
+    )
+    return v, q, PolicyChoice(choice.policy, (*choice.trace, note))
 
 
 # ---------------------------------------------------------------------------- 1. line split
@@ -1281,6 +1346,7 @@ def settle(case: dict) -> dict:
         P = _parse(case)
         choice = select_policy(P)
         pol = choice.policy
+        P, pol, choice = opsp_view(P, pol, choice)  # 门诊慢特病: the disease's own rule
         split = split_lines(P)  # 1. line split
         category = categorise(P, pol)  # 2. category
         basic = basic_layer(P, pol, category.code, split)  # 3. basic layer

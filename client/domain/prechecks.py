@@ -56,7 +56,8 @@ DEFAULT_MAX_QTY_BY_TYPE = {"02": Decimal("1"), "12": Decimal("1"), "13": Decimal
 BED_FEE_TYPE = "01"
 
 RULE_ORDER = ("coverage_suspended", "not_in_catalog", "catalog_invalid", "gender_mismatch", "qty_over_max",
-              "duplicate_in_visit", "duplicate_today", "over_limit_price", "inpatient_only", "class_c")
+              "duplicate_in_visit", "duplicate_today", "over_limit_price", "inpatient_only", "class_c",
+              "opsp_drug_outside")  # the last: 门诊慢特病 drug list (client.services.checkout, client.domain.opsp)
 SEVERITY_LABELS = {"high": "重要", "medium": "提醒", "info": "提示"}
 _INSU_STAS = {"0": "未参保", "1": "正常参保", "2": "暂停参保", "3": "无效参保", "4": "终止参保"}
 _GEND = {"1": "男", "2": "女"}

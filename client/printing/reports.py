@@ -165,6 +165,15 @@ def render_zreport(rep, out=None) -> bytes:
                      money(t.psn_cash_pay)])
     p.table([("项目", 30, "l"), ("笔数", 18, "r"), ("医疗费总额", 33, "r"), ("基金支付", 33, "r"),
              ("个人账户支付", 33, "r"), ("个人现金支付", 33, "r")], rows, bold_last=1)
+    ch, ch_rev = getattr(rep, "chronic", None), getattr(rep, "chronic_reversed", None)
+    if ch is not None and (ch.count or ch_rev.count):
+        crow = []
+        for label, t in (("结算", ch), ("撤销", ch_rev), ("净额", rep.chronic_net)):
+            crow.append([f"慢特病{label}", str(t.count), money(t.medfee_sumamt), money(t.fund_pay_sumamt),
+                         money(t.acct_pay), money(t.psn_cash_pay)])
+        p.text("其中门诊慢特病（医疗类别 14）：", 8.5)
+        p.table([("项目", 30, "l"), ("笔数", 18, "r"), ("医疗费总额", 33, "r"), ("基金支付", 33, "r"),
+                 ("个人账户支付", 33, "r"), ("个人现金支付", 33, "r")], crow, bold_last=1)
     if rep.offline_count:
         p.text(f"其中离线结算 {rep.offline_count} 笔（联网后上传确认，差额按退补差额处理）。", 8.5, ORANGE)
     b = getattr(rep, "backsettle", None) or {}

@@ -188,8 +188,10 @@ class BackSettler:
 
         op = self.ctx.operator
         begn = _ts(visit.begntime)
+        opsp = getattr(visit, "opsp_dise_code", None)     # 门诊慢特病: the disease chosen at the counter
         req = UploadVisit(VisitInfo(mdtrt_id=bs.mdtrt_id, psn_no=bs.psn_no, med_type=visit.med_type or "11",
-                                    begntime=begn, dise_codg=DEFAULT_DIAG[0], dise_name=DEFAULT_DIAG[1]),
+                                    begntime=begn, dise_codg=opsp or DEFAULT_DIAG[0],
+                                    dise_name=(visit.opsp_dise_name or "") if opsp else DEFAULT_DIAG[1]),
                           [Diagnosis(diag_type="1", diag_srt_no="1", diag_code=DEFAULT_DIAG[0],
                                      diag_name=DEFAULT_DIAG[1], diag_dept=op.office_name or "门诊",
                                      dise_dor_no=op.opter, dise_dor_name=op.opter_name, diag_time=begn)],

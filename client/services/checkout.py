@@ -72,6 +72,7 @@ from client.api.transactions import (
 )
 from client.domain import casebuild, engine
 from client.domain.money import fmt2, q2
+from client.domain.opsp import OPSP_MED_TYPE, DrugListError, filings_valid_on, load_drug_list, outside_list
 from offline_cache import settlements as lifecycle
 from offline_cache.jsonutil import jsonable
 
@@ -192,6 +193,7 @@ class Counter:
         self.kind: str | None = None
         self.med_type = "11"
         self.visit_params: dict = {}
+        self.opsp: dict | None = None            # 门诊慢特病: the chosen 5301 filing (opsp_dise_code, opsp_dise_name)
         self.lines: list[Line] = []
         self.visit_id: int | None = None
         self.mdtrt_id: str | None = None
@@ -254,7 +256,12 @@ class Counter:
     @translate_store_errors
     def start_outpatient(self, med_type: str = "11", *, ipt_otp_no: str | None = None, begntime: str | None = None,
                          dept_code: str = "A03", dept_name: str = "内科", dr_code: str = "D0001",
-                         dr_name: str = "门诊医师", diag_code: str | None = None, diag_name: str | None = None) -> None:
+                         dr_name: str = "门诊医师", diag_code: str | None = None, diag_name: str | None = None,
+                         disease: str | None = None) -> None:
+        """An outpatient visit. ``med_type`` 14 (门诊慢特病) needs a 5301 filing valid on the visit date
+        (refused otherwise, before anything is sent); ``disease`` picks the filed disease, else the only
+        one or the one the HIS diagnosis names is taken — several and none named: ``choose_disease()``
+        before presettle."""
         p = self._need_person()
         self._need_open_case()
         self._check_insured(p)
@@ -266,6 +273,95 @@ class Counter:
                              "begntime": begntime or _ts(now), "dept_code": dept_code, "dept_name": dept_name,
                              "dr_code": dr_code, "dr_name": dr_name,
                              "diag_code": diag_code or DEFAULT_DIAG[0], "diag_name": diag_name or DEFAULT_DIAG[1]}
+        self.opsp = None
+        if med_type == OPSP_MED_TYPE:
+            filed = self.chronic_filings()
+            if not filed:
+                self.kind = None
+                raise ServiceError("refused", f"该参保人在就诊日（{self.visit_date}）没有有效的门诊慢特病备案（5301），"
+                                              "不能按门诊慢特病（医疗类别 14）结算。请改选普通门诊，或先到医保经办机构办理慢特病备案。")
+            pick = disease or next((f["opsp_dise_code"] for f in filed if f["opsp_dise_code"] == diag_code), None)
+            if pick is None and len(filed) == 1:
+                pick = filed[0]["opsp_dise_code"]
+            if pick is not None:
+                try:
+                    self.choose_disease(pick)
+                except ServiceError:
+                    self.kind = None
+                    raise
+
+    def chronic_filings(self) -> list[dict]:
+        """The patient's 门诊慢特病 filings (5301) valid on the visit date."""
+        p = self._need_person()
+        return filings_valid_on(p.chronic, self.visit_date)
+
+    @translate_store_errors
+    def choose_disease(self, code: str) -> dict:
+        """门诊慢特病: settle under the filed disease ``code`` (must be valid on the visit date and in the
+        synced 1309 catalogue). 2203 then carries it in dise_codg / dise_name."""
+        self._need_open_case()
+        if self.med_type != OPSP_MED_TYPE or self.kind != "outpatient":
+            raise ServiceError("invalid_input", "只有门诊慢特病（医疗类别 14）需要选择病种。")
+        if self.mdtrt_id is not None:
+            raise ServiceError("invalid_input", "就诊信息已上传医保中心，不能再更换病种。")
+        filed = self.chronic_filings()
+        f = next((x for x in filed if x["opsp_dise_code"] == code), None)
+        if f is None:
+            names = "、".join(f"{x['opsp_dise_code']} {x['opsp_dise_name']}" for x in filed) or "无"
+            raise ServiceError("invalid_input", f"病种“{code}”不是该参保人在就诊日有效的慢特病备案病种（有效备案：{names}）。")
+        with self.ctx.store.read_connection() as conn:
+            n = conn.exec_driver_sql("SELECT COUNT(*) FROM catalog_dise WHERE infno = '1309'").scalar_one()
+            row = conn.exec_driver_sql("SELECT name, vali_flag FROM catalog_dise WHERE infno = '1309' AND code = ?",
+                                       (code,)).first()
+        if not n:
+            raise ServiceError("invalid_input", "本机还没有门诊慢特病种目录（1309），请先同步目录（medsettle sync）后再按慢特病结算。")
+        if row is None or str(row[1] or "1") != "1":
+            raise ServiceError("invalid_input", f"病种“{code} {f['opsp_dise_name']}”不在本地门诊慢特病种目录（1309）中或已失效，"
+                                                "不能按慢特病结算。请同步目录后重试，或联系医保办核实。")
+        self.opsp = {"opsp_dise_code": code, "opsp_dise_name": f["opsp_dise_name"] or (row[0] or "")}
+        if self.visit_id is not None:     # a visit row written before (2201 not answered yet): keep it in step
+            self._exec("UPDATE visits SET opsp_dise_code = ?, opsp_dise_name = ?, updated_at = ? WHERE id = ?",
+                       (code, self.opsp["opsp_dise_name"], _now(), self.visit_id))
+        self.trial = None
+        self.prechecks = []
+        return dict(self.opsp)
+
+    def _need_disease(self) -> None:
+        if self.kind == "outpatient" and self.med_type == OPSP_MED_TYPE and self.opsp is None:
+            names = "、".join(f"{x['opsp_dise_code']} {x['opsp_dise_name']}" for x in self.chronic_filings())
+            raise ServiceError("invalid_input", f"门诊慢特病结算请先选择备案病种（{names}）。")
+
+    def _opsp_drug_warnings(self) -> list:
+        """事前提醒 opsp_drug_outside: drug lines outside the chosen disease's drug list, when a list is
+        configured ([catalog] opsp_drug_list; training: the shipped training list) and has the disease."""
+        from client.domain.prechecks import PrecheckWarning
+
+        if self.opsp is None:
+            return []
+        path = self.ctx.settings.catalog.opsp_drug_list
+        if not path and self.ctx.settings.training.enabled:
+            from client.resources import resource
+
+            path = str(resource("opsp-drug-list.training.json"))
+        if not path:
+            return []
+        try:
+            lists = load_drug_list(path)
+        except DrugListError as exc:
+            return [PrecheckWarning("opsp_drug_outside", "info", f"{exc}；未能检查慢特病用药范围。")]
+        codes = lists.get(self.opsp["opsp_dise_code"])
+        if codes is None:
+            return []
+        rows = []
+        for i, ln in enumerate(self.lines, 1):
+            item = None if ln.off_catalog else self._catalog_item(ln.code)
+            rows.append({"code": ln.code, "name": ln.name, "sn": str(i),
+                         "med_chrgitm_type": getattr(item, "med_chrgitm_type", None)})
+        name = self.opsp["opsp_dise_name"]
+        return [PrecheckWarning("opsp_drug_outside", "medium",
+                                f"第{r['sn']}行“{r['name']}”不在慢特病“{name}”的用药范围内，可能不能按慢特病待遇支付。"
+                                "请与医生核实，或改按普通门诊结算该药品。", (r["sn"],), r["code"])
+                for r in outside_list(rows, codes)]
 
     @translate_store_errors
     def start_inpatient(self, *, med_type: str = "21", ipt_no: str | None = None, begntime: str | None = None,
@@ -487,7 +583,7 @@ class Counter:
                                              previous_lines=self._previous_lines_today())
         except ValueError as exc:
             raise ServiceError("invalid_input", f"事前提醒检查无法进行：{exc}") from None
-        self.prechecks = list(found)
+        self.prechecks = list(found) + self._opsp_drug_warnings()
         return self.prechecks
 
     @translate_store_errors
@@ -542,6 +638,8 @@ class Counter:
         begndate = self.visit_date
         visit = {"mdtrtarea_admvs": self.ctx.admdvs, "hosp_lv": self.ctx.hosp_lv, "med_type": self.med_type,
                  "begndate": begndate, "filing": casebuild.filing_for_visit(p.filing, self.ctx.admdvs, begndate)}
+        if self.opsp is not None:
+            visit["opsp_dise_code"] = self.opsp["opsp_dise_code"]
         try:
             case = casebuild.build_case(visit, p.case_person(acct_used_flag), entries, lines, bundle)
             result = engine.settle(case)
@@ -590,7 +688,9 @@ class Counter:
                           mdtrt_cert_type=p.mdtrt_cert_type, mdtrt_id=self.mdtrt_id, ipt_otp_no=vp["ipt_otp_no"],
                           med_type=self.med_type, begntime=datetime.strptime(vp["begntime"][:19], "%Y-%m-%d %H:%M:%S"),
                           state="open" if self.mdtrt_id is None else "registered", reg_msgid=msgid,
-                          opter=self.ctx.operator.opter, created_at=now, updated_at=now)
+                          opter=self.ctx.operator.opter, created_at=now, updated_at=now,
+                          opsp_dise_code=(self.opsp or {}).get("opsp_dise_code"),
+                          opsp_dise_name=(self.opsp or {}).get("opsp_dise_name"))
                 s.add(v)
                 s.flush()
                 self.visit_id = v.id
@@ -640,7 +740,10 @@ class Counter:
         msgid = self.ctx.new_msgid()
         self._exec("UPDATE visits SET mdtrt_msgid = ?, updated_at = ? WHERE id = ?", (msgid, _now(), self.visit_id))
         req = UploadVisit(VisitInfo(mdtrt_id=self.mdtrt_id, psn_no=p.psn_no, med_type=self.med_type,
-                                    begntime=vp["begntime"], dise_codg=vp["diag_code"], dise_name=vp["diag_name"]),
+                                    begntime=vp["begntime"],
+                                    # 门诊慢特病: the filed disease (5301 opsp_dise_code), not the ICD diagnosis
+                                    dise_codg=self.opsp["opsp_dise_code"] if self.opsp else vp["diag_code"],
+                                    dise_name=self.opsp["opsp_dise_name"] if self.opsp else vp["diag_name"]),
                           [Diagnosis(diag_type="1", diag_srt_no="1", diag_code=vp["diag_code"], diag_name=vp["diag_name"],
                                      diag_dept=vp["dept_name"], dise_dor_no=vp["dr_code"], dise_dor_name=vp["dr_name"],
                                      diag_time=vp["begntime"])], insuplc_admdvs=p.insuplc_admdvs)
@@ -756,6 +859,7 @@ class Counter:
         from .shifts import require_shift
 
         require_shift(self.ctx.store, self.ctx.operator.opter, "收费")   # before anything is sent (2201 …)
+        self._need_disease()                   # 门诊慢特病: a filed disease chosen, before anything is sent
         checks = self.precheck()               # 事前提醒, local: before anything is sent
         preview = None
         warnings = list(self.warnings)

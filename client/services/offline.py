@@ -239,6 +239,9 @@ class OfflineService:
         today = now.date().isoformat()
         visit = {"mdtrtarea_admvs": self.ctx.admdvs, "hosp_lv": self.ctx.hosp_lv, "med_type": med_type,
                  "begndate": today, "filing": casebuild.filing_for_visit(person.filing, self.ctx.admdvs, today)}
+        opsp = _only_filing(person, med_type, today)
+        if opsp:
+            visit["opsp_dise_code"] = opsp["opsp_dise_code"]
         try:
             case = casebuild.build_case(visit, person.case_person("0"), [ln.entry for ln in lines if ln.entry],
                                         [ln.fee_line() for ln in lines], bundle)
@@ -331,6 +334,9 @@ class OfflineService:
                       mdtrt_cert_type=getattr(person, "mdtrt_cert_type", None), med_type=med_type, begntime=now,
                       state="settled" if self_pay else "open", reg_msgid=m2201, upload_msgid=m2204,
                       ipt_otp_no=ipt_otp_no, opter=ctx.operator.opter, created_at=now, updated_at=now)
+            opsp = _only_filing(person, med_type, now.date().isoformat())
+            if opsp:       # 门诊慢特病: the 补结算 2203 sends this disease
+                v.opsp_dise_code, v.opsp_dise_name = opsp["opsp_dise_code"], opsp["opsp_dise_name"]
             s.add(v)
             s.flush()
             for ln in q.lines:
@@ -433,3 +439,14 @@ def today_offline(store, day: date | None = None) -> list[dict]:
     return [{"settlement_id": r[0], "msgid": r[1], "self_pay": r[2] == SELF_PAY_INFNO, "state": r[3],
              "medfee_sumamt": fmt2(Decimal(r[4] or 0) / 100), "psn_cash_pay": fmt2(Decimal(r[5] or 0) / 100)}
             for r in rows]
+
+
+def _only_filing(person, med_type: str, day: str) -> dict | None:
+    """门诊慢特病 offline: the patient's only 5301 filing valid on ``day`` (cached), else None (several
+    filings cannot be chosen offline: the provisional quote then says the disease is missing)."""
+    if med_type != "14":
+        return None
+    from client.domain.opsp import filings_valid_on
+
+    filed = filings_valid_on(getattr(person, "chronic", None) or [], day)
+    return filed[0] if len(filed) == 1 else None

@@ -27,6 +27,8 @@ from offline_cache.models import Invoice, Operator, Payment, Settlement, Shift, 
 
 from .errors import ServiceError
 
+CHRONIC_MED_TYPE = "14"   # 门诊慢特病: its own line in the Z report
+
 __all__ = ["METHOD_NAMES", "CrossRegionRow", "MonthlyReport", "ZMethodRow", "ZReport", "ZCashRow",
            "monthly", "monthly_csv", "parse_month", "percent", "zreport", "zreport_csv"]
 
@@ -152,10 +154,17 @@ class ZReport:
     outbox_unresolved: int
     reconciliation: list[dict] = field(default_factory=list)  # 3201/3202 results, if day-end ran
     backsettle: dict = field(default_factory=dict)            # offline self-pay and 补结算 (backsettle.summary)
+    # 门诊慢特病 (visits of med_type 14): their own line, part of settled / reversed above
+    chronic: Totals = field(default_factory=Totals)
+    chronic_reversed: Totals = field(default_factory=Totals)
 
     @property
     def net(self) -> Totals:
         return self.settled.minus(self.reversed)
+
+    @property
+    def chronic_net(self) -> Totals:
+        return self.chronic.minus(self.chronic_reversed)
 
     @property
     def methods_total(self) -> Decimal:
@@ -246,12 +255,19 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
                     nm = None
                 if nm:
                     names[st.opter] = nm
+        chronic_ids = {vid for vid, in s.execute(select(Visit.id).where(Visit.med_type == CHRONIC_MED_TYPE))}
+        chronic, chronic_rev = Totals(), Totals()
         for st in sts:
+            is_chronic = st.visit_id in chronic_ids
             if start <= _setl_time(st) < end:
                 settled.add(st)
                 offline += 1 if st.offline else 0
+                if is_chronic:
+                    chronic.add(st)
             if st.state == "reversed" and start <= _reversal_time(st) < end:
                 rev.add(st)
+                if is_chronic:
+                    chronic_rev.add(st)
         pq = select(Payment).where(Payment.created_at >= start, Payment.created_at < end).order_by(Payment.id)
         for p in s.scalars(pq):
             st = by_id.get(p.settlement_id)
@@ -297,7 +313,8 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
     if reconciliation is None:
         reconciliation = recon or _dayend_reconciliation(store, day)
     return ZReport(day, operator, institution or {}, datetime.now().replace(microsecond=0), settled, rev, offline,
-                   mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation), _backsettle(store, day))
+                   mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation), _backsettle(store, day),
+                   chronic, chronic_rev)
 
 
 def _backsettle(store: Any, day: date) -> dict:
@@ -326,6 +343,13 @@ def zreport_csv(r: ZReport) -> bytes:
         rows.append([label, "", "", "基金支付", "", fmt2(t.fund_pay_sumamt)])
         rows.append([label, "", "", "个人账户支付", "", fmt2(t.acct_pay)])
         rows.append([label, "", "", "个人现金支付", "", fmt2(t.psn_cash_pay)])
+    if r.chronic.count or r.chronic_reversed.count:
+        for label, t in (("门诊慢特病·结算", r.chronic), ("门诊慢特病·撤销", r.chronic_reversed),
+                         ("门诊慢特病·净额", r.chronic_net)):
+            rows.append([label, "", "", "医疗费总额", t.count, fmt2(t.medfee_sumamt)])
+            rows.append([label, "", "", "基金支付", "", fmt2(t.fund_pay_sumamt)])
+            rows.append([label, "", "", "个人账户支付", "", fmt2(t.acct_pay)])
+            rows.append([label, "", "", "个人现金支付", "", fmt2(t.psn_cash_pay)])
     b = r.backsettle or {}
     if b.get("offline_self_pay") or b.get("backsettled") or b.get("all_refunds_owed"):
         rows.append(["补结算", "", "", "离线全自费", b.get("offline_self_pay", 0), ""])

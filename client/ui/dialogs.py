@@ -509,6 +509,39 @@ class CardPickerDialog(QDialog):
         super().accept()
 
 
+class DiseasePickerDialog(QDialog):
+    """门诊慢特病: choose the filed disease (5301, valid on the visit date) the visit is settled under."""
+
+    def __init__(self, filings: list[dict], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("diseasePicker")
+        self.setWindowTitle(self.tr("Chronic/special disease: choose the disease"))
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(self.tr("The patient has several chronic-disease filings valid today. "
+                                     "Choose the disease of this visit (↑/↓, Enter).")))
+        self.list = QListWidget()
+        self.list.setObjectName("diseaseList")
+        for f in filings:
+            it = QListWidgetItem(f"{f['opsp_dise_code']}  {f['opsp_dise_name']}  "
+                                 f"({f.get('begndate') or '…'} – {f.get('enddate') or '…'})")
+            it.setData(Qt.ItemDataRole.UserRole, f["opsp_dise_code"])
+            self.list.addItem(it)
+        if filings:
+            self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(lambda _it: self.accept())
+        lay.addWidget(self.list)
+        lay.addWidget(_buttons(self, self.tr("Choose")))
+        self.code = ""
+        self.list.setFocus()
+
+    def accept(self) -> None:
+        it = self.list.currentItem()
+        if it is None:
+            return
+        self.code = it.data(Qt.ItemDataRole.UserRole)
+        super().accept()
+
+
 class ScanBoxPickerDialog(CardPickerDialog):
     """Training scan box: choose which demo person steps up to the box (e-voucher or face)."""
 

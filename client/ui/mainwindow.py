@@ -904,6 +904,10 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             self.kind_label.style().polish(self.kind_label)
             return
         self.kind_label.setText(self.tr("Outpatient") if self.kind == "outpatient" else self.tr("Inpatient discharge"))
+        opsp = getattr(self.state.counter, "opsp", None)
+        if self.kind == "outpatient" and opsp:
+            self.kind_label.setText(self.tr("Outpatient · chronic disease %1 %2").replace("%1", opsp["opsp_dise_code"])
+                                    .replace("%2", opsp["opsp_dise_name"]))
         self.kind_label.setProperty("kind", self.kind)
         # the visit type of hand-added items; a case started (HIS bill or first item) shows its own, fixed
         counter = self.state.counter
@@ -1241,7 +1245,31 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.st_busy.setText(text)
         self._update_buttons()
         self.table.setFocus()
+        self.ask_disease()
         self.step_done.emit("his")
+
+    def ask_disease(self) -> None:
+        """门诊慢特病 (med_type 14) with several valid filings and none chosen: the cashier picks one."""
+        counter = self.state.counter
+        if counter.kind != "outpatient" or counter.med_type != "14" or counter.opsp is not None:
+            return
+        filings = counter.chronic_filings()
+        if not filings:
+            return
+        dlg = dialogs.DiseasePickerDialog(filings, self)
+        self._dialog = dlg
+        if not dlg.exec() or not dlg.code:
+            self.show_message(self.tr("Choose the chronic disease before pre-settling (F5 asks again)."), "warning")
+            return
+        code = dlg.code
+        self.tasks.run_db(lambda: counter.choose_disease(code), self._disease_chosen,
+                          lambda exc: self.show_error("disease", exc), label="choose disease")
+
+    def _disease_chosen(self, opsp) -> None:
+        self._update_kind()
+        self.st_busy.setText(self.tr("Chronic disease: %1 %2.").replace("%1", opsp["opsp_dise_code"])
+                             .replace("%2", opsp["opsp_dise_name"]))
+        self.step_done.emit("disease")
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -1309,6 +1337,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
     def _line_added(self, line) -> None:
         self.trial = None
         self._update_kind()
+        self.ask_disease()
         self._refresh_lines()
         self.payment.set_due(None)
         self._busy_step = ""
@@ -1403,6 +1432,9 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         if self.person is None or not self.charges.rowCount() or self.case_settled or self._busy_step:
             return
         counter = self.state.counter
+        if counter.kind == "outpatient" and counter.med_type == "14" and counter.opsp is None:
+            self.ask_disease()             # 门诊慢特病: the disease first; F5 again pre-settles
+            return
         flag = self.account_flag()
         self.clear_message()
         self._begin("presettle", self.tr("Pre-settling with the insurance centre…"))

@@ -498,6 +498,21 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
 </context>
 <context>
+    <name>DiseasePickerDialog</name>
+    <message>
+        <source>Chronic/special disease: choose the disease</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The patient has several chronic-disease filings valid today. Choose the disease of this visit (↑/↓, Enter).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FinanceDialog</name>
     <message>
         <source>Hospital finance</source>
@@ -908,6 +923,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Outpatient · chronic disease %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>%1 items, total ¥ %2</source>
         <translation type="unfinished"></translation>
     </message>
@@ -989,6 +1008,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>%1 charge lines from the HIS. F5 pre-settles.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the chronic disease before pre-settling (F5 asks again).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chronic disease: %1 %2.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -421,3 +421,30 @@ def test_checkout_shows_warn_msg_and_review_verbatim(window, tmp_path):
     rec = json.loads(r.stdout)
     assert rec["state"] == "confirmed" and rec["review"]["err_msg"] == review
     assert f"需复核：医保中心返回成功但附带信息：{review}" in r.stderr and "结算已记录（待复核）" in r.stderr
+
+
+def test_chronic_disease_checkout_needs_a_filed_disease(window, tmp_path):
+    """`checkout --med-type 14 [--disease CODE]`: 陆秀英 has two filings (M03900, M01600), so the disease
+    must be named; 沈明 has none and is refused before anything is sent. Hand-worked for 陆秀英 at the
+    Qingpu hospital (policy 320509-310-otp-ret, opsp.M01600 deductible 200, nothing paid for it yet):
+    普通门诊诊查费 25.00 甲类 → act_pay_dedc = min(25.00, 200) = 25.00, fund 0.00, cash 25.00."""
+    platform, d = window
+    lu = "320509195207080020"
+    fees = fees_file(tmp_path, [{"code": "001102000010000", "cnt": "1", "pric": "25.00"}])
+    base = ("checkout", "--platform", platform.url, "--data", str(d), "--fees", fees, "--ack-warnings", "--acct", "0")
+    err = assert_refused(medsettle(*base, "--med-type", "14", "--certno", lu), "请先选择备案病种", "M03900 高血压",
+                         "M01600 糖尿病")
+    assert err["code"] == "invalid_input"
+    assert_refused(medsettle(*base, "--med-type", "14", "--certno", lu, "--disease", "M04300"),
+                   "不是该参保人在就诊日有效的慢特病备案病种")
+    assert_refused(medsettle(*base, "--med-type", "11", "--certno", lu, "--disease", "M01600"), "只用于门诊慢特病")
+    before = db_count(d, "visits")
+    assert_refused(medsettle(*base, "--med-type", "14", "--certno", SHEN), "没有有效的门诊慢特病备案")
+    assert db_count(d, "visits") == before
+    r = medsettle(*base, "--med-type", "14", "--certno", lu, "--disease", "M01600", "--pay", "cash:30")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    info = rec["setlinfo"]
+    assert (info["medfee_sumamt"], info["act_pay_dedc"], info["hifp_pay"], info["psn_cash_pay"]) == \
+        ("25.00", "25.00", "0.00", "25.00")
+    assert rec["differences"] == []

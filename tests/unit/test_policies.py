@@ -47,7 +47,7 @@ def _case(bundle, *, treat, hosp_lv, med_type, day, insuplc, insutype, psn_type,
     return {
         "format": "settlement-case/1",
         "visit": {"mdtrtarea_admvs": treat, "hosp_lv": hosp_lv, "med_type": med_type, "begndate": day,
-                  "filing": filing},
+                  "filing": filing, **({"opsp_dise_code": "M03900"} if med_type == "14" else {})},
         "person": {"insuplc_admdvs": insuplc, "insutype": insutype, "psn_type": psn_type, "age": age,
                    "idet": list(idet), "acct_balc": balc, "acct_used_flag": "1" if Decimal(balc) > 0 else "0",
                    "ytd": ytd or {}},
