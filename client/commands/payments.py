@@ -1,0 +1,75 @@
+"""`medsettle payments list|query|refund` — payment-code trades of this window (docs/payments.md).
+
+``list`` prints one JSON line per trade (``--owed``: the settlements whose share is owed);
+``query OUT_TRADE_NO`` asks the gateway (an open trade takes the answer); ``refund OUT_TRADE_NO
+[--amount A]`` refunds to the original channel (a supervisor authorises, like a reversal).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("payments", parents=[common], help="付款码收款：列表 / 查询 / 原路退款",
+                              description="聚合支付付款码交易：list 列表、query 向聚合支付查询、refund 原路退款。")
+    sub = p.add_subparsers(dest="payments_command", required=True)
+    ls = sub.add_parser("list", parents=[common], help="列出付款码交易（JSON Lines）")
+    ls.add_argument("--owed", action="store_true", help="只列出欠费（自付部分未收到）的结算")
+    q = sub.add_parser("query", parents=[common], help="向聚合支付查询一笔交易")
+    q.add_argument("out_trade_no")
+    r = sub.add_parser("refund", parents=[common], help="原路退款（需要组长授权）")
+    r.add_argument("out_trade_no")
+    r.add_argument("--amount", metavar="YUAN", help="退款金额（默认全部可退金额）")
+    r.add_argument("--reason", default="", help="退款原因")
+    r.add_argument("--supervisor", metavar="CODE", help="授权的收费组长工号（不能是经办人本人）")
+    pw = r.add_mutually_exclusive_group()
+    pw.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（在本机核验）")
+    pw.add_argument("--supervisor-password-stdin", action="store_true", help="从标准输入第一行读组长密码")
+    for s in (ls, q, r):
+        s.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号")
+        s.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from client.services.clitools import EXIT_OK, emit_json, guarded
+
+    ctx_box: list = []
+
+    def body() -> int:
+        from client.api import Operator
+        from client.services import codepay
+        from client.services.context import open_context, settings_from_args
+        from client.services.errors import ServiceError
+
+        settings = settings_from_args(args)
+        with open_context(settings, operator=Operator(args.operator, args.operator_name, "A03", "内科")) as ctx:
+            ctx_box.append(ctx)
+            cmd = args.payments_command
+            if cmd == "list":
+                rows = codepay.owed_of(ctx) if args.owed else codepay.trades_of(ctx)
+                for row in rows:
+                    print(json.dumps(row, ensure_ascii=False))
+                return EXIT_OK
+            if cmd == "query":
+                emit_json(codepay.query(ctx, args.out_trade_no))
+                return EXIT_OK
+            amount = None
+            if args.amount:
+                try:
+                    amount = Decimal(args.amount)
+                except InvalidOperation:
+                    raise ServiceError("invalid_input", f"退款金额“{args.amount}”不是有效金额。") from None
+            if args.supervisor or not settings.training.enabled:   # the same authorization as a reversal
+                from client.commands.checkout import _authorization
+
+                _authorization(args, ctx, "reverse", args.out_trade_no)
+            doc = codepay.refund(ctx, args.out_trade_no, amount, reason=args.reason)
+            emit_json(doc)
+            sys.stderr.write(f"已原路退款：{doc['channel_name']}，订单 {doc['out_trade_no']}，累计退款 {doc['refunded']} 元。\n")
+            return EXIT_OK
+
+    return guarded(body, lambda: ctx_box[0].store if ctx_box else None)
