@@ -147,6 +147,8 @@ class HttpPayGateway:
             return GatewayAnswer("unknown", message=why)
         if doc.get("result_code") == "SUCCESS":
             return self._answer(doc, "ok")
+        if str(doc.get("err_code") or "") in ("SYSTEMERROR", "BANKERROR", "FREQUENCY_LIMITED"):
+            return self._answer(doc, "unknown")      # idempotent by its number: retry, never a new one
         return self._answer(doc, "failed")
 
     def reverse(self, out_trade_no: str) -> GatewayAnswer:

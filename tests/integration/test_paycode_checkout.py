@@ -167,3 +167,42 @@ def test_reversal_refunds_to_the_original_channel(window, tmp_path):
     assert rf["refund_fee"] == tr["amount"] and tr["refunds"][0]["refund_id"] == rf["refund_id"]
     # the books: +share, −share on wechat (the reversal's refund row)
     assert sum(Decimal(p["amount"]) for p in back["payments"] if p["method"] == "wechat") == 0
+
+
+def test_unanswered_charge_is_left_unknown_and_recover_finishes_it(window, tmp_path):
+    """micropay charged but its answer lost, and the gateway unreachable for the queries and the reverse:
+    the trade stays 'unknown' (warning, never re-sent). `medsettle recover` later queries: paid, once."""
+    platform, d = window
+    fault(platform, mode="drop-after-commit", infno="pay.micropay", next=1)
+    fault(platform, mode="drop-before", infno="pay.orderquery", next=3)
+    fault(platform, mode="drop-before", infno="pay.reverse", next=1)
+    r = checkout(platform, d, tmp_path, "code:134567890123456712")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    [tr] = rec["pay_trades"]
+    assert tr["state"] == "unknown" and any("结果未知" in w for w in rec["warnings"])
+    rr = medsettle("recover", "--platform", platform.url, "--data", str(d))
+    assert "付款码：确认扣款 1 笔" in rr.stderr, rr.stderr
+    listed = medsettle("payments", "list", "--platform", platform.url, "--data", str(d))
+    [tr] = [json.loads(x) for x in listed.stdout.splitlines()]
+    led = payledger(platform)
+    assert tr["state"] == "paid" and len(led["trades"]) == 1 and led["trades"][0]["trade_state"] == "SUCCESS"
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    assert conn.execute("SELECT count(*), sum(amount) FROM payments WHERE method = 'wechat'").fetchone()[0] == 1
+
+
+def test_payments_refund_partial_to_the_channel(window, tmp_path):
+    platform, d = window
+    r = checkout(platform, d, tmp_path, "code:" + ALI_OK)
+    [tr] = json.loads(r.stdout)["pay_trades"]
+    base = ("--platform", platform.url, "--data", str(d))
+    out = medsettle("payments", "refund", tr["out_trade_no"], "--amount", "1.25", *base)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["refunded"] == "1.25" and doc["state"] == "paid" and "已原路退款" in out.stderr
+    too_much = medsettle("payments", "refund", tr["out_trade_no"], "--amount", "99999", *base)
+    assert too_much.returncode == 2 and "可退" in too_much.stderr
+    [rf] = payledger(platform)["refunds"]
+    assert rf["refund_fee"] == "1.25"
+    q = json.loads(medsettle("payments", "query", tr["out_trade_no"], *base).stdout)
+    assert q["gateway"]["trade_state"] == "REFUND"
