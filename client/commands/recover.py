@@ -53,19 +53,12 @@ def run(args) -> int:
             rounds = (rep.drain or {}).get("rounds", 1)
             doc = rep.to_dict()
             doc["rounds"] = rounds
-            if settings.payment.enabled:       # payment codes: query → reverse / refund, never pay again
-                from client.services.codepay import resolve_unknown
-
-                doc["payments"] = pays = resolve_unknown(ctx)
-                if any(pays.values()):
-                    sys.stderr.write(f"付款码：确认扣款 {pays['paid']} 笔，撤销 {pays['reversed']} 笔，未发送 {pays['failed']} 笔，"
-                                     f"原路退款 {pays['refunded']} 笔，仍待确认 {pays['open']} 笔。\n")
             emit_json(doc)
             sys.stderr.write(rep.message() + "\n")
             bs = (rep.drain or {}).get("backsettle") or {}
             if bs.get("attempted"):
                 sys.stderr.write(f"补结算：{bs.get('settled', 0)} 笔完成，{bs.get('refused', 0)} 笔被拒绝，"
                                  f"{len(bs.get('awaiting_recovery') or [])} 笔结果待确认（medsettle offline list）。\n")
-            return EXIT_OK if rep.clean and not (doc.get("payments") or {}).get("open") else EXIT_UNKNOWN
+            return EXIT_OK if rep.clean else EXIT_UNKNOWN
 
     return guarded(body, lambda: ctx_box[0].store if ctx_box else None)

@@ -182,7 +182,7 @@ def test_unanswered_charge_is_left_unknown_and_recover_finishes_it(window, tmp_p
     [tr] = rec["pay_trades"]
     assert tr["state"] == "unknown" and any("结果未知" in w for w in rec["warnings"])
     rr = medsettle("recover", "--platform", platform.url, "--data", str(d))
-    assert "付款码：确认扣款 1 笔" in rr.stderr, rr.stderr
+    assert "付款码：确认扣款 1 笔" in rr.stderr and json.loads(rr.stdout)["payments"]["paid"] == 1, rr.stderr
     listed = medsettle("payments", "list", "--platform", platform.url, "--data", str(d))
     [tr] = [json.loads(x) for x in listed.stdout.splitlines()]
     led = payledger(platform)
