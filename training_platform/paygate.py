@@ -257,12 +257,13 @@ class PayGate:
         return self._ok(bill_date=day, csv=text)
 
     def statement_csv(self, day: str) -> str:
-        """One line per paid trade and per refund of that day (paid_at / created_at on ``day``)."""
+        """One line per trade paid that day and kept (a reversed one returned its money: not listed) and
+        per refund made that day."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["kind", "time", "channel", "out_trade_no", "transaction_id", "out_refund_no", "refund_id", "amount"])
         for r in self._conn.execute("SELECT paid_at, channel, out_trade_no, transaction_id, total_fee FROM trades "
-                                    "WHERE paid_at LIKE ? ORDER BY paid_at, out_trade_no", (day + "%",)):
+                                    "WHERE paid_at LIKE ? AND state = 'SUCCESS' ORDER BY paid_at, out_trade_no", (day + "%",)):
             w.writerow(["trade", r[0], r[1], r[2], r[3], "", "", _yuan(r[4])])
         for r in self._conn.execute("SELECT f.created_at, t.channel, f.out_trade_no, t.transaction_id, f.out_refund_no, "
                                     "f.refund_id, f.refund_fee FROM refunds f JOIN trades t USING (out_trade_no) "

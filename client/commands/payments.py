@@ -1,8 +1,10 @@
-"""`medsettle payments list|query|refund` — payment-code trades of this window (docs/payments.md).
+"""`medsettle payments list|query|refund|statement` — payment-code trades of this window (docs/payments.md).
 
 ``list`` prints one JSON line per trade (``--owed``: the settlements whose share is owed);
 ``query OUT_TRADE_NO`` asks the gateway (an open trade takes the answer); ``refund OUT_TRADE_NO
-[--amount A]`` refunds to the original channel (a supervisor authorises, like a reversal).
+[--amount A]`` refunds to the original channel (a supervisor authorises, like a reversal);
+``statement [--date YYYYMMDD]`` downloads the gateway statement and reconciles it per channel (exit 1
+when there are differences, each named with its settlement and trade no).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ def register(subparsers, common) -> None:
     pw = r.add_mutually_exclusive_group()
     pw.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（在本机核验）")
     pw.add_argument("--supervisor-password-stdin", action="store_true", help="从标准输入第一行读组长密码")
-    for s in (ls, q, r):
+    st = sub.add_parser("statement", parents=[common], help="下载聚合支付对账单并与本机账目逐笔核对")
+    st.add_argument("--date", metavar="YYYYMMDD", help="对账日期（默认今天）")
+    for s in (ls, q, r, st):
         s.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号")
         s.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
     p.set_defaults(func=run)
@@ -54,6 +58,18 @@ def run(args) -> int:
                 for row in rows:
                     print(json.dumps(row, ensure_ascii=False))
                 return EXIT_OK
+            if cmd == "statement":
+                from datetime import date
+
+                doc = codepay.reconcile(ctx, args.date or date.today().strftime("%Y%m%d"))
+                emit_json(doc)
+                for ch, c in doc["channels"].items():
+                    sys.stderr.write(f"{ch}：聚合支付 {c['gateway']['count']} 笔 {c['gateway']['amount']} 元，"
+                                     f"本机 {c['books']['count']} 笔 {c['books']['amount']} 元。\n")
+                for df in doc["differences"]:
+                    sys.stderr.write(f"差异：{df['text']}\n")
+                sys.stderr.write("对账一致。\n" if doc["reconciled"] else f"对账不一致：{len(doc['differences'])} 处差异。\n")
+                return EXIT_OK if doc["reconciled"] else 1
             if cmd == "query":
                 emit_json(codepay.query(ctx, args.out_trade_no))
                 return EXIT_OK

@@ -480,3 +480,64 @@ def query(ctx: Any, otn: str) -> dict:
         _mark_paid(ctx, r, ans)
     return {"local": trade_summary(_trade(ctx, otn)), "gateway": {"outcome": ans.outcome, "trade_state": ans.trade_state,
                                                                   "err_code": ans.err_code, "message": ans.message}}
+
+
+# ----------------------------------------------------------------------------------------- day end
+def reconcile(ctx: Any, bill_date: str) -> dict:
+    """Download the gateway statement of ``bill_date`` (YYYYMMDD) and compare it per channel with the
+    books: every paid trade and every refund, counts and amounts; each difference named with its
+    settlement and trade no. The statement file is kept in ``<data_dir>/statements/pay-<date>.csv``."""
+    import csv
+    import io
+
+    if len(bill_date) != 8 or not bill_date.isdigit():
+        raise ServiceError("invalid_input", f"对账日期“{bill_date}”格式错误，应为 YYYYMMDD，例如 20261204。")
+    ans = gateway(ctx).statement(bill_date)
+    if ans.outcome != "ok":
+        raise ServiceError("offline" if ans.outcome == "unknown" else "refused",
+                           f"下载聚合支付对账单失败：{ans.message or ans.err_code}，请稍后重试。")
+    text_ = str(ans.raw.get("csv") or "")
+    out_dir = ctx.data_dir / "statements"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"pay-{bill_date}.csv").write_text(text_, encoding="utf-8")
+    theirs: dict[tuple[str, str], tuple[str, Decimal]] = {}
+    for row in csv.DictReader(io.StringIO(text_)):
+        key = (row["kind"], row["out_refund_no"] if row["kind"] == "refund" else row["out_trade_no"])
+        theirs[key] = (row["channel"], Decimal(row["amount"]))
+    day = f"{bill_date[:4]}-{bill_date[4:6]}-{bill_date[6:]}"
+    ours: dict[tuple[str, str], tuple[str, Decimal, dict]] = {}
+    for tr in trades_of(ctx):
+        if tr["state"] in ("paid", "refunded") and tr["created_at"].startswith(day):
+            ours[("trade", tr["out_trade_no"])] = (tr["channel"], Decimal(tr["amount"]), tr)
+        for rf in tr["refunds"]:
+            if rf.get("state") == "ok" and str(rf.get("at", "")).startswith(day):
+                ours[("refund", rf["out_refund_no"])] = (tr["channel"], -Decimal(rf["amount"]), tr)
+    channels: dict[str, dict] = {}
+
+    def add(side: str, ch: str, amount: Decimal) -> None:
+        c = channels.setdefault(ch, {"gateway": {"count": 0, "amount": ZERO}, "books": {"count": 0, "amount": ZERO}})
+        c[side]["count"] += 1
+        c[side]["amount"] += amount
+
+    diffs = []
+    for key, (ch, amount) in theirs.items():
+        add("gateway", ch, amount)
+        mine = ours.get(key)
+        if mine is None:
+            diffs.append({"kind": "not_in_books", "what": key[0], "no": key[1], "channel": ch, "amount": fmt2(amount),
+                          "text": f"聚合支付有{'退款' if key[0] == 'refund' else '收款'} {key[1]}（{fmt2(amount)} 元），本机账上没有"})
+        elif mine[1] != amount:
+            diffs.append({"kind": "amount", "what": key[0], "no": key[1], "channel": ch, "amount": fmt2(amount),
+                          "books": fmt2(mine[1]), "settlement_id": mine[2]["settlement_id"],
+                          "text": f"结算记录 {mine[2]['settlement_id']} 订单 {key[1]} 金额不符：聚合支付 {fmt2(amount)} 元，"
+                                  f"本机 {fmt2(mine[1])} 元"})
+    for key, (ch, amount, tr) in ours.items():
+        add("books", ch, amount)
+        if key not in theirs:
+            diffs.append({"kind": "not_at_gateway", "what": key[0], "no": key[1], "channel": ch, "amount": fmt2(amount),
+                          "settlement_id": tr["settlement_id"],
+                          "text": f"结算记录 {tr['settlement_id']} 订单 {key[1]}（{fmt2(amount)} 元）不在聚合支付对账单上"})
+    for c in channels.values():
+        for side in ("gateway", "books"):
+            c[side]["amount"] = fmt2(c[side]["amount"])
+    return {"bill_date": bill_date, "channels": channels, "differences": diffs, "reconciled": not diffs}

@@ -206,3 +206,30 @@ def test_payments_refund_partial_to_the_channel(window, tmp_path):
     assert rf["refund_fee"] == "1.25"
     q = json.loads(medsettle("payments", "query", tr["out_trade_no"], *base).stdout)
     assert q["gateway"]["trade_state"] == "REFUND"
+
+
+def test_day_end_statement_reconciles_per_channel(window, tmp_path):
+    platform, d = window
+    base = ("--platform", platform.url, "--data", str(d))
+    r1 = checkout(platform, d, tmp_path, "code:" + WX_OK)
+    r2 = checkout(platform, d, tmp_path, "code:" + ALI_OK + ":10.00", "cash:500")
+    wx = json.loads(r1.stdout)["pay_trades"][0]
+    ali = json.loads(r2.stdout)["pay_trades"][0]
+    assert medsettle("payments", "refund", ali["out_trade_no"], "--amount", "3.00", *base).returncode == 0
+    st = medsettle("payments", "statement", *base)
+    assert st.returncode == 0, st.stderr
+    doc = json.loads(st.stdout)
+    # hand-worked: wechat 1 trade = the first share; alipay 10.00 and refund −3.00 → 2 lines, 7.00
+    assert doc["reconciled"] and doc["channels"]["wechat"]["gateway"] == {"count": 1, "amount": wx["amount"]}
+    assert doc["channels"]["alipay"]["gateway"] == {"count": 2, "amount": "7.00"} == doc["channels"]["alipay"]["books"]
+    assert "对账一致" in st.stderr and list((d / "statements").glob("pay-*.csv"))
+    # a charge the books do not know (made behind the window's back) is named
+    from client.api.paygateway import HttpPayGateway
+
+    gw = HttpPayGateway(platform.url, "H31011800001", "TRAINING-ONLY-PAY-H31011800001")
+    assert gw.pay("MOUTSIDE0001", "134567890123456733", Decimal("2.00"), "x").outcome == "paid"
+    gw.close()
+    st = medsettle("payments", "statement", *base)
+    doc = json.loads(st.stdout)
+    assert st.returncode == 1 and [x["no"] for x in doc["differences"]] == ["MOUTSIDE0001"]
+    assert "MOUTSIDE0001" in st.stderr and "本机账上没有" in st.stderr
