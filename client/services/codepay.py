@@ -286,10 +286,15 @@ def _follow(ctx: Any, trade: dict, ans, *, on_wait=None) -> None:
     _move(ctx, otn, "paying")
     deadline = time.monotonic() + ps.userpaying_timeout
     while time.monotonic() < deadline:
-        if on_wait is not None and on_wait(otn) is False:      # the cashier cancelled (Esc)
-            _reverse(ctx, trade, "收费员取消（患者未完成支付）")
-            return
-        time.sleep(ps.poll_interval)
+        step_end = time.monotonic() + ps.poll_interval
+        while True:                                   # wait one poll interval, the cancel key checked often
+            if on_wait is not None and on_wait(otn) is False:      # the cashier cancelled (Esc)
+                _reverse(ctx, trade, "收费员取消（患者未完成支付）")
+                return
+            left = step_end - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(0.2, left))
         q = gw.query(otn)
         if q.outcome == "paid":
             _mark_paid(ctx, trade, q)

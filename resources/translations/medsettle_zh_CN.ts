@@ -1,4 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
+<?xml version='1.0' encoding='utf-8'?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
@@ -262,7 +262,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>离线结算已补传医保中心：%1 笔。</translation>
     </message>
     <message>
-        <source>Insurance settled afterwards (医保补结算) for %1 offline self-pay visit(s); refund the fund&apos;s share to the patients (adjustment records, Ctrl+J).</source>
+        <source>Insurance settled afterwards (医保补结算) for %1 offline self-pay visit(s); refund the fund's share to the patients (adjustment records, Ctrl+J).</source>
         <translation>已为 %1 笔离线全自费就诊办理医保补结算；请将医保支付部分退还患者（退补记录，Ctrl+J）。</translation>
     </message>
     <message>
@@ -282,7 +282,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>应向患者补收 ¥ %1</translation>
     </message>
     <message>
-        <source>The insurance centre&apos;s result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
+        <source>The insurance centre's result differs from the offline settlement — adjustment records created (Ctrl+J):</source>
         <translation>医保中心结算结果与离线结算不一致，已生成退补差额记录（Ctrl+J 查看并办理）：</translation>
     </message>
     <message>
@@ -294,7 +294,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>正在从本机缓存识别患者（离线）…</translation>
     </message>
     <message>
-        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window&apos;s cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre&apos;s result is final and differences are refunded/collected later.</source>
+        <source>OFFLINE EMERGENCY SETTLEMENT — patient from this window's cache. Add the charges (Ctrl+F search, F4 HIS), F5 shows the provisional amount, F9 settles; the insurance centre's result is final and differences are refunded/collected later.</source>
         <translation>离线应急结算：患者信息来自本窗口缓存。请录入费用（Ctrl+F 搜索目录，F4 取 HIS 费用），F5 显示临时结算金额，F9 结算；以医保中心结算为准，差额日后退补。</translation>
     </message>
     <message>
@@ -334,7 +334,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>正在计算全自费金额…</translation>
     </message>
     <message>
-        <source>OFFLINE · FULL SELF-PAY (全自费) — the patient pays the whole amount; when the insurance centre is back the visit is settled afterwards (医保补结算) and the fund&apos;s share is refunded to the patient.</source>
+        <source>OFFLINE · FULL SELF-PAY (全自费) — the patient pays the whole amount; when the insurance centre is back the visit is settled afterwards (医保补结算) and the fund's share is refunded to the patient.</source>
         <translation>离线·全自费 —— 患者全额自付；医保中心恢复后办理医保补结算，医保支付部分退还患者。</translation>
     </message>
     <message>
@@ -342,11 +342,11 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>离线·全自费 —— 非医保结算；患者可凭票据到参保地医保经办机构申请报销。</translation>
     </message>
     <message>
-        <source>Charge the whole amount ¥ %1 as full self-pay (全自费)? The visit is settled with the insurance afterwards (医保补结算) when the insurance centre is back and the fund&apos;s share is refunded to the patient. Otherwise wait until the insurance centre is back.</source>
+        <source>Charge the whole amount ¥ %1 as full self-pay (全自费)? The visit is settled with the insurance afterwards (医保补结算) when the insurance centre is back and the fund's share is refunded to the patient. Otherwise wait until the insurance centre is back.</source>
         <translation>按全自费收取全部金额 ¥ %1？医保中心恢复后办理医保补结算，医保支付部分退还患者。也可等待医保中心恢复后再结算。</translation>
     </message>
     <message>
-        <source>SETTLED AS FULL SELF-PAY (全自费收据) — queued for 医保补结算; the fund&apos;s share is refunded when the insurance centre is back.</source>
+        <source>SETTLED AS FULL SELF-PAY (全自费收据) — queued for 医保补结算; the fund's share is refunded when the insurance centre is back.</source>
         <translation>已按全自费收费（全自费收据）—— 已列入医保补结算；医保中心恢复后退还医保支付部分。</translation>
     </message>
     <message>
@@ -378,7 +378,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>其他原因</translation>
     </message>
     <message>
-        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre&apos;s result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
+        <source>OFFLINE · PROVISIONAL (离线·临时结算) — the insurance centre's result is final; any difference is refunded or collected later. The personal account is not used offline.</source>
         <translation>离线·临时结算：金额以医保中心结算为准，如有差额将退补；离线时不使用个人账户。</translation>
     </message>
     <message>
@@ -502,7 +502,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     <name>FinanceDialog</name>
     <message>
         <source>Hospital finance</source>
-        <extracomment>emitted when a load or a reconciliation finished (tests wait on it): &quot;summary&quot; | &quot;reconcile&quot;</extracomment>
+        <extracomment>emitted when a load or a reconciliation finished (tests wait on it): "summary" | "reconcile"</extracomment>
         <translation>全院财务</translation>
     </message>
     <message>
@@ -686,7 +686,7 @@ Start in training mode to practise with the built-in training platform (上海�
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
-        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor's state changed (ConnStatus), relayed from the worker thread a payment code is USERPAYING (the patient types the password on the phone): out_trade_no, relayed from the settle worker (client.services.codepay polls; Esc cancels → reverse)</extracomment>
         <translation>培训模式 — 仅为练习数据，不会发送到真实医保中心，票据均标注“培训模式”</translation>
     </message>
     <message>
@@ -726,7 +726,7 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>个人账户</translation>
     </message>
     <message>
-        <source>Today&apos;s list</source>
+        <source>Today's list</source>
         <translation>今日结算</translation>
     </message>
     <message>
@@ -964,7 +964,7 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>正在通过扫码盒识别医保电子凭证…</translation>
     </message>
     <message>
-        <source>the insurance centre did not answer (1101): the patient came from this window&apos;s cache</source>
+        <source>the insurance centre did not answer (1101): the patient came from this window's cache</source>
         <translation>医保中心没有应答（1101）：患者信息来自本机缓存</translation>
     </message>
     <message>
@@ -1036,12 +1036,24 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>应收 ¥ %1。请输入实收金额后按回车或 F9。</translation>
     </message>
     <message>
+        <source>A payment code was scanned, but nothing is due now: presettle first (F5), then scan the patient's payment code.</source>
+        <translation>扫描到付款码，但现在没有待收款：请先预结算（F5），再扫描患者的付款码。</translation>
+    </message>
+    <message>
+        <source>Waiting for the patient to enter the password (Esc: cancel)</source>
+        <translation>等待患者输入密码（Esc 取消）</translation>
+    </message>
+    <message>
         <source>Not settled: the patient did not enter the password.</source>
         <translation>未结算：患者没有输入密码。</translation>
     </message>
     <message>
         <source>Settling (this charges the insurance)…</source>
         <translation>正在结算（医保基金将扣费）…</translation>
+    </message>
+    <message>
+        <source>%1 ¥ %2 · trade %3</source>
+        <translation>%1 ¥ %2 · 交易号 %3</translation>
     </message>
     <message>
         <source>SETTLED (needs review) — settlement %1</source>
@@ -1208,6 +1220,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>正在读取结算记录…</translation>
     </message>
     <message>
+        <source>Cancelling the payment-code order…</source>
+        <translation>正在撤销付款码订单…</translation>
+    </message>
+    <message>
         <source>Ready for the next patient.</source>
         <translation>可以接待下一位患者。</translation>
     </message>
@@ -1220,11 +1236,11 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>本窗口今日还没有结算。</translation>
     </message>
     <message>
-        <source>Reading today&apos;s settlements…</source>
+        <source>Reading today's settlements…</source>
         <translation>正在读取今日结算…</translation>
     </message>
     <message>
-        <source>Today&apos;s settlements at this window. Enter shows all fields; F12 reprints, Ctrl+R reverses (from the main window).</source>
+        <source>Today's settlements at this window. Enter shows all fields; F12 reprints, Ctrl+R reverses (from the main window).</source>
         <translation>本窗口今日结算。Enter 查看全部字段；补打按 F12，撤销按 Ctrl+R（在主窗口）。</translation>
     </message>
     <message>
@@ -1248,7 +1264,7 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>补打结算 %1（%2）的票据</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient's unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today's settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today's list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today's list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
         <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;患者的 HIS 待缴费单据（多张时用空格键勾选）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;目录搜索（拼音首字母；3*… 表示数量 3），Enter 添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;个人账户：使用 / 不使用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;今日结算（搜索、查看全部字段）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;转自费（全自费），记录原因&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中补打（组长授权，标记补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中撤销当日结算（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算全部字段 / 金额计算说明&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补记录 / 开班或交班&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 退出登录&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
     <message>
@@ -1735,7 +1751,7 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>按全自费收费</translation>
     </message>
     <message>
-        <source>Type the patient&apos;s name (for the receipt and the e-invoice).</source>
+        <source>Type the patient's name (for the receipt and the e-invoice).</source>
         <translation>请输入患者姓名（用于票据和电子票据）。</translation>
     </message>
 </context>
@@ -2067,7 +2083,7 @@ Work continues; the sign-in is repeated before the next transaction.</source>
 <context>
     <name>TodaySettlementsDialog</name>
     <message>
-        <source>Today&apos;s settlements (今日结算)</source>
+        <source>Today's settlements (今日结算)</source>
         <translation>今日结算</translation>
     </message>
     <message>
@@ -2204,7 +2220,7 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>大额医疗费用补助</translation>
     </message>
     <message>
-        <source>retired cadres&apos; medical care</source>
+        <source>retired cadres' medical care</source>
         <translation>离休人员医疗保障</translation>
     </message>
     <message>
