@@ -1309,6 +1309,12 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
         if ref:
             d["ref"] = ref
         payments.append(d)
+    trades = _codepay().trades_of(store, settlement_id)
+    by_otn = {t["out_trade_no"]: t for t in trades}
+    for d in payments:                      # a payment code: its channel and trade no (docs/payments.md)
+        t = by_otn.get(d.get("ref") or "")
+        if t is not None:
+            d.update(channel=t["channel"], trade_no=t["transaction_id"] or "", out_trade_no=t["out_trade_no"])
     person = dict(meta.get("person") or {})
     rec = {"settlement_id": srec.id, "msgid": srec.msgid, "medins_setl_id": srec.msgid, "infno": srec.infno,
            "state": srec.state, "setl_id": srec.setl_id, "mdtrt_id": srec.mdtrt_id,
@@ -1319,7 +1325,7 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
            # what the platform said beside the figures (docs/central-interface.md "Response handling")
            "warn_msg": meta.get("warn_msg"), "review": meta.get("review"),
            "payments": payments, "revoke_msgid": srec.revoke_msgid,
-           "pay_trades": _codepay().trades_of(store, settlement_id), "owed": _codepay().owed_of(store, settlement_id),
+           "pay_trades": trades, "owed": _codepay().owed_of(store, settlement_id),
            "reversal": meta.get("reversal"), "error": meta.get("error"),
            "person": {"psn_no": person.get("psn_no"), "psn_name": person.get("name"),
                       "certno": person.get("masked_certno"), "gend": (info or {}).get("gend"),

@@ -62,7 +62,8 @@ def test_payment_code_checkout_settles_with_channel_and_trade_no(window, tmp_pat
     assert tr["transaction_id"] == gw["transaction_id"] and gw["trade_state"] == "SUCCESS" and gw["total_fee"] == due
     assert tr["out_trade_no"] == gw["out_trade_no"] and len(tr["out_trade_no"]) <= 32
     assert [p for p in rec["payments"] if p["method"] == "wechat"] == [
-        {"method": "wechat", "amount": due, "ref": tr["out_trade_no"]}]
+        {"method": "wechat", "amount": due, "ref": tr["out_trade_no"], "channel": "wechat",
+         "trade_no": gw["transaction_id"], "out_trade_no": tr["out_trade_no"]}]
     assert rec["owed"] == [] and "付款码收款：微信支付" in r.stderr
     assert tr["code"] == "1345**********6700"          # the code is never stored in full
     conn = sqlite3.connect(d / "medsettle.sqlite3")
@@ -233,3 +234,19 @@ def test_day_end_statement_reconciles_per_channel(window, tmp_path):
     doc = json.loads(st.stdout)
     assert st.returncode == 1 and [x["no"] for x in doc["differences"]] == ["MOUTSIDE0001"]
     assert "MOUTSIDE0001" in st.stderr and "本机账上没有" in st.stderr
+
+
+@pytest.mark.parametrize("kind", ["slip", "form"])
+def test_receipt_names_the_channel_trade_no(window, tmp_path, kind):
+    import subprocess
+
+    platform, d = window
+    out = tmp_path / f"{kind}.pdf"
+    args = ["checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--fees",
+            fees_file(tmp_path, FEES), "--ack-warnings", "--acct", "0", "--pay", "code:" + WX_OK,
+            "--receipt", str(out), "--receipt-kind", kind]
+    r = medsettle(*args)
+    assert r.returncode == 0, r.stderr
+    [gw] = payledger(platform)["trades"]
+    text = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert gw["transaction_id"] in text.replace(" ", "") and "微信" in text
