@@ -545,4 +545,37 @@ def reconcile(ctx: Any, bill_date: str) -> dict:
     for c in channels.values():
         for side in ("gateway", "books"):
             c[side]["amount"] = fmt2(c[side]["amount"])
-    return {"bill_date": bill_date, "channels": channels, "differences": diffs, "reconciled": not diffs}
+    doc = {"bill_date": bill_date, "channels": channels, "differences": diffs, "reconciled": not diffs}
+    (out_dir / f"pay-{bill_date}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return doc
+
+
+def saved_statement(data_dir: Any, day: Any) -> dict | None:
+    """The last reconciliation of ``day`` (a date) written by :func:`reconcile`, or None."""
+    from pathlib import Path
+
+    p = Path(data_dir) / "statements" / f"pay-{day.strftime('%Y%m%d')}.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
+
+def channel_totals(store: Any, day: Any) -> list[dict]:
+    """Per channel for the Z report: trades charged on ``day`` (count, amount), refunded, not taken, owed."""
+    from offline_cache.models import PayTrade
+
+    t = PayTrade.__table__
+    d = day.isoformat()
+    out: dict[str, dict] = {}
+    with store.read_connection() as conn:
+        for r in conn.execute(select(t.c.channel, t.c.state, t.c.amount, t.c.refunded).where(
+                text("substr(pay_trades.created_at, 1, 10) = :d").bindparams(d=d))):
+            c = out.setdefault(r.channel, {"channel": r.channel, "channel_name": CHANNEL_NAMES.get(r.channel, r.channel),
+                                           "paid_count": 0, "paid_amount": ZERO, "refunded": ZERO, "not_taken": 0})
+            if r.state in ("paid", "refunded"):
+                c["paid_count"] += 1
+                c["paid_amount"] += r.amount
+                c["refunded"] += r.refunded
+            else:
+                c["not_taken"] += 1
+    for c in out.values():
+        c["paid_amount"], c["refunded"] = fmt2(c["paid_amount"]), fmt2(c["refunded"])
+    return [out[k] for k in sorted(out)]

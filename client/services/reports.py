@@ -152,6 +152,8 @@ class ZReport:
     outbox_unresolved: int
     reconciliation: list[dict] = field(default_factory=list)  # 3201/3202 results, if day-end ran
     backsettle: dict = field(default_factory=dict)            # offline self-pay and 补结算 (backsettle.summary)
+    pay_channels: list = field(default_factory=list)         # payment codes per channel (codepay.channel_totals)
+    pay_statement: dict | None = None                         # the gateway statement's reconciliation, if run
 
     @property
     def net(self) -> Totals:
@@ -223,7 +225,7 @@ def _dayend_reconciliation(store: Any, day: date) -> list[dict]:
 
 
 def zreport(store: Any, day: date, *, operator: str | None = None, institution: dict | None = None,
-            reconciliation: list[dict] | None = None) -> ZReport:
+            reconciliation: list[dict] | None = None, pay_statement: dict | None = None) -> ZReport:
     """The Z report of ``day`` (all operators, or one). Settlements count on their settlement day,
     reversals on their reversal day; payments (refunds are negative rows) on their own day."""
     start, end = _day_bounds(day)
@@ -297,7 +299,17 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
     if reconciliation is None:
         reconciliation = recon or _dayend_reconciliation(store, day)
     return ZReport(day, operator, institution or {}, datetime.now().replace(microsecond=0), settled, rev, offline,
-                   mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation), _backsettle(store, day))
+                   mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation), _backsettle(store, day),
+                   _pay_channels(store, day), pay_statement)
+
+
+def _pay_channels(store: Any, day: date) -> list:
+    from .codepay import channel_totals
+
+    try:
+        return channel_totals(store, day)
+    except Exception:  # noqa: BLE001 - a store before migration 0007y has no pay_trades
+        return []
 
 
 def _backsettle(store: Any, day: date) -> dict:

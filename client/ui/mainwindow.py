@@ -1494,7 +1494,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         if (self.trial is None and not offline) or self._busy_step or self.case_settled:
             return
         due = self.payment.due_amount() or Decimal("0.00")
-        if tenders is None:
+        if not isinstance(tenders, list):         # F9 / the button (a triggered(bool) may pass False)
             tenders = self.read_tenders(due)
         if tenders is None:
             return
