@@ -21,11 +21,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from client.domain.codes import PAYMENT_CHANNEL_NAMES
+
 __all__ = ["PayCode", "classify_paycode", "looks_like_certno", "mask_code", "CHANNEL_METHOD"]
 
 # channel → payments.method of the books (UnionPay QR is booked as bank_card: the payments table's methods)
 CHANNEL_METHOD = {"wechat": "wechat", "alipay": "alipay", "unionpay": "bank_card", "ecny": "ecny"}
-CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝", "unionpay": "银联云闪付", "ecny": "数字人民币"}
+CHANNEL_NAMES = PAYMENT_CHANNEL_NAMES
 
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"

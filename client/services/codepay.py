@@ -157,6 +157,17 @@ def insert_prepared(conn: Any, ctx: Any, sid: int, pc: PayCode, amount: Decimal,
 
 
 # ----------------------------------------------------------------------------------------- rows
+def _insert_payment(conn: Any, sid: int, method: str, amount: Decimal, *, ref: str, now: datetime,
+                    shift_id: int | None) -> None:
+    """One payments row (as checkout's): the Money column type takes the Decimal."""
+    from sqlalchemy import insert
+
+    from offline_cache.models import Payment
+
+    conn.execute(insert(Payment.__table__).values(settlement_id=sid, method=method, amount=amount, ref=ref,
+                                                  created_at=now, shift_id=shift_id))
+
+
 def _trade(ctx: Any, otn: str) -> dict | None:
     from offline_cache.models import PayTrade
 
@@ -201,8 +212,6 @@ def _mark_paid(ctx: Any, trade: dict, ans) -> None:
     from sqlalchemy import update
 
     from offline_cache.models import PayTrade
-
-    from .checkout import _insert_payment
 
     t = PayTrade.__table__
     now = _now()
@@ -360,8 +369,6 @@ def _refund_done(ctx: Any, trade: dict, entry: dict, refund_id: str) -> None:
 
     from client.devices.paycode import CHANNEL_METHOD
     from offline_cache.models import PayTrade
-
-    from .checkout import _insert_payment
 
     t = PayTrade.__table__
     now = _now()

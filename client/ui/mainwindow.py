@@ -1929,6 +1929,13 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             ("train_down", self.tr("Simulate: insurance centre offline"), [{"mode": "down"}]),
             ("train_slow", self.tr("Simulate: insurance centre slow (4 s)"), [{"mode": "latency", "delay_ms": 4000}]),
             ("train_his", self.tr("Simulate: HIS disconnected"), [{"mode": "drop-before", "infno": "his.*"}]),
+            # the training payment gateway (docs/payments.md §4): the next payment code's charge
+            ("train_pay_drop", self.tr("Simulate: payment gateway charges but the answer is lost"),
+             [{"mode": "drop-after-commit", "infno": "pay.micropay", "next": 1}]),
+            ("train_pay_slow", self.tr("Simulate: payment gateway slow (3 s)"),
+             [{"mode": "latency", "infno": "pay.*", "delay_ms": 3000}]),
+            ("train_pay_5xx", self.tr("Simulate: payment gateway error (HTTP 500)"),
+             [{"mode": "http-500", "infno": "pay.micropay", "next": 1}]),
             ("train_ok", self.tr("Restore normal service"), []),
         ]
         self.training_actions = {}

@@ -1280,6 +1280,18 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Simulate: payment gateway charges but the answer is lost</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway slow (3 s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway error (HTTP 500)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Restore normal service</source>
         <translation type="unfinished"></translation>
     </message>

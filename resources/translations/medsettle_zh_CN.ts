@@ -1284,6 +1284,18 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>模拟：HIS 断开</translation>
     </message>
     <message>
+        <source>Simulate: payment gateway charges but the answer is lost</source>
+        <translation>模拟：聚合支付已扣款但应答丢失</translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway slow (3 s)</source>
+        <translation>模拟：聚合支付响应慢（3 秒）</translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway error (HTTP 500)</source>
+        <translation>模拟：聚合支付服务器错误（HTTP 500）</translation>
+    </message>
+    <message>
         <source>Restore normal service</source>
         <translation>恢复正常</translation>
     </message>

@@ -64,3 +64,19 @@ def test_gui_userpaying_shows_waiting_and_esc_cancels(qtbot, window, app_state):
     assert tr["state"] == "reversed" and "收费员取消" in tr["err_msg"] and window.record["owed"]
     [gw] = _payledger(app_state)["trades"]
     assert gw["trade_state"] == "REVOKED"
+
+
+def test_gui_training_menu_arms_a_lost_payment_answer(qtbot, window, app_state):
+    """培训 → the gateway charges but the answer is lost: the window queries, books it once, settles."""
+    sign_in(qtbot, window)
+    with expect_step(qtbot, window, "training_fault") as r:
+        window.training_actions["train_pay_drop"].trigger()
+    assert r.get("ok"), r
+    _presettled(qtbot, window, app_state)
+    _confirm_prechecks(qtbot)
+    with expect_step(qtbot, window, "settle") as r:
+        scanner_types(qtbot, "134567890123456722")
+    assert r.get("ok"), r
+    [tr] = window.record["pay_trades"]
+    ledger = _payledger(app_state)["trades"]
+    assert tr["state"] == "paid" and len(ledger) == 1 and ledger[0]["trade_state"] == "SUCCESS"
