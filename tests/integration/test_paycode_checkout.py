@@ -234,6 +234,16 @@ def test_day_end_statement_reconciles_per_channel(window, tmp_path):
     doc = json.loads(st.stdout)
     assert st.returncode == 1 and [x["no"] for x in doc["differences"]] == ["MOUTSIDE0001"]
     assert "MOUTSIDE0001" in st.stderr and "本机账上没有" in st.stderr
+    # the Z report: per-channel totals and the statement's result with its difference named
+    import subprocess
+    from datetime import date
+
+    zr = tmp_path / "z.pdf"
+    r = medsettle("report", "zreport", "--data", str(d), "--date", date.today().isoformat(), "--out", str(zr))
+    assert r.returncode == 0, r.stderr
+    text = subprocess.run(["pdftotext", "-raw", str(zr), "-"], capture_output=True, text=True, check=True).stdout
+    assert "付款码（聚合支付）" in text and "1 处差异" in text and "MOUTSIDE0001" in text
+    assert "支付宝 1 10.00 3.00" in text, text
 
 
 @pytest.mark.parametrize("kind", ["slip", "form"])
@@ -250,13 +260,3 @@ def test_receipt_names_the_channel_trade_no(window, tmp_path, kind):
     [gw] = payledger(platform)["trades"]
     text = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert gw["transaction_id"] in text.replace(" ", "") and "微信" in text
-    # the Z report: per-channel totals and the statement's result with its difference named
-    import subprocess
-    from datetime import date
-
-    zr = tmp_path / "z.pdf"
-    r = medsettle("report", "zreport", "--data", str(d), "--date", date.today().isoformat(), "--out", str(zr))
-    assert r.returncode == 0, r.stderr
-    text = subprocess.run(["pdftotext", "-raw", str(zr), "-"], capture_output=True, text=True, check=True).stdout
-    assert "付款码（聚合支付）" in text and "1 处差异" in text and "MOUTSIDE0001" in text
-    assert "支付宝 1 10.00 3.00" in text, text
