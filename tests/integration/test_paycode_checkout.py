@@ -260,3 +260,16 @@ def test_receipt_names_the_channel_trade_no(window, tmp_path, kind):
     [gw] = payledger(platform)["trades"]
     text = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert gw["transaction_id"] in text.replace(" ", "") and "微信" in text
+
+
+def test_code_for_more_than_is_due_is_refused_nothing_charged(window, tmp_path):
+    platform, d = window
+    r = checkout(platform, d, tmp_path, "code:" + WX_OK + ":9999.00")
+    assert r.returncode == 2 and "超过应收" in r.stderr, r.stderr
+    assert payledger(platform)["trades"] == []
+    r = checkout(platform, d, tmp_path, "code:" + WX_OK, "code:" + ALI_OK)
+    assert r.returncode == 2 and "写明金额" in r.stderr
+    assert payledger(platform)["trades"] == []
+    r = checkout(platform, d, tmp_path, "code:" + WX_OK, "cash:50")     # the code takes all: no cash wanted
+    assert r.returncode == 2 and "无需再收现金" in r.stderr, r.stderr
+    assert payledger(platform)["trades"] == []
