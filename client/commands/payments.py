@@ -30,9 +30,17 @@ def register(subparsers, common) -> None:
     pw = r.add_mutually_exclusive_group()
     pw.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（在本机核验）")
     pw.add_argument("--supervisor-password-stdin", action="store_true", help="从标准输入第一行读组长密码")
+    ow = sub.add_parser("owed-resolve", parents=[common], help="核销欠费：患者已用其他方式补交（需要组长授权）")
+    ow.add_argument("owed_id", type=int, help="欠费记录号（payments list --owed 的 owed_id）")
+    ow.add_argument("--pay", required=True, metavar="METHOD:AMOUNT[:REF]", help="补收方式，如 cash:67.75")
+    ow.add_argument("--supervisor", metavar="CODE", help="授权的收费组长工号")
+    ow.add_argument("--reason", default="", help="说明")
+    opw = ow.add_mutually_exclusive_group()
+    opw.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名")
+    opw.add_argument("--supervisor-password-stdin", action="store_true", help="从标准输入第一行读组长密码")
     st = sub.add_parser("statement", parents=[common], help="下载聚合支付对账单并与本机账目逐笔核对")
     st.add_argument("--date", metavar="YYYYMMDD", help="对账日期（默认今天）")
-    for s in (ls, q, r, st):
+    for s in (ls, q, r, st, ow):
         s.add_argument("--operator", metavar="CODE", default="T001", help="经办人工号")
         s.add_argument("--operator-name", metavar="NAME", default="培训收费员", help="经办人姓名")
     p.set_defaults(func=run)
@@ -70,6 +78,16 @@ def run(args) -> int:
                     sys.stderr.write(f"差异：{df['text']}\n")
                 sys.stderr.write("对账一致。\n" if doc["reconciled"] else f"对账不一致：{len(doc['differences'])} 处差异。\n")
                 return EXIT_OK if doc["reconciled"] else 1
+            if cmd == "owed-resolve":
+                from client.commands.checkout import _authorization
+                from client.services.payments import parse_tender
+
+                auth = _authorization(args, ctx, "reverse", f"owed:{args.owed_id}")
+                by = getattr(auth, "authorized_by", None) or args.supervisor
+                doc = codepay.resolve_owed(ctx, args.owed_id, parse_tender(args.pay), by=str(by))
+                emit_json(doc)
+                sys.stderr.write(f"欠费已核销：结算记录 {doc['settlement_id']}，{doc['amount']} 元（组长 {by}）。\n")
+                return EXIT_OK
             if cmd == "query":
                 emit_json(codepay.query(ctx, args.out_trade_no))
                 return EXIT_OK

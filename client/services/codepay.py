@@ -468,6 +468,31 @@ def trades_of(ctx_or_store: Any, sid: int | None = None) -> list[dict]:
         return [trade_summary(dict(r)) for r in conn.execute(q).mappings()]
 
 
+def resolve_owed(ctx: Any, owed_id: int, tender: Tender, *, by: str) -> dict:
+    """A supervisor clears an owed share: the patient paid it another way (cash / bank card with the
+    terminal's reference) — booked as a payment of the settlement — and the row is marked resolved."""
+    from sqlalchemy import update
+
+    from offline_cache.models import PaymentOwed
+
+    t = PaymentOwed.__table__
+    if tender.method not in ("cash", "bank_card", "wechat", "alipay", "ecny") or tender.amount is None:
+        raise ServiceError("invalid_input", "欠费只能用现金或银行卡等方式补收（例如 cash:67.75 或 bank_card:67.75:终端参考号）。")
+    now = _now()
+    with ctx.store.connection() as conn:
+        row = conn.execute(select(t).where(t.c.id == owed_id)).mappings().first()
+        if row is None or row["resolved_at"] is not None:
+            raise ServiceError("invalid_input", f"没有未核销的欠费记录 {owed_id}。")
+        if q2(tender.amount) != row["amount"]:
+            raise ServiceError("invalid_input", f"补收金额 {fmt2(tender.amount)} 元与欠费 {fmt2(row['amount'])} 元不一致。")
+        shift = conn.execute(text("SELECT shift_id FROM settlements WHERE id = :i"), {"i": row["settlement_id"]}).scalar()
+        _insert_payment(conn, row["settlement_id"], tender.method, row["amount"], ref=(tender.ref or f"owed:{owed_id}")[:64],
+                        now=now, shift_id=shift)
+        conn.execute(update(t).where(t.c.id == owed_id).values(resolved_at=now, resolved_by=by[:20]))
+    return {"owed_id": owed_id, "settlement_id": row["settlement_id"], "amount": fmt2(row["amount"]),
+            "method": tender.method, "resolved_by": by}
+
+
 def owed_of(ctx_or_store: Any, sid: int | None = None) -> list[dict]:
     from offline_cache.models import PaymentOwed
 
@@ -477,7 +502,7 @@ def owed_of(ctx_or_store: Any, sid: int | None = None) -> list[dict]:
     if sid is not None:
         q = q.where(t.c.settlement_id == sid)
     with store.read_connection() as conn:
-        return [{"settlement_id": r["settlement_id"], "amount": fmt2(r["amount"]), "reason": r["reason"],
+        return [{"owed_id": r["id"], "settlement_id": r["settlement_id"], "amount": fmt2(r["amount"]), "reason": r["reason"],
                  "out_trade_no": r["out_trade_no"], "created_at": str(r["created_at"])}
                 for r in conn.execute(q).mappings()]
 

@@ -273,3 +273,24 @@ def test_code_for_more_than_is_due_is_refused_nothing_charged(window, tmp_path):
     r = checkout(platform, d, tmp_path, "code:" + WX_OK, "cash:50")     # the code takes all: no cash wanted
     assert r.returncode == 2 and "无需再收现金" in r.stderr, r.stderr
     assert payledger(platform)["trades"] == []
+
+
+def test_owed_share_is_resolved_by_a_supervisor(window, tmp_path):
+    platform, d = window
+    base = ("--platform", platform.url, "--data", str(d))
+    r = checkout(platform, d, tmp_path, "code:134567890123456792")          # NOTENOUGH → owed
+    rec = json.loads(r.stdout)
+    [owed] = [json.loads(x) for x in medsettle("payments", "list", "--owed", *base).stdout.splitlines()]
+    assert owed["settlement_id"] == rec["settlement_id"] and owed["amount"] == rec["setlinfo"]["psn_cash_pay"]
+    no_auth = medsettle("payments", "owed-resolve", str(owed["owed_id"]), "--pay", f"cash:{owed['amount']}", *base)
+    assert no_auth.returncode == 2 and "授权" in no_auth.stderr
+    wrong = medsettle("payments", "owed-resolve", str(owed["owed_id"]), "--pay", "cash:0.01", "--supervisor", "0009",
+                      "--supervisor-password-stdin", *base, stdin="Train-0009\n")
+    assert wrong.returncode == 2 and "不一致" in wrong.stderr
+    ok = medsettle("payments", "owed-resolve", str(owed["owed_id"]), "--pay", f"cash:{owed['amount']}",
+                   "--supervisor", "0009", "--supervisor-password-stdin", *base, stdin="Train-0009\n")
+    assert ok.returncode == 0, ok.stderr
+    assert medsettle("payments", "list", "--owed", *base).stdout.strip() == ""
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    assert conn.execute("SELECT method, ref FROM payments WHERE settlement_id = ? AND method = 'cash'",
+                        (rec["settlement_id"],)).fetchall() == [("cash", f"owed:{owed['owed_id']}")]
