@@ -1,10 +1,11 @@
-"""`medsettle payments list|query|refund|statement` — payment-code trades of this window (docs/payments.md).
+"""`medsettle payments list|query|refund|statement|owed-resolve` — payment-code trades of this window (docs/payments.md).
 
 ``list`` prints one JSON line per trade (``--owed``: the settlements whose share is owed);
 ``query OUT_TRADE_NO`` asks the gateway (an open trade takes the answer); ``refund OUT_TRADE_NO
 [--amount A]`` refunds to the original channel (a supervisor authorises, like a reversal);
 ``statement [--date YYYYMMDD]`` downloads the gateway statement and reconciles it per channel (exit 1
-when there are differences, each named with its settlement and trade no).
+when there are differences, each named with its settlement and trade no); ``owed-resolve ID --pay
+cash:X`` books an owed share paid another way (a supervisor authorises).
 """
 
 from __future__ import annotations
