@@ -1485,6 +1485,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
 
     def _on_pay_waiting(self, otn: str) -> None:
         if self._busy_step == "settle":
+            self._pay_wait_seen = True
             self.st_busy.setText(self.tr("Waiting for the patient to enter the password (Esc: cancel)"))
             self.pay_waiting.emit(otn)
 
@@ -1522,6 +1523,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         import threading
 
         cancel = self._pay_cancel = threading.Event()
+        self._pay_wait_seen = False
 
         if getattr(self, "_pay_relay", None) is None:
             self._pay_relay = self.tasks.progress_relay(self._on_pay_waiting)
@@ -1679,7 +1681,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             self.search.popup.hide()
             return
         cancel = getattr(self, "_pay_cancel", None)
-        if self._busy_step == "settle" and cancel is not None and not cancel.is_set():
+        if (self._busy_step == "settle" and getattr(self, "_pay_wait_seen", False) and cancel is not None
+                and not cancel.is_set()):
             cancel.set()                  # USERPAYING: stop waiting, the order is reversed (撤销)
             self.st_busy.setText(self.tr("Cancelling the payment-code order…"))
             return
