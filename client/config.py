@@ -255,6 +255,7 @@ class PaymentSettings:
     userpaying_timeout: float = 60.0    # how long to poll a USERPAYING charge before reversing it (s)
     poll_interval: float = 2.0          # between two order queries while USERPAYING (s)
     query_attempts: int = 3             # order queries after SYSTEMERROR / no answer before reversing
+    reverse_after: float = 15.0         # never reverse an order younger than this (s): WeChat Pay's advice
     ecny_prefixes: tuple = ("01",)      # e-CNY payment-code prefixes (UNVERIFIED; docs/payments.md)
 
 
@@ -660,6 +661,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "userpaying_timeout": _v_float(5, 600),
         "poll_interval": _v_float(0.1, 30),
         "query_attempts": _v_int(1, 20),
+        "reverse_after": _v_float(0, 120),
         "ecny_prefixes": _v_word_list,
     },
     "paths": {
@@ -1112,7 +1114,8 @@ def training_settings(url: str, data_dir: str | os.PathLike[str], *, window: str
                      "supervisor_area_code": "310118"},
         "policy": {"require_mac": False},
         "training": {"enabled": True},
-        "payment": {"enabled": True},       # the training platform's own payment gateway
+        # the training platform's own payment gateway (it has no 15 s reverse rule: practise quickly)
+        "payment": {"enabled": True, "reverse_after": 1.0},
         "paths": {"data_dir": str(data_dir)},
     }
     s = settings_from_mapping(mapping)

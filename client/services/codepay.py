@@ -315,7 +315,12 @@ def _follow(ctx: Any, trade: dict, ans, *, on_wait=None) -> None:
 
 
 def _reverse(ctx: Any, trade: dict, why: str) -> bool:
-    """撤销 (reverse): closes an unpaid order, returns the money of a paid one. False = no answer (stays open)."""
+    """撤销 (reverse): closes an unpaid order, returns the money of a paid one. False = no answer (stays open).
+    Never sooner than ``reverse_after`` seconds after the order was placed (WeChat Pay: ≥ 15 s)."""
+    age = (_now() - trade["created_at"]).total_seconds()
+    wait = ctx.settings.payment.reverse_after - age
+    if wait > 0:
+        time.sleep(wait)
     ans = gateway(ctx).reverse(trade["out_trade_no"])
     if ans.outcome == "ok":
         _mark_not_paid(ctx, trade, "reversed", "REVERSED", why)
