@@ -294,3 +294,19 @@ def test_owed_share_is_resolved_by_a_supervisor(window, tmp_path):
     conn = sqlite3.connect(d / "medsettle.sqlite3")
     assert conn.execute("SELECT method, ref FROM payments WHERE settlement_id = ? AND method = 'cash'",
                         (rec["settlement_id"],)).fetchall() == [("cash", f"owed:{owed['owed_id']}")]
+
+
+def test_sandbox_ledger_shows_the_gateway_trades_and_refunds(window, tmp_path):
+    platform, d = window
+    rec = json.loads(checkout(platform, d, tmp_path, "code:" + ALI_OK).stdout)
+    [tr] = rec["pay_trades"]
+    assert medsettle("payments", "refund", tr["out_trade_no"], "--amount", "0.50", "--platform", platform.url,
+                     "--data", str(d)).returncode == 0
+    r = medsettle("sandbox", "ledger", "--data", str(platform.data_dir), "--payments")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    [t] = [x for x in rows if x.get("kind") == "pay_trade"]
+    [f] = [x for x in rows if x.get("kind") == "pay_refund"]
+    assert t["out_trade_no"] == tr["out_trade_no"] and t["channel"] == "alipay" and t["trade_state"] == "SUCCESS"
+    assert f["out_trade_no"] == tr["out_trade_no"] and f["refund_fee"] == "0.50"
+    assert any(x.get("kind") == "setl" for x in rows)          # the settlement ledger is still printed first
