@@ -1,6 +1,7 @@
 """Long fault drill: ≥ 200 `medsettle checkout` subprocesses under injected faults and random SIGKILLs.
 
     .venv/bin/python bench/faults.py [-n 200] [--workers 3] [--seed 7] [--kill-rate 0.5] [--json]
+    .venv/bin/python bench/faults.py --payments [-n 200]      # the payment-code drill (docs/payments.md)
 
 Same driver as the CI suite (tests/faults/driver.py): every fault mode of the training platform
 (drop-after-commit on 2207 and 2304), outpatient and inpatient checkouts, kills landed in each phase
@@ -43,7 +44,11 @@ def main() -> int:
     ap.add_argument("--kill-rate", type=float, default=0.5)
     ap.add_argument("--grace", type=float, default=2.5)
     ap.add_argument("--json", action="store_true", help="print the full figures as JSON")
+    ap.add_argument("--payments", action="store_true",
+                    help="the payment-code drill instead (tests/faults/paydrill.py): gateway faults, scenarios, kills")
     args = ap.parse_args()
+    if args.payments:
+        return _payments(args)
     with tempfile.TemporaryDirectory(prefix="medsettle-faults-") as tmp:
         base = _baseline(Path(tmp) / "baseline")
         fig = run_parallel(Path(tmp) / "drill", n=args.n, workers=args.workers, seed=args.seed,
@@ -81,6 +86,36 @@ def main() -> int:
     for p in fig.problems:
         print("PROBLEM:", p)
     bad = fig.lost or fig.duplicated or fig.mismatched_amounts or fig.non_terminal or fig.outbox_left or fig.problems
+    return 1 if bad else 0
+
+
+def _payments(args) -> int:
+    """`--payments`: ≥ 200 checkouts paid by payment code; prints each invariant's figure."""
+    from tests.faults.paydrill import run_drill
+
+    with tempfile.TemporaryDirectory(prefix="medsettle-paydrill-") as tmp:
+        fig = run_drill(Path(tmp), n=args.n, seed=args.seed, kill_rate=args.kill_rate,
+                        log=lambda m: print(m, file=sys.stderr))
+    if args.json:
+        print(json.dumps(fig.to_dict(), ensure_ascii=False, indent=1))
+    print(f"checkouts                         {fig.checkouts}")
+    print(f"faults                            {dict(fig.faults)}")
+    print(f"scenarios                         {dict(fig.scenarios)}")
+    print(f"kills                             {fig.kills}  {dict(fig.kill_phases)}")
+    print(f"final trade states                {dict(fig.outcomes)}")
+    print(f"settlements confirmed             {fig.settled}")
+    print(f"charges kept by the gateway       {fig.gateway_charges_kept}")
+    print(f"double charges                    {fig.double_charges}")
+    print(f"charges without settlement        {fig.charges_without_settlement}")
+    print(f"settlements without share/owed    {fig.settlements_without_share}")
+    print(f"owed flags (for a supervisor)     {fig.owed}")
+    print(f"trades left open                  {fig.open_trades}")
+    print(f"statement reconciled              {fig.statement_reconciled}")
+    print(f"wall time                         {fig.seconds:.1f} s")
+    for p in fig.problems:
+        print("PROBLEM:", p)
+    bad = (fig.double_charges or fig.charges_without_settlement or fig.settlements_without_share or fig.open_trades
+           or not fig.statement_reconciled or fig.problems)
     return 1 if bad else 0
 
 

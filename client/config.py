@@ -1,7 +1,7 @@
 """Site configuration: one TOML file per hospital, with per-window overrides.
 
 The file has one table per section (``[site]``, ``[platform]``, ``[einvoice]``, ``[printers]``,
-``[offline]``, ``[scanner]``, ``[ui]``, ``[counter]``, ``[security]``, ``[policy]``, ``[catalog]``, ``[training]``,
+``[offline]``, ``[scanner]``, ``[ui]``, ``[counter]``, ``[security]``, ``[policy]``, ``[catalog]``, ``[training]``, ``[payment]``,
 ``[paths]``)
 and optional ``[windows.<id>]`` tables whose sub-tables override any of those for one billing
 window (``[windows.w03.printers] receipt_printer = "..."``). The window is chosen by
@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "APP_NAME", "ConfigError", "ConfigInvalid", "ConfigReport", "CounterSettings", "EInvoiceSettings",
-    "OfflineSettings",
+    "OfflineSettings", "PaymentSettings",
     "PathSettings", "PlatformSettings", "PolicySettings", "PrinterSettings", "ScannerSettings",
     "SecuritySettings", "Settings", "SiteSettings", "TrainingSettings", "UiSettings",
     "api_settings_kwargs", "check_config", "cli_overrides", "default_config_path", "default_data_dir",
@@ -245,6 +245,24 @@ class CatalogSettings:
 
 
 @dataclass(frozen=True)
+class PaymentSettings:
+    """``[payment]``: the aggregate-payment gateway (聚合支付) for payment codes (docs/payments.md)."""
+
+    enabled: bool = False
+    url: str = ""                       # gateway base URL; "" = platform.url (the training platform hosts one)
+    mch_id: str = ""                    # merchant id at the provider; "" in training = site.fixmedins_code
+    secret_ref: str = ""                # the signing key's name in the SecretStore (training: built in)
+    ca_bundle: str = ""                 # "" = the system CAs; TLS is always verified
+    timeout: float = 10.0               # read timeout of one call (s)
+    connect_timeout: float = 5.0
+    userpaying_timeout: float = 60.0    # how long to poll a USERPAYING charge before reversing it (s)
+    poll_interval: float = 2.0          # between two order queries while USERPAYING (s)
+    query_attempts: int = 3             # order queries after SYSTEMERROR / no answer before reversing
+    reverse_after: float = 15.0         # never reverse an order younger than this (s): WeChat Pay's advice
+    ecny_prefixes: tuple = ("01",)      # e-CNY payment-code prefixes (UNVERIFIED; docs/payments.md)
+
+
+@dataclass(frozen=True)
 class TrainingSettings:
     enabled: bool = False
 
@@ -268,6 +286,7 @@ SECTION_CLASSES: dict[str, type] = {
     "policy": PolicySettings,
     "catalog": CatalogSettings,
     "training": TrainingSettings,
+    "payment": PaymentSettings,
     "paths": PathSettings,
     "hospital": HospitalSettings,
 }
@@ -287,6 +306,7 @@ class Settings:
     policy: PolicySettings = field(default_factory=PolicySettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
+    payment: PaymentSettings = field(default_factory=PaymentSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     hospital: HospitalSettings = field(default_factory=HospitalSettings)
     window_id: str | None = None
@@ -302,6 +322,7 @@ class Settings:
             "platform.secret_ref": self.platform.secret_ref,
             "einvoice.secret_ref": self.einvoice.secret_ref,
             "policy.mac_key_ref": self.policy.mac_key_ref,
+            "payment.secret_ref": self.payment.secret_ref if self.payment.enabled else "",
             "hospital.secret_ref": self.hospital.secret_ref if self.hospital.url else "",
         }
         return {k: v for k, v in refs.items() if v}
@@ -632,6 +653,20 @@ SCHEMA: dict[str, dict[str, Validator]] = {
     },
     "training": {
         "enabled": _v_bool,
+    },
+    "payment": {
+        "enabled": _v_bool,
+        "url": _v_url,
+        "mch_id": _v_str(None),
+        "secret_ref": _v_secret_ref,
+        "ca_bundle": _v_path_str,
+        "timeout": _v_float(1, 120),
+        "connect_timeout": _v_float(0.5, 60),
+        "userpaying_timeout": _v_float(5, 600),
+        "poll_interval": _v_float(0.1, 30),
+        "query_attempts": _v_int(1, 20),
+        "reverse_after": _v_float(0, 120),
+        "ecny_prefixes": _v_word_list,
     },
     "paths": {
         "data_dir": _v_path_str,
@@ -970,7 +1005,7 @@ def _cross_checks(eff: dict[str, dict[str, Any]], where: Callable[[str, str], st
                   warnings: list[ConfigError], training: bool) -> None:
     p = eff["platform"]
     allow_http = bool(p.get("allow_insecure_http", False))
-    for section, key in (("platform", "url"), ("platform", "ec_base_url"), ("einvoice", "url")):
+    for section, key in (("platform", "url"), ("platform", "ec_base_url"), ("einvoice", "url"), ("payment", "url")):
         url = eff[section].get(key, "")
         if not url:
             continue
@@ -1018,6 +1053,13 @@ def _cross_checks(eff: dict[str, dict[str, Any]], where: Callable[[str, str], st
         errors.append(ConfigError(where("platform", "ca_bundle"), f"CA 证书文件不存在：{ca}。请填写 PEM 证书文件的完整路径"))
     if float(p.get("connect_timeout", 5.0)) > float(p.get("read_timeout", 30.0)):
         warnings.append(ConfigError(where("platform", "connect_timeout"), "连接超时大于读取超时，通常应更小", "warning"))
+    pay = eff.get("payment") or {}
+    if pay.get("enabled") and not training:
+        if not pay.get("mch_id"):
+            errors.append(ConfigError(where("payment", "mch_id"), "已启用聚合支付，请填写聚合支付分配的商户号 mch_id"))
+        if not pay.get("secret_ref"):
+            errors.append(ConfigError(where("payment", "secret_ref"), "已启用聚合支付，需要签名密钥：请用 `medsettle config "
+                                                                    "set-secret payment-key` 存入密钥，再写 secret_ref = \"payment-key\""))
     e = eff["einvoice"]
     if e.get("enabled") and not e.get("invoicing_party_code"):
         errors.append(ConfigError(where("einvoice", "invoicing_party_code"), "已启用电子票据，请填写开票单位代码 invoicing_party_code"))
@@ -1076,6 +1118,8 @@ def training_settings(url: str, data_dir: str | os.PathLike[str], *, window: str
                      "supervisor_area_code": "310118"},
         "policy": {"require_mac": False},
         "training": {"enabled": True},
+        # the training platform's own payment gateway (it has no 15 s reverse rule: practise quickly)
+        "payment": {"enabled": True, "reverse_after": 1.0},
         "paths": {"data_dir": str(data_dir)},
     }
     s = settings_from_mapping(mapping)

@@ -609,3 +609,47 @@ class MedinsMapping(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime)
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+PAY_TRADE_STATES = ("prepared", "sent", "paying", "unknown", "paid", "failed", "reversed", "refunded")
+
+
+class PayTrade(Base):
+    """A payment-code charge through the aggregate-payment gateway (client.services.codepay).
+
+    Committed in state ``prepared`` with its ``out_trade_no`` BEFORE the gateway is called; the code
+    itself is kept only masked plus its SHA-256 (``code_hash``: a code is never charged twice)."""
+
+    __tablename__ = "pay_trades"
+    __table_args__ = (CheckConstraint(_in("state", PAY_TRADE_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    out_trade_no: Mapped[str] = mapped_column(String(32), unique=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    code_masked: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    state: Mapped[str] = mapped_column(String(10))
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    err_code: Mapped[str | None] = mapped_column(String(32))
+    err_msg: Mapped[str | None] = mapped_column(String(256))
+    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    refund_json: Mapped[str | None] = mapped_column(Text)        # [{out_refund_no, refund_id, amount, at}]
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PaymentOwed(Base):
+    """A settlement whose patient share was not (fully) collected: for a supervisor to resolve."""
+
+    __tablename__ = "payments_owed"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(String(256))
+    out_trade_no: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(20))

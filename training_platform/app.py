@@ -13,6 +13,8 @@ Endpoints
   GET  /health                                 {"status": "ok", "time": ...}
   GET|POST /admin/fault                        list / add fault rules ({"clear": true [, "infno"]})
   GET  /admin/ledger                           settlements as a JSON list (see ledger.py)
+  POST /paygw/v1/<action>                      training aggregate-payment gateway (paygate.py; scopes pay.<action>)
+  GET  /admin/payledger                        the payment gateway's trades and refunds
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ PATH_INFNO = {
 OTHER_SCOPES = {"/localcfc/api/hsecfc/localQrCodeQuery": "ec.query", "/his/api/pendingCharges": "his.pendingCharges",
                 "/his/api/chargeConfirm": "his.chargeConfirm", "/his/api/chargeCancel": "his.chargeCancel",
                 "/einvoice/api/allocate": "einvoice.allocate", "/einvoice/api/issue": "einvoice.issue"}
+PAY_SCOPES = {f"/paygw/v1/{a}": f"pay.{a}" for a in ("micropay", "orderquery", "reverse", "refund", "refundquery",
+                                                     "statement")}
+OTHER_SCOPES.update(PAY_SCOPES)
 
 
 class DropConnection(ConnectionError):
@@ -134,11 +139,13 @@ def _trickle(payload: bytes, delay_ms: int):
 
 
 class SandboxApp:
-    def __init__(self, platform: Platform, faults: FaultPlan, gateway=None, dialect: Dialect | None = None):
+    def __init__(self, platform: Platform, faults: FaultPlan, gateway=None, dialect: Dialect | None = None,
+                 paygate=None):
         """``dialect`` (training_platform.dialects) restricts the URL layout to the region's and puts
         its gateway in front of the national interface; None = every layout, no gateway (default)."""
         self.platform = platform
         self.faults = faults
+        self.paygate = paygate             # training_platform.paygate.PayGate (None = no payment gateway)
         self.dialect = dialect
         self.gateway = gateway if gateway is not None or dialect is None else dialect.make_gateway()
         mode = dialect.url_mode if dialect else None
@@ -159,7 +166,9 @@ class SandboxApp:
                  Rule("/training/cards", endpoint="cards", methods=["GET"]),
                  Rule("/training/password-key", endpoint="password_key", methods=["GET"]),
                  Rule("/admin/fault", endpoint="fault", methods=["GET", "POST"]),
-                 Rule("/admin/ledger", endpoint="ledger", methods=["GET"])]
+                 Rule("/admin/ledger", endpoint="ledger", methods=["GET"]),
+                 Rule("/admin/payledger", endpoint="payledger", methods=["GET"])]
+        rules += [Rule(path, endpoint="pay", methods=["POST"]) for path in PAY_SCOPES]
         self.url_map = Map(rules)
 
     def __call__(self, environ, start_response):
@@ -188,6 +197,14 @@ class SandboxApp:
             return self.admin_fault(request)
         if endpoint == "ledger":
             return _json(ledger_rows(self.platform.store))
+        if endpoint == "payledger":
+            return _json(self.paygate.ledger() if self.paygate else {"trades": [], "refunds": []})
+        if endpoint == "pay":
+            if self.paygate is None:
+                return _json({"code": 404, "message": "培训平台未启用聚合支付"}, 404)
+            why = self.paygate.refusal(request.headers, request.get_data(cache=True))
+            if why is not None:
+                return _json({"return_code": "FAIL", "return_msg": why}, 401)
         if endpoint == "cards":
             return _json(self.platform.training_cards())
         if endpoint == "password_key":
@@ -224,6 +241,8 @@ class SandboxApp:
             result = _json(self.platform.his_pending(body))
         elif endpoint in ("his_confirm", "his_cancel"):
             result = _json(self.platform.his_mark_paid(body, paid=endpoint == "his_confirm"))
+        elif endpoint == "pay":
+            result = _json(self.paygate.handle(request.path.rsplit("/", 1)[1], body))
         elif endpoint == "einv_allocate":
             result = _json(self.platform.einv_allocate(body))
         else:

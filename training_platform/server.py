@@ -100,6 +100,8 @@ class EmbeddedPlatform:
         self.catalog_page_rows = catalog_page_rows
         self.quiet = quiet
         self.faults = FaultPlan(seed)
+        self.pay_userpaying_s = 2.0        # training payment gateway: USERPAYING resolves after this delay
+        self.paygate = None
         self.store: Store | None = None
         self.platform: Platform | None = None
         self._server = None
@@ -123,7 +125,10 @@ class EmbeddedPlatform:
             verifier = PasswordVerifier(self.data_dir)
         self.platform = Platform(self.store, self.catalog_page_rows, dialect=self.dialect, password=verifier)
         self.platform.accept_ec_qr = self.accept_ec_qr
-        app = SandboxApp(self.platform, self.faults, gateway=self.gateway, dialect=self.dialect)
+        from training_platform.paygate import PayGate
+
+        self.paygate = PayGate(self.data_dir, userpaying_s=self.pay_userpaying_s)
+        app = SandboxApp(self.platform, self.faults, gateway=self.gateway, dialect=self.dialect, paygate=self.paygate)
         self._server = make_server(self.host, self.port, app, threaded=True,
                                    request_handler=QuietHandler if self.quiet else TrackingHandler)
         # Handler threads are joined by server_close(); stop() first closes kept-alive connections.
@@ -153,6 +158,9 @@ class EmbeddedPlatform:
         self._thread = None
         if self.store is not None:
             self.store.close()
+        if self.paygate is not None:
+            self.paygate.close()
+            self.paygate = None
 
     def serve_forever(self) -> None:
         """Blocking variant used by `medsettle sandbox serve`."""

@@ -43,7 +43,8 @@ def register(subparsers, common) -> None:
                    help="与 --his 一起：要结算的 HIS 单据号（可多次，合并为一次结算）")
     p.add_argument("--med-type", metavar="CODE", help="医疗类别：11 普通门诊、13 急诊、14 门诊慢特病、21 普通住院…（默认 11 或 HIS 的类别）")
     p.add_argument("--pay", nargs="+", action="extend", metavar="METHOD:AMOUNT",
-                   help="收款：cash:200 bank_card:50.5 wechat:… alipay:… ecny:…（可多个；现金可多收找零）")
+                   help="收款：cash:200 bank_card:50.5 wechat:… alipay:… ecny:…；付款码 code:付款码[:金额]（经聚合支付扣款）；"
+                        "acct 使用个人账户（可多个；只有现金可多收找零）")
     p.add_argument("--acct", choices=("0", "1"), default=None,
                    help="是否使用个人账户（默认按参保地规则：站点配置 [counter] account_outpatient / account_inpatient）")
     p.add_argument("--self-pay", metavar="REASON", choices=("uninsured", "suspended", "refused", "declined", "other"),
@@ -233,7 +234,10 @@ def run(args) -> int:
         from client.services.payments import Tender, parse_tender
 
         settings = settings_from_args(args)
-        tenders = [parse_tender(s) for s in (args.pay or [])]
+        specs = [s for s in (args.pay or []) if s.strip().lower() not in ("acct", "account", "个人账户")]
+        if len(specs) != len(args.pay or []):          # --pay acct: use the personal account
+            args.acct = "1"
+        tenders = [parse_tender(s) for s in specs]
         diag = (None, None)
         if args.diag:
             code, _, name = args.diag.partition(":")
@@ -308,6 +312,14 @@ def run(args) -> int:
             for w in record.get("warnings") or []:
                 if "电子票据" in w:
                     sys.stderr.write(f"提示：{w}\n")
+            for tr in record.get("pay_trades") or []:
+                if tr["state"] == "paid":
+                    sys.stderr.write(f"付款码收款：{tr['channel_name']} {tr['amount']} 元，交易号 {tr['transaction_id']}"
+                                     f"（订单 {tr['out_trade_no']}）。\n")
+                else:
+                    sys.stderr.write(f"付款码未扣款：{tr['channel_name']} {tr['amount']} 元（{tr['err_msg'] or tr['state']}）。\n")
+            for ow in record.get("owed") or []:
+                sys.stderr.write(f"欠费：{ow['amount']} 元（{ow['reason']}），请改用其他方式收款并由组长核销。\n")
             if record.get("warn_msg"):
                 sys.stderr.write(f"医保中心提示：{record['warn_msg']}\n")
             review = record.get("review")

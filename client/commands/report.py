@@ -86,7 +86,11 @@ def run(args) -> int:
             from client.printing.common import write_out
 
             if kind == "zreport":
-                rep = reports.zreport(store, day(args.date), operator=args.operator, institution=inst)
+                from client.services.codepay import saved_statement
+
+                on = day(args.date)
+                rep = reports.zreport(store, on, operator=args.operator, institution=inst,
+                                      pay_statement=saved_statement(data, on))
                 if out.suffix.lower() == ".csv":
                     write_out(reports.zreport_csv(rep), out)
                 else:

@@ -38,6 +38,7 @@ def register(subparsers, common) -> None:
     f.add_argument("--list", action="store_true", help="列出当前故障规则")
     lg = sub.add_parser("ledger", help="以 JSON 行打印平台的结算台账")
     lg.add_argument("--data", dest="sandbox_data", metavar="DIR", help="平台数据目录")
+    lg.add_argument("--payments", action="store_true", help="打印培训聚合支付的交易与退款（kind = pay_trade / pay_refund）")
     p.set_defaults(func=run, _sandbox_parser=p)
 
 
@@ -124,4 +125,12 @@ def _ledger(args) -> int:
         return 1
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
+    if getattr(args, "payments", False):
+        from training_platform.paygate import read_ledger as read_pay_ledger
+
+        pay = read_pay_ledger(args.sandbox_data)
+        for t in pay["trades"]:
+            print(json.dumps({"kind": "pay_trade", **t}, ensure_ascii=False))
+        for r in pay["refunds"]:
+            print(json.dumps({"kind": "pay_refund", **r}, ensure_ascii=False))
     return 0

@@ -518,12 +518,18 @@ PAYMENT_METHOD_ALIASES: dict[str, str] = {
 }
 
 
+# payment-code channels of the aggregate-payment gateway (docs/payments.md §2)
+PAYMENT_CHANNEL_NAMES: dict[str, str] = {"wechat": "微信支付", "alipay": "支付宝", "unionpay": "银联云闪付",
+                                         "ecny": "数字人民币"}
+
+
 def payment_method_name(method: object) -> str:
     """The label of a tender code; an unknown code is shown as itself (never a wrong label)."""
     return PAYMENT_METHOD_NAMES.get(str(method), str(method))
 
 
-__all__ += ["PAYMENT_METHOD_ALIASES", "PAYMENT_METHOD_NAMES", "PAYMENT_METHOD_ORDER", "payment_method_name"]
+__all__ += ["PAYMENT_CHANNEL_NAMES", "PAYMENT_METHOD_ALIASES", "PAYMENT_METHOD_NAMES", "PAYMENT_METHOD_ORDER",
+            "payment_method_name"]
 
 
 # The sentence on the receipt of an offline full self-pay queued for 补结算 (docs/offline-and-recovery.md §2)

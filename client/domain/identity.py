@@ -253,7 +253,7 @@ def parse_card_data(s: object, today: date | None = None) -> CardData:
 # Scan classification
 # ---------------------------------------------------------------------------------------------
 
-SCAN_KINDS = ("ecqr", "certno", "card_data", "card_no", "catalog_code", "barcode", "unknown")
+SCAN_KINDS = ("ecqr", "certno", "card_data", "card_no", "paycode", "catalog_code", "barcode", "unknown")
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,7 @@ class Scan:
     * card_no: ``{}``
     * catalog_code: ``{"list_kind": "drug"|"service"|"consumable", "list_type": "101"|"102"|"201"|"301"}``
     * barcode: ``{"symbology": "EAN13", "gs1_prefix": "690"}``
+    * paycode: ``{"channel": "wechat"|"alipay"|"unionpay"}`` — a payment code (付款码, docs/payments.md §2)
     * unknown: ``{"reason": <Chinese>, "opaque": bool}`` — ``opaque`` marks a long payload that
       might be a real e-voucher QR (format unpublished) and could be passed to the e-voucher
       platform for decoding.
@@ -339,6 +340,17 @@ def _v_service(text: str, m: re.Match[str]) -> Mapping[str, Any]:
     return {"list_kind": "service", "list_type": "201"}
 
 
+def _v_paycode(text: str, m: re.Match[str]) -> Mapping[str, Any]:
+    n, p = len(text), text[:2]
+    if n == 18 and p in ("10", "11", "12", "13", "14", "15"):
+        return {"channel": "wechat"}
+    if 16 <= n <= 24 and p in ("25", "26", "27", "28", "29", "30"):
+        return {"channel": "alipay"}
+    if n == 19 and p == "62":
+        return {"channel": "unionpay"}
+    raise _Reject("不是付款码")
+
+
 def _v_ean13(text: str, m: re.Match[str]) -> Mapping[str, Any]:
     if ean13_check_digit(text[:12]) != text[12]:
         raise _Reject("条码校验位错误，请重新扫描")
@@ -355,6 +367,9 @@ SCAN_RULES: tuple[ScanRule, ...] = (
              "e-voucher code read by a keyboard-wedge scanner: 28 digits (reference §6, 4243754826492874240001130000)"),
     ScanRule("certno", re.compile(r"[0-9]{17}[0-9X]"), _v_certno,
              "18-character resident ID with a valid MOD 11-2 check character"),
+    ScanRule("paycode", re.compile(r"[0-9]{16,24}"), _v_paycode,
+             "payment code: WeChat 18 digits 10-15…, Alipay 16-24 digits 25-30…, UnionPay 19 digits 62… "
+             "(after certno: a valid ID number wins; docs/payments.md §2)"),
     ScanRule("card_no", re.compile(r"[A-Z][0-9A-Z]{8}"), _v_card_no,
              "social-security card number: one letter + 8 characters, at least 5 digits (X00000019)"),
     ScanRule("catalog_code", re.compile(r"C[0-9]{19,20}"), _v_consumable,

@@ -152,6 +152,8 @@ def _pay_summary(record: dict, m: _Money) -> str:
         if p.get("change") not in (None, "") and amount(p["change"], f"payments[{i}].change") > 0:
             s += f"（实收 {money(amount(p.get('tendered', p['amount']), 'tendered'))}，" \
                  f"找零 {money(amount(p['change'], 'change'))}）"
+        if p.get("trade_no"):
+            s += f"（交易号 {p['trade_no']}）"
         parts.append(s)
     return "；".join(parts) or "—"
 
@@ -389,6 +391,8 @@ def render_slip(record: dict, out: Out = None) -> bytes:
             pair("    实收", money(amount(p["tendered"], f"payments[{i}].tendered")), 8.5)
         if p.get("change") not in (None, ""):
             pair("    找零", money(amount(p["change"], f"payments[{i}].change")), 8.5)
+        if p.get("trade_no"):
+            text(f"    交易号 {p['trade_no']}", 7.5)
     if not record.get("payments"):
         pair("个人现金应付", money(m("psn_cash_pay")), 9)
     rule()

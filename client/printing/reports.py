@@ -222,6 +222,22 @@ def render_zreport(rep, out=None) -> bytes:
     p.text(f"电子票据：开具 {blue} 张，红字冲红 {red} 张；待上传 {waiting} 张，被拒 {failed} 张。", 9)
     if rep.outbox_unresolved:
         p.text(f"注意：还有 {rep.outbox_unresolved} 笔业务未上传或待处理，日结前请联网上传（medsettle recover）。", 9, ORANGE)
+    chans = getattr(rep, "pay_channels", None) or []
+    st = getattr(rep, "pay_statement", None)
+    if chans or st:
+        p.heading("五、付款码（聚合支付）")
+        prow = [[c["channel_name"], str(c["paid_count"]), money(Decimal(c["paid_amount"])), money(Decimal(c["refunded"])),
+                 str(c["not_taken"])] for c in chans] or [["（本日无付款码收款）", "", "", "", ""]]
+        p.table([("渠道", 40, "l"), ("扣款笔数", 25, "r"), ("扣款金额", 35, "r"), ("已退款", 35, "r"),
+                 ("未扣款（欠费）", 45, "r")], prow)
+        if st is None:
+            p.text("聚合支付对账单：本日尚未对账（medsettle payments statement）。", 8.5, ORANGE)
+        elif st.get("reconciled"):
+            p.text(f"聚合支付对账单 {st.get('bill_date')}：逐笔核对一致。", 9)
+        else:
+            p.text(f"聚合支付对账单 {st.get('bill_date')}：{len(st.get('differences') or [])} 处差异。", 9, ORANGE)
+            for df in (st.get("differences") or [])[:20]:
+                p.text(f"差异：{df.get('text')}", 8.5, ORANGE)
     p.y -= 8 * mm
     p.text("收费员签字：________________　　　　复核人签字：________________　　　　日期：____________", 9)
     c.showPage()

@@ -180,6 +180,8 @@ def _precheck_key(w: Any) -> tuple:
 class Counter:
     """The checkout service object of one billing window (see module docstring)."""
 
+    on_pay_wait = None      # USERPAYING: called with the out_trade_no while polling; False = cancel (Esc)
+
     def __init__(self, ctx: ServiceContext, his: HisAdapter | None = None, window: str = ""):
         self.ctx = ctx
         self.his = his
@@ -935,6 +937,13 @@ class Counter:
                                + "\n".join(f"{i}. {w.message}" for i, w in enumerate(pending, 1))
                                + "\n请逐条核对（必要时与患者或医生确认）后确认提醒，再结算。")
         due = trial.psn_cash_pay
+        paycodes: dict = {}
+        if any(t.method == "code" for t in tenders):  # payment codes: valid, unused (codepay, docs/payments.md)
+            from . import codepay
+
+            codepay.gateway(self.ctx)
+            tenders, paycodes = codepay.prepare_tenders(self.ctx, due, tenders)
+        self._paycodes = paycodes
         lines = allocate(due, tenders)              # refuses bad payments before anything is written
         from .shifts import require_shift
 
@@ -1000,10 +1009,31 @@ class Counter:
                                           f"请勿重复结算；恢复功能将对报文ID {msgid} 冲正(2601)，完成后提示重新结算。",
                                msgid=msgid, infno=infno) from None
         self.trial = None
+        if paycodes or (not lines and cash > 0):
+            self._collect_codes(sid, cash if not lines else None)
         issue_invoice(self.ctx, sid, window=self.window or None)
         self._his_paid(sid)
         self.settled = settlement_record(self.ctx, sid)
         return self.settled
+
+    def _collect_codes(self, sid: int, uncollected: Decimal | None) -> None:
+        """After the confirmation: charge the prepared payment codes (exactly once, codepay); what is not
+        taken is flagged owed for a supervisor and named on the settlement."""
+        from . import codepay
+
+        if uncollected is not None:
+            codepay.owe(self.ctx, sid, uncollected, "结算现金支付与预结算不一致，收款未记录")
+            return
+        raw = {t["out_trade_no"]: self._prepared_codes[t["code_hash_key"]] for t in self._prepared}
+        for tr in codepay.charge_settlement(self.ctx, sid, raw, on_wait=self.on_pay_wait):
+            if tr["state"] == "paid":
+                continue
+            if tr["state"] == "unknown":
+                record_warning(self.ctx, sid, f"{tr['channel_name']}付款码扣款 {tr['amount']} 元结果未知（订单 "
+                                              f"{tr['out_trade_no']}）：恢复功能将查询后撤销，请勿重复扫码扣款。")
+            else:
+                record_warning(self.ctx, sid, f"{tr['channel_name']}付款码未扣款（{tr['err_msg'] or tr['err_code']}）："
+                                              f"本次自付 {tr['amount']} 元记为欠费，请改用其他方式收款并由组长核销。")
 
     def _his_paid(self, sid: int) -> None:
         """Tell the HIS that the bills of this case are paid (after the local commit). A failure is a
@@ -1028,7 +1058,16 @@ class Counter:
                            setlinfo=info, setldetail=detail, meta={"warnings": warn, **(central or {})})
             rec = lifecycle.load(conn, sid)
             pays = list(lines) + ([PaymentLine("account", acct)] if acct > 0 else [])
+            self._prepared, self._prepared_codes = [], {}
             for pl in pays:
+                if pl.ref.startswith("paycode:"):      # a payment code: the trade row BEFORE the call
+                    from . import codepay
+
+                    pc = self._paycodes[pl.ref]
+                    otn = codepay.insert_prepared(conn, self.ctx, sid, pc, pl.amount, now)
+                    self._prepared.append({"out_trade_no": otn, "code_hash_key": pl.ref})
+                    self._prepared_codes[pl.ref] = pc.code
+                    continue
                 _insert_payment(conn, sid, pl.method, pl.amount, tendered=pl.tendered, change=pl.change,
                                 ref=pl.ref or None, now=now, shift_id=rec.shift_id)
             conn.exec_driver_sql("UPDATE visits SET state = 'settled', updated_at = ? WHERE id = ?", (now, self.visit_id))
@@ -1219,6 +1258,9 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
     for note in central_notes(out, req.INFNO, msgid, what="撤销"):   # the platform's words, verbatim
         record_warning(ctx, sid, note)
     red_letter(ctx, sid, reason=reason)
+    if _codepay().trades_of(ctx, sid):          # payment codes back to their channels (docs/payments.md)
+        for note in _codepay().refund_settlement(ctx, sid, reason=reason or "结算撤销"):
+            record_warning(ctx, sid, note)
     record = settlement_record(ctx, sid)
     bills = _meta_of(ctx, sid).get("his_bills") or []
     if his is not None and bills:
@@ -1371,6 +1413,12 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
         if ref:
             d["ref"] = ref
         payments.append(d)
+    trades = _codepay().trades_of(store, settlement_id)
+    by_otn = {t["out_trade_no"]: t for t in trades}
+    for d in payments:                      # a payment code: its channel and trade no (docs/payments.md)
+        t = by_otn.get(d.get("ref") or "")
+        if t is not None:
+            d.update(channel=t["channel"], trade_no=t["transaction_id"] or "", out_trade_no=t["out_trade_no"])
     person = dict(meta.get("person") or {})
     rec = {"settlement_id": srec.id, "msgid": srec.msgid, "medins_setl_id": srec.msgid, "infno": srec.infno,
            "state": srec.state, "setl_id": srec.setl_id, "mdtrt_id": srec.mdtrt_id,
@@ -1381,6 +1429,7 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
            # what the platform said beside the figures (docs/central-interface.md "Response handling")
            "warn_msg": meta.get("warn_msg"), "review": meta.get("review"),
            "payments": payments, "revoke_msgid": srec.revoke_msgid,
+           "pay_trades": trades, "owed": _codepay().owed_of(store, settlement_id),
            "reversal": meta.get("reversal"), "error": meta.get("error"),
            "person": {"psn_no": person.get("psn_no"), "psn_name": person.get("name"),
                       "certno": person.get("masked_certno"), "gend": (info or {}).get("gend"),
@@ -1393,6 +1442,12 @@ def settlement_record(ctx_or_store: Any, settlement_id: int) -> dict:
            "invoice": invoices.get("normal", (None, None))[0], "einvoice": invoices.get("normal", (None, None))[1],
            "red_invoice": invoices.get("red", (None, None))[0]}
     return rec
+
+
+def _codepay():
+    from . import codepay
+
+    return codepay
 
 
 def ledger(store) -> list[dict]:

@@ -110,6 +110,14 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
 
     rep = resolve_unknown(ctx, grace_s=grace_s, wait=wait, max_wait_s=max_wait_s, now_fn=now_fn, sleep=sleep)
     started = rep.started or now_fn()
+    if ctx.settings.payment.enabled:       # payment codes: query → reverse / refund, never pay again
+        from .codepay import resolve_unknown as resolve_payments
+
+        try:
+            rep.payments = resolve_payments(ctx)
+        except ServiceError as exc:        # e.g. no signing key: the settlements' recovery goes on
+            log.warning("payment recovery skipped: %s", exc.message)
+            rep.payments = {"paid": 0, "reversed": 0, "failed": 0, "refunded": 0, "open": 1}
     if drain:
         rep.drain = _drain_all(ctx, rounds=rounds, sleep=sleep)
     rep.unpaid = unpaid_settlements(ctx.store, since=started - timedelta(days=1))

@@ -281,6 +281,14 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
         if p.tendered is not None:
             d["tendered"] = fmt2(p.tendered)
             d["change"] = fmt2(p.change or ZERO)
+        if p.ref and p.amount > 0:         # a payment code: the channel and its trade no (docs/payments.md)
+            from offline_cache.models import PayTrade
+
+            tr = s.scalars(select(PayTrade).where(PayTrade.out_trade_no == p.ref)).first()
+            if tr is not None:
+                d["channel"] = tr.channel
+                d["trade_no"] = tr.transaction_id or ""
+                d["out_trade_no"] = tr.out_trade_no
         payments.append(d)
     return {
         "institution": institution_of(settings),

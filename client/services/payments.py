@@ -30,7 +30,7 @@ class Tender:
     """What the cashier entered: a method and an amount (for cash: the amount handed over)."""
 
     method: str
-    amount: Decimal
+    amount: Decimal | None          # None only for a payment code without amount (= the rest)
     ref: str = ""
 
 
@@ -57,6 +57,18 @@ class PaymentLine:
 def parse_tender(spec: str) -> Tender:
     """``"cash:200"``, ``"wechat:35.50"``, ``"bank_card:50.5:REF123"`` → Tender (Chinese error otherwise)."""
     parts = str(spec).strip().split(":")
+    if parts[0].strip().lower() in ("code", "付款码"):      # code:CODE[:AMOUNT] — a scanned payment code
+        if len(parts) < 2 or not parts[1].strip() or len(parts) > 3:
+            raise ServiceError("invalid_input", f"付款码收款“{spec}”格式错误，应为 code:付款码 或 code:付款码:金额。")
+        amount = None
+        if len(parts) == 3:
+            try:
+                amount = q2(to_amount(parts[2].strip(), "amount"))
+            except ValueError:
+                raise ServiceError("invalid_input", f"付款金额“{parts[2]}”不是有效金额（最多两位小数），请重新输入。") from None
+            if amount <= 0:
+                raise ServiceError("invalid_input", "付款码金额必须大于0。")
+        return Tender("code", amount, parts[1].strip())
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise ServiceError("invalid_input", f"付款方式“{spec}”格式错误，应为 方式:金额，例如 cash:200、wechat:35.50。")
     method = ALIASES.get(parts[0].strip().lower()) or ALIASES.get(parts[0].strip())
@@ -79,6 +91,8 @@ def allocate(due: Decimal, tenders: list[Tender]) -> list[PaymentLine]:
         raise ServiceError("invalid_input", f"应收金额为负数（{fmt2(due)}），不能收款，请联系信息科。")
     cash = [t for t in tenders if t.method == "cash"]
     other = [t for t in tenders if t.method != "cash"]
+    if any(t.method == "code" or t.amount is None for t in tenders):
+        raise ServiceError("invalid_input", "付款码须先经聚合支付准备（codepay.prepare_tenders）。")
     if any(t.method == "account" for t in other):
         raise ServiceError("invalid_input", "个人账户支付由医保结算确定，不能作为收款方式录入。")
     if len(cash) > 1:

@@ -139,6 +139,7 @@ class RecoveryReport:
     needs_review: int = 0
     invoices_owed: int = 0            # settlements still without their e-invoice / red letter
     started: datetime | None = None
+    payments: dict | None = None      # payment codes finished by codepay.resolve_unknown (docs/payments.md)
 
     @property
     def reviews(self) -> list[dict]:
@@ -159,7 +160,7 @@ class RecoveryReport:
     @property
     def clean(self) -> bool:
         return (self.remaining_unknown == 0 and self.remaining_outbox == 0 and self.needs_review == 0
-                and self.invoices_owed == 0)
+                and self.invoices_owed == 0 and not (self.payments or {}).get("open"))
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -173,7 +174,7 @@ class RecoveryReport:
                 "drain": self.drain, "remaining_unknown": self.remaining_unknown,
                 "remaining_outbox": self.remaining_outbox, "needs_review": self.needs_review,
                 "invoices_owed": self.invoices_owed, "reviews": self.reviews, "reversals": self.reversals(),
-                "clean": self.clean}
+                "clean": self.clean, **({"payments": self.payments} if self.payments is not None else {})}
 
     def message(self) -> str:
         c = self.counts()
@@ -193,6 +194,10 @@ class RecoveryReport:
                          + "）")
         if self.invoices_owed:
             parts.append(f"电子票据待开具 {self.invoices_owed} 笔（电子票据平台联通后执行 medsettle recover 补开）")
+        pays = self.payments or {}
+        if any(pays.values()):
+            parts.append(f"付款码：确认扣款 {pays['paid']} 笔，撤销 {pays['reversed']} 笔，未发送 {pays['failed']} 笔，"
+                         f"原路退款 {pays['refunded']} 笔，仍待确认 {pays['open']} 笔")
         if self.unpaid:
             parts.append(f"已结算但未收款 {len(self.unpaid)} 笔（请收取患者自付部分或按规定撤销）")
         return "恢复完成：" + "，".join(parts) + "。"

@@ -157,6 +157,8 @@ class ZReport:
     # 门诊慢特病 (visits of med_type 14): their own line, part of settled / reversed above
     chronic: Totals = field(default_factory=Totals)
     chronic_reversed: Totals = field(default_factory=Totals)
+    pay_channels: list = field(default_factory=list)         # payment codes per channel (codepay.channel_totals)
+    pay_statement: dict | None = None                         # the gateway statement's reconciliation, if run
 
     @property
     def net(self) -> Totals:
@@ -232,7 +234,7 @@ def _dayend_reconciliation(store: Any, day: date) -> list[dict]:
 
 
 def zreport(store: Any, day: date, *, operator: str | None = None, institution: dict | None = None,
-            reconciliation: list[dict] | None = None) -> ZReport:
+            reconciliation: list[dict] | None = None, pay_statement: dict | None = None) -> ZReport:
     """The Z report of ``day`` (all operators, or one). Settlements count on their settlement day,
     reversals on their reversal day; payments (refunds are negative rows) on their own day."""
     start, end = _day_bounds(day)
@@ -314,7 +316,16 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
         reconciliation = recon or _dayend_reconciliation(store, day)
     return ZReport(day, operator, institution or {}, datetime.now().replace(microsecond=0), settled, rev, offline,
                    mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation), _backsettle(store, day),
-                   chronic, chronic_rev)
+                   chronic, chronic_rev, _pay_channels(store, day), pay_statement)
+
+
+def _pay_channels(store: Any, day: date) -> list:
+    from .codepay import channel_totals
+
+    try:
+        return channel_totals(store, day)
+    except Exception:  # noqa: BLE001 - a store before migration 0007y has no pay_trades
+        return []
 
 
 def _backsettle(store: Any, day: date) -> dict:

@@ -200,6 +200,9 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
     step_failed = Signal(str, str)
     #: the connectivity monitor's state changed (ConnStatus), relayed from the worker thread
     connectivity_changed = Signal(object)
+    #: a payment code is USERPAYING (the patient types the password on the phone): out_trade_no,
+    #: relayed from the settle worker (client.services.codepay polls; Esc cancels → reverse)
+    pay_waiting = Signal(str)
 
     def __init__(self, app_state, parent: QWidget | None = None, *, poll_seconds: float | None = None):
         super().__init__(parent)
@@ -1028,6 +1031,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
                 return
         if scan.kind in IDENTIFY_KINDS:
             self.identify(scan.kind, raw.strip())
+        elif scan.kind == "paycode":
+            self.pay_by_code(raw.strip())
         elif scan.kind in CHARGE_KINDS:
             code = scan.value if isinstance(scan.value, str) else raw.strip()
             self.add_code(code)
@@ -1499,13 +1504,31 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             return None
         return [Tender("cash", tendered)]
 
-    def settle(self) -> None:
+    def pay_by_code(self, code: str) -> None:
+        """A payment code scanned while the amount is due: it pays the patient's share through the
+        aggregate-payment gateway (docs/payments.md), then the settlement is confirmed as with F9."""
+        from client.services.payments import Tender
+
+        if self.trial is None or self.case_settled or self._busy_step or self.local_case is not None:
+            self.show_message(self.tr("A payment code was scanned, but nothing is due now: presettle first (F5), "
+                                      "then scan the patient's payment code."), "warning")
+            return
+        self.settle([Tender("code", None, code)])
+
+    def _on_pay_waiting(self, otn: str) -> None:
+        if self._busy_step == "settle":
+            self._pay_wait_seen = True
+            self.st_busy.setText(self.tr("Waiting for the patient to enter the password (Esc: cancel)"))
+            self.pay_waiting.emit(otn)
+
+    def settle(self, tenders: list | None = None) -> None:
         case = self.local_case
         offline = case is not None and case.quote is not None
         if (self.trial is None and not offline) or self._busy_step or self.case_settled:
             return
         due = self.payment.due_amount() or Decimal("0.00")
-        tenders = self.read_tenders(due)
+        if not isinstance(tenders, list):         # F9 / the button (a triggered(bool) may pass False)
+            tenders = self.read_tenders(due)
         if tenders is None:
             return
         if offline:
@@ -1528,6 +1551,21 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         by = self.operator.code if self.operator is not None else None
         self.clear_message()
         self._begin("settle", self.tr("Settling (this charges the insurance)…"))
+
+        import threading
+
+        cancel = self._pay_cancel = threading.Event()
+        self._pay_wait_seen = False
+
+        if getattr(self, "_pay_relay", None) is None:
+            self._pay_relay = self.tasks.progress_relay(self._on_pay_waiting)
+        relay = self._pay_relay
+
+        def waiting(otn: str) -> bool:              # called by the worker while USERPAYING is polled
+            relay(otn)                              # → the GUI thread
+            return not cancel.is_set()
+
+        counter.on_pay_wait = waiting
 
         def work():
             if pending:        # the cashier confirmed the 事前提醒 list: recorded in the audit log
@@ -1552,6 +1590,10 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         setl = record.get("setl_id") or record.get("msgid") or ""
         parts = [self.tr("SETTLED · settlement %1").replace("%1", str(setl)),
                  self.tr("change ¥ %1").replace("%1", fmt_display(change))]
+        for tr in record.get("pay_trades") or []:
+            if tr.get("state") == "paid":
+                parts.append(self.tr("%1 ¥ %2 · trade %3").replace("%1", tr.get("channel_name") or "")
+                             .replace("%2", str(tr.get("amount"))).replace("%3", tr.get("transaction_id") or ""))
         inv = record.get("invoice") or {}
         if inv.get("EInvoiceNumber"):
             parts.append(self.tr("e-invoice %1-%2").replace("%1", str(inv.get("EInvoiceCode") or ""))
@@ -1669,6 +1711,12 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         """Esc: dismiss the message, close the popup, or start over with the next patient."""
         if self.search.popup.isVisible():
             self.search.popup.hide()
+            return
+        cancel = getattr(self, "_pay_cancel", None)
+        if (self._busy_step == "settle" and getattr(self, "_pay_wait_seen", False) and cancel is not None
+                and not cancel.is_set()):
+            cancel.set()                  # USERPAYING: stop waiting, the order is reversed (撤销)
+            self.st_busy.setText(self.tr("Cancelling the payment-code order…"))
             return
         if self.message.isVisible():
             self.clear_message()
@@ -1916,6 +1964,13 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             ("train_down", self.tr("Simulate: insurance centre offline"), [{"mode": "down"}]),
             ("train_slow", self.tr("Simulate: insurance centre slow (4 s)"), [{"mode": "latency", "delay_ms": 4000}]),
             ("train_his", self.tr("Simulate: HIS disconnected"), [{"mode": "drop-before", "infno": "his.*"}]),
+            # the training payment gateway (docs/payments.md §4): the next payment code's charge
+            ("train_pay_drop", self.tr("Simulate: payment gateway charges but the answer is lost"),
+             [{"mode": "drop-after-commit", "infno": "pay.micropay", "next": 1}]),
+            ("train_pay_slow", self.tr("Simulate: payment gateway slow (3 s)"),
+             [{"mode": "latency", "infno": "pay.*", "delay_ms": 3000}]),
+            ("train_pay_5xx", self.tr("Simulate: payment gateway error (HTTP 500)"),
+             [{"mode": "http-500", "infno": "pay.micropay", "next": 1}]),
             ("train_ok", self.tr("Restore normal service"), []),
         ]
         self.training_actions = {}

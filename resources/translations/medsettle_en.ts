@@ -698,7 +698,7 @@ Start in training mode to practise with the built-in training platform (上海�
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
-        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread a payment code is USERPAYING (the patient types the password on the phone): out_trade_no, relayed from the settle worker (client.services.codepay polls; Esc cancels → reverse)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1059,11 +1059,23 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>A payment code was scanned, but nothing is due now: presettle first (F5), then scan the patient&apos;s payment code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for the patient to enter the password (Esc: cancel)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Not settled: the patient did not enter the password.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Settling (this charges the insurance)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ¥ %2 · trade %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1231,6 +1243,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Cancelling the payment-code order…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Ready for the next patient.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1288,6 +1304,18 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Simulate: HIS disconnected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway charges but the answer is lost</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway slow (3 s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway error (HTTP 500)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -701,7 +701,7 @@ Start in training mode to practise with the built-in training platform (上海�
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
-        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread</extracomment>
+        <extracomment>emitted after every finished step (tests wait on it): step name emitted when a step failed: (step, message) the connectivity monitor&apos;s state changed (ConnStatus), relayed from the worker thread a payment code is USERPAYING (the patient types the password on the phone): out_trade_no, relayed from the settle worker (client.services.codepay polls; Esc cancels → reverse)</extracomment>
         <translation>培训模式 — 仅为练习数据，不会发送到真实医保中心，票据均标注“培训模式”</translation>
     </message>
     <message>
@@ -1063,12 +1063,24 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>应收 ¥ %1。请输入实收金额后按回车或 F9。</translation>
     </message>
     <message>
+        <source>A payment code was scanned, but nothing is due now: presettle first (F5), then scan the patient&apos;s payment code.</source>
+        <translation>扫描到付款码，但现在没有待收款：请先预结算（F5），再扫描患者的付款码。</translation>
+    </message>
+    <message>
+        <source>Waiting for the patient to enter the password (Esc: cancel)</source>
+        <translation>等待患者输入密码（Esc 取消）</translation>
+    </message>
+    <message>
         <source>Not settled: the patient did not enter the password.</source>
         <translation>未结算：患者没有输入密码。</translation>
     </message>
     <message>
         <source>Settling (this charges the insurance)…</source>
         <translation>正在结算（医保基金将扣费）…</translation>
+    </message>
+    <message>
+        <source>%1 ¥ %2 · trade %3</source>
+        <translation>%1 ¥ %2 · 交易号 %3</translation>
     </message>
     <message>
         <source>SETTLED (needs review) — settlement %1</source>
@@ -1235,6 +1247,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>正在读取结算记录…</translation>
     </message>
     <message>
+        <source>Cancelling the payment-code order…</source>
+        <translation>正在撤销付款码订单…</translation>
+    </message>
+    <message>
         <source>Ready for the next patient.</source>
         <translation>可以接待下一位患者。</translation>
     </message>
@@ -1293,6 +1309,18 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Simulate: HIS disconnected</source>
         <translation>模拟：HIS 断开</translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway charges but the answer is lost</source>
+        <translation>模拟：聚合支付已扣款但应答丢失</translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway slow (3 s)</source>
+        <translation>模拟：聚合支付响应慢（3 秒）</translation>
+    </message>
+    <message>
+        <source>Simulate: payment gateway error (HTTP 500)</source>
+        <translation>模拟：聚合支付服务器错误（HTTP 500）</translation>
     </message>
     <message>
         <source>Restore normal service</source>
