@@ -23,7 +23,13 @@ JOURNALED: dict[str, tuple[str, str, bool]] = {
     "shifts": ("shift", "id", True),
     "adjustments": ("adjustment", "id", True),
     "audit_events": ("audit", "seq", False),
+    # payment-code trades and owed shares (migration 0007r): journal rows only, no typed table
+    "pay_trades": ("pay_trade", "id", True),
+    "payments_owed": ("payment_owed", "id", True),
 }
+# entity -> table, for the pusher
+TABLE_OF = {entity: table for table, (entity, _pk, _u) in JOURNALED.items()}
+PK_OF = {entity: pk for _t, (entity, pk, _u) in JOURNALED.items()}
 
 JOURNAL_DDL = """
 CREATE TABLE IF NOT EXISTS replication_journal (
@@ -56,10 +62,19 @@ def trigger_names() -> list[str]:
     return names
 
 
+def _existing(conn: Connection) -> set[str]:
+    return {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+
+
 def ensure_triggers(conn: Connection) -> None:
+    """Create what is missing. Tables a migration has not created yet are skipped (an old store
+    upgraded step by step gets their triggers from the migration that journals them)."""
     conn.execute(text(JOURNAL_DDL))
     conn.execute(text(STATE_DDL))
+    have = _existing(conn)
     for table, (entity, pk, upd) in JOURNALED.items():
+        if table not in have:
+            continue
         conn.execute(text(
             f"CREATE TRIGGER IF NOT EXISTS trg_repl_{table}_ins AFTER INSERT ON {table} BEGIN "
             f"INSERT INTO replication_journal (entity, local_id, op, at) VALUES ('{entity}', NEW.{pk}, 'insert', {NOW}); "
@@ -71,10 +86,14 @@ def ensure_triggers(conn: Connection) -> None:
                 "END"))
 
 
-def backfill(conn: Connection) -> int:
-    """Journal every row that exists already (a window joining hospital mode with history)."""
+def backfill(conn: Connection, tables: tuple[str, ...] | None = None) -> int:
+    """Journal every row that exists already (a window joining hospital mode with history), of
+    ``tables`` (default: all journaled tables)."""
     n = 0
+    have = _existing(conn)
     for table, (entity, pk, _upd) in JOURNALED.items():
+        if (tables is not None and table not in tables) or table not in have:
+            continue
         n += conn.execute(text(
             f"INSERT INTO replication_journal (entity, local_id, op, at) "
             f"SELECT '{entity}', {pk}, 'insert', {NOW} FROM {table} ORDER BY {pk}")).rowcount or 0

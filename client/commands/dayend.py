@@ -72,7 +72,7 @@ def run_summary(args) -> int:
         oi = doc["open_items"]
         backlog = sum(b["backlog"] or 0 for b in oi["backlogs"])
         sys.stderr.write(f"  未结事项：结果未知 {len(oi['unknown_outcomes'])} 笔，未补传 {backlog} 条，"
-                         f"票据待处理 {len(oi['owed_invoices'])} 张\n")
+                         f"票据待处理 {len(oi['owed_invoices'])} 张，待收款 {len(oi.get('owed_shares', []))} 笔\n")
         return EXIT_OK
 
     return guarded(body)
@@ -104,7 +104,7 @@ def run(args) -> int:
                 lines += [f"3201 不平：{t['setl_optins']} {t['stmt_rslt_dscr']}" for t in result["totals"] if not t["balanced"]]
         emit_json(result)
         scope = "全院" if result.get("level") == "institution" else "本窗口"
-        if result["clean"] and not any(ln.startswith(("未补传", "结果未知")) for ln in lines):
+        if result["clean"] and not any(ln.startswith(("未补传", "结果未知", "待收款")) for ln in lines):
             sys.stderr.write(f"{args.date} {scope}对账平：{result['records']} 笔记录，总账与明细账全部相符。\n")
             return EXIT_OK
         sys.stderr.write(f"{args.date} {scope}对账{'平，但有未结事项' if result['clean'] else '不平'}：\n")

@@ -73,11 +73,20 @@ def open_items(engine) -> dict:
                                "ORDER BY w.window_id")).all()
         owed = c.execute(text(f"SELECT window_id, local_id, settlement_local_id, state FROM {SCHEMA}.invoices_current "
                               "WHERE state IN ('allocated', 'pending', 'owed', 'failed') ORDER BY window_id, local_id")).all()
+        # the patient's share a window could not collect (a refused payment code): journal only
+        shares = c.execute(text(f"""
+            SELECT window_id, local_id, data FROM (
+                SELECT DISTINCT ON (window_id, local_id) window_id, local_id, data
+                  FROM {SCHEMA}.journal WHERE entity = 'payment_owed'
+                 ORDER BY window_id, local_id, seq DESC) cur
+             WHERE data->>'resolved_at' IS NULL ORDER BY window_id, local_id""")).all()
     return {
         "unknown_outcomes": [{"window_id": w, "local_id": i, "msgid": m, "opter": o, "state": s} for w, i, m, o, s in unknown],
         "backlogs": [{"window_id": w, "backlog": None if ls is None else max(0, int(ls) - int(got or 0)),
                       "reported_at": at.isoformat() if at else None} for w, ls, at, got in beats],
         "owed_invoices": [{"window_id": w, "local_id": i, "settlement_local_id": s, "state": st} for w, i, s, st in owed],
+        "owed_shares": [{"window_id": w, "local_id": i, "settlement_local_id": d.get("settlement_id"),
+                         "amount": d.get("amount"), "reason": d.get("reason")} for w, i, d in shares],
     }
 
 
@@ -189,6 +198,8 @@ def mismatch_lines(result: dict) -> list[str]:
             lines.append(f"未补传：窗口 {b['window_id']} 积压 {b['backlog']} 条（对账可能不完整）")
     for u in oi.get("unknown_outcomes", []):
         lines.append(f"结果未知：窗口 {u['window_id']} 本地结算 {u['local_id']}（报文ID {u['msgid']}）")
+    for o in oi.get("owed_shares", []):
+        lines.append(f"待收款：窗口 {o['window_id']} 本地结算 {o['settlement_local_id']} 患者自付 {o['amount']} 元未收（{o['reason']}）")
     return lines
 
 

@@ -199,9 +199,7 @@ def _collect(conn, window_id: str, entries: list) -> tuple[list[dict], dict[str,
         by_entity.setdefault(e.entity, []).append(int(e.local_id))
     current: dict[str, dict[int, dict]] = {}
     for entity, ids in by_entity.items():
-        table = {"settlement": "settlements", "audit": "audit_events"}.get(entity) or _BUILDERS[entity][0]
-        pk = "seq" if entity == "audit" else "id"
-        current[entity] = _rows_by_id(conn, table, pk, sorted(set(ids)))
+        current[entity] = _rows_by_id(conn, journal.TABLE_OF[entity], journal.PK_OF[entity], sorted(set(ids)))
     visits = _visits(conn, {int(s["visit_id"]) for s in current.get("settlement", {}).values()})
     jrows: list[dict] = []
     typed: dict[str, list[dict]] = {t: [] for t in _COLUMNS}
@@ -216,11 +214,13 @@ def _collect(conn, window_id: str, entries: list) -> tuple[list[dict], dict[str,
         elif e.entity == "audit":
             typed["audit_events"].append(_audit_row(window_id, e.seq, row))
             snapshot = _plain(row)
-        else:
+        elif e.entity in _BUILDERS:
             table, build = _BUILDERS[e.entity]
             r = build(window_id, e.seq, row)
             typed[f"{e.entity}_versions"].append(r)
             snapshot = json.loads(r["data"])
+        else:                    # journal only (pay_trade, payment_owed): the snapshot is the record
+            snapshot = _plain(row)
         jrows.append({"window_id": window_id, "seq": e.seq, "entity": e.entity, "local_id": str(e.local_id),
                       "op": e.op, "captured_at": _aware(e.at), "data": json.dumps(snapshot, ensure_ascii=False)})
     return jrows, typed

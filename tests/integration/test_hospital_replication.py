@@ -280,3 +280,29 @@ def test_hospital_z_report_and_monthly_over_windows_csv_and_pdf(platform, hospit
     mrows = list(csv.reader(io.StringIO(mcsv.read_bytes().decode("utf-8-sig"))))
     jiashan = [r for r in mrows if r and r[0] == "330421"]
     assert jiashan and "3" in jiashan[0] and "跨省异地" in jiashan[0]
+
+
+def test_an_owed_share_at_a_window_is_an_open_item_of_the_hospital_day(platform, hospital, tmp_path):
+    """A payment code refused (training code …92: NOTENOUGH) leaves the share owed at w01; finance
+    sees it in the day's open items, and the day end says the day is not closed."""
+    srv, dbname, engine = hospital
+    fees = tmp_path / "fees.json"
+    fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")
+    d1, o1 = _setup_window(platform, srv, dbname, tmp_path, "w01", engine)
+    r = medsettle("checkout", *o1, "--certno", SHEN, "--fees", str(fees), "--med-type", "11", "--ack-warnings",
+                  "--pay", "code:134567890123456792")
+    rec = json.loads(r.stdout)
+    day = rec["setlinfo"]["setl_time"][:10]
+    conn = sqlite3.connect(d1 / "medsettle.sqlite3")
+    owed = conn.execute("SELECT settlement_id, amount FROM payments_owed").fetchall()
+    conn.close()
+    assert len(owed) == 1
+    fin, env = _finance(platform, srv, dbname, engine, tmp_path, "fin_owed")
+    r = medsettle("dayend", "summary", "--date", day, *fin, env=env)
+    assert r.returncode == 0, r.stderr
+    shares = json.loads(r.stdout)["open_items"]["owed_shares"]
+    assert [(s["window_id"], s["settlement_local_id"], Decimal(s["amount"])) for s in shares] == \
+        [("w01", owed[0][0], _yuan(owed[0][1]))]
+    assert "待收款 1 笔" in r.stderr
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env=env)
+    assert r.returncode == 1 and "待收款：窗口 w01" in r.stderr
