@@ -1,8 +1,9 @@
 """Hospital mode at a window: connecting with the window's own database role, pushing the journal.
 
-The window always writes its local store first; ``push_after_write`` is called after a checkout (or
-by the window's timer) and never raises — the hospital store being away only grows the backlog,
-which ``replication_status`` reports beside the platform state.
+The window always writes its local store first; ``push_now`` is called by the window's timer and
+after a settlement, ``BackgroundPusher`` runs for a writing CLI command's lifetime. Neither raises:
+the hospital store being away only grows the backlog, which ``replication_status`` reports beside
+the platform state.
 """
 
 from __future__ import annotations
@@ -109,20 +110,6 @@ def push_now(settings, store, *, max_batches: int | None = None) -> PushOutcome:
     finally:
         engine.dispose()
     return PushOutcome(rep, rep.error)
-
-
-def push_after_write(settings, store) -> PushOutcome | None:
-    """Best effort after a local commit: None when hospital mode is off."""
-    if not enabled(settings):
-        return None
-    try:
-        out = push_now(settings, store)
-    except Exception as exc:  # noqa: BLE001 - the hospital store never breaks a checkout
-        log.warning("hospital push after write failed: %s", exc)
-        return PushOutcome(None, str(exc))
-    if out.error:
-        log.info("hospital store: %s", out.error)
-    return out
 
 
 def replication_status(store) -> dict:

@@ -22,8 +22,7 @@ from hospital_store.db import HospitalError, explain
 
 from .errors import ServiceError
 
-COPIED = (("visits", None), ("shifts", "shift_versions"), ("settlements", "settlement_versions"),
-          ("payments", "payment_versions"), ("invoices", "invoice_versions"))
+COPIED = ("visits", "shifts", "settlements", "payments", "invoices")   # in foreign-key order
 
 
 def _typed(table, row: dict) -> dict:
@@ -66,7 +65,7 @@ def materialize(engine, dest: Path, *, window: str | None = None, label_windows:
     def who(wid: str, opter):
         return f"{wid}/{opter}" if (label_windows and opter) else opter
 
-    rows: dict[str, list[dict]] = {k: [] for k, _ in COPIED}
+    rows: dict[str, list[dict]] = {k: [] for k in COPIED}
     for wid, lid, d in data["shift"]:
         r = _typed(t["shifts"], d)
         r.update(id=new_id("shifts", wid, lid), opter=who(wid, r.get("opter")))
@@ -105,7 +104,7 @@ def materialize(engine, dest: Path, *, window: str | None = None, label_windows:
                  related_invoice_id=ids.get(("invoices", wid, d.get("related_invoice_id"))))
         rows["invoices"].append(i)
     with store.connection() as conn:
-        for table, _src in COPIED:
+        for table in COPIED:
             if rows[table]:
                 conn.execute(insert(t[table]), rows[table])
     return store
