@@ -288,6 +288,9 @@ def type_keys(qtbot, text: str, speed: str = "human", *, seed: int = 7) -> None:
     if win is not None and QApplication.activeModalWidget() is None and QApplication.activeWindow() is not win:
         win.activateWindow()                     # a closed dialog leaves no active window offscreen
         QEventLoop().processEvents()
+    if speed == "scanner":
+        _scanner_burst(text, rng, lo, hi)
+        return
     for i, ch in enumerate(text):
         if i:
             qtbot.wait(rng.randint(lo, hi))
@@ -299,6 +302,38 @@ def type_keys(qtbot, text: str, speed: str = "human", *, seed: int = 7) -> None:
         else:   # full-width digits of a Chinese input method: QTest only types ASCII
             for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
                 QApplication.sendEvent(target, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+
+
+_STAMP = [0]
+
+
+def _scanner_burst(text: str, rng, lo: int, hi: int) -> None:
+    """A scanner's burst as the window system delivers it: every key event carries its press time
+    (X11 stamps them), ``lo``–``hi`` ms apart, and the events are processed back to back. A loaded
+    machine may process them late (the GUI thread is busy, the test process is descheduled), but the
+    stamps keep the scanner's real gaps — this is what ``ScannerFilter`` times a burst by, so the
+    test's outcome no longer depends on how fast the CI machine happens to be."""
+    import time
+
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+
+    stamp = max(_STAMP[0] + 200, int(time.monotonic() * 1000))   # bursts never run together
+    for i, ch in enumerate(text):
+        if i:
+            stamp += rng.randint(lo, hi)
+        target = QApplication.focusWidget() or QApplication.activeWindow() or CURRENT.get("window")
+        if ch == "\r":
+            key, txt = Qt.Key.Key_Return, "\r"
+        elif ord(ch) < 128:
+            key, txt = (ord(ch.upper()) if ch.isalpha() else ord(ch)), ch
+        else:   # full-width digits of a Chinese input method
+            key, txt = Qt.Key.Key_unknown, ch
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            ev = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, txt)
+            ev.setTimestamp(stamp)
+            QApplication.sendEvent(target, ev)
+    _STAMP[0] = stamp
 
 
 _TEST_GENERATION = [0]
