@@ -111,11 +111,13 @@ def _payments(args) -> int:
     print(f"owed flags (for a supervisor)     {fig.owed}")
     print(f"trades left open                  {fig.open_trades}")
     print(f"statement reconciled              {fig.statement_reconciled}")
+    print(f"receipts printed / truncated      {fig.receipts_printed} / {fig.receipts_truncated}")
+    print(f"missing receipts reprinted        {fig.receipts_reprinted}  (supervised copies, 补打)")
     print(f"wall time                         {fig.seconds:.1f} s")
     for p in fig.problems:
         print("PROBLEM:", p)
     bad = (fig.double_charges or fig.charges_without_settlement or fig.settlements_without_share or fig.open_trades
-           or not fig.statement_reconciled or fig.problems)
+           or not fig.statement_reconciled or fig.receipts_truncated or fig.problems)
     return 1 if bad else 0
 
 

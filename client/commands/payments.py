@@ -31,9 +31,9 @@ def register(subparsers, common) -> None:
     pw = r.add_mutually_exclusive_group()
     pw.add_argument("--supervisor-password-env", metavar="VAR", help="存放组长密码的环境变量名（在本机核验）")
     pw.add_argument("--supervisor-password-stdin", action="store_true", help="从标准输入第一行读组长密码")
-    ow = sub.add_parser("owed-resolve", parents=[common], help="核销欠费：患者已用其他方式补交（需要组长授权）")
+    ow = sub.add_parser("owed-resolve", parents=[common], help="核销欠费：患者用其他方式补交，或扫新的付款码补收（需要组长授权）")
     ow.add_argument("owed_id", type=int, help="欠费记录号（payments list --owed 的 owed_id）")
-    ow.add_argument("--pay", required=True, metavar="METHOD:AMOUNT[:REF]", help="补收方式，如 cash:67.75")
+    ow.add_argument("--pay", required=True, metavar="METHOD:AMOUNT[:REF]", help="补收方式，如 cash:67.75、bank_card:67.75:终端参考号，或 code:新付款码（扫码补收，扣款成功才核销）")
     ow.add_argument("--supervisor", metavar="CODE", help="授权的收费组长工号")
     ow.add_argument("--reason", default="", help="说明")
     opw = ow.add_mutually_exclusive_group()
@@ -48,7 +48,7 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    from client.services.clitools import EXIT_OK, emit_json, guarded
+    from client.services.clitools import EXIT_OK, EXIT_REFUSED, emit_json, guarded
 
     ctx_box: list = []
 
@@ -87,6 +87,12 @@ def run(args) -> int:
                 by = getattr(auth, "authorized_by", None) or args.supervisor
                 doc = codepay.resolve_owed(ctx, args.owed_id, parse_tender(args.pay), by=str(by))
                 emit_json(doc)
+                if doc.get("method") == "code" and not doc.get("collected"):
+                    tr = doc["trade"]
+                    left = "仍记为欠费" if doc.get("owed_again") else "结果待恢复功能确认（请勿重复扫码）"
+                    sys.stderr.write(f"付款码补收未成功：{tr['channel_name']} 订单 {tr['out_trade_no']} "
+                                     f"{tr['err_msg'] or tr['state']}；{doc['amount']} 元{left}。\n")
+                    return EXIT_REFUSED
                 sys.stderr.write(f"欠费已核销：结算记录 {doc['settlement_id']}，{doc['amount']} 元（组长 {by}）。\n")
                 return EXIT_OK
             if cmd == "query":

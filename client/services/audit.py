@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "export": "导出数据", "precheck_ack": "确认事前提醒", "authorize": "组长授权", "authorize_refused": "授权被拒绝",
     "mapping_import": "导入目录对照", "mapping_upload": "上传目录对照", "mapping_revoke": "撤销目录对照",
     "policy_import": "导入政策参数", "policy_replace": "替换同版本政策参数", "policy_import_refused": "政策参数导入被拒绝",
+    "owed_resolve": "核销欠费", "owed_collect": "付款码补收欠费",
 }
 
 # Keys whose values are masked by kind (lower-case comparison).

@@ -40,6 +40,7 @@ from sqlalchemy import select, text
 from client.devices.paycode import CHANNEL_NAMES, PayCode, classify_paycode, mask_code
 from client.domain.money import fmt2, q2
 
+from . import audit
 from .errors import ServiceError
 from .payments import Tender
 
@@ -473,13 +474,16 @@ def trades_of(ctx_or_store: Any, sid: int | None = None) -> list[dict]:
         return [trade_summary(dict(r)) for r in conn.execute(q).mappings()]
 
 
-def resolve_owed(ctx: Any, owed_id: int, tender: Tender, *, by: str) -> dict:
+def resolve_owed(ctx: Any, owed_id: int, tender: Tender, *, by: str, on_wait=None) -> dict:
     """A supervisor clears an owed share: the patient paid it another way (cash / bank card with the
-    terminal's reference) — booked as a payment of the settlement — and the row is marked resolved."""
+    terminal's reference) — booked as a payment of the settlement — and the row is marked resolved.
+    A ``code`` tender (``code:CODE``) collects it from a NEW payment code: see :func:`collect_owed`."""
     from sqlalchemy import update
 
     from offline_cache.models import PaymentOwed
 
+    if tender.method == "code":
+        return collect_owed(ctx, owed_id, tender.ref or "", by=by, amount=tender.amount, on_wait=on_wait)
     t = PaymentOwed.__table__
     if tender.method not in ("cash", "bank_card", "wechat", "alipay", "ecny") or tender.amount is None:
         raise ServiceError("invalid_input", "欠费只能用现金或银行卡等方式补收（例如 cash:67.75 或 bank_card:67.75:终端参考号）。")
@@ -494,8 +498,57 @@ def resolve_owed(ctx: Any, owed_id: int, tender: Tender, *, by: str) -> dict:
         _insert_payment(conn, row["settlement_id"], tender.method, row["amount"], ref=(tender.ref or f"owed:{owed_id}")[:64],
                         now=now, shift_id=shift)
         conn.execute(update(t).where(t.c.id == owed_id).values(resolved_at=now, resolved_by=by[:20]))
+        audit.record(conn, ctx.operator.opter, "owed_resolve",
+                     {"owed_id": owed_id, "settlement_id": row["settlement_id"], "amount": fmt2(row["amount"]),
+                      "method": tender.method, "authorized_by": by}, at=now)
     return {"owed_id": owed_id, "settlement_id": row["settlement_id"], "amount": fmt2(row["amount"]),
             "method": tender.method, "resolved_by": by}
+
+
+def collect_owed(ctx: Any, owed_id: int, code: str, *, by: str, amount: Decimal | None = None, on_wait=None) -> dict:
+    """Collect an owed share from a new payment code, exactly once.
+
+    One transaction moves the debt onto a new trade: the owed row is marked resolved (by the
+    supervisor) and a trade of the same settlement is inserted in state ``prepared`` with its own
+    out_trade_no — BEFORE the gateway is called. From there the ordinary charge path applies: paid
+    books the payment; failed / reversed (``_mark_not_paid``) writes a NEW owed row naming the new
+    trade, so the share is owed again exactly once; no answer leaves the trade ``unknown`` for
+    :func:`resolve_unknown` (query, then reverse — never a second charge). So at every instant the
+    share is either paid, or owed, or in one open trade, never two."""
+    from sqlalchemy import update
+
+    from offline_cache.models import PaymentOwed
+
+    t = PaymentOwed.__table__
+    pc = classify_paycode(code, ecny_prefixes=tuple(ctx.settings.payment.ecny_prefixes))
+    if pc is None:
+        raise ServiceError("invalid_input", f"“{mask_code(code)}”不是有效的付款码：请让患者打开付款码，用扫码枪扫描，"
+                                            "不要手工输入。本次没有扣款。")
+    h = code_hash(pc.code)
+    if _code_used(ctx, h):
+        raise ServiceError("invalid_input", f"付款码 {mask_code(pc.code)} 已经使用过：付款码只能使用一次，"
+                                            "请患者刷新付款码后重新扫描。本次没有扣款。")
+    now = _now()
+    with ctx.store.connection() as conn:
+        row = conn.execute(select(t).where(t.c.id == owed_id)).mappings().first()
+        if row is None or row["resolved_at"] is not None:
+            raise ServiceError("invalid_input", f"没有未核销的欠费记录 {owed_id}。")
+        if amount is not None and q2(amount) != row["amount"]:
+            raise ServiceError("invalid_input", f"补收金额 {fmt2(amount)} 元与欠费 {fmt2(row['amount'])} 元不一致。")
+        state = conn.execute(text("SELECT state FROM settlements WHERE id = :i"), {"i": row["settlement_id"]}).scalar()
+        if state != "confirmed":
+            raise ServiceError("refused", f"结算记录 {row['settlement_id']} 状态为“{state}”，不能补收欠费。")
+        conn.execute(update(t).where(t.c.id == owed_id, t.c.resolved_at.is_(None)).values(
+            resolved_at=now, resolved_by=by[:20]))
+        otn = insert_prepared(conn, ctx, row["settlement_id"], pc, row["amount"], now)
+        audit.record(conn, ctx.operator.opter, "owed_collect",
+                     {"owed_id": owed_id, "settlement_id": row["settlement_id"], "amount": fmt2(row["amount"]),
+                      "out_trade_no": otn, "authorized_by": by}, at=now)
+    tr = charge(ctx, otn, pc.code, on_wait=on_wait)
+    again = [o for o in owed_of(ctx, row["settlement_id"]) if o["out_trade_no"] == otn]
+    return {"owed_id": owed_id, "settlement_id": row["settlement_id"], "amount": fmt2(row["amount"]),
+            "method": "code", "resolved_by": by, "trade": tr, "collected": tr["state"] == "paid",
+            "owed_again": again[0] if again else None}
 
 
 def owed_of(ctx_or_store: Any, sid: int | None = None) -> list[dict]:

@@ -452,6 +452,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
                                           "act_inpatient")
         self.act_reverse = self._action(self.tr("Reverse a settlement (supervisor)"), "Ctrl+R", self.reverse,
                                         "act_reverse")
+        self.act_owed = self._action(self.tr("Collect an owed share (supervisor)…"), "Ctrl+U", self.collect_owed,
+                                     "act_owed")
         self.act_remove = self._action(self.tr("Remove selected line"), "Delete", self.remove_line, "act_remove")
         self.act_search = self._action(self.tr("Search the catalogue"), "Ctrl+F", self.focus_search, "act_search")
         self.act_qrfile = self._action(self.tr("Decode e-voucher from image file…"), "Ctrl+O", self.decode_qr_file,
@@ -469,7 +471,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.act_trace = self._action(self.tr("Why this amount?"), "Ctrl+W", self.show_trace, "act_trace")
         for a in (self.act_inpatient, self.act_remove, self.act_search, self.act_ecvoucher, self.act_face,
                   self.act_qrfile, self.act_camera,
-                  self.act_details, self.act_trace, self.act_reverse):
+                  self.act_details, self.act_trace, self.act_reverse, self.act_owed):
             case.addAction(a)
         case.addSeparator()
         for name in ("read_card", "enter_id", "his", "presettle", "account", "today", "self_pay", "settle", "reprint",
@@ -539,7 +541,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         for name, act in self.actions_by_name.items():
             if name != "help":
                 act.setEnabled(signed)
-        for a in (self.act_inpatient, self.act_reverse, self.act_remove, self.act_search, self.act_qrfile,
+        for a in (self.act_inpatient, self.act_reverse, self.act_owed, self.act_remove, self.act_search, self.act_qrfile,
                   self.act_details, self.act_trace, self.act_sync, self.act_adjust, self.act_shift, self.act_lock,
                   self.act_signout):
             a.setEnabled(signed)
@@ -1025,6 +1027,9 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             modal = QApplication.activeModalWidget()
             if isinstance(modal, dialogs.IdEntryDialog) and scan.kind in IDENTIFY_KINDS:
                 modal.reject()
+            elif hasattr(modal, "accept_scan"):          # a dialog that takes scans (欠费补收: the new code)
+                modal.accept_scan(scan, raw)
+                return
             else:
                 self.show_message(self.tr("A scan arrived while a dialog was open; close the dialog and scan again."),
                                   "warning")
@@ -1858,12 +1863,41 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.tasks.run_db(lambda: counter.reverse(row.setl_id, auth, reason=auth.reason), self._reversed,
                           lambda exc: self.show_error("reverse", exc), label="reverse")
 
+    def reversal_refund_text(self, record: dict) -> str:
+        """What the cashier hands back after a reversal, and what went back by itself: cash from the
+        drawer; payment-code shares refunded to their channels by the gateway (never from the drawer);
+        other cards at their terminal. The personal account is restored by the platform."""
+        trades = record.get("pay_trades") or []
+        by_otn = {t["out_trade_no"]: t for t in trades}
+        zero = Decimal("0.00")
+        cash = other = zero
+        for p in record.get("payments") or []:
+            a = Decimal(p["amount"])
+            if a <= 0 or p.get("method") == "account" or (p.get("ref") or "") in by_otn:
+                continue
+            if p.get("method") == "cash":
+                cash += a
+            else:
+                other += a
+        parts = [self.tr("refund the patient ¥ %1 in cash").replace("%1", fmt_display(cash))]
+        for t in trades:
+            if t["state"] in ("paid", "refunded"):
+                back = Decimal(t["refunded"])
+                if back >= Decimal(t["amount"]):
+                    parts.append(self.tr("¥ %1 refunded to %2 (order %3)").replace("%1", fmt_display(back)).replace(
+                        "%2", t["channel_name"]).replace("%3", t["out_trade_no"]))
+                else:
+                    parts.append(self.tr("¥ %1 to %2 NOT yet refunded (order %3; recovery retries it — do not pay "
+                                         "it in cash)").replace("%1", fmt_display(Decimal(t["amount"]) - back)).replace(
+                        "%2", t["channel_name"]).replace("%3", t["out_trade_no"]))
+        if other > 0:
+            parts.append(self.tr("¥ %1 by card: refund it at the POS terminal").replace("%1", fmt_display(other)))
+        return self.tr("; ").join(parts)
+
     def _reversed(self, record: dict) -> None:
-        refund = sum((Decimal(p["amount"]) for p in record.get("payments") or []
-                      if p.get("method") != "account" and Decimal(p["amount"]) > 0), Decimal("0.00"))
-        text = self.tr("REVERSED — settlement %1 (%2) was cancelled; refund the patient ¥ %3.").replace(
+        text = self.tr("REVERSED — settlement %1 (%2) was cancelled; %3.").replace(
             "%1", str(record.get("setl_id"))).replace("%2", str((record.get("person") or {}).get("psn_name") or "")) \
-            .replace("%3", fmt_display(refund))
+            .replace("%3", self.reversal_refund_text(record))
         if self.record is not None and self.record.get("settlement_id") == record.get("settlement_id"):
             self.record = record
             self.settlement.show_amounts(record.get("setlinfo") or {}, text)
@@ -1874,6 +1908,62 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.st_busy.setText(self.tr("Settlement reversed."))
         self._update_buttons()
         self.step_done.emit("reverse")
+
+    def collect_owed(self) -> None:
+        """Ctrl+U 欠费补收: choose an owed share, scan the new payment code (or type the cash), a supervisor
+        authorises, the share is charged exactly once (client.services.codepay.resolve_owed)."""
+        from .owed import OwedCollectDialog, owed_rows
+
+        store = self.state.ctx.store
+
+        def shown(rows) -> None:
+            self._busy_step = ""
+            self._update_buttons()
+            if not rows:
+                self.show_message(self.tr("No share is owed at this window."), "info")
+                self.step_failed.emit("owed", "nothing owed")
+                return
+            dlg = OwedCollectDialog(rows, parent=self)
+            self._dialog = dlg
+            if not dlg.exec() or dlg.tender is None or dlg.chosen is None:
+                self.step_failed.emit("owed", "cancelled")
+                return
+            row, tender = dlg.chosen, dlg.tender
+            label = self.tr("Collect the owed share of %1 (%2, ¥ %3)").replace(
+                "%1", row.get("setl_id") or str(row["settlement_id"])).replace("%2", row.get("psn_name") or "") \
+                .replace("%3", fmt_display(Decimal(row["amount"])))
+            auth = self._authorize("reverse", label, f"owed:{row['owed_id']}")
+            if auth is None:
+                self.step_failed.emit("owed", "not authorized")
+                return
+            from client.services import codepay
+
+            ctx = self.state.ctx
+            self._begin("owed", self.tr("Collecting the owed share…"))
+            self.tasks.run_db(lambda: codepay.resolve_owed(ctx, row["owed_id"], tender, by=str(auth.authorized_by)),
+                              self._owed_collected, lambda exc: self.show_error("owed", exc), label="owed")
+
+        self._begin("owed", self.tr("Reading the owed shares…"))
+        self.tasks.run_db(lambda: owed_rows(store), shown, lambda exc: self.show_error("owed", exc), label="owed")
+
+    def _owed_collected(self, doc: dict) -> None:
+        self._busy_step = ""
+        self._update_buttons()
+        tr = doc.get("trade")
+        if doc.get("method") == "code" and not doc.get("collected"):
+            text = self.tr("NOT collected: %1 order %2 — %3. The ¥ %4 stays owed; ask for another code or cash.").replace(
+                "%1", tr["channel_name"]).replace("%2", tr["out_trade_no"]).replace(
+                "%3", tr.get("err_msg") or tr["state"]).replace("%4", doc["amount"])
+            self.show_message(text, "warning")
+            self.step_failed.emit("owed", "not collected")
+            return
+        how = (self.tr("%1, order %2").replace("%1", tr["channel_name"]).replace("%2", tr["out_trade_no"])
+               if tr else self.tr("cash"))
+        text = self.tr("Owed share collected: ¥ %1 (%2), authorised by %3.").replace("%1", doc["amount"]).replace(
+            "%2", how).replace("%3", str(doc["resolved_by"]))
+        self.show_message(text, "info")
+        self.st_busy.setText(text)
+        self.step_done.emit("owed")
 
     def reprint(self) -> None:
         self.choose_settlement(self.tr("Choose the settlement to REPRINT (Enter). A supervisor authorizes it next."),

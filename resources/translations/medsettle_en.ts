@@ -770,6 +770,10 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Collect an owed share (supervisor)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Remove selected line</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1275,10 +1279,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>REVERSED — settlement %1 (%2) was cancelled; refund the patient ¥ %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Choose the settlement to REPRINT (Enter). A supervisor authorizes it next.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1355,7 +1355,63 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>refund the patient ¥ %1 in cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>¥ %1 refunded to %2 (order %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>¥ %1 to %2 NOT yet refunded (order %3; recovery retries it — do not pay it in cash)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>¥ %1 by card: refund it at the POS terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>REVERSED — settlement %1 (%2) was cancelled; %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Settlement reversed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No share is owed at this window.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collect the owed share of %1 (%2, ¥ %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collecting the owed share…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the owed shares…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NOT collected: %1 order %2 — %3. The ¥ %4 stays owed; ask for another code or cash.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, order %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Owed share collected: ¥ %1 (%2), authorised by %3.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1581,6 +1637,61 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>%1 is now: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OwedCollectDialog</name>
+    <message>
+        <source>Collect an owed share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shares not collected at the checkout (↑/↓ to choose). Then SCAN the patient&apos;s new payment code, or type the cash received and press Enter. A supervisor authorises next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount owed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash received, e.g. 27.54 (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collect in cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is owed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That was not a payment code. Ask the patient to open the payment code (微信/支付宝/云闪付) and scan it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the cash received as an amount, e.g. 27.54 — or scan a payment code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cash received (¥ %1) must equal the amount owed (¥ %2).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -773,6 +773,10 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>撤销结算（需组长授权）</translation>
     </message>
     <message>
+        <source>Collect an owed share (supervisor)…</source>
+        <translation>补收欠费（需组长授权）…</translation>
+    </message>
+    <message>
         <source>Remove selected line</source>
         <translation>删除选中明细</translation>
     </message>
@@ -1279,10 +1283,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>结算 %1（%2，%3）不能在此撤销。</translation>
     </message>
     <message>
-        <source>REVERSED — settlement %1 (%2) was cancelled; refund the patient ¥ %3.</source>
-        <translation>已撤销——结算 %1（%2）已取消，请退还患者 ¥ %3。</translation>
-    </message>
-    <message>
         <source>Choose the settlement to REPRINT (Enter). A supervisor authorizes it next.</source>
         <translation>请选择要补打的结算（Enter），随后由收费组长授权。</translation>
     </message>
@@ -1359,8 +1359,64 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>正在撤销结算…</translation>
     </message>
     <message>
+        <source>refund the patient ¥ %1 in cash</source>
+        <translation>现金退还患者 ¥ %1</translation>
+    </message>
+    <message>
+        <source>¥ %1 refunded to %2 (order %3)</source>
+        <translation>¥ %1 已原路退回%2（订单 %3）</translation>
+    </message>
+    <message>
+        <source>¥ %1 to %2 NOT yet refunded (order %3; recovery retries it — do not pay it in cash)</source>
+        <translation>¥ %1 尚未退回%2（订单 %3；恢复功能会自动重试——请勿改用现金退还）</translation>
+    </message>
+    <message>
+        <source>¥ %1 by card: refund it at the POS terminal</source>
+        <translation>银行卡 ¥ %1：请在 POS 终端办理退款</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>REVERSED — settlement %1 (%2) was cancelled; %3.</source>
+        <translation>已撤销——结算 %1（%2）已取消：%3。</translation>
+    </message>
+    <message>
         <source>Settlement reversed.</source>
         <translation>结算已撤销。</translation>
+    </message>
+    <message>
+        <source>No share is owed at this window.</source>
+        <translation>本窗口没有未补收的欠费。</translation>
+    </message>
+    <message>
+        <source>Collect the owed share of %1 (%2, ¥ %3)</source>
+        <translation>补收结算 %1 的欠费（%2，¥ %3）</translation>
+    </message>
+    <message>
+        <source>Collecting the owed share…</source>
+        <translation>正在补收欠费…</translation>
+    </message>
+    <message>
+        <source>Reading the owed shares…</source>
+        <translation>正在读取欠费记录…</translation>
+    </message>
+    <message>
+        <source>NOT collected: %1 order %2 — %3. The ¥ %4 stays owed; ask for another code or cash.</source>
+        <translation>补收未成功：%1 订单 %2——%3。¥ %4 仍记为欠费，请患者换一个付款码或付现金。</translation>
+    </message>
+    <message>
+        <source>%1, order %2</source>
+        <translation>%1，订单 %2</translation>
+    </message>
+    <message>
+        <source>cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <source>Owed share collected: ¥ %1 (%2), authorised by %3.</source>
+        <translation>欠费已补收：¥ %1（%2），授权组长 %3。</translation>
     </message>
     <message>
         <source>Printing…</source>
@@ -1586,6 +1642,61 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>%1 is now: %2</source>
         <translation>%1 现在的角色：%2</translation>
+    </message>
+</context>
+<context>
+    <name>OwedCollectDialog</name>
+    <message>
+        <source>Collect an owed share</source>
+        <translation>补收欠费</translation>
+    </message>
+    <message>
+        <source>Shares not collected at the checkout (↑/↓ to choose). Then SCAN the patient&apos;s new payment code, or type the cash received and press Enter. A supervisor authorises next.</source>
+        <translation>结算时未收到的自付金额（↑/↓ 选择）。然后扫描患者新的付款码，或输入实收现金后按回车。随后需组长授权。</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Settlement</source>
+        <translation>结算</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Amount owed</source>
+        <translation>欠费金额</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Cash received, e.g. 27.54 (Enter)</source>
+        <translation>实收现金，例如 27.54（回车）</translation>
+    </message>
+    <message>
+        <source>Collect in cash</source>
+        <translation>现金补收</translation>
+    </message>
+    <message>
+        <source>Nothing is owed.</source>
+        <translation>没有欠费。</translation>
+    </message>
+    <message>
+        <source>That was not a payment code. Ask the patient to open the payment code (微信/支付宝/云闪付) and scan it.</source>
+        <translation>扫描的不是付款码。请患者打开付款码（微信/支付宝/云闪付）后扫描。</translation>
+    </message>
+    <message>
+        <source>Type the cash received as an amount, e.g. 27.54 — or scan a payment code.</source>
+        <translation>请输入实收现金金额，例如 27.54——或扫描付款码。</translation>
+    </message>
+    <message>
+        <source>The cash received (¥ %1) must equal the amount owed (¥ %2).</source>
+        <translation>实收现金（¥ %1）必须等于欠费金额（¥ %2）。</translation>
     </message>
 </context>
 <context>

@@ -6,14 +6,19 @@ Used by tests/faults/test_payment_drill.py (CI, ≥ 30 checkouts) and bench/faul
 drop after the charge, latency, http-500 / http-502, drop-before on the query, drop-after-commit on the
 reverse, …) or none, a fresh payment code whose last two digits pick the scenario (SUCCESS,
 USERPAYING → SUCCESS, USERPAYING → PAYERROR, SYSTEMERROR charged / not charged, NOTENOUGH,
-AUTHCODEEXPIRE), a third of them split with cash; a kill after a random delay (the phase — the
-trade's state in the window database at that moment — is counted); then `recover`.
+AUTHCODEEXPIRE), a third of them split with cash; each checkout prints its receipt (``--receipt``) so
+that a kill can land while the paper is made; a kill after a random delay (the phase — the trade's
+state in the window database at that moment, or ``printing`` once the settlement is confirmed and its
+share taken — is counted); then `recover`.
 
 Invariants (``verify``), from the gateway's own ledger (GET /admin/payledger) and the window database:
 0 double charges (a settlement with more than one kept charge), 0 charges without a settlement (a
 kept charge whose trade is unknown locally or whose settlement is not confirmed), 0 settlements
 without their share (confirmed, share not booked and no payments_owed row), 0 trades left open,
 local and gateway states agree, and the day's statement reconciles (`medsettle payments statement`).
+Paper: no receipt file is ever truncated (written atomically); every confirmed settlement without its
+receipt (killed while printing, or confirmed later by recovery) is reprinted under supervision
+(`checkout --reprint`) and the copy is a whole PDF.
 """
 
 from __future__ import annotations
@@ -61,11 +66,16 @@ class PayFigures:
     open_trades: int = 0
     state_mismatches: int = 0
     statement_reconciled: bool = False
+    receipts_printed: int = 0
+    receipts_truncated: int = 0
+    receipts_reprinted: int = 0
+    receipts: dict = field(default_factory=dict)          # settlement id -> the receipt its checkout printed
+    paper_dir: Path | None = None
     problems: list = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        d = dict(self.__dict__)
+        d = {k: v for k, v in self.__dict__.items() if k not in ("receipts", "paper_dir")}
         for k in ("kill_phases", "faults", "scenarios", "outcomes"):
             d[k] = dict(d[k])
         return d
@@ -80,11 +90,26 @@ def _phase(db: Path, before: int) -> str:
                 return "before-settlement"
             t = conn.execute("SELECT state FROM pay_trades WHERE settlement_id = ? ORDER BY id DESC LIMIT 1",
                              (s[0],)).fetchone()
+            if s[1] == "confirmed" and (t is None or t[0] not in OPEN):
+                return "printing"              # settled, share taken or owed: only paper (and invoice) left
             return f"settlement-{s[1]}" if t is None else f"trade-{t[0]}"
         finally:
             conn.close()
     except sqlite3.Error:
         return "unreadable"
+
+
+def _confirmed_after(db: Path, before: int) -> list[int]:
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return [r[0] for r in conn.execute("SELECT id FROM settlements WHERE id > ? AND state = 'confirmed'", (before,))]
+    finally:
+        conn.close()
+
+
+def _whole_pdf(path: Path) -> bool:
+    data = path.read_bytes()
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]
 
 
 def _max_settlement(db: Path) -> int:
@@ -107,6 +132,7 @@ def run(url: str, window: Path, work: Path, *, n: int, seed: int = 5, kill_rate:
     fees.write_text(json.dumps(FEES), encoding="utf-8")
     db = window / STORE
     scratch = Figures()
+    fig.paper_dir = work
     for i in range(n):
         spec = PAY_FAULTS[i % len(PAY_FAULTS)]
         scen = SCENARIOS[rng.randrange(len(SCENARIOS))]
@@ -119,8 +145,10 @@ def run(url: str, window: Path, work: Path, *, n: int, seed: int = 5, kill_rate:
         code = f"{prefix}{seed % 100:02d}{i:012d}{scen}"
         pay = ["--pay", f"code:{code}"] if i % 3 else ["--pay", f"code:{code}:5.00", "--pay", "cash:500"]
         before = _max_settlement(db)
+        receipt = work / f"receipt-{i:03d}.pdf"
         cmd = [PY, "-m", "client", "checkout", "--platform", url, "--data", str(window), "--certno",
-               PEOPLE[i % len(PEOPLE)], "--fees", str(fees), "--ack-warnings", "--acct", "0", *pay]
+               PEOPLE[i % len(PEOPLE)], "--fees", str(fees), "--ack-warnings", "--acct", "0", *pay,
+               "--receipt", str(receipt)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         killed = False
         if rng.random() < kill_rate:
@@ -142,9 +170,13 @@ def run(url: str, window: Path, work: Path, *, n: int, seed: int = 5, kill_rate:
         fault(url, clear=True)
         if killed or proc.returncode not in (0, 2):
             recover_window(url, window, scratch, 2.0)
+        for sid in _confirmed_after(db, before):
+            fig.receipts.setdefault(sid, receipt)
         if log:
             log(f"checkout {i}: {spec} scen {scen} exit {proc.returncode}{' killed' if killed else ''}")
     recover_window(url, window, scratch, 2.0)
+    for sid in _confirmed_after(db, 0):                 # confirmed by the last recovery: never printed
+        fig.receipts.setdefault(sid, work / f"receipt-late-{sid}.pdf")
     fig.problems += scratch.problems
     return fig
 
@@ -202,6 +234,33 @@ def verify(url: str, window: Path, fig: PayFigures) -> None:
     fig.statement_reconciled = st.returncode == 0
     if st.returncode != 0:
         fig.problems.append("statement: " + st.stderr.decode("utf-8", "replace")[-400:])
+    _verify_paper(url, window, fig, setl)
+
+
+def _verify_paper(url: str, window: Path, fig: PayFigures, setl: dict) -> None:
+    """Every receipt on disk is whole; a confirmed settlement whose receipt is missing is reprinted."""
+    for pdf in sorted(fig.paper_dir.glob("receipt-*.pdf")) if fig.paper_dir else []:
+        fig.receipts_printed += 1
+        if not _whole_pdf(pdf):
+            fig.receipts_truncated += 1
+            fig.problems.append(f"truncated receipt {pdf.name}")
+    conn = sqlite3.connect(window / STORE)
+    try:
+        setl_ids = dict(conn.execute("SELECT id, setl_id FROM settlements WHERE state = 'confirmed'").fetchall())
+    finally:
+        conn.close()
+    for sid, pdf in sorted(fig.receipts.items()):
+        if setl.get(sid, {}).get("state") != "confirmed" or pdf.exists():
+            continue
+        copy = pdf.with_name(pdf.stem.replace("receipt-", "copy-") + ".pdf")
+        r = subprocess.run([PY, "-m", "client", "checkout", "--platform", url, "--data", str(window),
+                            "--reprint", setl_ids[sid], "--receipt", str(copy), "--supervisor", "0009",
+                            "--supervisor-password-stdin"], cwd=ROOT, env=_env(), capture_output=True, timeout=120,
+                           input=b"Train-0009\n")
+        if r.returncode == 0 and copy.exists() and _whole_pdf(copy):
+            fig.receipts_reprinted += 1
+        else:
+            fig.problems.append(f"reprint of settlement {sid} failed: {r.stderr.decode('utf-8', 'replace')[-300:]}")
 
 
 def run_drill(base: Path, *, n: int = 30, seed: int = 5, kill_rate: float = 0.5, log=None) -> PayFigures:

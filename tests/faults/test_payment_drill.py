@@ -24,7 +24,10 @@ def test_payment_drill_never_charges_twice_or_without_settlement(tmp_path):
     assert fig.double_charges == 0 and fig.charges_without_settlement == 0, report
     assert fig.settlements_without_share == 0 and fig.open_trades == 0 and fig.state_mismatches == 0, report
     assert fig.statement_reconciled, report
+    assert fig.receipts_truncated == 0 and fig.receipts_printed >= 10, report
     assert fig.kills >= 3 and fig.settled >= 10 and fig.gateway_charges_kept >= 5, report
     print(f"double charges {fig.double_charges}, charges without settlement {fig.charges_without_settlement}, "
           f"settlements without share or owed flag {fig.settlements_without_share}, owed {fig.owed}, "
-          f"statement reconciled {fig.statement_reconciled}")
+          f"statement reconciled {fig.statement_reconciled}; receipts printed {fig.receipts_printed}, "
+          f"truncated {fig.receipts_truncated}, reprinted under supervision {fig.receipts_reprinted}; "
+          f"kill phases {dict(fig.kill_phases)}")

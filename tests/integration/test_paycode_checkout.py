@@ -296,6 +296,43 @@ def test_owed_share_is_resolved_by_a_supervisor(window, tmp_path):
                         (rec["settlement_id"],)).fetchall() == [("cash", f"owed:{owed['owed_id']}")]
 
 
+def test_owed_share_is_collected_from_a_new_payment_code_exactly_once(window, tmp_path):
+    """NOTENOUGH at the checkout → the share is owed. The patient tops up and shows a new code:
+    a refused new code (expired, scenario 93) leaves the share owed again — one open owed row naming
+    the new trade, nothing charged; a good code (SUCCESS) is charged once for exactly the owed amount,
+    booked against the settlement, and nothing stays owed. Every amount below comes from the gateway's
+    own ledger and the platform's psn_cash_pay."""
+    platform, d = window
+    base = ("--platform", platform.url, "--data", str(d))
+    sup = ("--supervisor", "0009", "--supervisor-password-stdin")
+    rec = json.loads(checkout(platform, d, tmp_path, "code:134567890123456792").stdout)   # NOTENOUGH
+    share = rec["setlinfo"]["psn_cash_pay"]
+    [owed] = [json.loads(x) for x in medsettle("payments", "list", "--owed", *base).stdout.splitlines()]
+    hand = medsettle("payments", "owed-resolve", str(owed["owed_id"]), "--pay", "code:1345678", *sup, *base,
+                     stdin="Train-0009\n")
+    assert hand.returncode == 2 and "不是有效的付款码" in hand.stderr          # typed by hand: refused, nothing sent
+    expired = medsettle("payments", "owed-resolve", str(owed["owed_id"]), "--pay", "code:134567890123450193",
+                        *sup, *base, stdin="Train-0009\n")
+    assert expired.returncode == 2 and "仍记为欠费" in expired.stderr, expired.stderr
+    [again] = [json.loads(x) for x in medsettle("payments", "list", "--owed", *base).stdout.splitlines()]
+    assert again["amount"] == share and again["owed_id"] != owed["owed_id"]
+    ok = medsettle("payments", "owed-resolve", str(again["owed_id"]), "--pay", "code:284567890123450100",
+                   *sup, *base, stdin="Train-0009\n")
+    assert ok.returncode == 0, ok.stderr
+    doc = json.loads(ok.stdout)
+    assert doc["collected"] and doc["trade"]["amount"] == share and doc["trade"]["channel"] == "alipay"
+    assert medsettle("payments", "list", "--owed", *base).stdout.strip() == ""
+    gw = {t["out_trade_no"]: t for t in payledger(platform)["trades"]}
+    kept = [t for t in gw.values() if t["trade_state"] == "SUCCESS"]
+    assert [t["out_trade_no"] for t in kept] == [doc["trade"]["out_trade_no"]] and kept[0]["total_fee"] == share
+    conn = sqlite3.connect(d / "medsettle.sqlite3")
+    rows = conn.execute("SELECT method, amount, ref FROM payments WHERE settlement_id = ? AND method != 'account'",
+                        (rec["settlement_id"],)).fetchall()
+    assert rows == [("alipay", int(Decimal(share) * 100), doc["trade"]["out_trade_no"])]
+    acts = [r[0] for r in conn.execute("SELECT action FROM audit_events WHERE action = 'owed_collect'")]
+    assert len(acts) == 2                              # the refused and the good attempt, each authorised
+
+
 def test_sandbox_ledger_shows_the_gateway_trades_and_refunds(window, tmp_path):
     platform, d = window
     rec = json.loads(checkout(platform, d, tmp_path, "code:" + ALI_OK).stdout)
