@@ -42,8 +42,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--his-bill", action="append", metavar="NO", default=None,
                    help="与 --his 一起：要结算的 HIS 单据号（可多次，合并为一次结算）")
     p.add_argument("--med-type", metavar="CODE", help="医疗类别：11 普通门诊、13 急诊、14 门诊慢特病、21 普通住院…（默认 11 或 HIS 的类别）")
-    p.add_argument("--pay", nargs="+", action="extend", metavar="METHOD:AMOUNT",
-                   help="收款：cash:200 bank_card:50.5 wechat:… alipay:… ecny:…；付款码 code:付款码[:金额]（经聚合支付扣款）；"
+    p.add_argument("--pay", nargs="+", action="extend", metavar="METHOD:AMOUNT[:REF]",
+                   help="收款：cash:200；bank_card:50.5:POS参考号；wechat/alipay/ecny:金额:交易单号（在聚合支付以外收的款，"
+                        "须填参考号）；付款码 code:付款码[:金额]（经聚合支付扣款）；"
                         "acct 使用个人账户（可多个；只有现金可多收找零）")
     p.add_argument("--acct", choices=("0", "1"), default=None,
                    help="是否使用个人账户（默认按参保地规则：站点配置 [counter] account_outpatient / account_inpatient）")

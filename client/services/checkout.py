@@ -80,7 +80,7 @@ from .context import ServiceContext
 from .errors import ServiceError, translate_store_errors
 from .fees import FeeInput, HisAdapter, HisVisit, load_fee_file
 from .identify import IdentifiedPerson, IdentifyService, PersonView
-from .payments import PaymentLine, Tender, allocate
+from .payments import PaymentLine, Tender, allocate, require_references
 
 log = logging.getLogger("client.services.checkout")
 
@@ -938,6 +938,7 @@ class Counter:
                                + "\n请逐条核对（必要时与患者或医生确认）后确认提醒，再结算。")
         due = trial.psn_cash_pay
         paycodes: dict = {}
+        require_references(tenders)                 # a card / channel payment is booked only with its reference
         if any(t.method == "code" for t in tenders):  # payment codes: valid, unused (codepay, docs/payments.md)
             from . import codepay
 

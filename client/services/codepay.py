@@ -487,6 +487,9 @@ def resolve_owed(ctx: Any, owed_id: int, tender: Tender, *, by: str, on_wait=Non
     t = PaymentOwed.__table__
     if tender.method not in ("cash", "bank_card", "wechat", "alipay", "ecny") or tender.amount is None:
         raise ServiceError("invalid_input", "欠费只能用现金或银行卡等方式补收（例如 cash:67.75 或 bank_card:67.75:终端参考号）。")
+    from .payments import require_references
+
+    require_references([tender])
     now = _now()
     with ctx.store.connection() as conn:
         row = conn.execute(select(t).where(t.c.id == owed_id)).mappings().first()

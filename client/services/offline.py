@@ -267,11 +267,12 @@ class OfflineService:
     def settle(self, person, fees, tenders, *, kind: str = "outpatient", med_type: str = "11",
                quote: OfflineQuote | None = None) -> OfflineResult:
         """Provisional insurance settlement offline; raises OfflineLimitExceeded past a limit."""
-        from .payments import allocate
+        from .payments import allocate, require_references
 
         q = quote or self.quote(person, fees, kind=kind, med_type=med_type)
         if q.reasons or q.setlinfo is None:
             raise OfflineLimitExceeded(q.reasons or ["本机没有参保地待遇政策包"], q.total)
+        require_references(list(tenders))
         pay = allocate(q.due, list(tenders))
         return self._write(person, q, pay, kind=kind, med_type=med_type, self_pay=False, reason="")
 
@@ -280,12 +281,13 @@ class OfflineService:
         """Full self-pay (全自费): the patient pays the whole total; nothing is sent to the platform.
         Offline (the default) or at an online window (转自费: uninsured, suspended, refused, or the
         patient declines the insurance — ``reason_code``/``reason`` recorded with the settlement)."""
-        from .payments import allocate
+        from .payments import allocate, require_references
 
         lines = self.price_lines(fees)
         total = q2(sum((ln.amount for ln in lines), ZERO))
         backsettle = not online and reason_code == "offline" and self.backsettle_possible(person)
         q = OfflineQuote(lines, total, backsettle=backsettle)
+        require_references(list(tenders))
         pay = allocate(total, list(tenders))
         default = BACKSETTLE_REASON if backsettle else "离线期间超出离线结算条件，患者选择全自费"
         return self._write(person, q, pay, kind="outpatient", med_type="11", self_pay=True,

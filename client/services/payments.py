@@ -84,6 +84,23 @@ def parse_tender(spec: str) -> Tender:
     return Tender(method, q2(amount), ":".join(parts[2:]).strip())
 
 
+RECORDED_METHOD_NAMES = {"bank_card": "银行卡", "wechat": "微信", "alipay": "支付宝", "ecny": "数字人民币"}
+
+
+def require_references(tenders: list[Tender]) -> None:
+    """A tender the window does not charge itself (a bank card at the POS terminal, a WeChat/Alipay/e-CNY
+    payment made outside the aggregate-payment gateway) is only booked with the reference that proves
+    it — the terminal slip's 参考号, the merchant app's transaction number — so that the day's statement
+    and a later refund can find it. A scanned payment code (``code:``) carries its own out_trade_no."""
+    for t in tenders:
+        name = RECORDED_METHOD_NAMES.get(t.method)
+        if name is not None and not (t.ref or "").strip():
+            amount = "" if t.amount is None else f" {fmt2(t.amount)} 元"
+            raise ServiceError("invalid_input", f"{name}收款{amount}缺少交易参考号：银行卡请填写 POS 终端小票上的参考号"
+                                                f"（bank_card:金额:参考号）；微信/支付宝/数字人民币请扫描患者的付款码"
+                                                f"（code:付款码），或填写商户端的交易单号（例如 wechat:10.00:交易单号）。本次没有结算。")
+
+
 def allocate(due: Decimal, tenders: list[Tender]) -> list[PaymentLine]:
     """Turn what the cashier entered into payment lines that add up to ``due`` exactly."""
     due = q2(due)

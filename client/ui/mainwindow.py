@@ -1492,7 +1492,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         if due <= 0:
             return []
         if method != "cash":
-            return [Tender(method, due)]
+            return self._recorded_tender(method, due)
         if tendered is None:
             self.show_message(self.tr("Type the cash handed over in “Tendered” (amount due ¥ %1), then F9.")
                               .replace("%1", fmt_display(due)), "error")
@@ -1508,6 +1508,31 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             self.step_failed.emit("settle", "short")
             return None
         return [Tender("cash", tendered)]
+
+    def _recorded_tender(self, method: str, due: Decimal) -> list | None:
+        """Bank card (POS terminal) or a channel payment the window does not charge: booked only with its
+        reference. With the aggregate-payment gateway on, WeChat / Alipay / e-CNY are charged by scanning
+        the patient's code — never only recorded (no money would move)."""
+        from client.services.payments import Tender
+
+        from .tenders import ReferenceDialog
+
+        names = {"bank_card": self.tr("Bank card"), "wechat": self.tr("WeChat Pay"), "alipay": self.tr("Alipay"),
+                 "ecny": self.tr("e-CNY")}
+        local = self.local_case is not None            # offline / self-pay cases are not charged through the gateway
+        if method != "bank_card" and self.settings.payment.enabled and not local:
+            self.show_message(self.tr("Scan the patient's payment code (%1): with the payment gateway it is charged "
+                                      "by scanning, never only recorded. Nothing was settled.").replace(
+                                          "%1", names[method]), "error")
+            self.step_failed.emit("settle", "scan the code")
+            return None
+        dlg = ReferenceDialog(names[method], due, card=method == "bank_card", parent=self)
+        self._dialog = dlg
+        if not dlg.exec() or not dlg.value:
+            self.show_message(self.tr("Not settled: the payment reference was not entered."), "warning")
+            self.step_failed.emit("settle", "no reference")
+            return None
+        return [Tender(method, due, dlg.value)]
 
     def pay_by_code(self, code: str) -> None:
         """A payment code scanned while the amount is due: it pays the patient's share through the

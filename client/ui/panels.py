@@ -250,6 +250,9 @@ class PaymentPanel(QFrame):
         lay.addLayout(methods)
         self.tendered.textChanged.connect(self._update_change)
         self.group.idToggled.connect(lambda *_: self._update_change())
+        # Alt+1…5 moves the focus to the radio button (Qt's shortcut click): give it back to 实收 so
+        # the cashier types the amount next, as on the keyboard-only counter
+        self.group.idClicked.connect(lambda *_: self.tendered.setFocus(Qt.FocusReason.ShortcutFocusReason))
         self._due: Decimal | None = None
 
     def method(self) -> str:

@@ -1063,6 +1063,30 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Bank card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>WeChat Pay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alipay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e-CNY</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan the patient&apos;s payment code (%1): with the payment gateway it is charged by scanning, never only recorded. Nothing was settled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not settled: the payment reference was not entered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A payment code was scanned, but nothing is due now: presettle first (F5), then scan the patient&apos;s payment code.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1852,6 +1876,29 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReferenceDialog</name>
+    <message>
+        <source>Payment reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Charge ¥ %1 on the POS terminal, then type the reference number (参考号) printed on its slip and press Enter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>¥ %1 by %2 outside the payment gateway: type the transaction number the merchant app shows and press Enter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Book the payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the whole reference number (at least 4 characters, no spaces).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1067,6 +1067,30 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>应收 ¥ %1。请输入实收金额后按回车或 F9。</translation>
     </message>
     <message>
+        <source>Bank card</source>
+        <translation>银行卡</translation>
+    </message>
+    <message>
+        <source>WeChat Pay</source>
+        <translation>微信支付</translation>
+    </message>
+    <message>
+        <source>Alipay</source>
+        <translation>支付宝</translation>
+    </message>
+    <message>
+        <source>e-CNY</source>
+        <translation>数字人民币</translation>
+    </message>
+    <message>
+        <source>Scan the patient&apos;s payment code (%1): with the payment gateway it is charged by scanning, never only recorded. Nothing was settled.</source>
+        <translation>请扫描患者的付款码（%1）：已启用聚合支付，须扫码扣款，不能只记账。本次没有结算。</translation>
+    </message>
+    <message>
+        <source>Not settled: the payment reference was not entered.</source>
+        <translation>未结算：没有输入交易参考号。</translation>
+    </message>
+    <message>
         <source>A payment code was scanned, but nothing is due now: presettle first (F5), then scan the patient&apos;s payment code.</source>
         <translation>扫描到付款码，但现在没有待收款：请先预结算（F5），再扫描患者的付款码。</translation>
     </message>
@@ -1857,6 +1881,29 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Back</source>
         <translation>返回修改</translation>
+    </message>
+</context>
+<context>
+    <name>ReferenceDialog</name>
+    <message>
+        <source>Payment reference</source>
+        <translation>交易参考号</translation>
+    </message>
+    <message>
+        <source>Charge ¥ %1 on the POS terminal, then type the reference number (参考号) printed on its slip and press Enter.</source>
+        <translation>请在 POS 终端刷卡 ¥ %1，然后输入签购单上的参考号并按回车。</translation>
+    </message>
+    <message>
+        <source>¥ %1 by %2 outside the payment gateway: type the transaction number the merchant app shows and press Enter.</source>
+        <translation>¥ %1 经%2在聚合支付以外收款：请输入商户端显示的交易单号并按回车。</translation>
+    </message>
+    <message>
+        <source>Book the payment</source>
+        <translation>记账</translation>
+    </message>
+    <message>
+        <source>Type the whole reference number (at least 4 characters, no spaces).</source>
+        <translation>请输入完整的参考号（至少4位，不含空格）。</translation>
     </message>
 </context>
 <context>

@@ -109,7 +109,7 @@ def test_his_charges_receipt_and_reversal(window, tmp_path):
     platform, d = window
     out = tmp_path / "slip.pdf"
     r = medsettle("checkout", "--platform", platform.url, "--data", str(d), "--certno", SHEN, "--his",
-                  "--pay", "wechat:10", "cash:1000", "--receipt", str(out), "--ack-warnings")
+                  "--pay", "wechat:10:4200002026120400000002", "cash:1000", "--receipt", str(out), "--ack-warnings")
     assert r.returncode == 0, r.stderr
     rec = json.loads(r.stdout)
     assert out.read_bytes()[:5] == b"%PDF-" and "结算成功" in r.stderr

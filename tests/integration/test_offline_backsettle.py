@@ -90,7 +90,8 @@ def test_outage_twenty_self_pay_backsettled_exactly_once_books_balance(platform,
         # default: no locally computed fund payment — full self-pay, 补结算 afterwards
         assert not q.allowed and q.reasons == [PROVISIONAL_OFF] and q.backsettle and q.setlinfo is None
         method = "wechat" if i % 5 == 0 else "cash"
-        r = svc.settle_self_pay(person, FEES, [Tender(method, q.total)])
+        ref = f"42000020261204{i:010d}" if method == "wechat" else None     # the merchant app's trade no
+        r = svc.settle_self_pay(person, FEES, [Tender(method, q.total, ref)])
         assert r.self_pay and r.receipt["flags"] == [FLAG_SELF_PAY, FLAG_BACKSETTLE]
         assert "全自费收据" in r.receipt["note"] and "补结算" in r.receipt["note"]
         assert r.setlinfo["backsettle"] is True and r.setlinfo["psn_cash_pay"] == r.setlinfo["medfee_sumamt"]

@@ -126,7 +126,10 @@ def test_outpatient_shen_ming_each_certificate(window, platform, how):
     assert trial.setlinfo["medfee_sumamt"] == local["setlinfo"]["medfee_sumamt"] == "235.90"
     due = trial.psn_cash_pay
     assert due == Decimal(SHEN_FIGURES["psn_cash_pay"]) == Decimal("95.20")
-    rec = c.settle([Tender("wechat", Decimal("10.00")), Tender("cash", Decimal("500"))])
+    with pytest.raises(ServiceError) as no_ref:          # a WeChat payment recorded without its transaction no.
+        c.settle([Tender("wechat", Decimal("10.00")), Tender("cash", Decimal("500"))])
+    assert "缺少交易参考号" in no_ref.value.message and table_count(window, "settlements") == 0
+    rec = c.settle([Tender("wechat", Decimal("10.00"), "4200002026120400000001"), Tender("cash", Decimal("500"))])
     assert rec["state"] == "confirmed" and rec["setl_id"] and rec["msgid"] == rec["setlinfo"]["medins_setl_id"]
     for k, v in SHEN_FIGURES.items():
         assert rec["setlinfo"][k] == v, (k, rec["setlinfo"][k], v)
@@ -279,13 +282,13 @@ def test_payments_must_add_up_before_anything_is_sent(window, platform):
     trial = c.presettle()
     due = trial.psn_cash_pay
     assert due > 0
-    for tenders in ([Tender("wechat", due - Decimal("0.01"))], [Tender("cash", due - Decimal("0.01"))],
-                    [Tender("alipay", due + Decimal("1.00"))]):
+    for tenders in ([Tender("wechat", due - Decimal("0.01"), "WX1")], [Tender("cash", due - Decimal("0.01"))],
+                    [Tender("alipay", due + Decimal("1.00"), "ALI1")], [Tender("bank_card", due)]):
         with pytest.raises(ServiceError) as ei:
             c.settle(tenders)
         assert ei.value.code == "invalid_input"
     assert table_count(window, "settlements") == 0
-    rec = c.settle([Tender("bank_card", Decimal("1.00"), "POS1"), Tender("ecny", due - Decimal("1.00"))])
+    rec = c.settle([Tender("bank_card", Decimal("1.00"), "POS1"), Tender("ecny", due - Decimal("1.00"), "EC1")])
     assert sum(Decimal(p["amount"]) for p in rec["payments"] if p["method"] != "account") == due
 
 
