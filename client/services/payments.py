@@ -84,7 +84,8 @@ def parse_tender(spec: str) -> Tender:
     return Tender(method, q2(amount), ":".join(parts[2:]).strip())
 
 
-RECORDED_METHOD_NAMES = {"bank_card": "银行卡", "wechat": "微信", "alipay": "支付宝", "ecny": "数字人民币"}
+#: tenders booked on the cashier's word, each with the reference that proves it
+RECORDED_METHODS = ("bank_card", "wechat", "alipay", "ecny")
 
 
 def require_references(tenders: list[Tender]) -> None:
@@ -93,8 +94,8 @@ def require_references(tenders: list[Tender]) -> None:
     it — the terminal slip's 参考号, the merchant app's transaction number — so that the day's statement
     and a later refund can find it. A scanned payment code (``code:``) carries its own out_trade_no."""
     for t in tenders:
-        name = RECORDED_METHOD_NAMES.get(t.method)
-        if name is not None and not (t.ref or "").strip():
+        if t.method in RECORDED_METHODS and not (t.ref or "").strip():
+            name = PAYMENT_METHOD_NAMES[t.method]
             amount = "" if t.amount is None else f" {fmt2(t.amount)} 元"
             raise ServiceError("invalid_input", f"{name}收款{amount}缺少交易参考号：银行卡请填写 POS 终端小票上的参考号"
                                                 f"（bank_card:金额:参考号）；微信/支付宝/数字人民币请扫描患者的付款码"
