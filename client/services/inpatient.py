@@ -150,7 +150,17 @@ def _stay(conn, stay_id: Any) -> dict:
                              "FROM stays s JOIN visits v ON v.id = s.visit_id WHERE s.id = ?", (sid,)).mappings().first()
     if r is None:
         raise ServiceError("invalid_input", f"本机没有住院记录 {stay_id}，请核对（medsettle inpatient show 可列出在院患者）。")
-    return dict(r)
+    d = dict(r)
+    for k in ("begntime", "endtime", "created_at", "updated_at"):
+        d[k] = _dt(d[k])
+    return d
+
+
+def _dt(v: Any) -> datetime | None:
+    """A DateTime read with raw SQL (text in SQLite) as a datetime."""
+    if v is None or isinstance(v, datetime):
+        return v
+    return datetime.fromisoformat(str(v))
 
 
 def _books(conn, stay_id: int) -> dict:
@@ -1271,7 +1281,7 @@ def recover_stays(ctx, *, grace_s: float | None = None) -> dict:
                                    "JOIN visits v ON v.id = s.visit_id WHERE s.state = 'admitting'").fetchall()
     svc = StayService(ctx)
     for stay_id, psn_no, adm_dvs, msgid, updated, visit_id in adm:
-        if (now - updated).total_seconds() < grace:
+        if (now - _dt(updated)).total_seconds() < grace:
             out["admissions_open"].append({"stay_id": stay_id, "why": "within_grace"})
             continue
 
