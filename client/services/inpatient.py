@@ -837,7 +837,7 @@ class StayService:
         begin = _ts(s["begntime"])
         made = []
         for i, fi in enumerate(pending, 1):
-            occur = str(fi.extra.get("fee_ocur_time") or begin)[:19]
+            occur = str(fi.extra.get("fee_ocur_time") or _ts(_now()))[:19]
             _parse_time(occur, "费用发生时间")
             if occur < begin[:10]:
                 raise ServiceError("invalid_input", f"第{i}条“{fi.name or fi.code}”的费用发生时间 {occur} 早于入院时间 {begin}。")

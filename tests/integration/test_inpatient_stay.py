@@ -241,3 +241,42 @@ def test_change_cancel_and_reversal_restores_the_deposit(ward):
     with pytest.raises(ServiceError) as e:
         svc.cancel(sid)
     assert "费用明细" in e.value.message
+
+
+def test_cli_stay_deposit_daily_upload_and_discharge_with_cash_surplus(platform, tmp_path):
+    """The CLI flow with one cash deposit and no mid-stay settlement: the whole stay settled at discharge
+    (days 1–5 = 4451.73 + 362.45 = 4814.18; working as above, in one settlement):
+      fully self-paid 88.00; over the limit 10.60 + 0.40 = 11.00; self pay first 38.32 + 0.96 = 39.28
+      in scope 4814.18 − 88.00 − 11.00 − 39.28 = 4675.90; deductible 1500.00
+      fund (4675.90 − 1500.00) × 0.85 = 2699.515 → 2699.52 (half-up); psn_cash_pay 4814.18 − 2699.52 = 2114.66
+      deposit 3000.00 cash → applied 2114.66, surplus 885.34 refunded in cash (no code deposit)."""
+    from tests.integration.cli_inproc import medsettle_inproc as medsettle
+
+    d = str(tmp_path / "cli")
+    base = ("--platform", platform.url, "--data", d)
+    assert medsettle("sync", *base).returncode == 0
+    assert medsettle("shift", "open", *base, "--operator", "T001", "--float", "100.00").returncode == 0
+    r = medsettle("inpatient", "admit", *base, "--certno", ZHANG, "--his")
+    assert r.returncode == 0, r.stderr
+    stay = json.loads(r.stdout)["stay_id"]
+    assert "入院登记成功" in r.stderr
+    bad = medsettle("inpatient", "deposit", *base, str(stay), "--amount", "0")
+    assert bad.returncode == 2 and "必须大于0" in bad.stderr
+    r = medsettle("inpatient", "deposit", *base, str(stay), "--amount", "3000.00", "--cash-tendered", "3000",
+                  "--receipt", str(tmp_path / "yj.pdf"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "yj.pdf").read_bytes().startswith(b"%PDF") and "预交金余额 3000.00 元" in r.stderr
+    r = medsettle("inpatient", "discharge", *base, str(stay))
+    assert r.returncode == 2 and "HIS 中还有 32 条费用" in r.stderr
+    r = medsettle("inpatient", "upload", *base, str(stay))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["amount"] == "4814.18"
+    r = medsettle("inpatient", "discharge", *base, str(stay))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["settlement"]["setlinfo"]["psn_cash_pay"] == "2114.66"
+    assert out["settlement"]["setlinfo"]["fund_pay_sumamt"] == "2699.52"
+    assert [(x["method"], x["amount"]) for x in out["refunds"]] == [("cash", "885.34")]
+    assert out["stay"]["books"]["balance"] == "0.00" and "退还预交金 885.34 元（现金）：已退" in r.stderr
+    r = medsettle("inpatient", "show", *base, str(stay), "--table")
+    assert r.returncode == 0 and "交 3000.00 − 退 885.34 − 冲抵 2114.66 = 余额 0.00" in r.stdout
