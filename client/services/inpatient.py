@@ -964,7 +964,8 @@ class StayService:
         if end < s["begntime"]:
             raise ServiceError("invalid_input", f"出院时间 {_ts(end)} 早于入院时间 {_ts(s['begntime'])}。")
         changes = json.loads(s["changes_json"] or "[]")
-        lost = [c for c in changes if c.get("infno") == "2402" and c.get("result") == "unknown"]
+        # a 2402 whose answer was lost ("unknown"), or whose process died with it in flight ("sent")
+        lost = [c for c in changes if c.get("infno") == "2402" and c.get("result") in ("unknown", "sent")]
         if lost:                           # a 2402 whose answer was lost: undo it (2405) if it happened
             msgid = self.ctx.new_msgid()
             e405 = {"infno": "2405", "msgid": msgid, "at": _ts(_now()), "result": "sent", "after": lost[-1]["msgid"]}
@@ -992,6 +993,7 @@ class StayService:
                    on_refused=lambda e: self._change_log(s["id"], dict(entry, result="refused", err_msg=e.err_msg)),
                    on_not_sent=lambda e: self._change_log(s["id"], dict(entry, result="not_sent")),
                    on_unknown=lambda e: self._change_log(s["id"], dict(entry, result="unknown")))
+        checkpoint(self.ctx, "2402.answered")
         with self.ctx.store.connection() as conn:
             conn.exec_driver_sql("UPDATE visits SET endtime = ?, updated_at = ? WHERE id = ?", (end, _now(), s["visit_id"]))
             conn.exec_driver_sql("UPDATE stays SET state = 'discharged', endtime = ?, updated_at = ? WHERE id = ?",
@@ -1360,4 +1362,22 @@ def recover_stays(ctx, *, grace_s: float | None = None) -> dict:
                 st = conn.exec_driver_sql("SELECT state FROM stay_deposits WHERE id = ?", (r["id"],)).scalar()
                 key = {"done": "deposits_done", "failed": "deposits_failed"}.get(st, "deposits_open")
                 out[key] += 1
+    # a final settlement whose surplus refund did not happen (the process stopped after the confirmation,
+    # or a refund failed): refund what is left, by the same rule
+    out["surplus_refunded"] = []
+    with ctx.store.read_connection() as conn:
+        settled = [r[0] for r in conn.exec_driver_sql("SELECT id FROM stays WHERE state = 'settled'")]
+        todo = [(i, Decimal(_books(conn, i)["balance"])) for i in settled if not _books(conn, i)["open_items"]]
+    for stay_id, bal in todo:
+        if bal <= 0:
+            continue
+        try:
+            with ctx.store.read_connection() as conn:
+                s = _stay(conn, stay_id)
+            rows = svc._refund(s, bal, reason="出院结算退还预交金余额（恢复）", authorized_by=None)
+            out["surplus_refunded"] += [{"stay_id": stay_id, "amount": r["amount"], "method": r["method"],
+                                         "state": r["state"]} for r in rows]
+        except ServiceError as exc:
+            log.warning("surplus refund of stay %s: %s", stay_id, exc.message)
+            out["deposits_open"] += 1
     return out

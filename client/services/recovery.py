@@ -140,6 +140,7 @@ class RecoveryReport:
     invoices_owed: int = 0            # settlements still without their e-invoice / red letter
     started: datetime | None = None
     payments: dict | None = None      # payment codes finished by codepay.resolve_unknown (docs/payments.md)
+    stays: dict | None = None         # inpatient stays finished by inpatient.recover_stays (0008b)
 
     @property
     def reviews(self) -> list[dict]:
@@ -174,7 +175,8 @@ class RecoveryReport:
                 "drain": self.drain, "remaining_unknown": self.remaining_unknown,
                 "remaining_outbox": self.remaining_outbox, "needs_review": self.needs_review,
                 "invoices_owed": self.invoices_owed, "reviews": self.reviews, "reversals": self.reversals(),
-                "clean": self.clean, **({"payments": self.payments} if self.payments is not None else {})}
+                "clean": self.clean, **({"payments": self.payments} if self.payments is not None else {}),
+                **({"stays": self.stays} if self.stays is not None else {})}
 
     def message(self) -> str:
         c = self.counts()
