@@ -163,7 +163,10 @@ def test_five_day_stay_with_deposits_mid_settlement_and_surplus_refund(ward):
     # the gateway: one charge of 3000.00, one refund of 2885.34 of it
     led = payledger(platform)
     [tr] = led["trades"]
-    assert tr["total_fee"] == "3000.00" and tr["out_trade_no"] == d2["out_trade_no"]
+    assert (tr["total_fee"], tr["refunded_fee"], tr["out_trade_no"]) == ("3000.00", "2885.34", d2["out_trade_no"])
+    # each settlement's e-invoice covers its own lines (mid-stay: days 1–2; final: days 3–5)
+    assert mid["settlement"]["warnings"] == [] and fin["settlement"]["warnings"] == []
+    assert mid["settlement"]["invoice"] and fin["settlement"]["invoice"]
     assert [(r["out_trade_no"], r["refund_fee"], r["out_refund_no"]) for r in led["refunds"]] == [
         (d2["out_trade_no"], "2885.34", fin["refunds"][0]["out_refund_no"])]
     # the shift: deposits entered its money (cash drawer and WeChat)
