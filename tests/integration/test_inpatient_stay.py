@@ -93,6 +93,16 @@ def central_settlements(platform, mdtrt_id: str) -> list[dict]:
         conn.close()
 
 
+def tmp_path_of(ctx) -> Path:
+    return Path(ctx.settings.data_dir)
+
+
+def pdf_text(path: Path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def payledger(platform) -> dict:
     return requests.get(platform.url + "/admin/payledger", timeout=10).json()
 
@@ -174,6 +184,29 @@ def test_five_day_stay_with_deposits_mid_settlement_and_surplus_refund(ward):
     assert summary["expected"]["cash"] == "2200.00" and summary["expected"]["wechat"] == "114.66"
     assert (summary["deposits"]["taken"], summary["deposits"]["refunded"], summary["deposits"]["applied"]) == (
         "5000.00", "2885.34", "2114.66")
+    # shift close balances with the counted drawer (200.00 float + 2000.00 cash deposit) and WeChat net
+    from client.services import housekeeping, reports
+
+    housekeeping.recover(ctx, grace_s=0)                   # the e-invoice uploads leave the outbox
+    shift_id = dayend.current_shift(ctx.store, ctx.operator.opter)
+    closed = dayend.close_shift(ctx.store, shift_id, {"cash": Decimal("2200.00"), "wechat": Decimal("114.66")})
+    assert {r["method"]: r["difference"] for r in closed["closing"]["methods"]} == {"cash": "0.00", "wechat": "0.00"}
+    # Z report: the deposit lines, the deposits in the methods and in the cash count
+    from datetime import date
+
+    rep = reports.zreport(ctx.store, date.today())
+    assert rep.deposits == {"taken": "5000.00", "taken_count": 2, "refunded": "2885.34", "refunded_count": 1,
+                            "applied": "2114.66", "applied_count": 2, "restored": "0.00"}
+    [cash] = rep.cash
+    assert (cash.expected, cash.counted, cash.result) == (Decimal("2200.00"), Decimal("2200.00"), "平")
+    assert {(m.method, m.amount) for m in rep.methods} == {("cash", Decimal("2000.00")), ("wechat", Decimal("114.66"))}
+    from client.printing.reports import render_zreport
+
+    pdf = tmp_path_of(ctx) / "z.pdf"
+    render_zreport(rep, pdf)
+    rows = {ln.split()[0]: ln.split()[1:] for ln in pdf_text(pdf).splitlines() if "预交金" in ln and ln.split()}
+    assert rows["收取预交金"] == ["2", "5,000.00"] and rows["退还预交金"] == ["1", "2,885.34"]
+    assert rows["预交金冲抵结算（不收付现金）"] == ["2", "2,114.66"]
 
 
 def test_refusals_change_nothing(ward):
