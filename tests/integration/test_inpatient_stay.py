@@ -302,6 +302,20 @@ def test_cli_stay_deposit_daily_upload_and_discharge_with_cash_surplus(platform,
                   "--receipt", str(tmp_path / "yj.pdf"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "yj.pdf").read_bytes().startswith(b"%PDF") and "预交金余额 3000.00 元" in r.stderr
+    r = medsettle("inpatient", "change", *base, str(stay), "--bed", "12", "--doctor", "D310118000301:周医生")
+    assert r.returncode == 0 and json.loads(r.stdout)["bed"] == "12" and "住院信息已变更（2403）" in r.stderr
+    r = medsettle("inpatient", "refund-deposit", *base, str(stay), "--amount", "100.00")
+    assert r.returncode == 2 and "授权" in r.stderr
+    r = medsettle("inpatient", "refund-deposit", *base, str(stay), "--amount", "100.00", "--supervisor", "0009",
+                  "--supervisor-password-stdin", "--reason", "患者申请", stdin="wrong\n")
+    assert r.returncode == 2 and "授权失败" in r.stderr
+    r = medsettle("inpatient", "refund-deposit", *base, str(stay), "--amount", "100.00", "--supervisor", "0009",
+                  "--supervisor-password-stdin", "--reason", "患者申请", "--receipt", str(tmp_path / "yt.pdf"),
+                  stdin="Train-0009\n")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["balance"] == "2900.00" and (tmp_path / "yt.pdf").read_bytes().startswith(b"%PDF")
+    r = medsettle("inpatient", "deposit", *base, str(stay), "--amount", "100.00")
+    assert r.returncode == 0 and "预交金余额 3000.00 元" in r.stderr
     r = medsettle("inpatient", "discharge", *base, str(stay))
     assert r.returncode == 2 and "HIS 中还有 32 条费用" in r.stderr
     r = medsettle("inpatient", "upload", *base, str(stay))
@@ -315,7 +329,14 @@ def test_cli_stay_deposit_daily_upload_and_discharge_with_cash_surplus(platform,
     assert [(x["method"], x["amount"]) for x in out["refunds"]] == [("cash", "885.34")]
     assert out["stay"]["books"]["balance"] == "0.00" and "退还预交金 885.34 元（现金）：已退" in r.stderr
     r = medsettle("inpatient", "show", *base, str(stay), "--table")
-    assert r.returncode == 0 and "交 3000.00 − 退 885.34 − 冲抵 2114.66 = 余额 0.00" in r.stdout
+    assert r.returncode == 0 and "交 3100.00 − 退 985.34 − 冲抵 2114.66 = 余额 0.00" in r.stdout
+    r = medsettle("inpatient", "reverse", *base, str(stay), out["settlement"]["setl_id"], "--supervisor", "0009",
+                  "--supervisor-password-stdin", "--reason", "录入错误", stdin="Train-0009\n")
+    assert r.returncode == 0, r.stderr
+    back = json.loads(r.stdout)
+    assert back["stay"]["state"] == "discharged" and back["stay"]["books"]["balance"] == "2114.66"
+    r = medsettle("inpatient", "show", *base, "--table")
+    assert r.returncode == 0 and "ZY3101182026ST01" in r.stdout and "2114.66" in r.stdout and ZHANG not in r.stdout
 
 
 def test_short_deposit_is_topped_up_fees_cancelled_and_reversal_order_kept(ward):
