@@ -625,7 +625,8 @@ class PayTrade(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     out_trade_no: Mapped[str] = mapped_column(String(32), unique=True)
-    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    # NULL for a deposit's trade (0008b): then deposit_id names the stay_deposits row
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
     channel: Mapped[str] = mapped_column(String(12))
     code_masked: Mapped[str] = mapped_column(String(32))
     code_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -638,6 +639,8 @@ class PayTrade(Base):
     refund_json: Mapped[str | None] = mapped_column(Text)        # [{out_refund_no, refund_id, amount, at}]
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    deposit_id: Mapped[int | None] = mapped_column(ForeignKey("stay_deposits.id", name="fk_pay_trades_deposit_id",
+                                                              ondelete="RESTRICT"), index=True)
 
 
 class PaymentOwed(Base):
@@ -653,3 +656,76 @@ class PaymentOwed(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(20))
+
+
+STAY_STATES = ("admitting", "admitted", "discharged", "settled", "cancelled")
+DEPOSIT_KINDS = ("deposit", "refund", "applied", "restored")
+DEPOSIT_STATES = ("pending", "done", "failed", "unknown")
+
+
+class Stay(Base):
+    """An inpatient stay (client.services.inpatient): admission 2401 … discharge 2402 over the local
+    ``visits`` row that holds its fee lines (2301) and settlements (2304, mid-stay and final). 0008b."""
+
+    __tablename__ = "stays"
+    __table_args__ = (CheckConstraint(_in("state", STAY_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="RESTRICT"), unique=True)
+    ipt_no: Mapped[str] = mapped_column(String(30), index=True)
+    psn_no: Mapped[str] = mapped_column(String(30), index=True)
+    psn_name: Mapped[str] = mapped_column(String(50))
+    certno_masked: Mapped[str] = mapped_column(String(50))
+    insutype: Mapped[str] = mapped_column(String(6))
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    mdtrt_cert_type: Mapped[str] = mapped_column(String(3))
+    mdtrt_cert_no: Mapped[str] = mapped_column(String(100))
+    med_type: Mapped[str] = mapped_column(String(6))
+    dept_code: Mapped[str] = mapped_column(String(30))
+    dept_name: Mapped[str] = mapped_column(String(100))
+    bed: Mapped[str] = mapped_column(String(30))
+    dr_code: Mapped[str] = mapped_column(String(30))
+    dr_name: Mapped[str] = mapped_column(String(50))
+    diag_code: Mapped[str] = mapped_column(String(30))
+    diag_name: Mapped[str] = mapped_column(String(100))
+    begntime: Mapped[datetime] = mapped_column(DateTime)
+    endtime: Mapped[datetime | None] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(12))
+    person_json: Mapped[str | None] = mapped_column(Text)       # the identification view (masked)
+    changes_json: Mapped[str | None] = mapped_column(Text)      # 2403 changes and 2404 attempts (with msgids)
+    opter: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StayDeposit(Base):
+    """One movement of a stay's deposit ledger (预交金): ``deposit`` taken, ``refund`` paid back,
+    ``applied`` to a settlement's psn_cash_pay, ``restored`` by a 2305 reversal. Amounts positive;
+    balance = done deposits − done refunds − done applied + done restored. A deposit / refund row is
+    committed (``pending``, with its receipt number and out_trade_no) BEFORE the drawer or gateway."""
+
+    __tablename__ = "stay_deposits"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DEPOSIT_KINDS), name="kind"),
+        CheckConstraint(_in("state", DEPOSIT_STATES), name="state"),
+        CheckConstraint("amount > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    state: Mapped[str] = mapped_column(String(10))
+    receipt_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    out_trade_no: Mapped[str | None] = mapped_column(String(32))
+    out_refund_no: Mapped[str | None] = mapped_column(String(32))
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    related_id: Mapped[int | None] = mapped_column(Integer)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="RESTRICT"), index=True)
+    opter: Mapped[str | None] = mapped_column(String(20))
+    authorized_by: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(256))
+    err_msg: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

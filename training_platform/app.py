@@ -8,6 +8,7 @@ Endpoints
   POST /localcfc/api/hsecfc/localQrCodeQuery   e-voucher decoding (transType ec.query)
   POST /his/api/pendingCharges                 demo HIS: pending visits with lines
   POST /his/api/chargeConfirm | /chargeCancel  demo HIS: bills paid (after the settlement) / unpaid again
+  POST /his/api/stayFees                       demo HIS: an in-stay patient's fees of one day (住院, by day)
   POST /einvoice/api/allocate | /issue         fiscal e-invoice platform (number ranges, issuing)
   GET  /training/password-key                 the 验密 public key (PEM), when started with password_check
   GET  /health                                 {"status": "ok", "time": ...}
@@ -80,7 +81,7 @@ PATH_INFNO = {
 }
 
 OTHER_SCOPES = {"/localcfc/api/hsecfc/localQrCodeQuery": "ec.query", "/his/api/pendingCharges": "his.pendingCharges",
-                "/his/api/chargeConfirm": "his.chargeConfirm", "/his/api/chargeCancel": "his.chargeCancel",
+                "/his/api/chargeConfirm": "his.chargeConfirm", "/his/api/stayFees": "his.stayFees", "/his/api/chargeCancel": "his.chargeCancel",
                 "/einvoice/api/allocate": "einvoice.allocate", "/einvoice/api/issue": "einvoice.issue"}
 PAY_SCOPES = {f"/paygw/v1/{a}": f"pay.{a}" for a in ("micropay", "orderquery", "reverse", "refund", "refundquery",
                                                      "statement")}
@@ -159,6 +160,7 @@ class SandboxApp:
         rules += [Rule("/localcfc/api/hsecfc/localQrCodeQuery", endpoint="ec", methods=["POST"]),
                  Rule("/his/api/pendingCharges", endpoint="his", methods=["POST"]),
                  Rule("/his/api/chargeConfirm", endpoint="his_confirm", methods=["POST"]),
+                 Rule("/his/api/stayFees", endpoint="his_stay", methods=["POST"]),
                  Rule("/his/api/chargeCancel", endpoint="his_cancel", methods=["POST"]),
                  Rule("/einvoice/api/allocate", endpoint="einv_allocate", methods=["POST"]),
                  Rule("/einvoice/api/issue", endpoint="einv_issue", methods=["POST"]),
@@ -239,6 +241,8 @@ class SandboxApp:
             result = _json(self.platform.ec_query(body))
         elif endpoint == "his":
             result = _json(self.platform.his_pending(body))
+        elif endpoint == "his_stay":
+            result = _json(self.platform.his_stay_fees(body))
         elif endpoint in ("his_confirm", "his_cancel"):
             result = _json(self.platform.his_mark_paid(body, paid=endpoint == "his_confirm"))
         elif endpoint == "pay":

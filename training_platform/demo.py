@@ -928,6 +928,58 @@ def _his_charges(seed: int, base_rows: list[dict], people: list[dict]) -> dict[s
 # policy bundles and the whole data set
 
 
+# In-stay patients of the demo HIS (``POST /his/api/stayFees``): fees that arise day by day during an
+# admission, for the deposit / daily upload / mid-stay settlement flow (client.services.inpatient).
+# Days are offsets from the admission day: the HIS serves day k at (today − (days − 1) + k), so the
+# stay is always "in progress" whatever the date (training convention, docs/demo-data.md).
+# 张伟 (Qingpu employee) at the Qingpu training hospital, 5 days, 外科 (腹腔镜下胆囊切除术 on day 2).
+STAY_SPECS = {
+    "310118199001010036": {
+        "fixmedins_code": "H31011800001", "admdvs": "310118", "ipt_no": "ZY3101182026ST01", "med_type": "21",
+        "dept": ("A04", "外科"), "bed": "07", "dr": ("D310118000207", "韩立新"), "dise": ("K80.100", "胆囊结石伴慢性胆囊炎"),
+        "days": [
+            ("10:00:00", [("血常规(全血细胞计数+五分类)", 1), ("胸部X线摄影(DR)", 1), ("普通病房床位费(三人间)", 1),
+                          ("一级护理", 1), ("住院诊查费", 1), ("血清维生素D测定", 1)]),
+            ("09:00:00", [("腹腔镜下胆囊切除术", 1), ("全身麻醉", 2), ("可吸收缝合线", 2),
+                          ("普通病房床位费(双人间)", 1), ("二级护理", 1), ("住院诊查费", 1)]),
+            ("08:00:00", [("普通病房床位费(三人间)", 1), ("二级护理", 1), ("住院诊查费", 1), ("换药(小)", 1),
+                          ("静脉输液", 1), ("0.9%氯化钠注射液", 2), ("注射用头孢曲松钠", 2), ("一次性使用输液器", 1)]),
+            ("08:00:00", [("普通病房床位费(三人间)", 1), ("二级护理", 1), ("住院诊查费", 1),
+                          ("静脉输液", 1), ("0.9%氯化钠注射液", 2), ("注射用头孢曲松钠", 2), ("一次性使用输液器", 1)]),
+            ("07:30:00", [("血常规(全血细胞计数+五分类)", 1), ("C反应蛋白测定", 1), ("普通病房床位费(三人间)", 1),
+                          ("二级护理", 1), ("住院诊查费", 1)]),
+        ],
+    },
+}
+
+
+def _his_stays(base_rows: list[dict]) -> dict[str, list[dict]]:
+    """The demo HIS's in-stay patients: per certno, stays with their fee lines per day offset (each line
+    as a pending bill's line, ``fee_ocur_time`` = "D<k> HH:MM:SS", dated when served)."""
+    out: dict[str, list[dict]] = {}
+    for certno, spec in STAY_SPECS.items():
+        items = {r["name"]: r for r in base_rows if r["admdvs"] == spec["admdvs"] and r["vali_flag"] == "1"}
+        doc = {"bilg_dept_codg": spec["dept"][0], "bilg_dept_name": spec["dept"][1], "bilg_dr_codg": spec["dr"][0],
+               "bilg_dr_name": spec["dr"][1]}
+        days, sn = [], 0
+        for k, (at, lines) in enumerate(spec["days"]):
+            day = []
+            for name, cnt in lines:
+                r = items[name]
+                sn += 1
+                price = Decimal(r["pric"])
+                day.append({"feedetl_sn": f"{spec['ipt_no']}-{sn:03d}", "code": r["med_list_codg"], "name": r["name"],
+                            "cnt": str(cnt), "pric": fmt2(price), "det_item_fee_sumamt": fmt2(q2(price * cnt)),
+                            "fee_ocur_time": f"D{k} {at}", **doc})
+            days.append(day)
+        out[certno] = [{"ipt_no": spec["ipt_no"], "med_type": spec["med_type"], "fixmedins_code": spec["fixmedins_code"],
+                        "mdtrtarea_admvs": spec["admdvs"], "adm_time": "D0 09:30:00", "dept_code": spec["dept"][0],
+                        "dept_name": spec["dept"][1], "bed": spec["bed"], "dr_code": spec["dr"][0],
+                        "dr_name": spec["dr"][1], "dise_codg": spec["dise"][0], "dise_name": spec["dise"][1],
+                        "days": days}]
+    return out
+
+
 def load_policy_bundles() -> dict[str, dict]:
     """policy-bundle/1 documents from resources/policies/*.json, keyed by insured region."""
     out = {}
@@ -951,6 +1003,7 @@ def generate(seed: int = DEFAULT_SEED, catalog_size: int | None = None) -> dict:
         "people": people,
         "catalog": catalog,
         "his_charges": _his_charges(seed, base, people),
+        "his_stays": _his_stays(base),
         "policy_bundles": load_policy_bundles(),
         "einvoice": {k: dict(v) for k, v in EINVOICE.items()},
     }

@@ -33,6 +33,7 @@ CREATE INDEX IF NOT EXISTS catalog_ver ON catalog(admdvs, list_type, ver, med_li
 CREATE INDEX IF NOT EXISTS catalog_admdvs_ver ON catalog(admdvs, ver, med_list_codg);
 CREATE TABLE IF NOT EXISTS bundles (insuplc_admdvs TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS his_charges (certno TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS his_stays (certno TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS his_paid (fixmedins_code TEXT NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id TEXT,
     medins_setl_id TEXT, paid_at TEXT NOT NULL, PRIMARY KEY (fixmedins_code, ipt_otp_no));
 CREATE TABLE IF NOT EXISTS einvoice_cfg (fixmedins_code TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -179,6 +180,8 @@ class Store:
                 c.execute("INSERT OR REPLACE INTO bundles VALUES(?, ?)", (adm, dumps(b)))
             for certno, visits in (data.get("his_charges") or {}).items():
                 c.execute("INSERT OR REPLACE INTO his_charges VALUES(?, ?)", (certno, dumps(visits)))
+            for certno, stays in (data.get("his_stays") or {}).items():
+                c.execute("INSERT OR REPLACE INTO his_stays VALUES(?, ?)", (certno, dumps(stays)))
             for code, cfg in (data.get("einvoice") or {}).items():
                 c.execute("INSERT OR REPLACE INTO einvoice_cfg VALUES(?, ?)", (code, dumps(cfg)))
             c.execute("INSERT OR REPLACE INTO meta VALUES('seed', ?)", (str(seed),))

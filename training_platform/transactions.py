@@ -33,6 +33,12 @@ Training conventions (documented here; the real platform's details are unpublish
   NOTHING_TO_REVERSE "原交易[<omsgid>]不存在，无需冲正" (training wording; the real one is UNVERIFIED,
   docs/central-interface.md). Of a 2208/2305: the reversal is undone (the settlement is valid again,
   its reversal record removed). Of a 2401: the admission is cancelled (no fees, no settlement).
+* 中途结算 (2303/2304 ``mid_setl_flag`` "1", before 2402): settles the admission's fee lines not settled
+  yet; later lines continue in the same mdtrt_id and the next settlement (mid-stay or final, "0" after
+  2402) takes only those. A "per visit" deductible is charged once per admission (the act_pay_dedc of
+  the admission's active settlements is credited: ``credit_mid_settlements``); the admission counts once
+  in the year's admissions. An earlier settlement of an admission cannot be reversed (2305 / 2601)
+  while a later one is active: -1 "…请先撤销后一次结算".
 * 5203 input ``data``: ``psn_no``, ``setl_id``, ``mdtrt_id`` — all required (-1
   "必填字段[setl_id]不能为空"). Output setlinfo: the settlement's fields plus (reference §3.12)
   ``psn_pay``, ``cash_payamt``, ``acct_pay``, ``balc``, ``medins_setl_id``, ``refd_setl_flag`` ("1"
@@ -166,7 +172,7 @@ def time_ver(updt_time: str) -> str:
     return (d + "0" * 14)[:14]
 
 STATE_CHANGING = {"9001", "9002", "2201", "2202", "2203", "2204", "2205", "2207", "2208", "2301", "2302",
-                  "2304", "2305", "2401", "2402", "2404", "2405", "2601", "9101", "3202", "3301", "3302"}
+                  "2304", "2305", "2401", "2402", "2403", "2404", "2405", "2601", "9101", "3202", "3301", "3302"}
 # 2601 may reverse only these (openhis ClassHelper.cs spec comment, reference §3.8)
 REVERSIBLE = ("2207", "2208", "2304", "2305", "2401")
 # real refusal of a 2601 of a settlement already cancelled (real-messages/2601-output-zjharness.json)
@@ -250,7 +256,7 @@ class Platform:
             "9001": self.t9001, "9002": self.t9002, "1101": self.t1101,
             "2201": self.t2201, "2202": self.t2202, "2203": self.t2203, "2204": self.t2204,
             "2205": self.t2205, "2206": self.t2206, "2207": self.t2207, "2208": self.t2208,
-            "2301": self.t2301, "2302": self.t2302, "2303": self.t2303, "2304": self.t2304,
+            "2301": self.t2301, "2302": self.t2302, "2403": self.t2403, "2303": self.t2303, "2304": self.t2304,
             "2305": self.t2305, "2401": self.t2401, "2402": self.t2402, "2404": self.t2404,
             "2405": self.t2405, "2601": self.t2601, "5203": self.t5203, "5206": self.t5206,
             "5301": self.t5301, "3201": self.t3201, "3202": self.t3202, "9101": self.t9101,
@@ -744,6 +750,8 @@ class Platform:
                       ytd=self.ytd_get(c, p["psn_no"], year))
         try:
             case = casebuild.build_case(visit, person, list(entries.values()), lines, bundle)
+            if v["kind"] == "ipt":
+                self.credit_mid_settlements(c, v, case)
             result = engine.settle(case)
         except casebuild.CaseBuildError as e:
             raise Refusal(e.message) from None
@@ -766,6 +774,27 @@ class Platform:
                        crt_payb_lmt_amt=row.get("crt_payb_lmt_amt", "0.00"), setl_proc_info=row.get("setl_proc_info", ""))
                   for row in result.get("setldetail", [])]
         return case, result, info, detail, ins, year
+
+    def credit_mid_settlements(self, c, v: dict, case: dict) -> None:
+        """中途结算 (training convention): a later settlement of the same admission (mdtrt_id) settles
+        only the fee lines not settled yet (``fees.setl_id IS NULL``), and a deductible charged "per
+        visit" is charged once per admission: what the admission's active settlements already paid
+        (their act_pay_dedc) is taken off the standard of every per-visit policy for this case."""
+        paid = ZERO
+        for row in self.active_settlement(c, v["mdtrt_id"]):
+            paid += D(json.loads(row["setlinfo"]).get("act_pay_dedc") or "0", "act_pay_dedc")
+        if paid <= 0:
+            return
+        policies = []
+        for pol in case.get("policies") or []:
+            ded = pol.get("deductible") or {}
+            if ded.get("per") == "visit":
+                pol = json.loads(json.dumps(pol))
+                lv = pol["deductible"].get("by_hosp_lv") or {}
+                pol["deductible"]["by_hosp_lv"] = {k: f2(max(ZERO, D(x, "deductible") - paid)) for k, x in lv.items()}
+                pol["deductible"].pop("nth_admission", None)
+            policies.append(pol)
+        case["policies"] = policies
 
     def presettle(self, c, env, inst, kind: str):
         d = self.data(env)
@@ -838,6 +867,10 @@ class Platform:
             raise Refusal(f"结算ID[{setl_id}]不是{'门诊' if '2207' in infnos else '住院'}结算，不能用此交易撤销")
         if row["reversed"]:
             raise Refusal(f"该结算已撤销(setl_id={setl_id}，撤销结算ID={row['reversal_setl_id']})，不能重复撤销")
+        later = [r for r in self.active_settlement(c, row["mdtrt_id"])
+                 if r["setl_id"] != setl_id and (r["setl_time"], r["setl_id"]) > (row["setl_time"], row["setl_id"])]
+        if later:    # 中途结算: the later settlement's deductible credit rests on this one
+            raise Refusal(f"该住院在此结算之后还有结算(setl_id={later[0]['setl_id']})，请先撤销后一次结算")
         orig = json.loads(row["setlinfo"])
         extra = json.loads(row["extra"])
         t = now()
@@ -937,6 +970,26 @@ class Platform:
         v["status"] = "discharged"
         v["dscginfo"] = info
         v["dscg_diseinfo"] = env["input"].get("diseinfo") or []
+        self.save_visit(c, v)
+        return {}
+
+    def t2403(self, c, env, inst):
+        """2403 住院信息变更 (training): node ``adminfo`` (openhis Input_2403) with mdtrt_id, psn_no; an
+        admitted (在院) stay only; the given fields replace the admission's, ``diseinfo`` (if sent) the
+        diagnoses. Output ``{}``."""
+        info = self.data(env, "adminfo")
+        self.req(info, "mdtrt_id", "psn_no")
+        v = self.visit(c, info["mdtrt_id"], info["psn_no"], inst, "ipt")
+        if v["status"] != "admitted":
+            raise Refusal(f"就诊ID[{v['mdtrt_id']}]当前状态不能变更住院信息({v['status']})")
+        if info.get("ipt_otp_no") and info["ipt_otp_no"] != v["ipt_otp_no"]:
+            raise Refusal(f"住院号[{info['ipt_otp_no']}]与就诊ID[{v['mdtrt_id']}]的住院号[{v['ipt_otp_no']}]不符")
+        m = dict(v.get("mdtrtinfo") or {})
+        m.update({k: x for k, x in info.items() if k not in ("mdtrt_id", "psn_no", "ipt_otp_no") and x not in (None, "")})
+        v["mdtrtinfo"] = m
+        if isinstance(env["input"].get("diseinfo"), list):
+            v["diseinfo"] = env["input"]["diseinfo"]
+        v.setdefault("changes", []).append({"msgid": env["msgid"], "at": tstr(now()), "fields": sorted(info)})
         self.save_visit(c, v)
         return {}
 
@@ -1635,6 +1688,45 @@ class Platform:
             if not done:
                 pending.append(v)
         return {"code": 0, "data": pending, "message": "成功"}
+
+    def his_stay_fees(self, body) -> dict:
+        """Demo HIS, in-stay patients (住院): ``{fixmedins_code, certno | ipt_no, day?}`` → the stay
+        (ipt_no, adm_time, dept, bed, doctor, diagnosis, ndays) and the fee lines of ``day`` (1-based
+        day of the stay; none = every day so far). Day k of an N-day demo stay is dated today − (N − k)
+        (training convention: the stay is always in progress, its last day today)."""
+        if not isinstance(body, dict) or self.institution(str(body.get("fixmedins_code") or "")) is None:
+            return {"code": 1, "data": None, "message": "机构编号(fixmedins_code)缺失或不存在"}
+        code = body["fixmedins_code"]
+        stays = []
+        for row in self.store.conn().execute("SELECT certno, doc FROM his_stays"):
+            for st in json.loads(row[1]):
+                if st.get("fixmedins_code") == code and (body.get("certno") == row[0] or body.get("ipt_no") == st["ipt_no"]):
+                    stays.append((row[0], st))
+        if not stays:
+            return {"code": 1, "data": None, "message": "HIS中没有该患者的在院记录"}
+        certno, st = stays[0]
+        n = len(st["days"])
+        first = dt.date.today() - dt.timedelta(days=n - 1)
+
+        def dated(s: str) -> str:
+            k, at = s.split(" ", 1)
+            return f"{(first + dt.timedelta(days=int(k[1:]))).isoformat()} {at}"
+
+        want = body.get("day")
+        if want not in (None, ""):
+            try:
+                k = int(want)
+            except (TypeError, ValueError):
+                return {"code": 1, "data": None, "message": f"住院日[{want}]必须是整数"}
+            if not 1 <= k <= n:
+                return {"code": 1, "data": None, "message": f"住院日[{want}]超出范围(1-{n})"}
+            days = [k]
+        else:
+            days = list(range(1, n + 1))
+        lines = [dict(ln, fee_ocur_time=dated(ln["fee_ocur_time"])) for k in days for ln in st["days"][k - 1]]
+        head = {k: v for k, v in st.items() if k != "days"}
+        return {"code": 0, "message": "成功",
+                "data": dict(head, certno=certno, adm_time=dated(st["adm_time"]), ndays=n, days=days, lines=lines)}
 
     def his_mark_paid(self, body, *, paid: bool) -> dict:
         """Demo HIS: the window reports bills paid after their settlement (``chargeConfirm``) or unpaid

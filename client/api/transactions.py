@@ -967,6 +967,57 @@ class Discharge:
 
 
 @dataclass
+class AdmissionChangeInfo(_Node):
+    """2403 adminfo (openhis ``Input_2403.cs``: mdtrt_id, psn_no, coner_name, tel, begntime, endtime,
+    mdtrt_cert_type, med_type, ipt_otp_no — not ipt_no as in 2401 — medrcdno, atddr_no, chfpdr_name,
+    adm_diag_dscr, adm_dept_codg, adm_dept_name, adm_bed, dscg_maindiag_code, dscg_maindiag_name,
+    main_cond_dscr, dise_codg, dise_name, oprn/birth fields in extra). Whether the platform wants the
+    whole record again or only what changed is UNVERIFIED: we send the whole current record."""
+
+    mdtrt_id: str
+    psn_no: str
+    begntime: str
+    mdtrt_cert_type: str
+    med_type: str
+    ipt_otp_no: str
+    atddr_no: str
+    chfpdr_name: str
+    adm_diag_dscr: str
+    adm_dept_codg: str
+    adm_dept_name: str
+    adm_bed: str
+    dscg_maindiag_code: str
+    dscg_maindiag_name: str
+    coner_name: str = ""
+    tel: str = ""
+    medrcdno: str = ""
+    main_cond_dscr: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ChangeAdmission:
+    """2403 住院信息变更: {"<node>": {...}, "diseinfo": [...]} → no documented output (Ack).
+
+    ``node`` is "adminfo" (openhis) and ``diseinfo`` is sent when given (its rows carry mdtrt_id);
+    both are UNVERIFIED against the national spec text and configurable ([inpatient] in
+    docs/central-interface.md's conventions table)."""
+
+    INFNO: ClassVar[str] = "2403"
+    RESPONSE: ClassVar[type] = Ack
+    adminfo: AdmissionChangeInfo
+    diseinfo: list[InpatientDiagnosis] | None = None
+    insuplc_admdvs: str = ""
+    node: str = "adminfo"
+
+    def to_input(self) -> dict[str, Any]:
+        out: dict[str, Any] = {self.node: self.adminfo.to_node()}
+        if self.diseinfo is not None:
+            out["diseinfo"] = [d.to_node() for d in self.diseinfo]
+        return out
+
+
+@dataclass
 class CancelAdmit(_DataNode):
     """2404 入院办理撤销 (data: mdtrt_id, psn_no)."""
 

@@ -194,6 +194,15 @@ def render_zreport(rep, out=None) -> bytes:
     p.table([("收费员", 40, "l"), ("工号", 25, "l"), ("收款方式", 40, "l"), ("笔数", 25, "r"), ("金额（收−退）", 50, "r")],
             mrows, bold_last=len(rep.method_totals()) + 1)
 
+    dep = getattr(rep, "deposits", None) or {}
+    if dep.get("taken_count") or dep.get("refunded_count") or dep.get("applied_count"):
+        p.text("住院预交金（已计入上表收款方式和下表现金）：", 8.5)
+        p.table([("项目", 60, "l"), ("笔数", 30, "r"), ("金额", 50, "r")],
+                [["收取预交金", str(dep.get("taken_count", 0)), money(Decimal(dep.get("taken") or "0"))],
+                 ["退还预交金", str(dep.get("refunded_count", 0)), money(Decimal(dep.get("refunded") or "0"))],
+                 ["预交金冲抵结算（不收付现金）", str(dep.get("applied_count", 0)),
+                  money(Decimal(dep.get("applied") or "0"))]])
+
     p.heading("三、现金清点")
     crows = [[x.opter_name, money(x.float_amt), money(x.cash_net), money(x.expected),
               "未清点" if x.counted is None else money(x.counted),

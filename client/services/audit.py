@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "mapping_import": "导入目录对照", "mapping_upload": "上传目录对照", "mapping_revoke": "撤销目录对照",
     "policy_import": "导入政策参数", "policy_replace": "替换同版本政策参数", "policy_import_refused": "政策参数导入被拒绝",
     "owed_resolve": "核销欠费", "owed_collect": "付款码补收欠费",
+    "deposit_refund": "退预交金（组长授权）",
 }
 
 # Keys whose values are masked by kind (lower-case comparison).

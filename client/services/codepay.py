@@ -157,6 +157,26 @@ def insert_prepared(conn: Any, ctx: Any, sid: int, pc: PayCode, amount: Decimal,
     return otn
 
 
+def insert_prepared_deposit(conn: Any, ctx: Any, deposit_id: int, pc: PayCode, amount: Decimal, now: datetime) -> str:
+    """The trade row (``prepared``) of an inpatient deposit (预交金, client.services.inpatient): no
+    settlement, ``deposit_id`` names the stay_deposits row — committed with it, BEFORE the call."""
+    from sqlalchemy import insert
+
+    from offline_cache.models import PayTrade
+
+    otn = new_out_trade_no(ctx.fixmedins_code)
+    conn.execute(insert(PayTrade.__table__).values(
+        out_trade_no=otn, settlement_id=None, deposit_id=deposit_id, channel=pc.channel, code_masked=mask_code(pc.code),
+        code_hash=code_hash(pc.code), amount=amount, state="prepared", refunded=ZERO, created_at=now, updated_at=now))
+    return otn
+
+
+def _deposit_done(conn: Any, trade: dict, state: str, err: str | None, now: datetime) -> None:
+    """A deposit's trade reached an end state: its stay_deposits row follows in the same transaction."""
+    conn.execute(text("UPDATE stay_deposits SET state = :s, err_msg = :e, updated_at = :t WHERE id = :i AND state "
+                      "IN ('pending', 'unknown')"), {"s": state, "e": err, "t": now, "i": trade["deposit_id"]})
+
+
 # ----------------------------------------------------------------------------------------- rows
 def _insert_payment(conn: Any, sid: int, method: str, amount: Decimal, *, ref: str, now: datetime,
                     shift_id: int | None) -> None:
@@ -220,7 +240,9 @@ def _mark_paid(ctx: Any, trade: dict, ans) -> None:
         n = conn.execute(update(t).where(t.c.out_trade_no == trade["out_trade_no"], t.c.state.in_(OPEN_STATES)).values(
             state="paid", transaction_id=ans.transaction_id or trade.get("transaction_id"), err_code=None, err_msg=None,
             updated_at=now)).rowcount
-        if n:
+        if n and trade.get("deposit_id"):          # a deposit (预交金): the ledger row, no payment
+            _deposit_done(conn, trade, "done", None, now)
+        elif n:
             shift = conn.execute(text("SELECT shift_id FROM settlements WHERE id = :i"),
                                  {"i": trade["settlement_id"]}).scalar()
             from client.devices.paycode import CHANNEL_METHOD
@@ -238,7 +260,9 @@ def _mark_not_paid(ctx: Any, trade: dict, state: str, code: str, msg: str) -> No
     with ctx.store.connection() as conn:
         n = conn.execute(update(t).where(t.c.out_trade_no == trade["out_trade_no"], t.c.state.in_(OPEN_STATES)).values(
             state=state, err_code=code[:32] or None, err_msg=msg[:256] or None, updated_at=_now())).rowcount
-        if n:
+        if n and trade.get("deposit_id"):          # a deposit not taken: nothing is owed, the row failed
+            _deposit_done(conn, trade, "failed", (msg or code)[:256], _now())
+        elif n:
             _owe(conn, trade["settlement_id"], trade["amount"],
                  f"{CHANNEL_NAMES.get(trade['channel'], trade['channel'])}付款码未扣款：{msg or code}", trade["out_trade_no"])
 
@@ -264,6 +288,9 @@ def charge(ctx: Any, otn: str, code: str, *, on_wait=None) -> dict:
     _move(ctx, otn, "sent")                          # durable BEFORE the network
     ans = gw.pay(otn, code, trade["amount"], f"{ctx.settings.site.fixmedins_name or '医院'}-医疗费用")
     code = None  # noqa: F841 - the code is dropped after the one call
+    from .inpatient import checkpoint
+
+    checkpoint(ctx, "pay.answered")                  # training drills: a kill with the answer in flight
     _follow(ctx, trade, ans, on_wait=on_wait)
     return trade_summary(_trade(ctx, otn))
 
@@ -388,7 +415,7 @@ def _refund_done(ctx: Any, trade: dict, entry: dict, refund_id: str) -> None:
                 conn.execute(update(t).where(t.c.id == cur["id"]).values(
                     refunded=refunded, refund_json=json.dumps(entries, ensure_ascii=False), updated_at=now,
                     state="refunded" if refunded >= cur["amount"] else cur["state"]))
-                if e.get("book", True):
+                if e.get("book", True) and cur["settlement_id"] is not None:
                     shift = conn.execute(text("SELECT shift_id FROM settlements WHERE id = :i"),
                                          {"i": cur["settlement_id"]}).scalar()
                     _insert_payment(conn, cur["settlement_id"], CHANNEL_METHOD[cur["channel"]], -Decimal(e["amount"]),
@@ -442,8 +469,8 @@ def resolve_unknown(ctx: Any) -> dict:
                     out["open"] += 1
             r = _trade(ctx, r["out_trade_no"])
             pending = [e for e in json.loads(r["refund_json"] or "[]") if e.get("state") == "sent"]
-            if r["state"] in ("paid", "refunded") and (pending or (r["state"] == "paid" and _settlement_state(
-                    ctx, r["settlement_id"]) == "reversed")):
+            if r["state"] in ("paid", "refunded") and (pending or (r["state"] == "paid" and r["settlement_id"] is not None
+                                                                   and _settlement_state(ctx, r["settlement_id"]) == "reversed")):
                 refund(ctx, r["out_trade_no"], book=bool(pending and pending[0].get("book", True)),
                        reason="恢复：结算已撤销，原路退款")
                 out["refunded"] += 1
@@ -455,7 +482,8 @@ def resolve_unknown(ctx: Any) -> dict:
 
 # ----------------------------------------------------------------------------------------- views
 def trade_summary(r: dict) -> dict:
-    return {"out_trade_no": r["out_trade_no"], "settlement_id": r["settlement_id"], "channel": r["channel"],
+    return {"out_trade_no": r["out_trade_no"], "settlement_id": r["settlement_id"],
+            "deposit_id": r.get("deposit_id"), "channel": r["channel"],
             "channel_name": CHANNEL_NAMES.get(r["channel"], r["channel"]), "code": r["code_masked"],
             "amount": fmt2(r["amount"]), "state": r["state"], "transaction_id": r["transaction_id"],
             "err_code": r["err_code"], "err_msg": r["err_msg"], "refunded": fmt2(r["refunded"]),

@@ -107,6 +107,11 @@ def shift_summary(store, shift_id: int) -> dict:
         states = conn.execute(text(
             f"SELECT s.state, s.offline, s.infno, count(*) FROM settlements s WHERE {_member_sql()} "
             "GROUP BY s.state, s.offline, s.infno"), params).fetchall()
+        # inpatient deposits (预交金, 0008b): taken and refunded move money in this shift's drawer / channels;
+        # applied (paid a settlement's share from the deposit) and restored (a 2305 gave it back) do not
+        deps = conn.execute(text(
+            "SELECT kind, method, sum(amount), count(*) FROM stay_deposits WHERE shift_id = :sid AND state = 'done' "
+            "GROUP BY kind, method"), params).fetchall() if _has_table(conn, "stay_deposits") else []
         adj = conn.execute(text(
             "SELECT a.direction, sum(a.amount), count(*) FROM adjustments a WHERE a.state = 'done' AND a.amount > 0 "
             "AND a.done_at >= :opened AND (:closed IS NULL OR a.done_at <= :closed) AND a.opter = :opter "
@@ -115,6 +120,14 @@ def shift_summary(store, shift_id: int) -> dict:
     expected["cash"] = _fen(float_fen)
     for method, amt in pays:
         expected[method] += _fen(amt)
+    deposits = {k: {"amount": ZERO, "count": 0} for k in ("deposit", "refund", "applied", "restored")}
+    by_method: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"deposit": ZERO, "refund": ZERO})
+    for kind, method, amt, n in deps:
+        deposits[kind]["amount"] += _fen(amt)
+        deposits[kind]["count"] += n
+        if kind in ("deposit", "refund"):
+            expected[method] += _fen(amt) if kind == "deposit" else -_fen(amt)
+            by_method[method][kind] += _fen(amt)
     adjustments = {"refund": ZERO, "charge": ZERO}
     for direction, amt, _n in adj:
         adjustments[direction] = _fen(amt)
@@ -126,7 +139,19 @@ def shift_summary(store, shift_id: int) -> dict:
     return {"shift_id": sid, "opter": opter, "opened_at": str(opened), "closed_at": str(closed) if closed else None,
             "float": fmt2(_fen(float_fen)), "expected": {k: fmt2(v) for k, v in sorted(expected.items())},
             "settlements": dict(counts), "adjustments_settled": {k: fmt2(v) for k, v in adjustments.items()},
+            "deposits": {"taken": fmt2(deposits["deposit"]["amount"]), "taken_count": deposits["deposit"]["count"],
+                         "refunded": fmt2(deposits["refund"]["amount"]), "refunded_count": deposits["refund"]["count"],
+                         "applied": fmt2(deposits["applied"]["amount"] - deposits["restored"]["amount"]),
+                         "applied_count": deposits["applied"]["count"],
+                         "by_method": {m: {k: fmt2(v) for k, v in d.items()} for m, d in sorted(by_method.items())}},
             "forced_by": forced_by, "closing": json.loads(counted_js) if counted_js else None}
+
+
+def _has_table(conn, name: str) -> bool:
+    from sqlalchemy import text
+
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}).first() \
+        is not None
 
 
 def close_shift(store, shift_id: int, counted: dict[str, Decimal], *, force_by: str | None = None,

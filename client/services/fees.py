@@ -216,6 +216,25 @@ class HttpHisAdapter:
             visits.append(his_visit_from_doc(v))
         return visits
 
+    def stay(self, *, certno: str = "", ipt_no: str = "", day: int | None = None) -> dict:
+        """An in-stay patient (住院): the HIS's stay header and the fee lines of ``day`` (1-based day of
+        the stay; None = every day so far) — ``POST stayFees`` (our convention, docs/central-interface.md).
+        Returns {ipt_no, adm_time, dept_code, dept_name, bed, dr_code, dr_name, dise_codg, dise_name,
+        ndays, days, lines: [FeeInput]}."""
+        body: dict = {"certno": certno, "ipt_no": ipt_no}
+        if day is not None:
+            body["day"] = day
+        doc = self._post("stayFees", body, "取住院费用")
+        data = dict(doc.get("data") or {})
+        lines = []
+        for i, ln in enumerate(data.get("lines") or [], 1):
+            fi = _line(ln, f"HIS 第{i}条住院明细")
+            extra = {k: ln[k] for k in ("feedetl_sn", "bilg_dept_codg", "bilg_dept_name", "bilg_dr_codg", "bilg_dr_name",
+                                        "fee_ocur_time", "det_item_fee_sumamt") if ln.get(k) not in (None, "")}
+            lines.append(FeeInput(fi.code, fi.cnt, fi.pric, fi.name, fi.where, extra, fi.hosp_code))
+        data["lines"] = lines
+        return data
+
     def confirm_paid(self, bills: list[str], *, setl_id: str, msgid: str) -> None:
         """The bills are paid (after the local commit of their settlement)."""
         self._post("chargeConfirm", {"ipt_otp_nos": list(bills), "setl_id": setl_id, "medins_setl_id": msgid},

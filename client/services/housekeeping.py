@@ -118,6 +118,12 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
         except ServiceError as exc:        # e.g. no signing key: the settlements' recovery goes on
             log.warning("payment recovery skipped: %s", exc.message)
             rep.payments = {"paid": 0, "reversed": 0, "failed": 0, "refunded": 0, "open": 1}
+    try:                                   # inpatient stays: lost 2401 / 2301, deposits, the surplus refund
+        from .inpatient import recover_stays
+
+        rep.stays = recover_stays(ctx, grace_s=grace_s)
+    except ServiceError as exc:
+        log.warning("inpatient recovery not finished: %s", exc.message)
     if drain:
         rep.drain = _drain_all(ctx, rounds=rounds, sleep=sleep)
     rep.unpaid = unpaid_settlements(ctx.store, since=started - timedelta(days=1))

@@ -263,7 +263,10 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
     self_cost = min(psn_part, _d(info.get("fulamt_ownpay_amt", "0.00"), "fulamt_ownpay_amt")
                     + _d(info.get("overlmt_selfpay", "0.00"), "overlmt_selfpay"))
     lines = []
+    only = set(meta.get("feedetl_sns") or [])     # an inpatient stay's settlement: its own lines (mid-stay / final)
     for ln in s.scalars(select(FeeLine).where(FeeLine.visit_id == st.visit_id).order_by(FeeLine.id)):
+        if only and ln.feedetl_sn not in only:
+            continue
         lines.append({
             "feedetl_sn": ln.feedetl_sn, "code": ln.med_list_codg, "name": ln.name, "spec": ln.spec or "",
             "unit": "", "cnt": format(ln.cnt, "f"), "pric": format(ln.pric, "f"),

@@ -140,6 +140,7 @@ class RecoveryReport:
     invoices_owed: int = 0            # settlements still without their e-invoice / red letter
     started: datetime | None = None
     payments: dict | None = None      # payment codes finished by codepay.resolve_unknown (docs/payments.md)
+    stays: dict | None = None         # inpatient stays finished by inpatient.recover_stays (0008b)
 
     @property
     def reviews(self) -> list[dict]:
@@ -174,7 +175,8 @@ class RecoveryReport:
                 "drain": self.drain, "remaining_unknown": self.remaining_unknown,
                 "remaining_outbox": self.remaining_outbox, "needs_review": self.needs_review,
                 "invoices_owed": self.invoices_owed, "reviews": self.reviews, "reversals": self.reversals(),
-                "clean": self.clean, **({"payments": self.payments} if self.payments is not None else {})}
+                "clean": self.clean, **({"payments": self.payments} if self.payments is not None else {}),
+                **({"stays": self.stays} if self.stays is not None else {})}
 
     def message(self) -> str:
         c = self.counts()
@@ -427,6 +429,10 @@ def mark_reversed(session, row, *, now: datetime) -> None:
     v = session.get(Visit, row.visit_id)
     if v is not None:
         v.state, v.updated_at = "reversed", now
+    session.flush()
+    from .inpatient import restore_applied  # an inpatient stay's deposit applied to it: back to the balance
+
+    restore_applied(session.connection(), row.id, now=now, shift_id=row.shift_id)
 
 
 _MONEY = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
@@ -443,8 +449,11 @@ def unresolved_ids(store) -> list[int]:
 def unpaid_settlements(store, since: datetime | None = None) -> list[dict]:
     """Confirmed settlements whose recorded payments (excluding the personal account) are less than
     the patient's cash share: the patient still owes it (or the settlement must be reversed)."""
+    # an inpatient settlement paid (partly) from the stay's deposit counts that part as paid (0008b)
     sql = ("SELECT s.id, s.msgid, s.setl_id, s.psn_cash_pay, coalesce(sum(CASE WHEN p.method != 'account' "
-           "THEN p.amount ELSE 0 END), 0) FROM settlements s LEFT JOIN payments p ON p.settlement_id = s.id "
+           "THEN p.amount ELSE 0 END), 0) + coalesce((SELECT sum(CASE d.kind WHEN 'applied' THEN d.amount ELSE "
+           "-d.amount END) FROM stay_deposits d WHERE d.settlement_id = s.id AND d.state = 'done' AND d.kind IN "
+           "('applied', 'restored')), 0) FROM settlements s LEFT JOIN payments p ON p.settlement_id = s.id "
            "WHERE s.state = 'confirmed' AND s.infno IN ('2207', '2304')")
     args: tuple = ()
     if since is not None:

@@ -159,6 +159,9 @@ class ZReport:
     chronic_reversed: Totals = field(default_factory=Totals)
     pay_channels: list = field(default_factory=list)         # payment codes per channel (codepay.channel_totals)
     pay_statement: dict | None = None                         # the gateway statement's reconciliation, if run
+    # inpatient deposits (预交金, 0008b) of the day: taken / refunded (money moved: also in methods and
+    # cash above) and applied to settlements (net of 2305 restorations: no money moved)
+    deposits: dict = field(default_factory=dict)
 
     @property
     def net(self) -> Totals:
@@ -281,6 +284,23 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
             row[1] += p.amount
             if p.method == "cash":
                 cash_by_op[st.opter or ""] += p.amount
+        deposits = {k: [0, ZERO] for k in ("deposit", "refund", "applied", "restored")}
+        has_dep = s.connection().exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stay_deposits'").first() is not None
+        dq = ("SELECT opter, kind, method, amount FROM stay_deposits WHERE state = 'done' AND created_at >= ? AND "
+              "created_at < ?" + (" AND opter = ?" if operator else "") + " ORDER BY id")
+        for op_, kind, method, amt in (s.connection().exec_driver_sql(
+                dq, (start, end, operator) if operator else (start, end)) if has_dep else []):
+            a = Decimal(amt or 0) / 100
+            deposits[kind][0] += 1
+            deposits[kind][1] += a
+            if kind in ("deposit", "refund"):
+                signed = a if kind == "deposit" else -a
+                row = methods.setdefault((op_ or "", method), [0, ZERO])
+                row[0] += 1
+                row[1] += signed
+                if method == "cash":
+                    cash_by_op[op_ or ""] += signed
         shq = select(Shift).where(Shift.opened_at >= start, Shift.opened_at < end)
         if operator:
             shq = shq.where(Shift.opter == operator)
@@ -316,7 +336,11 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
         reconciliation = recon or _dayend_reconciliation(store, day)
     return ZReport(day, operator, institution or {}, datetime.now().replace(microsecond=0), settled, rev, offline,
                    mrows, cash_rows, dict(inv_counts), unresolved, list(reconciliation), _backsettle(store, day),
-                   chronic, chronic_rev, _pay_channels(store, day), pay_statement)
+                   chronic, chronic_rev, _pay_channels(store, day), pay_statement,
+                   {"taken": fmt2(deposits["deposit"][1]), "taken_count": deposits["deposit"][0],
+                    "refunded": fmt2(deposits["refund"][1]), "refunded_count": deposits["refund"][0],
+                    "applied": fmt2(deposits["applied"][1] - deposits["restored"][1]),
+                    "applied_count": deposits["applied"][0], "restored": fmt2(deposits["restored"][1])})
 
 
 def _pay_channels(store: Any, day: date) -> list:
