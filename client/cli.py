@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "sync",
     "policy",
     "checkout",
+    "refund",
     "payments",
     "shift",
     "operator",

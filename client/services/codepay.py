@@ -424,6 +424,9 @@ def resolve_unknown(ctx: Any) -> dict:
     if not any(r["state"] in OPEN_STATES or (r["state"] == "paid") or '"sent"' in (r["refund_json"] or "")
                for r in rows):
         return out
+    from .partial_refund import held_settlement_ids
+
+    held = held_settlement_ids(ctx.store)     # a partial refund in progress: its own refund plan decides
     for r in rows:
         try:
             if r["state"] == "prepared":       # never sent (crash between confirm and charge): nothing taken
@@ -442,8 +445,8 @@ def resolve_unknown(ctx: Any) -> dict:
                     out["open"] += 1
             r = _trade(ctx, r["out_trade_no"])
             pending = [e for e in json.loads(r["refund_json"] or "[]") if e.get("state") == "sent"]
-            if r["state"] in ("paid", "refunded") and (pending or (r["state"] == "paid" and _settlement_state(
-                    ctx, r["settlement_id"]) == "reversed")):
+            if r["state"] in ("paid", "refunded") and (pending or (r["state"] == "paid" and r["settlement_id"] not in held
+                                                                   and _settlement_state(ctx, r["settlement_id"]) == "reversed")):
                 refund(ctx, r["out_trade_no"], book=bool(pending and pending[0].get("book", True)),
                        reason="恢复：结算已撤销，原路退款")
                 out["refunded"] += 1

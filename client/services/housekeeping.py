@@ -118,6 +118,9 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
         except ServiceError as exc:        # e.g. no signing key: the settlements' recovery goes on
             log.warning("payment recovery skipped: %s", exc.message)
             rep.payments = {"paid": 0, "reversed": 0, "failed": 0, "refunded": 0, "open": 1}
+    from .partial_refund import resume_all as resume_partial_refunds
+
+    rep.partial_refunds = resume_partial_refunds(ctx, grace_s=grace_s)   # 部分退费 interrupted: finish them
     if drain:
         rep.drain = _drain_all(ctx, rounds=rounds, sleep=sleep)
     rep.unpaid = unpaid_settlements(ctx.store, since=started - timedelta(days=1))

@@ -263,7 +263,13 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
     self_cost = min(psn_part, _d(info.get("fulamt_ownpay_amt", "0.00"), "fulamt_ownpay_amt")
                     + _d(info.get("overlmt_selfpay", "0.00"), "overlmt_selfpay"))
     lines = []
+    try:     # a visit settled again after a 部分退费 holds the lines of both: this settlement's own
+        own = {x.get("feedetl_sn") for x in (json.loads(st.preview_json or "{}").get("lines") or [])} - {None, ""}
+    except (ValueError, AttributeError):
+        own = set()
     for ln in s.scalars(select(FeeLine).where(FeeLine.visit_id == st.visit_id).order_by(FeeLine.id)):
+        if own and ln.feedetl_sn not in own:
+            continue
         lines.append({
             "feedetl_sn": ln.feedetl_sn, "code": ln.med_list_codg, "name": ln.name, "spec": ln.spec or "",
             "unit": "", "cnt": format(ln.cnt, "f"), "pric": format(ln.pric, "f"),
