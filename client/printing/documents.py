@@ -472,9 +472,11 @@ def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
     center(str(inst["fixmedins_name"]), 10.5)
     center("部分退费凭条", 13, RED)
     rule()
-    pair(f"姓名：{person['psn_name']}", f"性别：{label('gend', person.get('gend'))}  年龄：{person.get('age', '')}")
+    age = str(person.get("age", "")).split(".")[0]
+    pair(f"姓名：{person['psn_name']}", f"性别：{label('gend', person.get('gend'))}  年龄：{age}")
     text(f"证件号码：{masked}")
-    pair(f"医疗类别：{label('med_type', visit['med_type'])}", f"门诊号：{visit.get('ipt_otp_no', '')}")
+    text(f"医疗类别：{label('med_type', visit['med_type'])}")
+    text(f"门诊号：{visit.get('ipt_otp_no', '')}", 7.5)
     rule()
     text("原结算（已撤销）", 9.5)
     text(f"结算号：{old.get('setl_id') or '—'}", 7.5)
@@ -502,7 +504,8 @@ def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
     pair("个人现金", amt(new, "psn_cash_pay"), 9)
     rule()
     pair("应退个人现金", money(amount(doc.get("refund_amount") or "0.00", "refund_amount")), 10.5, RED)
-    text(f"（原个人现金 {amt(old, 'psn_cash_pay')} − 新个人现金 {amt(new, 'psn_cash_pay')}，按原支付方式比例退回）", 7, GREY)
+    text(f"= 原个人现金 {amt(old, 'psn_cash_pay')} − 新个人现金 {amt(new, 'psn_cash_pay')}", 7, GREY)
+    text("按原支付方式所付比例退回（四舍五入到分，尾差计入最大一笔）", 7, GREY)
     for p in doc.get("plan") or []:
         refund = amount(p.get("refund") or "0.00", "plan.refund")
         if refund <= 0:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date
-from decimal import Decimal
 
 import pytest
 import requests
@@ -127,6 +126,17 @@ def test_partial_refund_of_one_line_split_between_payment_code_and_cash(window, 
     conn.close()
     assert_books_balance(d)
     assert receipt.read_bytes()[:5] == b"%PDF-"
+    import os
+    import shutil
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-raw", str(receipt), "-"], capture_output=True, text=True, check=True).stdout
+    for words in ("部分退费凭条", "原结算（已撤销）", "退回项目", "头孢克洛胶囊", "新结算（保留项目）", "应退个人现金 42.75",
+                  "支付宝 原路退回 18.93", "现金 当面退还 23.82", "已冲红", rec["setl_id"], new["setl_id"]):
+        assert words in text, (words, text)
+    assert "330421198503150016" not in text and "330421********0016" in text
+    if os.environ.get("MEDSETTLE_SCREENSHOTS"):      # docs/screenshots/partial-refund-receipt.png
+        shutil.copy(receipt, os.environ["MEDSETTLE_SCREENSHOTS"])
     # the same settlement again: already reversed, nothing changes
     again = medsettle("refund", rec["setl_id"], "--return", "1", *base, *SUP, stdin="Train-0009\n")
     assert again.returncode == 2 and "已经撤销" in again.stderr
