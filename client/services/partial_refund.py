@@ -445,6 +445,12 @@ def _step_reverse(ctx: Any, op: dict, **kw: Any) -> None:
 
     sid = op["old_settlement_id"]
     srec = _settlement(ctx, sid)
+    if srec.state == "confirmed" and srec.revoke_msgid:
+        # a 2208 left this window (its msgid was committed) and the process stopped before the answer
+        # was recorded: its outcome is unknown — decided by 5203 below, never by a second 2208
+        with ctx.store.connection() as conn:
+            lifecycle.move(conn, sid, "unknown", now=_now(), expect=("confirmed",))
+        srec = _settlement(ctx, sid)
     if srec.state in ("unknown", "sent", "prepared") and srec.revoke_msgid:
         r = resolve_one(ctx, sid, grace_s=_grace(ctx, kw.get("grace_s")))
         srec = _settlement(ctx, sid)
