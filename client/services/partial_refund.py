@@ -211,6 +211,16 @@ def _qty(text: str, what: str) -> Decimal:
     return v
 
 
+def check(ctx: Any, setl_id: str) -> None:
+    """Refuse (Chinese message) a settlement that cannot be partially refunded — before any dialog."""
+    sid, srec = _old(ctx, setl_id)
+    _check_settlement(ctx, setl_id, srec)
+    running = open_for(ctx, sid)
+    if running is not None:
+        raise ServiceError("refused", f"结算 {setl_id} 已有未完成的部分退费（编号 {running['id']}，"
+                                      f"{STATE_LABELS.get(running['state'])}），请先继续完成：medsettle refund --resume。")
+
+
 def settlement_lines(ctx: Any, setl_id: str) -> dict:
     """The settlement and its lines as the refund dialog shows them (no change): setl_id, psn_cash_pay,
     acct_pay, lines [{no, feedetl_sn, code, name, spec, cnt, pric, amount}]."""
@@ -253,8 +263,6 @@ def _check_settlement(ctx: Any, setl_id: str, srec) -> None:
     if str(info.get("setl_time") or "")[:10] != date.today().isoformat():
         raise ServiceError("refused", f"只能对当日的结算部分退费（该结算时间 {info.get('setl_time')}）；"
                                       "跨日退费请按医保经办规定办理。")
-    if srec.meta.get("partial_refund", {}).get("new_setl_id") is not None:
-        pass
 
 
 def plan_returns(srec, choice: Choice) -> tuple[list[dict], list[dict]]:
@@ -578,7 +586,10 @@ def _step_presettle(ctx: Any, op: dict, **kw: Any) -> None:
     srec = _settlement(ctx, op["old_settlement_id"])
     v = _visit(ctx, srec.visit_id)
     out = _call(ctx, _presettle_request(ctx, op, srec, v))
-    info = jsonable(dict(out.setlinfo.raw))
+    from .checkout import MONEY_FIELDS
+
+    raw = jsonable(dict(out.setlinfo.raw))      # the amounts only: no identity data in this row
+    info = {k: raw[k] for k in (*MONEY_FIELDS, "mdtrt_id", "med_type", "insutype") if k in raw}
     new_cash = q2(Decimal(str(info.get("psn_cash_pay") or "0")))
     if new_cash > op["old_psn_cash_pay"]:
         _update(ctx, op["id"], presettle_json=json.dumps(info, ensure_ascii=False))
