@@ -137,6 +137,14 @@ def test_partial_refund_of_one_line_split_between_payment_code_and_cash(window, 
     assert "330421198503150016" not in text and "330421********0016" in text
     if os.environ.get("MEDSETTLE_SCREENSHOTS"):      # docs/screenshots/partial-refund-receipt.png
         shutil.copy(receipt, os.environ["MEDSETTLE_SCREENSHOTS"])
+    # the Z report: the partial refund on its own line; the drawer: float 200.00 + cash 37.75 taken − 23.82
+    # handed back = 213.93 expected (the tenders moved from the old settlement to the new one net to zero)
+    zr = tmp_path / "z.pdf"
+    z = medsettle("report", "zreport", "--data", str(d), "--date", date.today().isoformat(), "--out", str(zr))
+    assert z.returncode == 0, z.stderr
+    ztext = subprocess.run(["pdftotext", "-raw", str(zr), "-"], capture_output=True, text=True, check=True).stdout
+    assert "部分退费 1 67.75 25.00 42.75" in ztext, ztext
+    assert "现金 23.82" in ztext and "支付宝 18.93" in ztext and "213.93" in ztext, ztext
     # the same settlement again: already reversed, nothing changes
     again = medsettle("refund", rec["setl_id"], "--return", "1", *base, *SUP, stdin="Train-0009\n")
     assert again.returncode == 2 and "已经撤销" in again.stderr
