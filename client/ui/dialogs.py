@@ -800,6 +800,13 @@ class ShiftCloseDialog(QDialog):
             grid.addWidget(d, r, 3)
             self.edits[m], self.diffs[m] = e, d
         lay.addLayout(grid)
+        prefund = summary.get("partial_refunds") or {}
+        if prefund:          # 部分退费 handed back in this shift: its own line (included in "Expected")
+            self.partial_refunds = QLabel(self.tr("Partial refunds in this shift (included above): %1").replace(
+                "%1", self.tr(", ").join(f"{METHODS.get(m, m)} ¥ {fmt_display(Decimal(v))}" for m, v in prefund.items())))
+            self.partial_refunds.setObjectName("shiftPartialRefunds")
+            self.partial_refunds.setWordWrap(True)
+            lay.addWidget(self.partial_refunds)
         self.counted_cash = self.edits["cash"]
         self.counted_cash.setObjectName("countedCash")
         self.confirm_difference = QCheckBox(self.tr("Confirm the over/short (长短款): counted twice, the difference "

@@ -2204,6 +2204,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Partial refunds in this shift (included above): %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Confirm the over/short (长短款): counted twice, the difference is real</source>
         <translation type="unfinished"></translation>
     </message>

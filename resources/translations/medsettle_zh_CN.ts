@@ -2208,6 +2208,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>差额</translation>
     </message>
     <message>
+        <source>Partial refunds in this shift (included above): %1</source>
+        <translation>本班次部分退费（已计入上面的应有金额）：%1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
         <source>Confirm the over/short (长短款): counted twice, the difference is real</source>
         <translation>确认长短款（已再次清点，差额属实）</translation>
     </message>

@@ -145,6 +145,11 @@ def test_partial_refund_of_one_line_split_between_payment_code_and_cash(window, 
     ztext = subprocess.run(["pdftotext", "-raw", str(zr), "-"], capture_output=True, text=True, check=True).stdout
     assert "部分退费 1 67.75 25.00 42.75" in ztext, ztext
     assert "现金 23.82" in ztext and "支付宝 18.93" in ztext and "213.93" in ztext, ztext
+    # the shift close: the partial refund handed back in this shift on its own line, in the expected cash
+    sh = json.loads(medsettle("shift", "status", "--data", str(d), "--operator", "T001", *base[:2]).stdout)
+    summary = sh.get("shift") or sh
+    assert summary["partial_refunds"] == {"alipay": "18.93", "cash": "23.82"}, summary
+    assert summary["expected"]["cash"] == "213.93", summary
     # the same settlement again: already reversed, nothing changes
     again = medsettle("refund", rec["setl_id"], "--return", "1", *base, *SUP, stdin="Train-0009\n")
     assert again.returncode == 2 and "已经撤销" in again.stderr
