@@ -77,6 +77,9 @@ class PartialRefundDialog(QDialog):
                     it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, c, it)
         self.table.resizeColumnsToContents()
+        from PySide6.QtWidgets import QHeaderView
+
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.installEventFilter(self)
         lay.addWidget(self.table, 1)
         row = QHBoxLayout()
@@ -150,6 +153,8 @@ class PartialRefundDialog(QDialog):
             if q and q > 0:
                 total += q2(q * Decimal(ln["pric"])) if q != Decimal(ln["cnt"]) else Decimal(ln["amount"])
         n = sum(1 for q in self.back.values() if q)
+        if n and hasattr(self, "error"):
+            self.error.show_error("")
         self.summary.setText(self.tr("Returning %1 line(s), ¥ %2 of fees. The kept lines are settled again by the "
                                      "insurance; the difference of the patient's share goes back to the original "
                                      "payment methods in proportion.").replace("%1", str(n)).replace(

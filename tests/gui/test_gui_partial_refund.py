@@ -47,6 +47,10 @@ def test_gui_partial_refund_of_one_line_back_to_the_code(qtbot, window, app_stat
         QTest.keyClick(dlg.table, Qt.Key.Key_Space)        # first line (↑/↓ would move) marked returned
         seen["summary"] = dlg.summary.text()
         seen["mark"] = dlg.table.item(0, 0).text()
+        import os
+
+        if os.environ.get("MEDSETTLE_SCREENSHOTS_DIR"):     # docs/screenshots/window-zh_CN-partial-refund.png
+            dlg.grab().save(os.path.join(os.environ["MEDSETTLE_SCREENSHOTS_DIR"], "window-zh_CN-partial-refund.png"))
         QTest.keyClick(dlg.table, Qt.Key.Key_Return)
 
     when_modal(TodaySettlementsDialog, choose)
