@@ -97,10 +97,15 @@ def run(args) -> int:
                     emit_json(op, indent=None)
                 return EXIT_OK
             if args.resume:
+                if args.resume != "all" and not args.resume.isdigit():
+                    raise ServiceError("invalid_input", f"部分退费编号“{args.resume}”无效（medsettle refund --list 可查看）。")
                 done = pr.resume(ctx, None if args.resume == "all" else int(args.resume), grace_s=args.grace)
                 emit_json(done)
                 for d in done:
                     sys.stderr.write(d["message"] + "\n")
+                if args.receipt and len(done) == 1 and done[0]["ok"]:
+                    pr.render_receipt(ctx, done[0]["id"], args.receipt)
+                    sys.stderr.write(f"部分退费凭条已生成：{args.receipt}\n")
                 if not done:
                     sys.stderr.write("没有需要继续的部分退费。\n")
                 return EXIT_OK if all(d["ok"] for d in done) else EXIT_UNKNOWN

@@ -69,6 +69,7 @@ class PartialRefundDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.setTabKeyNavigation(False)        # Tab goes on to 退回数量
         for i, ln in enumerate(self.lines):
             for c, text in enumerate(["", ln.get("name") or ln.get("code") or "", _num(ln["cnt"]), str(ln["pric"]),
                                       fmt_display(Decimal(ln["amount"])), ""]):

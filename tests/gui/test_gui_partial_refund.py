@@ -85,3 +85,50 @@ def test_gui_partial_refund_of_one_line_back_to_the_code(qtbot, window, app_stat
     assert [tuple(x) for x in rows] == [("reversed", int(old_cash * 100), 0),
                                         ("confirmed", int(new_cash * 100), int(new_cash * 100))], rows
     assert acts == 1
+
+
+def test_gui_partial_quantity_typed_and_over_quantity_refused(qtbot, window, app_state):
+    """Tab to 退回数量: 30 of 24 capsules is refused in the dialog (nothing sent); 10 of 24 is returned —
+    the new settlement keeps 头孢克洛胶囊 ×14 = 14 × 3.10 = 43.40 (hand-worked)."""
+    from client.ui.dialogs import TodaySettlementsDialog
+    from client.ui.partialrefund import PartialRefundDialog
+    from tests.gui.conftest import scanner_types, type_keys
+
+    sign_in(qtbot, window)
+    _presettled(qtbot, window, app_state)
+    _confirm_prechecks(qtbot)
+    with expect_step(qtbot, window, "settle") as r:
+        scanner_types(qtbot, "134567890123456700")
+    assert r.get("ok"), r
+    rec = window.record
+    errors: list = []
+
+    def qty(dlg: PartialRefundDialog):
+        QTest.keyClick(dlg.table, Qt.Key.Key_Tab)           # → 退回数量 of the current (first) line
+        type_keys(qtbot, "30\r", "human")
+        errors.append(dlg.error.text())
+        dlg.qty.selectAll()
+        type_keys(qtbot, "10\r", "human")
+
+    when_modal(TodaySettlementsDialog, lambda d: QTest.keyClick(d.search, Qt.Key.Key_T,
+                                                                 Qt.KeyboardModifier.ControlModifier))
+    when_modal(PartialRefundDialog, qty)
+    cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
+    when_modal(cls, fill)
+    with expect_step(qtbot, window, "partial_refund", timeout=90000) as r:
+        press(Qt.Key.Key_F7)
+    assert r.get("ok"), (r, fill.errors, errors)
+    assert errors and "超过结算数量" in errors[0], errors
+    from client.services import partial_refund as pr
+
+    [op] = pr.list_ops(app_state.ctx)
+    assert op["returns"][0]["cnt"] == "10" and op["returns"][0]["amount"] == "31.00"      # 10 × 3.10
+    new = window.state.ctx.store
+    with new.read_connection() as conn:
+        lines = conn.exec_driver_sql("SELECT preview_json FROM settlements WHERE id = ?",
+                                     (op["new_settlement_id"],)).scalar()
+    import json
+
+    kept = json.loads(lines)["lines"]
+    assert (kept[0]["name"], kept[0]["cnt"], kept[0]["det_item_fee_sumamt"]) == ("头孢克洛胶囊", "14", "43.40")
+    assert len(kept) == len(rec["lines"])          # every line kept, the first with a smaller quantity
