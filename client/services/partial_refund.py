@@ -417,6 +417,9 @@ def run(ctx: Any, op_id: int, *, window: str = "", grace_s: float | None = None)
             step(ctx, op, window=window, grace_s=grace_s)
         except ServiceError as exc:
             _update(ctx, op_id, error=exc.message)
+            if load(ctx, op_id)["state"] == "cancelled":      # the 2208 was refused / not sent
+                raise ServiceError(exc.code, f"部分退费未执行，原结算没有改变：{exc.message}", msgid=exc.msgid,
+                                   infno=exc.infno) from None
             raise ServiceError(exc.code, f"部分退费（编号 {op_id}）未完成，停在“{STATE_LABELS.get(load(ctx, op_id)['state'])}”："
                                          f"{exc.message}\n已完成的步骤不会重做；恢复后请继续：medsettle refund --resume "
                                          f"（窗口启动时也会自动继续）。", msgid=exc.msgid, infno=exc.infno) from None
