@@ -199,3 +199,30 @@ def test_no_supervisor_reversed_or_other_day_is_refused(window, tmp_path):
     before = books(d)
     again = medsettle("refund", rec["setl_id"], "--return", "1", *base, *SUP, stdin="Train-0009\n")
     assert again.returncode == 2 and "已经撤销" in again.stderr and books(d) == before
+
+
+def test_refused_resettlement_stops_clearly_and_resume_finishes_once(window, tmp_path):
+    """The platform refuses the new 2207 once (fault rule): the operation stops at 保留明细已上传 with a
+    Chinese message naming `--resume`, the old settlement is reversed, nothing is refunded yet (the
+    trade stays paid); `refund --resume` settles and refunds once."""
+    platform, d = window
+    base = ("--platform", platform.url, "--data", str(d))
+    rec = checkout(platform, d, tmp_path)
+    r = requests.post(platform.url + "/admin/fault", json={"mode": "refuse", "infno": "2207", "next": 1}, timeout=10)
+    assert r.status_code == 200, r.text
+    out = medsettle("refund", rec["setl_id"], "--return", "1", *base, *SUP, stdin="Train-0009\n")
+    assert out.returncode == 2 and "部分退费（编号 1）未完成" in out.stderr and "--resume" in out.stderr, out.stderr
+    led = [x for x in ledger(platform) if x["mdtrt_id"] == rec["mdtrt_id"] and x["kind"] == "setl"]
+    assert [x["reversed"] for x in led] == [True]
+    assert payledger(platform)["refunds"] == []
+    listed = [json.loads(x) for x in medsettle("refund", "--list", *base).stdout.splitlines()]
+    assert [(x["state"], x["new_settlement_id"]) for x in listed] == [("kept_uploaded", None)]
+    assert "拒绝" in listed[0]["error"]
+    res = medsettle("refund", "--resume", *base)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)[0]["state"] == "invoiced"
+    [rf] = payledger(platform)["refunds"]
+    assert rf["refund_fee"] == "18.93"                        # hand-worked in the first test of this file
+    led = [x for x in ledger(platform) if x["mdtrt_id"] == rec["mdtrt_id"] and x["kind"] == "setl"]
+    assert [x["reversed"] for x in led] == [True, False]
+    assert_books_balance(d)
