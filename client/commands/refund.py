@@ -87,6 +87,7 @@ def run(args) -> int:
         from client.services import partial_refund as pr
         from client.services.context import open_context, settings_from_args
         from client.services.errors import ServiceError
+        from client.services.receipts import Receipts
 
         settings = settings_from_args(args)
         with open_context(settings, operator=Operator(args.operator, args.operator_name, "A03", "内科")) as ctx:
@@ -104,7 +105,7 @@ def run(args) -> int:
                 for d in done:
                     sys.stderr.write(d["message"] + "\n")
                 if args.receipt and len(done) == 1 and done[0]["ok"]:
-                    pr.render_receipt(ctx, done[0]["id"], args.receipt)
+                    Receipts(ctx).partial_refund(done[0]["id"], out=args.receipt)
                     sys.stderr.write(f"部分退费凭条已生成：{args.receipt}\n")
                 if not done:
                     sys.stderr.write("没有需要继续的部分退费。\n")
@@ -125,7 +126,7 @@ def run(args) -> int:
             out = pr.result(ctx, out["id"])
             if args.receipt:
                 try:
-                    pr.render_receipt(ctx, out["id"], args.receipt)
+                    Receipts(ctx).partial_refund(out["id"], out=args.receipt)
                     sys.stderr.write(f"部分退费凭条已生成：{args.receipt}\n")
                 except Exception as exc:  # noqa: BLE001 - the refund is done; the receipt can be made again
                     sys.stderr.write(f"提示：部分退费已完成，但凭条生成失败（{exc}）。\n")

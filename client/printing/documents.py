@@ -528,7 +528,7 @@ def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
     blue = old.get("invoice") or {}
     if blue:
         text(f"原电子票据 {blue.get('EInvoiceCode', '')}-{blue.get('EInvoiceNumber', '')}："
-             + ("已冲红" if red.get("state") == "issued" else "冲红待开具"), 7.5)
+             + (f"已冲红（红字票据 {red.get('EInvoiceNumber', '')}）" if red.get("EInvoiceNumber") else "冲红待开具"), 7.5)
     inv = new.get("invoice") or {}
     if inv:
         text(f"新电子票据 {inv.get('EInvoiceCode', '')}-{inv.get('EInvoiceNumber', '')}  校验码 {inv.get('RandomNumber', '')}",

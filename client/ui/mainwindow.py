@@ -1913,9 +1913,18 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             specs = dlg.specs
             window_id = getattr(self.state.counter, "window", "") or ""
             self._begin("partial_refund", self.tr("Partial refund: reversing and settling the kept lines again…"))
-            self.tasks.run_db(lambda: pr.start(ctx, row.setl_id, pr.Choice.parse(specs), auth,
-                                               reason=auth.reason or "", window=window_id),
-                              self._partial_refunded, lambda exc: self.show_error("partial_refund", exc),
+            desk = self.state.desk
+
+            def run():
+                op = pr.start(ctx, row.setl_id, pr.Choice.parse(specs), auth, reason=auth.reason or "",
+                              window=window_id)
+                try:           # the paper after the commit; a print failure never undoes the refund
+                    op["_receipt_path"] = desk.receipts.partial_refund(op["id"])
+                except Exception as exc:  # noqa: BLE001 - reported on screen
+                    op["_receipt_error"] = str(exc)
+                return op
+
+            self.tasks.run_db(run, self._partial_refunded, lambda exc: self.show_error("partial_refund", exc),
                               label="partial_refund")
 
         self._begin("partial_refund", self.tr("Reading the settlement's lines…"))
@@ -1934,6 +1943,10 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             "%5", fmt_display(Decimal(oi.get("acct_pay") or "0"))).replace(
             "%6", fmt_display(Decimal(ni.get("acct_pay") or "0"))).replace(
             "%7", fmt_display(Decimal(op["refund_amount"]))).replace("%8", self.tr("; ").join(pr.refund_lines(op)))
+        if op.get("_receipt_path"):
+            text += " " + self.tr("Receipt %1.").replace("%1", Path(op["_receipt_path"]).name)
+        elif op.get("_receipt_error"):
+            text += " " + self.tr("The receipt could not be printed (%1).").replace("%1", op["_receipt_error"])
         self.confirmation.setText(text)
         self.confirmation.show()
         self.show_message(text, "warning")

@@ -110,12 +110,22 @@ class PartialRefundDialog(QDialog):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Space toggles the current line
         if obj is self.table and event.type() == QEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Space:
-                self.toggle(self.table.currentRow())
+                self.toggle(self._current())
                 return True
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.accept()
                 return True
         return super().eventFilter(obj, event)
+
+    def _current(self) -> int:
+        """The line the cursor is on (the selected row when the view has no current index yet)."""
+        r = self.table.currentRow()
+        if r < 0:
+            rows = self.table.selectionModel().selectedRows()
+            r = rows[0].row() if rows else (0 if self.lines else -1)
+            if r >= 0:
+                self.table.setCurrentCell(r, 1)
+        return r
 
     def toggle(self, r: int) -> None:
         if not 0 <= r < len(self.lines):
@@ -131,7 +141,7 @@ class PartialRefundDialog(QDialog):
         self.qty.setText(_num(self.back[r]) if r in self.back else "")
 
     def _qty_typed(self, text: str) -> None:
-        r = self.table.currentRow()
+        r = self._current()
         if not 0 <= r < len(self.lines):
             return
         self.error.show_error("")

@@ -44,6 +44,7 @@ def test_gui_partial_refund_of_one_line_back_to_the_code(qtbot, window, app_stat
         seen["heading"] = dlg.findChild(type(dlg.summary), "dialogHeading").text()
         QTest.keyClick(dlg.table, Qt.Key.Key_Return)       # nothing marked: refused in the dialog
         seen["empty"] = dlg.error.text()
+        seen["row"] = dlg.table.currentRow()
         QTest.keyClick(dlg.table, Qt.Key.Key_Space)        # first line (↑/↓ would move) marked returned
         seen["summary"] = dlg.summary.text()
         seen["mark"] = dlg.table.item(0, 0).text()
@@ -74,6 +75,14 @@ def test_gui_partial_refund_of_one_line_back_to_the_code(qtbot, window, app_stat
     assert "部分退费完成" in shown and setl[1]["setl_id"] in shown, shown
     assert f"¥ {old_cash:.2f} → ¥ {new_cash:.2f}" in shown and f"退款 ¥ {refund:.2f}" in shown, shown
     assert f"微信支付 原路退回 {refund:.2f} 元" in shown and tr["out_trade_no"] in shown, shown
+    # the 部分退费凭条, kept in the receipts folder after the commit, names the refund per channel
+    import subprocess
+    from pathlib import Path
+
+    [pdf] = list((Path(app_state.settings.data_dir) / "receipts").glob("partial-refund-*.pdf"))
+    assert pdf.name in shown, shown
+    ptext = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "部分退费凭条" in ptext and f"微信支付 原路退回 {refund:.2f}" in ptext and "已冲红" in ptext, ptext
     [rf] = [x for x in _payledger(app_state)["refunds"] if x["out_trade_no"] == tr["out_trade_no"]]
     assert Decimal(rf["refund_fee"]) == refund
     with app_state.ctx.store.read_connection() as conn:
