@@ -528,7 +528,9 @@ def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
     blue = old.get("invoice") or {}
     if blue:
         text(f"原电子票据 {blue.get('EInvoiceCode', '')}-{blue.get('EInvoiceNumber', '')}："
-             + (f"已冲红（红字票据 {red.get('EInvoiceNumber', '')}）" if red.get("EInvoiceNumber") else "冲红待开具"), 7.5)
+             + ("已冲红" if red.get("EInvoiceNumber") else "冲红待开具"), 7.5)
+        if red.get("EInvoiceNumber"):
+            text(f"    红字票据 {red.get('EInvoiceCode', '')}-{red.get('EInvoiceNumber', '')}", 7.5)
     inv = new.get("invoice") or {}
     if inv:
         text(f"新电子票据 {inv.get('EInvoiceCode', '')}-{inv.get('EInvoiceNumber', '')}  校验码 {inv.get('RandomNumber', '')}",
