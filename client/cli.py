@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "policy",
     "checkout",
     "inpatient",
+    "refund",
     "payments",
     "shift",
     "operator",

@@ -729,3 +729,41 @@ class StayDeposit(Base):
     err_msg: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+PREFUND_STATES = ("prepared", "reversed", "fees_cancelled", "kept_uploaded", "presettled", "settled", "refunded",
+                  "invoiced", "cancelled")
+
+
+class PartialRefund(Base):
+    """部分退费: the patient returns some lines of a same-day outpatient settlement (migration 0008a).
+
+    One supervised operation (client.services.partial_refund): 2208 of the old settlement → 2205 '0000' →
+    2204 of the kept lines (new ``chrg_bchno``) → 2206 → 2207 (``new_settlement_id``) → the difference of
+    the patient's share back to the original channels → red letter + new e-invoice. ``step_msgid`` /
+    ``step_infno`` = the last request, committed before it left."""
+
+    __tablename__ = "partial_refunds"
+    __table_args__ = (CheckConstraint(_in("state", PREFUND_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    old_settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"), index=True)
+    new_settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id", ondelete="RESTRICT"))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    step_infno: Mapped[str | None] = mapped_column(String(5))
+    step_msgid: Mapped[str | None] = mapped_column(String(30))
+    chrg_bchno: Mapped[str | None] = mapped_column(String(30))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    returns_json: Mapped[str] = mapped_column(Text)
+    kept_json: Mapped[str] = mapped_column(Text)
+    presettle_json: Mapped[str | None] = mapped_column(Text)
+    old_psn_cash_pay: Mapped[Decimal] = mapped_column(Money)
+    new_psn_cash_pay: Mapped[Decimal | None] = mapped_column(Money)
+    refund_amount: Mapped[Decimal | None] = mapped_column(Money)
+    plan_json: Mapped[str | None] = mapped_column(Text)
+    authorization_json: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    opter: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

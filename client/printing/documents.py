@@ -38,7 +38,8 @@ from client.printing.common import (
 )
 from client.printing.fonts import FONT, string_width
 
-__all__ = ["DocumentError", "FORM_SIZE", "SLIP_WIDTH", "form_title", "render_form", "render_slip"]
+__all__ = ["DocumentError", "FORM_SIZE", "SLIP_WIDTH", "form_title", "render_form", "render_partial_refund_receipt",
+           "render_slip"]
 
 FORM_SIZE = (241 * mm, 140 * mm)
 SLIP_WIDTH = 80 * mm
@@ -441,3 +442,132 @@ def render_slip(record: dict, out: Out = None) -> bytes:
     c.save()
     return write_out(buf.getvalue(), out)
 
+
+
+def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
+    """The 80 mm 部分退费凭条 of a partial refund (client.services.partial_refund.receipt_record): the
+    original settlement, the returned lines, the new settlement and the net refund per channel."""
+    old, new = doc["old"], doc["new"]
+    person, visit, inst, masked = _person_bits(new)
+    width = SLIP_WIDTH - 2 * _SLIP_MARGIN
+    rows: list[tuple] = []
+
+    def center(t, size, color=colors.black):
+        for part in _wrap(t, width, size):
+            rows.append(("c", size * 1.45, part, size, color))
+
+    def pair(left, right, size=8.5, color=colors.black):
+        rows.append(("lr", size * 1.5, left, right, size, color))
+
+    def text(t, size=8.5, color=colors.black):
+        for part in _wrap(t, width, size):
+            rows.append(("l", size * 1.45, part, size, color))
+
+    def rule():
+        rows.append(("rule", 2.6 * mm))
+
+    def amt(rec, field):
+        return money(amount((rec.get("setlinfo") or {}).get(field, "0.00"), f"setlinfo.{field}"))
+
+    center(str(inst["fixmedins_name"]), 10.5)
+    center("部分退费凭条", 13, RED)
+    rule()
+    age = str(person.get("age", "")).split(".")[0]
+    pair(f"姓名：{person['psn_name']}", f"性别：{label('gend', person.get('gend'))}  年龄：{age}")
+    text(f"证件号码：{masked}")
+    text(f"医疗类别：{label('med_type', visit['med_type'])}")
+    text(f"门诊号：{visit.get('ipt_otp_no', '')}", 7.5)
+    rule()
+    text("原结算（已撤销）", 9.5)
+    text(f"结算号：{old.get('setl_id') or '—'}", 7.5)
+    text(f"结算时间：{(old.get('setlinfo') or {}).get('setl_time', '')}", 7.5)
+    pair("医疗费总额", amt(old, "medfee_sumamt"), 8.5)
+    pair("基金支付", amt(old, "fund_pay_sumamt"), 8.5)
+    pair("个人账户", amt(old, "acct_pay"), 8.5)
+    pair("个人现金", amt(old, "psn_cash_pay"), 9)
+    rule()
+    text("退回项目", 9.5)
+    for i, ln in enumerate(doc.get("returns") or []):
+        text(str(ln.get("name") or ln.get("code") or ""), 8)
+        pair(f"    {ln.get('cnt', '')}{ln.get('unit', '')} × {ln.get('pric', '')}",
+             "−" + money(amount(ln.get("amount"), f"returns[{i}].amount")), 8)
+    rule()
+    text("新结算（保留项目）", 9.5)
+    text(f"结算号：{new.get('setl_id') or '—'}", 7.5)
+    for i, ln in enumerate(new.get("lines") or []):
+        text(str(ln.get("name") or ln.get("code") or ""), 8)
+        pair(f"    {ln.get('cnt', '')}{ln.get('unit', '')} × {ln.get('pric', '')}",
+             money(amount(ln.get("det_item_fee_sumamt"), f"lines[{i}].det_item_fee_sumamt")), 8)
+    pair("医疗费总额", amt(new, "medfee_sumamt"), 8.5)
+    pair("基金支付", amt(new, "fund_pay_sumamt"), 8.5)
+    pair("个人账户", amt(new, "acct_pay"), 8.5)
+    pair("个人现金", amt(new, "psn_cash_pay"), 9)
+    rule()
+    pair("应退个人现金", money(amount(doc.get("refund_amount") or "0.00", "refund_amount")), 10.5, RED)
+    text(f"= 原个人现金 {amt(old, 'psn_cash_pay')} − 新个人现金 {amt(new, 'psn_cash_pay')}", 7, GREY)
+    text("按原支付方式所付比例退回（四舍五入到分，尾差计入最大一笔）", 7, GREY)
+    for p in doc.get("plan") or []:
+        refund = amount(p.get("refund") or "0.00", "plan.refund")
+        if refund <= 0:
+            continue
+        if p.get("otn"):
+            pair(f"{p.get('channel_name') or payments_label(p['method'])} 原路退回", money(refund), 9)
+            text(f"    订单 {p['otn']}", 7)
+            if p.get("refund_id"):
+                text(f"    退款单 {p['refund_id']}", 7)
+        elif p["method"] == "cash":
+            pair("现金 当面退还", money(refund), 9)
+        else:
+            pair(f"{payments_label(p['method'])} 退还", money(refund), 9)
+    acct_back = amount((old.get("setlinfo") or {}).get("acct_pay", "0.00"), "acct_pay") - amount(
+        (new.get("setlinfo") or {}).get("acct_pay", "0.00"), "acct_pay")
+    if acct_back:
+        pair("个人账户（医保退回账户）", money(acct_back), 8.5)
+    rule()
+    red = old.get("red_invoice") or {}
+    blue = old.get("invoice") or {}
+    if blue:
+        text(f"原电子票据 {blue.get('EInvoiceCode', '')}-{blue.get('EInvoiceNumber', '')}："
+             + ("已冲红" if red.get("EInvoiceNumber") else "冲红待开具"), 7.5)
+        if red.get("EInvoiceNumber"):
+            text(f"    红字票据 {red.get('EInvoiceCode', '')}-{red.get('EInvoiceNumber', '')}", 7.5)
+    inv = new.get("invoice") or {}
+    if inv:
+        text(f"新电子票据 {inv.get('EInvoiceCode', '')}-{inv.get('EInvoiceNumber', '')}  校验码 {inv.get('RandomNumber', '')}",
+             7.5)
+    cashier = new.get("cashier") or {}
+    pair(f"收款员：{cashier.get('opter_name', '')}（{cashier.get('opter', '')}）", f"授权组长 {doc.get('authorized_by', '')}",
+         7.5)
+    text(f"退费时间：{(new.get('setlinfo') or {}).get('setl_time', '')}    编号 {doc.get('id')}", 7.5)
+    rows.append(("qr", 32 * mm, qr_payload(new)))
+    center("扫码查验新票据 · 请妥善保管本凭条", 7, GREY)
+
+    height = sum(r[1] for r in rows) + 2 * _SLIP_MARGIN + 2 * mm
+    buf = io.BytesIO()
+    c = new_canvas(buf, (SLIP_WIDTH, height), "部分退费凭条")
+    x0, x1 = _SLIP_MARGIN, SLIP_WIDTH - _SLIP_MARGIN
+    y = height - _SLIP_MARGIN
+    for r in rows:
+        kind, h = r[0], r[1]
+        base = y - h + h * 0.3
+        if kind == "c":
+            _text(c, SLIP_WIDTH / 2, base, r[2], r[3], align="c", color=r[4])
+        elif kind == "l":
+            _text(c, x0, base, r[2], r[3], color=r[4])
+        elif kind == "lr":
+            rw = string_width(r[3], r[4])
+            _text(c, x0, base, r[2], r[4], width=max(10.0, width - rw - 2 * mm), color=r[5])
+            _text(c, x1, base, r[3], r[4], align="r", color=r[5])
+        elif kind == "rule":
+            c.setStrokeColor(GREY)
+            c.setDash(2, 2)
+            c.setLineWidth(0.5)
+            c.line(x0, y - h / 2, x1, y - h / 2)
+            c.setDash()
+        elif kind == "qr":
+            size = 30 * mm
+            draw_qr(c, r[2], (SLIP_WIDTH - size) / 2, y - h + 1 * mm, size)
+        y -= h
+    c.showPage()
+    c.save()
+    return write_out(buf.getvalue(), out)

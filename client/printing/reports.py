@@ -174,6 +174,16 @@ def render_zreport(rep, out=None) -> bytes:
         p.text("其中门诊慢特病（医疗类别 14）：", 8.5)
         p.table([("项目", 30, "l"), ("笔数", 18, "r"), ("医疗费总额", 33, "r"), ("基金支付", 33, "r"),
                  ("个人账户支付", 33, "r"), ("个人现金支付", 33, "r")], crow, bold_last=1)
+    pr = getattr(rep, "partial_refunds", None) or {}
+    if pr.get("count"):
+        parts = "，".join(f"{payment_method_name(m)} {money(a)}" for m, a in pr["by_method"].items())
+        p.table([("项目", 30, "l"), ("笔数", 18, "r"), ("原个人现金", 33, "r"), ("新个人现金", 33, "r"),
+                 ("退款", 33, "r"), ("", 33, "r")],
+                [["部分退费", str(pr["count"]), money(pr["old_psn_cash_pay"]), money(pr["new_psn_cash_pay"]),
+                  money(pr["refund"]), ""]])
+        p.text(f"部分退费 {pr['count']} 笔：原结算计入“撤销”、新结算计入“结算”；退款 {money(pr['refund'])} 元按原支付方式"
+               f"退回（{parts or '无'}），现金部分从钱箱付出、计入现金清点。"
+               + (f"其中 {pr['open']} 笔尚未全部完成（medsettle refund --resume）。" if pr.get("open") else ""), 8.5)
     if rep.offline_count:
         p.text(f"其中离线结算 {rep.offline_count} 笔（联网后上传确认，差额按退补差额处理）。", 8.5, ORANGE)
     b = getattr(rep, "backsettle", None) or {}

@@ -29,7 +29,7 @@ from client.logging_setup import mask_log_text
 
 __all__ = [
     "ACTION_LABELS", "mask_detail", "record", "record_authorization", "record_config_change", "record_export",
-    "record_identification", "record_override", "record_precheck_ack", "record_reprint", "record_reversal",
+    "record_identification", "record_override", "record_partial_refund", "record_precheck_ack", "record_reprint", "record_reversal",
     "record_settlement", "record_signin", "record_signout",
 ]
 
@@ -43,7 +43,7 @@ ACTION_LABELS = {
     "export": "导出数据", "precheck_ack": "确认事前提醒", "authorize": "组长授权", "authorize_refused": "授权被拒绝",
     "mapping_import": "导入目录对照", "mapping_upload": "上传目录对照", "mapping_revoke": "撤销目录对照",
     "policy_import": "导入政策参数", "policy_replace": "替换同版本政策参数", "policy_import_refused": "政策参数导入被拒绝",
-    "owed_resolve": "核销欠费", "owed_collect": "付款码补收欠费",
+    "owed_resolve": "核销欠费", "owed_collect": "付款码补收欠费", "partial_refund": "部分退费",
     "deposit_refund": "退预交金（组长授权）",
 }
 
@@ -183,6 +183,20 @@ def record_reversal(target: Any, operator: str, *, setl_id: str, revoke_msgid: s
                     reason: str = "", at: datetime | None = None) -> int:
     return record(target, operator, "reverse", {"setl_id": setl_id, "revoke_msgid": revoke_msgid,
                                                 "authorized_by": authorized_by, "reason": reason}, at=at)
+
+
+def record_partial_refund(target: Any, operator: str, *, partial_refund_id: int, old_setl_id: str, new_setl_id: str,
+                          old_msgid: str, new_msgid: str, revoke_msgid: str, old_psn_cash_pay: Any,
+                          new_psn_cash_pay: Any, old_acct_pay: Any, new_acct_pay: Any, refund: Any, parts: list,
+                          returned: list, authorized_by: str, reason: str = "", at: datetime | None = None) -> int:
+    """部分退费: ONE event linking the old (reversed) and the new settlement, the amounts and the refund
+    per channel (client.services.partial_refund)."""
+    return record(target, operator, "partial_refund",
+                  {"partial_refund_id": partial_refund_id, "old_setl_id": old_setl_id, "new_setl_id": new_setl_id,
+                   "old_msgid": old_msgid, "new_msgid": new_msgid, "revoke_msgid": revoke_msgid,
+                   "old_psn_cash_pay": _amt(old_psn_cash_pay), "new_psn_cash_pay": _amt(new_psn_cash_pay),
+                   "old_acct_pay": _amt(old_acct_pay), "new_acct_pay": _amt(new_acct_pay), "refund": _amt(refund),
+                   "parts": parts, "returned": returned, "authorized_by": authorized_by, "reason": reason}, at=at)
 
 
 def record_reprint(target: Any, operator: str, *, setl_id: str, document: str, copy_no: int,

@@ -1155,7 +1155,8 @@ def _requester(ctx: ServiceContext):
     return found or SecOperator(code=code, name=ctx.operator.opter_name or code, role="cashier", password_hash="")
 
 
-def check_authorization(ctx: ServiceContext, authorization: Any, action: str, subject: str = "") -> dict:
+def check_authorization(ctx: ServiceContext, authorization: Any, action: str, subject: str = "", *,
+                        label: str = "") -> dict:
     """Refuse anything but a verified supervisor :class:`~client.security.operators.Authorization` for
     ``action`` by somebody else than the context's operator (``OperatorService.require``); returns the
     authorization as a dict (recorded with the action). A supervisor code, a dict or None is refused:
@@ -1164,7 +1165,7 @@ def check_authorization(ctx: ServiceContext, authorization: Any, action: str, su
 
     from .operators import OperatorService
 
-    label = {"reverse": "撤销结算", "reprint": "补打票据"}.get(action, action)
+    label = label or {"reverse": "撤销结算", "reprint": "补打票据"}.get(action, action)
     if authorization is None:
         raise ServiceError("invalid_input", f"{label}需要另一位收费组长授权，请由组长当场输入工号和密码。")
     if not isinstance(authorization, Authorization):

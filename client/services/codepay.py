@@ -451,6 +451,7 @@ def resolve_unknown(ctx: Any) -> dict:
     if not any(r["state"] in OPEN_STATES or (r["state"] == "paid") or '"sent"' in (r["refund_json"] or "")
                for r in rows):
         return out
+    held = _held_by_partial_refund(ctx.store)   # a partial refund in progress: its own refund plan decides
     for r in rows:
         try:
             if r["state"] == "prepared":       # never sent (crash between confirm and charge): nothing taken
@@ -470,6 +471,7 @@ def resolve_unknown(ctx: Any) -> dict:
             r = _trade(ctx, r["out_trade_no"])
             pending = [e for e in json.loads(r["refund_json"] or "[]") if e.get("state") == "sent"]
             if r["state"] in ("paid", "refunded") and (pending or (r["state"] == "paid" and r["settlement_id"] is not None
+                                                                   and r["settlement_id"] not in held
                                                                    and _settlement_state(ctx, r["settlement_id"]) == "reversed")):
                 refund(ctx, r["out_trade_no"], book=bool(pending and pending[0].get("book", True)),
                        reason="恢复：结算已撤销，原路退款")
@@ -478,6 +480,17 @@ def resolve_unknown(ctx: Any) -> dict:
             log.warning("payment recovery of %s: %s", r["out_trade_no"], exc.message)
             out["open"] += 1
     return out
+
+
+def _held_by_partial_refund(store: Any) -> set[int]:
+    """Old settlements of unfinished partial refunds (client.services.partial_refund.held_settlement_ids,
+    the same query; not imported: that module depends on this one)."""
+    try:
+        with store.read_connection() as conn:
+            return {r[0] for r in conn.execute(text(
+                "SELECT old_settlement_id FROM partial_refunds WHERE state NOT IN ('invoiced', 'cancelled')"))}
+    except Exception:  # noqa: BLE001 - a store before migration 0008a has no partial refunds
+        return set()
 
 
 # ----------------------------------------------------------------------------------------- views

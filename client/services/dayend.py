@@ -116,6 +116,13 @@ def shift_summary(store, shift_id: int) -> dict:
             "SELECT a.direction, sum(a.amount), count(*) FROM adjustments a WHERE a.state = 'done' AND a.amount > 0 "
             "AND a.done_at >= :opened AND (:closed IS NULL OR a.done_at <= :closed) AND a.opter = :opter "
             "GROUP BY a.direction"), params).fetchall()
+        # 部分退费: what was handed back in this shift (cash from the drawer, other tenders) and the
+        # payment-code parts refunded to their channel (client.services.partial_refund), its own line
+        prefund = conn.execute(text(
+            "SELECT p.method, sum(p.amount), count(*) FROM payments p WHERE p.shift_id = :sid AND "
+            "(p.ref LIKE 'prefund:%' OR (p.ref LIKE 'refund:R%' AND EXISTS (SELECT 1 FROM partial_refunds r "
+            "WHERE r.new_settlement_id = p.settlement_id))) GROUP BY p.method"), params).fetchall() \
+            if _has_table(conn, "partial_refunds") else []
     expected: dict[str, Decimal] = defaultdict(lambda: ZERO)
     expected["cash"] = _fen(float_fen)
     for method, amt in pays:
@@ -144,7 +151,8 @@ def shift_summary(store, shift_id: int) -> dict:
                          "applied": fmt2(deposits["applied"]["amount"] - deposits["restored"]["amount"]),
                          "applied_count": deposits["applied"]["count"],
                          "by_method": {m: {k: fmt2(v) for k, v in d.items()} for m, d in sorted(by_method.items())}},
-            "forced_by": forced_by, "closing": json.loads(counted_js) if counted_js else None}
+            "forced_by": forced_by, "closing": json.loads(counted_js) if counted_js else None,
+            "partial_refunds": {m: fmt2(-_fen(a)) for m, a, _n in prefund}}
 
 
 def _has_table(conn, name: str) -> bool:

@@ -124,6 +124,9 @@ def recover(ctx, *, drain: bool = True, grace_s: float | None = None, wait: bool
         rep.stays = recover_stays(ctx, grace_s=grace_s)
     except ServiceError as exc:
         log.warning("inpatient recovery not finished: %s", exc.message)
+    from .partial_refund import resume_all as resume_partial_refunds
+
+    rep.partial_refunds = resume_partial_refunds(ctx, grace_s=grace_s)   # 部分退费 interrupted: finish them
     if drain:
         rep.drain = _drain_all(ctx, rounds=rounds, sleep=sleep)
     rep.unpaid = unpaid_settlements(ctx.store, since=started - timedelta(days=1))

@@ -263,7 +263,11 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
     self_cost = min(psn_part, _d(info.get("fulamt_ownpay_amt", "0.00"), "fulamt_ownpay_amt")
                     + _d(info.get("overlmt_selfpay", "0.00"), "overlmt_selfpay"))
     lines = []
-    only = set(meta.get("feedetl_sns") or [])     # an inpatient stay's settlement: its own lines (mid-stay / final)
+    # this settlement's own lines: an inpatient stay's settlement (mid-stay / final) names them; a visit
+    # settled again after a 部分退费 holds the lines of both settlements, its preview lists its own
+    only = set(meta.get("feedetl_sns") or [])
+    if not only:
+        only = {x.get("feedetl_sn") for x in (meta.get("lines") or []) if isinstance(x, dict)} - {None, ""}
     for ln in s.scalars(select(FeeLine).where(FeeLine.visit_id == st.visit_id).order_by(FeeLine.id)):
         if only and ln.feedetl_sn not in only:
             continue

@@ -144,6 +144,27 @@ class Receipts:
         rec["_printed_via"] = via
         return rec
 
+    def partial_refund(self, op_id: int, *, out: str | Path | None = None) -> str:
+        """The 部分退费凭条 of a finished partial refund (client.services.partial_refund): rendered after the
+        operation is committed, sent to the receipt printer if one is configured, kept as
+        ``receipts/partial-refund-<id>.pdf`` and audited. Returns the file path."""
+        from . import partial_refund as pr
+
+        pdf = pr.render_receipt(self.ctx, op_id, None)
+        printer = (self.settings.printers.receipt_printer or "").strip()
+        via = "file"
+        if printer and self.send_to_printer is not None:
+            via = self.send_to_printer(pdf, printer)
+        from client.printing.common import write_out
+
+        path = Path(out) if out is not None else (self.receipts_dir or (Path(self.settings.data_dir) / "receipts")) / \
+            f"partial-refund-{op_id}.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_out(pdf, path)
+        audit(self.ctx, "receipt.print", {"partial_refund_id": op_id, "kind": "partial_refund", "path": str(path),
+                                          "via": via, "printer": printer})
+        return str(path)
+
     def after_settlement(self, record: dict, *, what: str = "结算已完成") -> dict:
         """The receipt right after a committed settlement. A print failure never undoes the
         settlement: the record comes back with a warning telling the cashier to reprint (F12)."""

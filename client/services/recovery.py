@@ -141,6 +141,7 @@ class RecoveryReport:
     started: datetime | None = None
     payments: dict | None = None      # payment codes finished by codepay.resolve_unknown (docs/payments.md)
     stays: dict | None = None         # inpatient stays finished by inpatient.recover_stays (0008b)
+    partial_refunds: list = field(default_factory=list)   # 部分退费 resumed (client.services.partial_refund)
 
     @property
     def reviews(self) -> list[dict]:
@@ -161,7 +162,8 @@ class RecoveryReport:
     @property
     def clean(self) -> bool:
         return (self.remaining_unknown == 0 and self.remaining_outbox == 0 and self.needs_review == 0
-                and self.invoices_owed == 0 and not (self.payments or {}).get("open"))
+                and self.invoices_owed == 0 and not (self.payments or {}).get("open")
+                and all(p.get("ok") for p in self.partial_refunds))
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -176,7 +178,8 @@ class RecoveryReport:
                 "remaining_outbox": self.remaining_outbox, "needs_review": self.needs_review,
                 "invoices_owed": self.invoices_owed, "reviews": self.reviews, "reversals": self.reversals(),
                 "clean": self.clean, **({"payments": self.payments} if self.payments is not None else {}),
-                **({"stays": self.stays} if self.stays is not None else {})}
+                **({"stays": self.stays} if self.stays is not None else {}),
+                **({"partial_refunds": self.partial_refunds} if self.partial_refunds else {})}
 
     def message(self) -> str:
         c = self.counts()
@@ -200,6 +203,8 @@ class RecoveryReport:
         if any(pays.values()):
             parts.append(f"付款码：确认扣款 {pays['paid']} 笔，撤销 {pays['reversed']} 笔，未发送 {pays['failed']} 笔，"
                          f"原路退款 {pays['refunded']} 笔，仍待确认 {pays['open']} 笔")
+        for p in self.partial_refunds:
+            parts.append(p["message"])
         if self.unpaid:
             parts.append(f"已结算但未收款 {len(self.unpaid)} 笔（请收取患者自付部分或按规定撤销）")
         return "恢复完成：" + "，".join(parts) + "。"

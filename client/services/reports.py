@@ -162,6 +162,8 @@ class ZReport:
     # inpatient deposits (预交金, 0008b) of the day: taken / refunded (money moved: also in methods and
     # cash above) and applied to settlements (net of 2305 restorations: no money moved)
     deposits: dict = field(default_factory=dict)
+    # 部分退费 of the day: their own line (the old settlement is in "reversed", the new one in "settled")
+    partial_refunds: dict = field(default_factory=dict)
 
     @property
     def net(self) -> Totals:
@@ -340,7 +342,36 @@ def zreport(store: Any, day: date, *, operator: str | None = None, institution: 
                    {"taken": fmt2(deposits["deposit"][1]), "taken_count": deposits["deposit"][0],
                     "refunded": fmt2(deposits["refund"][1]), "refunded_count": deposits["refund"][0],
                     "applied": fmt2(deposits["applied"][1] - deposits["restored"][1]),
-                    "applied_count": deposits["applied"][0], "restored": fmt2(deposits["restored"][1])})
+                    "applied_count": deposits["applied"][0], "restored": fmt2(deposits["restored"][1])},
+                   _partial_refunds(store, day, operator))
+
+
+def _partial_refunds(store: Any, day: date, operator: str | None = None) -> dict:
+    """部分退费 done or being finished on ``day``: count, the old and new patient cash shares, the refund and
+    its parts per payment method (client.services.partial_refund plan). {} when there are none."""
+    start, end = _day_bounds(day)
+    try:
+        with store.read_connection() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT state, old_psn_cash_pay, new_psn_cash_pay, refund_amount, plan_json, opter FROM partial_refunds "
+                "WHERE state IN ('settled', 'refunded', 'invoiced') AND updated_at >= ? AND updated_at < ?",
+                (start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"))).fetchall()
+    except Exception:  # noqa: BLE001 - a store before migration 0008a has no partial refunds
+        return {}
+    out: dict = {"count": 0, "old_psn_cash_pay": ZERO, "new_psn_cash_pay": ZERO, "refund": ZERO, "by_method": {},
+                 "open": 0}
+    for state, old, new, refund, plan, opter in rows:
+        if operator and opter != operator:
+            continue
+        out["count"] += 1
+        out["open"] += 0 if state == "invoiced" else 1
+        out["old_psn_cash_pay"] += Decimal(old or 0) / 100
+        out["new_psn_cash_pay"] += Decimal(new or 0) / 100
+        out["refund"] += Decimal(refund or 0) / 100
+        for p in json.loads(plan or "[]"):
+            if p.get("refund"):
+                out["by_method"][p["method"]] = out["by_method"].get(p["method"], ZERO) + Decimal(p["refund"])
+    return out if out["count"] else {}
 
 
 def _pay_channels(store: Any, day: date) -> list:

@@ -800,6 +800,13 @@ class ShiftCloseDialog(QDialog):
             grid.addWidget(d, r, 3)
             self.edits[m], self.diffs[m] = e, d
         lay.addLayout(grid)
+        prefund = summary.get("partial_refunds") or {}
+        if prefund:          # 部分退费 handed back in this shift: its own line (included in "Expected")
+            self.partial_refunds = QLabel(self.tr("Partial refunds in this shift (included above): %1").replace(
+                "%1", self.tr(", ").join(f"{METHODS.get(m, m)} ¥ {fmt_display(Decimal(v))}" for m, v in prefund.items())))
+            self.partial_refunds.setObjectName("shiftPartialRefunds")
+            self.partial_refunds.setWordWrap(True)
+            lay.addWidget(self.partial_refunds)
         self.counted_cash = self.edits["cash"]
         self.counted_cash.setObjectName("countedCash")
         self.confirm_difference = QCheckBox(self.tr("Confirm the over/short (长短款): counted twice, the difference "
@@ -1211,7 +1218,9 @@ class TodaySettlementsDialog(QDialog):
         lay.addWidget(_buttons(self, self.tr("Choose")))
         self.search.textChanged.connect(self._filter)
         self.search.installEventFilter(self)
+        self.table.installEventFilter(self)
         self.chosen = None
+        self.partial_refund = False       # Ctrl+T chose the settlement for a 部分退费
         self._filter("")
         if preselect is not None:
             for r, row in enumerate(self.visible):
@@ -1258,6 +1267,11 @@ class TodaySettlementsDialog(QDialog):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - ↑/↓ from the search box move the selection
         from PySide6.QtCore import QEvent
 
+        if obj in (self.search, self.table) and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_T and \
+                event.modifiers() & Qt.KeyboardModifier.ControlModifier:       # Ctrl+T: 部分退费 of the selected
+            self.partial_refund = True
+            self.accept()
+            return True
         if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Up,
                                                                                           Qt.Key.Key_Down):
             r = self.table.currentRow() + (1 if event.key() == Qt.Key.Key_Down else -1)

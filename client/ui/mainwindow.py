@@ -454,6 +454,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
                                         "act_reverse")
         self.act_owed = self._action(self.tr("Collect an owed share (supervisor)…"), "Ctrl+U", self.collect_owed,
                                      "act_owed")
+        self.act_partial = self._action(self.tr("Partial refund (supervisor)…"), "Ctrl+T", self.partial_refund,
+                                        "act_partial")
         self.act_remove = self._action(self.tr("Remove selected line"), "Delete", self.remove_line, "act_remove")
         self.act_search = self._action(self.tr("Search the catalogue"), "Ctrl+F", self.focus_search, "act_search")
         self.act_qrfile = self._action(self.tr("Decode e-voucher from image file…"), "Ctrl+O", self.decode_qr_file,
@@ -471,7 +473,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.act_trace = self._action(self.tr("Why this amount?"), "Ctrl+W", self.show_trace, "act_trace")
         for a in (self.act_inpatient, self.act_remove, self.act_search, self.act_ecvoucher, self.act_face,
                   self.act_qrfile, self.act_camera,
-                  self.act_details, self.act_trace, self.act_reverse, self.act_owed):
+                  self.act_details, self.act_trace, self.act_reverse, self.act_partial, self.act_owed):
             case.addAction(a)
         case.addSeparator()
         for name in ("read_card", "enter_id", "his", "presettle", "account", "today", "self_pay", "settle", "reprint",
@@ -541,7 +543,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         for name, act in self.actions_by_name.items():
             if name != "help":
                 act.setEnabled(signed)
-        for a in (self.act_inpatient, self.act_reverse, self.act_owed, self.act_remove, self.act_search, self.act_qrfile,
+        for a in (self.act_inpatient, self.act_reverse, self.act_partial, self.act_owed, self.act_remove, self.act_search, self.act_qrfile,
                   self.act_details, self.act_trace, self.act_sync, self.act_adjust, self.act_shift, self.act_lock,
                   self.act_signout):
             a.setEnabled(signed)
@@ -1856,6 +1858,9 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             if not dlg.exec() or dlg.chosen is None:
                 self.step_failed.emit(step, "cancelled")
                 return
+            if getattr(dlg, "partial_refund", False):        # Ctrl+T in 今日结算: 部分退费 of the chosen one
+                self._partial_refund_row(dlg.chosen)
+                return
             then(dlg.chosen)
 
         self._begin(step, self.tr("Reading today's settlements…"))
@@ -1865,7 +1870,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
     def show_today(self) -> None:
         """F7: 今日结算 — Enter shows every field of the chosen settlement."""
         self.choose_settlement(self.tr("Today's settlements at this window. Enter shows all fields; F12 reprints, "
-                                       "Ctrl+R reverses (from the main window)."), "today", self._show_details_of)
+                                       "Ctrl+T partial refund; Ctrl+R reverses (from the main window)."), "today",
+                               self._show_details_of)
 
     def reverse(self) -> None:
         self.choose_settlement(self.tr("Choose the settlement to REVERSE (Enter). A supervisor authorizes it next."),
@@ -1887,6 +1893,92 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self._begin("reverse", self.tr("Reversing the settlement…"))
         self.tasks.run_db(lambda: counter.reverse(row.setl_id, auth, reason=auth.reason), self._reversed,
                           lambda exc: self.show_error("reverse", exc), label="reverse")
+
+    def partial_refund(self) -> None:
+        """Ctrl+T 部分退费: choose the settlement in 今日结算, then the returned lines (PartialRefundDialog)."""
+        self.choose_settlement(self.tr("Choose the settlement for a PARTIAL REFUND (Enter): the returned lines are "
+                                       "chosen next, a supervisor authorizes it."), "partial_refund",
+                               self._partial_refund_row)
+
+    def _partial_refund_row(self, row) -> None:
+        from client.services import partial_refund as pr
+        from client.services.checkout import settlement_record
+
+        from .partialrefund import PartialRefundDialog
+
+        ctx = self.state.ctx
+
+        def load():
+            pr.check(ctx, row.setl_id)
+            info = pr.settlement_lines(ctx, row.setl_id)
+            rec = settlement_record(ctx, info["settlement_id"])
+            from client.domain.codes import PAYMENT_CHANNEL_NAMES, PAYMENT_METHOD_NAMES
+
+            paid = [{"label": PAYMENT_CHANNEL_NAMES.get(p.get("channel") or "") or PAYMENT_METHOD_NAMES.get(
+                p["method"], p["method"]), "amount": p["amount"]} for p in rec.get("payments") or []
+                    if p["method"] != "account" and Decimal(p["amount"]) > 0]
+            return info, paid
+
+        def loaded(res) -> None:
+            info, paid = res
+            self._busy_step = ""
+            self._update_buttons()
+            dlg = PartialRefundDialog(info, paid, parent=self)
+            self._dialog = dlg
+            self.partial_dialog = dlg
+            if not dlg.exec() or not dlg.specs:
+                self.step_failed.emit("partial_refund", "cancelled")
+                return
+            label = self.tr("Partial refund of settlement %1 (%2, ¥ %3)").replace("%1", row.setl_id).replace(
+                "%2", row.psn_name).replace("%3", fmt_display(Decimal(row.medfee_sumamt)))
+            auth = self._authorize("reverse", label, row.setl_id)
+            if auth is None:
+                self.step_failed.emit("partial_refund", "not authorized")
+                return
+            specs = dlg.specs
+            window_id = getattr(self.state.counter, "window", "") or ""
+            self._begin("partial_refund", self.tr("Partial refund: reversing and settling the kept lines again…"))
+            desk = self.state.desk
+
+            def run():
+                op = pr.start(ctx, row.setl_id, pr.Choice.parse(specs), auth, reason=auth.reason or "",
+                              window=window_id)
+                try:           # the paper after the commit; a print failure never undoes the refund
+                    op["_receipt_path"] = desk.receipts.partial_refund(op["id"])
+                except Exception as exc:  # noqa: BLE001 - reported on screen
+                    op["_receipt_error"] = str(exc)
+                return op
+
+            self.tasks.run_db(run, self._partial_refunded, lambda exc: self.show_error("partial_refund", exc),
+                              label="partial_refund")
+
+        self._begin("partial_refund", self.tr("Reading the settlement's lines…"))
+        self.tasks.run_db(load, loaded, lambda exc: self.show_error("partial_refund", exc), label="partial_refund")
+
+    def _partial_refunded(self, op: dict) -> None:
+        from client.services import partial_refund as pr
+
+        old, new = op.get("old") or {}, op.get("new") or {}
+        oi, ni = old.get("setlinfo") or {}, new.get("setlinfo") or {}
+        text = self.tr("PARTIAL REFUND done — settlement %1 reversed, kept lines settled again as %2. Patient's cash "
+                       "share ¥ %3 → ¥ %4, personal account ¥ %5 → ¥ %6 (the account difference goes back by the "
+                       "insurance). Refund ¥ %7: %8.").replace("%1", str(op.get("old_setl_id"))).replace(
+            "%2", str(op.get("new_setl_id"))).replace("%3", fmt_display(Decimal(op["old_psn_cash_pay"]))).replace(
+            "%4", fmt_display(Decimal(op["new_psn_cash_pay"]))).replace(
+            "%5", fmt_display(Decimal(oi.get("acct_pay") or "0"))).replace(
+            "%6", fmt_display(Decimal(ni.get("acct_pay") or "0"))).replace(
+            "%7", fmt_display(Decimal(op["refund_amount"]))).replace("%8", self.tr("; ").join(pr.refund_lines(op)))
+        if op.get("_receipt_path"):
+            text += " " + self.tr("Receipt %1.").replace("%1", Path(op["_receipt_path"]).name)
+        elif op.get("_receipt_error"):
+            text += " " + self.tr("The receipt could not be printed (%1).").replace("%1", op["_receipt_error"])
+        self.confirmation.setText(text)
+        self.confirmation.show()
+        self.show_message(text, "warning")
+        self._busy_step = ""
+        self.st_busy.setText(self.tr("Partial refund done."))
+        self._update_buttons()
+        self.step_done.emit("partial_refund")
 
     def reversal_refund_text(self, record: dict) -> str:
         """What the cashier hands back after a reversal, and what went back by itself: cash from the
@@ -2059,6 +2151,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             "<tr><td><b>Esc</b></td><td>dismiss a message / next patient</td></tr>"
             "<tr><td><b>Ctrl+I</b></td><td>inpatient discharge settlement</td></tr>"
             "<tr><td><b>Ctrl+R</b></td><td>reverse a same-day settlement from today's list (supervisor)</td></tr>"
+            "<tr><td><b>Ctrl+T</b></td><td>partial refund: return some lines of a same-day settlement (supervisor)</td></tr>"
             "<tr><td><b>Ctrl+D / Ctrl+W</b></td><td>all settlement fields / why this amount</td></tr>"
             "<tr><td><b>Ctrl+S</b></td><td>synchronise</td></tr>"
             "<tr><td><b>Ctrl+J / Ctrl+K</b></td><td>adjustment records / open or close the shift</td></tr>"

@@ -777,6 +777,10 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>补收欠费（需组长授权）…</translation>
     </message>
     <message>
+        <source>Partial refund (supervisor)…</source>
+        <translation>部分退费（组长授权）…</translation>
+    </message>
+    <message>
         <source>Remove selected line</source>
         <translation>删除选中明细</translation>
     </message>
@@ -1127,6 +1131,18 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>还没有计算过程：请先预结算（F5）。计算过程需要本机的待遇政策包（Ctrl+S 同步）。</translation>
     </message>
     <message>
+        <source>Receipt %1.</source>
+        <translation>部分退费凭条 %1。</translation>
+    </message>
+    <message>
+        <source>The receipt could not be printed (%1).</source>
+        <translation>部分退费凭条未能打印（%1），退费已完成。</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;partial refund: return some lines of a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;患者的 HIS 待缴费单据（多张时用空格键勾选）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;目录搜索（拼音首字母；3*… 表示数量 3），Enter 添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;个人账户：使用 / 不使用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;今日结算（搜索、查看全部字段）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;转自费（全自费），记录原因&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中补打（组长授权，标记补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中撤销当日结算（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;部分退费：退回当日结算中的部分项目（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算全部字段 / 金额计算说明&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补记录 / 开班或交班&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 退出登录&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
+    </message>
+    <message>
         <source>Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4</source>
         <translation>总额 ¥ %1 = 基金 ¥ %2 + 个人账户 ¥ %3 + 现金 ¥ %4</translation>
     </message>
@@ -1295,10 +1311,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>正在读取今日结算…</translation>
     </message>
     <message>
-        <source>Today&apos;s settlements at this window. Enter shows all fields; F12 reprints, Ctrl+R reverses (from the main window).</source>
-        <translation>本窗口今日结算。Enter 查看全部字段；补打按 F12，撤销按 Ctrl+R（在主窗口）。</translation>
-    </message>
-    <message>
         <source>Choose the settlement to REVERSE (Enter). A supervisor authorizes it next.</source>
         <translation>请选择要撤销的结算（Enter），随后由收费组长授权。</translation>
     </message>
@@ -1313,10 +1325,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Reprint the receipt of settlement %1 (%2)</source>
         <translation>补打结算 %1（%2）的票据</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
-        <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;患者的 HIS 待缴费单据（多张时用空格键勾选）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;目录搜索（拼音首字母；3*… 表示数量 3），Enter 添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;个人账户：使用 / 不使用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;今日结算（搜索、查看全部字段）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;转自费（全自费），记录原因&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中补打（组长授权，标记补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中撤销当日结算（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算全部字段 / 金额计算说明&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补记录 / 开班或交班&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 退出登录&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
     <message>
         <source>&amp;Training</source>
@@ -1401,6 +1409,34 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>; </source>
         <translation>；</translation>
+    </message>
+    <message>
+        <source>Today&apos;s settlements at this window. Enter shows all fields; F12 reprints, Ctrl+T partial refund; Ctrl+R reverses (from the main window).</source>
+        <translation>本窗口今日结算。Enter 查看全部字段；F12 补打，Ctrl+T 部分退费；Ctrl+R 撤销（在主窗口）。</translation>
+    </message>
+    <message>
+        <source>Choose the settlement for a PARTIAL REFUND (Enter): the returned lines are chosen next, a supervisor authorizes it.</source>
+        <translation>选择要部分退费的结算（Enter）：接着选择退回的项目，再由组长授权。</translation>
+    </message>
+    <message>
+        <source>Partial refund of settlement %1 (%2, ¥ %3)</source>
+        <translation>部分退费：结算 %1（%2，¥ %3）</translation>
+    </message>
+    <message>
+        <source>Partial refund: reversing and settling the kept lines again…</source>
+        <translation>部分退费：正在撤销原结算并重新结算保留的项目…</translation>
+    </message>
+    <message>
+        <source>Reading the settlement&apos;s lines…</source>
+        <translation>正在读取结算明细…</translation>
+    </message>
+    <message>
+        <source>PARTIAL REFUND done — settlement %1 reversed, kept lines settled again as %2. Patient&apos;s cash share ¥ %3 → ¥ %4, personal account ¥ %5 → ¥ %6 (the account difference goes back by the insurance). Refund ¥ %7: %8.</source>
+        <translation>部分退费完成——原结算 %1 已撤销，保留项目重新结算为 %2。个人现金支付 ¥ %3 → ¥ %4，个人账户 ¥ %5 → ¥ %6（账户差额由医保退回个人账户）。退款 ¥ %7：%8。</translation>
+    </message>
+    <message>
+        <source>Partial refund done.</source>
+        <translation>部分退费已完成。</translation>
     </message>
     <message>
         <source>REVERSED — settlement %1 (%2) was cancelled; %3.</source>
@@ -1721,6 +1757,77 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>The cash received (¥ %1) must equal the amount owed (¥ %2).</source>
         <translation>实收现金（¥ %1）必须等于欠费金额（¥ %2）。</translation>
+    </message>
+</context>
+<context>
+    <name>PartialRefundDialog</name>
+    <message>
+        <source>Partial refund (部分退费)</source>
+        <translation>部分退费</translation>
+    </message>
+    <message>
+        <source>Settlement %1 — %2. Original share: cash ¥ %3, personal account ¥ %4.</source>
+        <translation>结算 %1 —— %2。原个人负担：现金 ¥ %3，个人账户 ¥ %4。</translation>
+    </message>
+    <message>
+        <source>Paid with: %1</source>
+        <translation>原支付方式：%1</translation>
+    </message>
+    <message>
+        <source>↑/↓ choose a line, Space marks the whole line as returned, Tab → type the quantity returned; Enter confirms. A supervisor authorises next.</source>
+        <translation>↑/↓ 选择项目，空格键整行标记为退回，Tab 键后输入退回数量；Enter 确认。随后由组长授权。</translation>
+    </message>
+    <message>
+        <source>Return</source>
+        <translation>退</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Returned qty</source>
+        <translation>退回数量</translation>
+    </message>
+    <message>
+        <source>Returned qty of the current line</source>
+        <translation>当前项目的退回数量</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退费</translation>
+    </message>
+    <message>
+        <source>Returning %1 line(s), ¥ %2 of fees. The kept lines are settled again by the insurance; the difference of the patient&apos;s share goes back to the original payment methods in proportion.</source>
+        <translation>退回 %1 项，费用 ¥ %2。保留的项目由医保重新结算；个人负担的差额按原支付方式所付比例原路退回。</translation>
+    </message>
+    <message>
+        <source>Mark at least one line to return (Space), or type a quantity.</source>
+        <translation>请至少标记一项要退回的项目（空格键），或输入退回数量。</translation>
+    </message>
+    <message>
+        <source>The quantity returned of “%1” must be more than 0.</source>
+        <translation>“%1”的退回数量必须大于 0。</translation>
+    </message>
+    <message>
+        <source>The quantity returned of “%1” is more than was settled (%2).</source>
+        <translation>“%1”的退回数量超过结算数量（%2）。</translation>
+    </message>
+    <message>
+        <source>Every line is returned: use the full reversal (Ctrl+R) instead.</source>
+        <translation>已退回全部项目：请改用全额撤销结算（Ctrl+R）。</translation>
     </message>
 </context>
 <context>
@@ -2154,6 +2261,14 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Difference</source>
         <translation>差额</translation>
+    </message>
+    <message>
+        <source>Partial refunds in this shift (included above): %1</source>
+        <translation>本班次部分退费（已计入上面的应有金额）：%1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
     </message>
     <message>
         <source>Confirm the over/short (长短款): counted twice, the difference is real</source>
