@@ -1253,7 +1253,7 @@ def reverse_settlement(ctx: ServiceContext, setl_id: str, authorization: Any, *,
                 pt.c.settlement_id == sid, pt.c.amount > 0).order_by(pt.c.id)).all():
             _insert_payment(conn, sid, method, -amount, ref=f"refund:{msgid}", now=now, shift_id=shift_id)
         conn.exec_driver_sql("UPDATE visits SET state = 'reversed', updated_at = ? WHERE id = ?", (_now(), visit_id))
-        from .inpatient import restore_applied  # a stay's deposit applied to it goes back to the balance
+        from .stay_books import restore_applied  # a stay's deposit applied to it goes back to the balance
 
         restore_applied(conn, sid, now=now, shift_id=shift_id)
         from . import audit

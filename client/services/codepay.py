@@ -41,6 +41,7 @@ from client.devices.paycode import CHANNEL_NAMES, PayCode, classify_paycode, mas
 from client.domain.money import fmt2, q2
 
 from . import audit
+from .drills import kill_point
 from .errors import ServiceError
 from .payments import Tender
 
@@ -288,9 +289,7 @@ def charge(ctx: Any, otn: str, code: str, *, on_wait=None) -> dict:
     _move(ctx, otn, "sent")                          # durable BEFORE the network
     ans = gw.pay(otn, code, trade["amount"], f"{ctx.settings.site.fixmedins_name or '医院'}-医疗费用")
     code = None  # noqa: F841 - the code is dropped after the one call
-    from .inpatient import checkpoint
-
-    checkpoint(ctx, "pay.answered")                  # training drills: a kill with the answer in flight
+    kill_point("pay.answered", "MEDSETTLE_KILL_AT", allowed=bool(ctx.settings.training.enabled))                  # training drills: a kill with the answer in flight
     _follow(ctx, trade, ans, on_wait=on_wait)
     return trade_summary(_trade(ctx, otn))
 

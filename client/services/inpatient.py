@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -61,13 +60,16 @@ from client.api.transactions import (
     InpatientSettle,
     UploadInpatientFees,
 )
+from client.domain.codes import PAYMENT_METHOD_NAMES
 from client.domain.money import fmt2, q2
 from offline_cache import settlements as lifecycle
 from offline_cache.jsonutil import jsonable
 
+from .drills import kill_point
 from .errors import ServiceError, translate_store_errors
 from .fees import FeeInput
 from .payments import Tender, allocate
+from .stay_books import applied_of, restore_applied  # noqa: F401 - part of this module's API
 
 log = logging.getLogger("client.services.inpatient")
 
@@ -76,8 +78,7 @@ BATCH = 50
 STATE_NAMES = {"admitting": "入院登记中（结果待确认）", "admitted": "在院", "discharged": "已出院（待结算）",
                "settled": "已出院结算", "cancelled": "已撤销入院"}
 KIND_NAMES = {"deposit": "交预交金", "refund": "退预交金", "applied": "预交金冲抵结算", "restored": "撤销结算退回预交金"}
-METHOD_NAMES = {"cash": "现金", "wechat": "微信支付", "alipay": "支付宝", "bank_card": "银行卡", "ecny": "数字人民币",
-                "deposit": "预交金"}
+METHOD_NAMES = {**PAYMENT_METHOD_NAMES, "deposit": "预交金"}
 ACTIVE = ("admitting", "admitted", "discharged")
 CHANGE_FIELDS = ("bed", "dept_code", "dept_name", "dr_code", "dr_name", "diag_code", "diag_name")
 KILL_ENV = "MEDSETTLE_KILL_AT"       # training drills only: SIGKILL this process at a named step
@@ -117,11 +118,8 @@ def money(value: Any, what: str = "金额") -> Decimal:
 
 def checkpoint(ctx, name: str) -> None:
     """Training fault drills: when ``MEDSETTLE_KILL_AT`` names this step (and the window is a training
-    window), the process kills itself here — as a power cut would (tests/faults/test_inpatient_kill.py)."""
-    if os.environ.get(KILL_ENV) == name and ctx.settings.training.enabled:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
+    window), the process kills itself here — as a power cut would (tests/integration/test_inpatient_kill.py)."""
+    kill_point(name, KILL_ENV, allowed=bool(ctx.settings.training.enabled))
 
 
 @dataclass
@@ -308,46 +306,6 @@ def find_stays(ctx_or_store: Any, *, state: str | None = None, psn_no: str | Non
 
 
 # ============================================================================================ hooks
-def restore_applied(conn, settlement_id: int, *, now: datetime, shift_id: int | None) -> Decimal:
-    """A 2305 reversal of an inpatient settlement (checkout.reverse_settlement / recovery.mark_reversed):
-    every deposit amount applied to it goes back to the balance (``restored`` rows), the stay is open for
-    settlement again. Runs inside the caller's transaction. Returns the amount restored."""
-    has = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stay_deposits'").first()
-    if has is None:
-        return ZERO
-    total = ZERO
-    rows = conn.exec_driver_sql(
-        "SELECT a.id, a.stay_id, a.amount FROM stay_deposits a WHERE a.settlement_id = ? AND a.kind = 'applied' AND "
-        "a.state = 'done' AND NOT EXISTS (SELECT 1 FROM stay_deposits r WHERE r.kind = 'restored' AND r.related_id = a.id)",
-        (settlement_id,)).fetchall()
-    for aid, stay_id, amt in rows:
-        conn.exec_driver_sql(
-            "INSERT INTO stay_deposits (stay_id, kind, method, amount, state, settlement_id, related_id, shift_id, "
-            "reason, created_at, updated_at) VALUES (?, 'restored', 'deposit', ?, 'done', ?, ?, ?, '结算撤销（2305）', ?, ?)",
-            (stay_id, amt, settlement_id, aid, shift_id, now, now))
-        total += _fen(amt)
-    st = conn.exec_driver_sql("SELECT s.id, s.state, x.preview_json FROM settlements x JOIN stays s ON s.visit_id = "
-                              "x.visit_id WHERE x.id = ?", (settlement_id,)).first()
-    if st is not None:
-        final = (json.loads(st[2] or "{}") or {}).get("mid_setl_flag") == "0"
-        if final and st[1] == "settled":
-            conn.exec_driver_sql("UPDATE stays SET state = 'discharged', updated_at = ? WHERE id = ?", (now, st[0]))
-        conn.exec_driver_sql("UPDATE visits SET state = 'uploaded', updated_at = ? WHERE id = (SELECT visit_id FROM stays "
-                             "WHERE id = ?)", (now, st[0]))
-    return total
-
-
-def applied_of(conn, settlement_id: int) -> Decimal:
-    """The deposit amount (net of restorations) that paid settlement ``settlement_id``'s psn_cash_pay."""
-    has = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stay_deposits'").first()
-    if has is None:
-        return ZERO
-    v = conn.exec_driver_sql("SELECT coalesce(sum(CASE kind WHEN 'applied' THEN amount ELSE -amount END), 0) FROM "
-                             "stay_deposits WHERE settlement_id = ? AND state = 'done' AND kind IN ('applied', 'restored')",
-                             (settlement_id,)).scalar_one()
-    return _fen(v)
-
-
 # ============================================================================================ service
 class StayService:
     """Inpatient stays of one window: admission, deposits, daily fee upload, mid-stay and final

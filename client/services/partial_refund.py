@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -59,6 +58,7 @@ from client.domain.money import fmt2, q2
 from offline_cache import settlements as lifecycle
 from offline_cache.jsonutil import jsonable
 
+from .drills import kill_point
 from .errors import ServiceError
 
 log = logging.getLogger("client.services.partial_refund")
@@ -81,12 +81,7 @@ def _ts(t: datetime) -> str:
 
 def _die(phase: str) -> None:
     """Fault-test hook: SIGKILL this process at ``phase`` when MEDSETTLE_PREFUND_DIE_AT names it."""
-    wanted = os.environ.get("MEDSETTLE_PREFUND_DIE_AT")
-    if wanted and phase in {w.strip() for w in wanted.split(",")}:
-        import signal
-
-        log.warning("MEDSETTLE_PREFUND_DIE_AT: dying at %s", phase)
-        os.kill(os.getpid(), signal.SIGKILL)
+    kill_point(phase, "MEDSETTLE_PREFUND_DIE_AT")
 
 
 # ------------------------------------------------------------------------------------------ money

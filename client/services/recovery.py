@@ -435,7 +435,7 @@ def mark_reversed(session, row, *, now: datetime) -> None:
     if v is not None:
         v.state, v.updated_at = "reversed", now
     session.flush()
-    from .inpatient import restore_applied  # an inpatient stay's deposit applied to it: back to the balance
+    from .stay_books import restore_applied  # an inpatient stay's deposit applied to it: back to the balance
 
     restore_applied(session.connection(), row.id, now=now, shift_id=row.shift_id)
 

@@ -82,6 +82,9 @@ class PartialRefundDialog(QDialog):
 
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.installEventFilter(self)
+        # Space and digits here are the cashier's keys, never the start of a scan: the window's scanner
+        # filter must deliver them at once (holding Space for a scan's 50 ms left the mark unset)
+        self.table.setProperty(NO_SCAN_PROPERTY, True)
         lay.addWidget(self.table, 1)
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("Returned qty of the current line")))
