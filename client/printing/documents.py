@@ -301,8 +301,18 @@ def render_form(record: dict, out: Out = None) -> bytes:
               f"冲红原票据：代码 {ext.get('RelatedInvoiceCode', '')} 号码 {ext.get('RelatedInvoiceNumber', '')}",
               9, color=RED)
     else:
-        for i, note in enumerate(record_notes(record)):
-            _text(c, L, bottom - 5 * mm - i * 4.2 * mm, note, 8.5, color=RED)
+        notes = list(record_notes(record))
+        netting = record.get("deposit_netting")
+        if netting:               # an inpatient stay: how the deposit paid the patient's share (预交金冲抵)
+            from client.services.stay_netting import netting_lines
+
+            for i, line in enumerate(netting_lines(netting)):
+                _text(c, L, bottom - 5 * mm - i * 4.4 * mm, line, 9, width=R - L)
+            y0 = bottom - 5 * mm - 2 * 4.4 * mm
+        else:
+            y0 = bottom - 5 * mm
+        for i, note in enumerate(notes):
+            _text(c, L, y0 - i * 4.2 * mm, note, 8.5, color=RED)
     # footer
     cashier = record.get("cashier") or {}
     _text(c, L, 12 * mm, f"收款单位（章）：{inst['fixmedins_name']}", 9.5)
