@@ -1,0 +1,249 @@
+"""The 住院 screen (Ctrl+H, client/ui/inpatient.py) with key events: the real window on the embedded
+training platform (127.0.0.1), real SQLite, real PDFs.
+
+Patient, fees and figures are those of tests/integration/test_inpatient_stay.py (its module docstring
+has the hand-worked working, reused here unchanged): 张伟 (310118199001010036, Qingpu employee) in the
+Qingpu training hospital, the demo HIS's stay ZY3101182026ST01, 5 days
+(260.35, 4191.38, 122.16, 107.46, 132.83), deductible 1500 per admission, ratio 0.85.
+
+  中途结算 days 1–2: total 4451.73, fund (4314.81 − 1500.00) × 0.85 = 2392.59, psn_cash_pay 2059.14
+  final days 3–5:    total 362.45, fund 361.09 × 0.85 = 306.93, psn_cash_pay 55.52
+  deposits cash 2000.00 (tendered 2100.00 → change 100.00) + WeChat code 3000.00 = 5000.00
+  applied 2059.14 → balance 2940.86; applied 55.52 → surplus 2885.34, back to WeChat first (the code
+  deposit 3000.00 ≥ 2885.34), 0.00 cash; 5000.00 − 2885.34 − 2114.66 = 0.00
+
+Second test (the working of test_change_cancel_and_reversal_restores_the_deposit): deposit 500.00 cash,
+day 1 only (260.35 < deductible 1500 → fund 0.00, psn_cash_pay 260.35), discharge refused while the HIS
+has 26 lines (4553.83 = 4191.38 + 362.45) not uploaded; mid-stay settled from the deposit → balance
+239.65; the supervisor reverses it (2305) → 500.00 restored; a 40.00 refund (supervisor) → 460.00 cash.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from client.services.inpatient import find_stays, ledger_of, stay_record
+from tests.gui.conftest import (
+    SUPERVISOR,
+    SUPERVISOR_PASSWORD,
+    expect_step,
+    press,
+    scanner_types,
+    sign_in,
+    training_person,
+    type_keys,
+    when_modal,
+)
+from tests.gui.test_gui_counter import _fill_supervisor
+
+ZHANG = "310118199001010036"
+WX_OK = "134567890123456700"
+
+
+def _payledger(state) -> dict:
+    return requests.get(state.settings.platform.url + "/admin/payledger", timeout=10).json()
+
+
+def _pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _open_screen(qtbot, win, state):
+    person = training_person(state, ZHANG)
+    win.table.setFocus()
+    with expect_step(qtbot, win, "identify") as r:
+        scanner_types(qtbot, person["ecqr"])
+    assert r.get("ok"), r
+    with expect_step(qtbot, win, "inpt_list") as r:
+        press(Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert r.get("ok"), r
+    screen = win.inpatient_screen
+    assert QApplication.activeModalWidget() is screen and screen.isVisible()
+    return screen
+
+
+def _step(qtbot, win, step, key, modifier=None, timeout=60000):
+    with expect_step(qtbot, win, step, timeout=timeout) as r:
+        press(key, modifier)
+    assert r.get("ok"), r
+    return r
+
+
+def _admit_by_keys(qtbot, win, screen):
+    """F2: the form comes prefilled from the HIS; the cashier retypes the bed (07) and goes through the
+    fields with Enter at human speed; Enter in the last field admits (2401)."""
+    from client.ui.inpatient import StayFormDialog
+
+    seen = []
+
+    def fill(dlg):
+        seen.append({k: e.text() for k, e in dlg.edits.items()})
+        type_keys(qtbot, "\r\r")                       # 科室编码 → 科室名称 → 床位
+        dlg.edits["bed"].selectAll()
+        type_keys(qtbot, "07\r\r\r\r\r\r")             # bed, then through doctor and diagnosis to the time
+        type_keys(qtbot, "\r")                         # Enter in 入院时间 admits
+    when_modal(StayFormDialog, fill)
+    _step(qtbot, win, "inpt_admit", Qt.Key.Key_F2)
+    assert seen and seen[0]["dept_name"] == "外科" and seen[0]["diag_code"] == "K80.100"
+    assert seen[0]["dr_name"] == "韩立新"
+    return screen.record
+
+
+def _deposit_cash(qtbot, win, amount: str, tendered: str):
+    from client.ui.inpatient import DepositDialog
+
+    def fill(dlg):
+        type_keys(qtbot, amount + "\r")
+        type_keys(qtbot, tendered + "\r")
+    when_modal(DepositDialog, fill)
+    _step(qtbot, win, "inpt_deposit", Qt.Key.Key_F4)
+
+
+def _deposit_code(qtbot, win, amount: str, code: str):
+    from client.ui.inpatient import DepositDialog
+
+    def fill(dlg):
+        type_keys(qtbot, amount + "\r")                # the amount at human speed
+        type_keys(qtbot, code + "\r", "scanner")       # the patient's code at scanner speed
+    when_modal(DepositDialog, fill)
+    _step(qtbot, win, "inpt_deposit", Qt.Key.Key_F4)
+
+
+def test_gui_inpatient_stay_deposits_days_mid_and_final_settlement(qtbot, window, app_state):
+    sign_in(qtbot, window)
+    screen = _open_screen(qtbot, window, app_state)
+    assert screen.record is None and "张伟" in screen.patient_line.text()
+    rec = _admit_by_keys(qtbot, window, screen)
+    sid = rec["stay_id"]
+    assert rec["state"] == "admitted" and rec["ipt_no"] == "ZY3101182026ST01" and rec["bed"] == "07"
+    assert "ZY3101182026ST01" in screen.header.text() and "在院" in screen.header.text()
+    assert screen.list.rowCount() == 1 and screen.list.item(0, 0).text() == "ZY3101182026ST01"
+    # 预交金: cash 2000.00 (2100.00 handed over → change 100.00), then WeChat 3000.00 scanned
+    _deposit_cash(qtbot, window, "2000.00", "2100")
+    assert "找零 ¥ 100.00" in screen.message.text() and "余额 ¥ 2,000.00" in screen.message.text(), screen.message.text()
+    _deposit_code(qtbot, window, "3000.00", WX_OK)
+    assert "微信支付" in screen.message.text() and "余额 ¥ 5,000.00" in screen.message.text(), screen.message.text()
+    assert [screen.ledger.item(i, 4).text() for i in range(screen.ledger.rowCount())] == ["2,000.00", "5,000.00"]
+    # the receipt of the code deposit (F6 prints the chosen row: the last one)
+    _step(qtbot, window, "inpt_receipt", Qt.Key.Key_F6)
+    receipt = Path(screen.last_receipt)
+    text = _pdf_text(receipt)
+    assert receipt.read_bytes().startswith(b"%PDF") and "3,000.00" in text.replace("3000.00", "3,000.00")
+    # the days table: 5 HIS days, nothing uploaded; F7 uploads the chosen (first not uploaded) day
+    assert [screen.days.item(i, 2).text() for i in range(5)] == ["260.35", "4,191.38", "122.16", "107.46", "132.83"]
+    assert [screen.days.item(i, 4).text() for i in range(5)] == ["260.35", "4,191.38", "122.16", "107.46", "132.83"]
+    _step(qtbot, window, "inpt_upload", Qt.Key.Key_F7)
+    _step(qtbot, window, "inpt_upload", Qt.Key.Key_F7)
+    assert [screen.days.item(i, 3).text() for i in range(5)] == ["260.35", "4,191.38", "0.00", "0.00", "0.00"]
+    assert [screen.days.item(i, 4).text() for i in range(5)] == ["0.00", "0.00", "122.16", "107.46", "132.83"]
+    # 中途结算: F9 pre-settles, the deposit covers the 2059.14; F9 settles
+    _step(qtbot, window, "inpt_presettle", Qt.Key.Key_F9)
+    fig = {k: v.text() for k, v in screen.fig.items()}
+    assert fig["medfee_sumamt"] == "4,451.73" and fig["fund_pay_sumamt"] == "2,392.59"
+    assert (fig["psn_cash_pay"], fig["deposit_balance"], fig["deposit_applied"], fig["to_collect"]) == (
+        "2,059.14", "5,000.00", "2,059.14", "0.00")
+    assert "中途结算" in screen.setl_title.text()
+    _step(qtbot, window, "inpt_settle", Qt.Key.Key_F9)
+    assert "余额 ¥ 2,940.86" in screen.books.text(), screen.books.text()
+    rec = stay_record(app_state.ctx, sid)
+    assert rec["state"] == "admitted" and rec["books"]["balance"] == "2940.86"
+    # days 3–5 (Shift+F7: every day so far), 出院 (F10), final pre-settlement and settlement
+    _step(qtbot, window, "inpt_upload", Qt.Key.Key_F7, Qt.KeyboardModifier.ShiftModifier)
+    _step(qtbot, window, "inpt_discharge", Qt.Key.Key_F10)
+    assert "已出院" in screen.header.text()
+    _step(qtbot, window, "inpt_presettle", Qt.Key.Key_F9)
+    fig = {k: v.text() for k, v in screen.fig.items()}
+    assert (fig["medfee_sumamt"], fig["fund_pay_sumamt"], fig["psn_cash_pay"]) == ("362.45", "306.93", "55.52")
+    assert (fig["deposit_balance"], fig["deposit_applied"], fig["to_collect"], fig["surplus"]) == (
+        "2,940.86", "55.52", "0.00", "2,885.34")
+    assert "出院结算" in screen.setl_title.text() and "2,885.34" in screen.setl_title.text()
+    _step(qtbot, window, "inpt_settle", Qt.Key.Key_F9)
+    shown = screen.result_line.text()
+    assert "¥ 2,885.34 已退回微信支付" in shown and "预交金余额 ¥ 0.00" in shown, shown
+    # the ledger and the stay, to the fen
+    st = stay_record(app_state.ctx, sid)
+    assert st["state"] == "settled"
+    assert st["books"] == {"taken": "5000.00", "refunded": "2885.34", "applied": "2114.66", "restored": "0.00",
+                           "applied_net": "2114.66", "balance": "0.00", "open_items": 0}
+    assert [(s["mid_setl_flag"], s["psn_cash_pay"], s["deposit_applied"], s["collected"]) for s in st["settlements"]] == [
+        ("1", "2059.14", "2059.14", "0.00"), ("0", "55.52", "55.52", "0.00")]
+    led = ledger_of(app_state.ctx.store, sid)
+    assert [(x["kind"], x["method"], x["amount"], x["balance"]) for x in led] == [
+        ("deposit", "cash", "2000.00", "2000.00"), ("deposit", "wechat", "3000.00", "5000.00"),
+        ("applied", "deposit", "2059.14", "2940.86"), ("applied", "deposit", "55.52", "2885.34"),
+        ("refund", "wechat", "2885.34", "0.00")]
+    # the gateway: one charge of 3000.00 of which 2885.34 refunded
+    [tr] = _payledger(app_state)["trades"]
+    assert (tr["total_fee"], tr["refunded_fee"]) == ("3000.00", "2885.34")
+    # the 出院结算单 (form) shows the deposit netting
+    form = screen.last_settle["form_path"]
+    text = _pdf_text(form)
+    assert "预交金合计 5000.00 − 前次结算已抵扣 2059.14 = 结算前预交金余额 2940.86" in text, text
+    assert "预交金抵扣 55.52，补收 0.00；退还预交金 2885.34（微信支付 2885.34）" in text, text
+    assert find_stays(app_state.ctx, active_only=True) == []
+    with expect_step(qtbot, window, "inpt_closed") as r:
+        press(Qt.Key.Key_Escape)
+    assert r.get("ok") and not screen.isVisible()
+
+
+def test_gui_inpatient_refusal_shown_reversal_restores_and_refund(qtbot, window, app_state):
+    sign_in(qtbot, window)
+    screen = _open_screen(qtbot, window, app_state)
+    rec = _admit_by_keys(qtbot, window, screen)
+    sid = rec["stay_id"]
+    _deposit_cash(qtbot, window, "500", "")
+    _step(qtbot, window, "inpt_upload", Qt.Key.Key_F7)             # day 1 only
+    # 出院 refused: the HIS has days 2–5 not uploaded — the service's words in the message line
+    with expect_step(qtbot, window, "inpt_discharge") as r:
+        press(Qt.Key.Key_F10)
+    assert "HIS 中还有 26 条费用（4553.83 元）" in r.get("failed", ""), r
+    assert screen.message.isVisible() and "HIS 中还有 26 条费用（4553.83 元）" in screen.message.text()
+    assert stay_record(app_state.ctx, sid)["state"] == "admitted"
+    # bad input in the deposit dialog: said in the dialog, nothing written
+    from client.ui.inpatient import DepositDialog
+
+    errors = []
+
+    def bad(dlg):
+        type_keys(qtbot, "12.345\r")
+        errors.append(dlg.error.text())
+        dlg.reject()
+    when_modal(DepositDialog, bad)
+    with expect_step(qtbot, window, "inpt_deposit") as r:
+        press(Qt.Key.Key_F4)
+    assert r.get("failed") == "cancelled" and errors and "不是有效金额" in errors[0]
+    # 中途结算 of day 1 from the deposit: 260.35 → balance 239.65
+    _step(qtbot, window, "inpt_presettle", Qt.Key.Key_F9)
+    assert screen.fig["psn_cash_pay"].text() == "260.35" and screen.fig["deposit_applied"].text() == "260.35"
+    _step(qtbot, window, "inpt_settle", Qt.Key.Key_F9)
+    assert stay_record(app_state.ctx, sid)["books"]["balance"] == "239.65"
+    # F11: the supervisor reverses it (2305); the applied 260.35 is restored → 500.00
+    cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
+    when_modal(cls, fill)
+    _step(qtbot, window, "inpt_reverse", Qt.Key.Key_F11)
+    assert "余额 ¥ 500.00" in screen.message.text(), screen.message.text()
+    st = stay_record(app_state.ctx, sid)
+    assert st["books"]["restored"] == "260.35" and st["books"]["balance"] == "500.00"
+    assert [s["state"] for s in st["settlements"]] == ["reversed"]
+    # F5: refund 40.00 of the deposit (supervisor) → cash, balance 460.00
+    from client.ui.inpatient import AmountDialog
+
+    def amount(dlg):
+        type_keys(qtbot, "40\r")
+    when_modal(AmountDialog, amount, "refundAmount")
+    cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
+    when_modal(cls, fill)
+    _step(qtbot, window, "inpt_refund", Qt.Key.Key_F5)
+    assert "现金 ¥ 40.00" in screen.message.text() and "余额 ¥ 460.00" in screen.message.text(), screen.message.text()
+    led = ledger_of(app_state.ctx.store, sid)
+    assert [(x["kind"], x["amount"], x["balance"]) for x in led] == [
+        ("deposit", "500.00", "500.00"), ("applied", "260.35", "239.65"), ("restored", "260.35", "500.00"),
+        ("refund", "40.00", "460.00")]
+    assert led[-1]["authorized_by"] == SUPERVISOR
+    assert Decimal("500.00") - Decimal("40.00") - (Decimal("260.35") - Decimal("260.35")) == Decimal("460.00")
