@@ -92,9 +92,19 @@ def _fill(t: QTableWidget, rows: list[list[str]], right: tuple[int, ...] = ()) -
 
 
 # ============================================================================================ dialogs
-class StayFormDialog(QDialog):
+class _FieldsDialog(QDialog):
+    """Enter belongs to the fields (their returnPressed): it never presses the dialog's default
+    button behind their back (which would submit a half-typed form)."""
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return
+        super().keyPressEvent(event)
+
+
+class StayFormDialog(_FieldsDialog):
     """入院登记 (admit=True: with the admission time) or 住院信息变更: department, bed, doctor,
-    diagnosis. Enter in a field goes to the next one; Enter in the last one (or Ctrl+Enter) submits."""
+    diagnosis. Enter in a field goes to the next one; Enter in the last one submits."""
 
     FIELDS = ("dept_code", "dept_name", "bed", "dr_code", "dr_name", "diag_code", "diag_name")
 
@@ -136,15 +146,6 @@ class StayFormDialog(QDialog):
     def values(self) -> dict:
         return {k: e.text().strip() for k, e in self.edits.items()}
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override: Enter moves on, never submits early
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
-                not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            return
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.accept()
-            return
-        super().keyPressEvent(event)
-
     def accept(self) -> None:
         v = self.values()
         missing = [k for k in self.FIELDS if not v.get(k)]
@@ -155,7 +156,7 @@ class StayFormDialog(QDialog):
         super().accept()
 
 
-class AmountDialog(QDialog):
+class AmountDialog(_FieldsDialog):
     """One amount (退预交金), typed; Enter submits."""
 
     def __init__(self, title: str, text: str, parent: QWidget | None = None, *, name: str = "amountDialog"):
@@ -189,7 +190,7 @@ class AmountDialog(QDialog):
         super().accept()
 
 
-class DepositDialog(QDialog):
+class DepositDialog(_FieldsDialog):
     """交预交金: the amount, then either the cash handed over (Enter: cash, change shown after) or a
     SCANNED payment code (the window's scanner routes it here through :meth:`accept_scan`; a code is
     never typed)."""

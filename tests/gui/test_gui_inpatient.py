@@ -68,7 +68,18 @@ def _open_screen(qtbot, win, state):
     return screen
 
 
+def _activate(qtbot, win) -> None:
+    """Offscreen, a closed sub-dialog leaves no active window: the screen is made active again (a window
+    manager does this on a real display), so that its F-keys reach it."""
+    screen = getattr(win, "inpatient_screen", None)
+    if screen is not None and screen.isVisible() and QApplication.activeModalWidget() is screen \
+            and QApplication.activeWindow() is not screen:
+        screen.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is screen, timeout=5000)
+
+
 def _step(qtbot, win, step, key, modifier=None, timeout=60000):
+    _activate(qtbot, win)
     with expect_step(qtbot, win, step, timeout=timeout) as r:
         press(key, modifier)
     assert r.get("ok"), r
@@ -187,6 +198,7 @@ def test_gui_inpatient_stay_deposits_days_mid_and_final_settlement(qtbot, window
     assert "预交金合计 5000.00 − 前次结算已抵扣 2059.14 = 结算前预交金余额 2940.86" in text, text
     assert "预交金抵扣 55.52，补收 0.00；退还预交金 2885.34（微信支付 2885.34）" in text, text
     assert find_stays(app_state.ctx, active_only=True) == []
+    _activate(qtbot, window)
     with expect_step(qtbot, window, "inpt_closed") as r:
         press(Qt.Key.Key_Escape)
     assert r.get("ok") and not screen.isVisible()
@@ -200,6 +212,7 @@ def test_gui_inpatient_refusal_shown_reversal_restores_and_refund(qtbot, window,
     _deposit_cash(qtbot, window, "500", "")
     _step(qtbot, window, "inpt_upload", Qt.Key.Key_F7)             # day 1 only
     # 出院 refused: the HIS has days 2–5 not uploaded — the service's words in the message line
+    _activate(qtbot, window)
     with expect_step(qtbot, window, "inpt_discharge") as r:
         press(Qt.Key.Key_F10)
     assert "HIS 中还有 26 条费用（4553.83 元）" in r.get("failed", ""), r
@@ -215,6 +228,7 @@ def test_gui_inpatient_refusal_shown_reversal_restores_and_refund(qtbot, window,
         errors.append(dlg.error.text())
         dlg.reject()
     when_modal(DepositDialog, bad)
+    _activate(qtbot, window)
     with expect_step(qtbot, window, "inpt_deposit") as r:
         press(Qt.Key.Key_F4)
     assert r.get("failed") == "cancelled" and errors and "不是有效金额" in errors[0]
