@@ -200,6 +200,9 @@ class CounterSettings:
     account_outpatient: str = "use"     # use | ask
     account_inpatient: str = "use"      # use | ask
     account_places: dict[str, str] = field(default_factory=dict)
+    # 2403 住院信息变更 (UNVERIFIED, docs/central-interface.md): the input node and whether diseinfo is sent
+    inpatient_change_node: str = "adminfo"     # adminfo | mdtrtinfo
+    inpatient_change_diseinfo: bool = True
 
 
 @dataclass(frozen=True)
@@ -636,6 +639,8 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "account_outpatient": _v_choice("use", "ask"),
         "account_inpatient": _v_choice("use", "ask"),
         "account_places": _v_account_places,
+        "inpatient_change_node": _v_choice("adminfo", "mdtrtinfo"),
+        "inpatient_change_diseinfo": _v_bool,
     },
     "security": {
         "lockout_attempts": _v_int(3, 20),

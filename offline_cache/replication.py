@@ -26,6 +26,9 @@ JOURNALED: dict[str, tuple[str, str, bool]] = {
     # payment-code trades and owed shares (migration 0007r): journal rows only, no typed table
     "pay_trades": ("pay_trade", "id", True),
     "payments_owed": ("payment_owed", "id", True),
+    # inpatient stays and their deposit ledger (migration 0008b): journal rows only, no typed table
+    "stays": ("stay", "id", True),
+    "stay_deposits": ("stay_deposit", "id", True),
 }
 # entity -> table, for the pusher
 TABLE_OF = {entity: table for table, (entity, _pk, _u) in JOURNALED.items()}

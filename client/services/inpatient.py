@@ -543,14 +543,16 @@ class StayService:
         entry = {"infno": "2403", "msgid": msgid, "at": _ts(now), "changes": new,
                  "before": {k: s[k] for k in new}, "result": "sent"}
         self._change_log(s["id"], entry)                 # durable BEFORE the 2403
-        node = getattr(getattr(self.ctx.settings, "inpatient", None), "change_node", None) or "adminfo"
+        cs = self.ctx.settings.counter                   # [counter] inpatient_change_* (UNVERIFIED parts of 2403)
+        node = getattr(cs, "inpatient_change_node", "adminfo") or "adminfo"
+        with_dise = bool(getattr(cs, "inpatient_change_diseinfo", True))
         req = ChangeAdmission(AdmissionChangeInfo(
             mdtrt_id=s["mdtrt_id"], psn_no=s["psn_no"], begntime=_ts(s["begntime"]), mdtrt_cert_type=s["mdtrt_cert_type"],
             med_type=s["med_type"], ipt_otp_no=s["ipt_no"], atddr_no=cur["dr_code"], chfpdr_name=cur["dr_name"],
             adm_diag_dscr=cur["diag_name"], adm_dept_codg=cur["dept_code"], adm_dept_name=cur["dept_name"],
             adm_bed=cur["bed"], dscg_maindiag_code=cur["diag_code"], dscg_maindiag_name=cur["diag_name"],
-            medrcdno=s["ipt_no"]), [self._diag(cur, _ts(now), with_mdtrt=True)], insuplc_admdvs=s["insuplc_admdvs"],
-            node=node)
+            medrcdno=s["ipt_no"]), [self._diag(cur, _ts(now), with_mdtrt=True)] if with_dise else None,
+            insuplc_admdvs=s["insuplc_admdvs"], node=node)
         self._send(req, msgid,
                    on_refused=lambda e: self._change_log(s["id"], dict(entry, result="refused", err_msg=e.err_msg)),
                    on_not_sent=lambda e: self._change_log(s["id"], dict(entry, result="not_sent")),

@@ -302,6 +302,20 @@ def test_cli_stay_deposit_daily_upload_and_discharge_with_cash_surplus(platform,
                   "--receipt", str(tmp_path / "yj.pdf"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "yj.pdf").read_bytes().startswith(b"%PDF") and "预交金余额 3000.00 元" in r.stderr
+    r = medsettle("inpatient", "change", *base, str(stay), "--bed", "12", "--doctor", "D310118000301:周医生")
+    assert r.returncode == 0 and json.loads(r.stdout)["bed"] == "12" and "住院信息已变更（2403）" in r.stderr
+    r = medsettle("inpatient", "refund-deposit", *base, str(stay), "--amount", "100.00")
+    assert r.returncode == 2 and "授权" in r.stderr
+    r = medsettle("inpatient", "refund-deposit", *base, str(stay), "--amount", "100.00", "--supervisor", "0009",
+                  "--supervisor-password-stdin", "--reason", "患者申请", stdin="wrong\n")
+    assert r.returncode == 2 and "授权失败" in r.stderr
+    r = medsettle("inpatient", "refund-deposit", *base, str(stay), "--amount", "100.00", "--supervisor", "0009",
+                  "--supervisor-password-stdin", "--reason", "患者申请", "--receipt", str(tmp_path / "yt.pdf"),
+                  stdin="Train-0009\n")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["balance"] == "2900.00" and (tmp_path / "yt.pdf").read_bytes().startswith(b"%PDF")
+    r = medsettle("inpatient", "deposit", *base, str(stay), "--amount", "100.00")
+    assert r.returncode == 0 and "预交金余额 3000.00 元" in r.stderr
     r = medsettle("inpatient", "discharge", *base, str(stay))
     assert r.returncode == 2 and "HIS 中还有 32 条费用" in r.stderr
     r = medsettle("inpatient", "upload", *base, str(stay))
@@ -315,4 +329,82 @@ def test_cli_stay_deposit_daily_upload_and_discharge_with_cash_surplus(platform,
     assert [(x["method"], x["amount"]) for x in out["refunds"]] == [("cash", "885.34")]
     assert out["stay"]["books"]["balance"] == "0.00" and "退还预交金 885.34 元（现金）：已退" in r.stderr
     r = medsettle("inpatient", "show", *base, str(stay), "--table")
-    assert r.returncode == 0 and "交 3000.00 − 退 885.34 − 冲抵 2114.66 = 余额 0.00" in r.stdout
+    assert r.returncode == 0 and "交 3100.00 − 退 985.34 − 冲抵 2114.66 = 余额 0.00" in r.stdout
+    r = medsettle("inpatient", "reverse", *base, str(stay), out["settlement"]["setl_id"], "--supervisor", "0009",
+                  "--supervisor-password-stdin", "--reason", "录入错误", stdin="Train-0009\n")
+    assert r.returncode == 0, r.stderr
+    back = json.loads(r.stdout)
+    assert back["stay"]["state"] == "discharged" and back["stay"]["books"]["balance"] == "2114.66"
+    r = medsettle("inpatient", "show", *base, "--table")
+    assert r.returncode == 0 and "ZY3101182026ST01" in r.stdout and "2114.66" in r.stdout and ZHANG not in r.stdout
+
+
+def test_short_deposit_is_topped_up_fees_cancelled_and_reversal_order_kept(ward):
+    """Day 1 alone (260.35: 6 lines; fully self-paid 88.00, in scope 172.35 < the 1500.00 deductible →
+    act_pay_dedc 172.35, fund 0.00, psn_cash_pay 260.35). Deposit 100.00 → applied 100.00, the rest
+    160.35 collected in cash: 200.00 tendered, change 39.65."""
+    from client.services.payments import Tender
+
+    platform, ctx, svc, person = ward
+    stay = svc.admit_from_his(person)
+    sid = stay["stay_id"]
+    svc.take_deposit(sid, "100.00")
+    svc.upload(sid, day=1)
+    # 2302 of one line, then of all the rest ("0000"), then day 1 again
+    rec = svc.record(sid)
+    assert rec["fees"]["uploaded"] == 6
+    one = svc.cancel_fees(sid, "ZY3101182026ST01-006")          # 血清维生素D测定 88.00
+    assert (one["cancelled"], one["amount"]) == (1, "88.00")
+    rest = svc.cancel_fees(sid)
+    assert (rest["cancelled"], rest["amount"]) == (5, "172.35")
+    assert svc.record(sid)["fees"]["lines"] == 0
+    assert svc.upload(sid, day=1)["uploaded"] == 6
+    t = svc.presettle(sid)
+    assert (t["psn_cash_pay"], t["deposit_applied"], t["to_collect"]) == ("260.35", "100.00", "160.35")
+    with pytest.raises(ServiceError) as e:
+        svc.settle(sid, [Tender("cash", Decimal("100.00"))])
+    assert "现金实收 100.00 元不足，还应收 160.35 元" in e.value.message
+    out = svc.settle(sid, [Tender("cash", Decimal("200.00"))])
+    assert (out["deposit_applied"], out["collected"]) == ("100.00", "160.35")
+    [pay] = [p for p in out["settlement"]["payments"] if p["method"] == "cash"]
+    assert (pay["amount"], pay["tendered"], pay["change"]) == ("160.35", "200.00", "39.65")
+    assert out["stay"]["books"]["balance"] == "0.00"
+    [s] = out["stay"]["settlements"]
+    assert Decimal(s["deposit_applied"]) + Decimal(s["collected"]) == Decimal(s["psn_cash_pay"])
+    # 2302 of a settled line is refused before anything is sent
+    with pytest.raises(ServiceError) as e:
+        svc.cancel_fees(sid, "ZY3101182026ST01-001")
+    assert "已结算" in e.value.message
+    # the platform: an earlier settlement cannot be reversed while a later one of the admission is active
+    svc.upload(sid, day=2)
+    svc.presettle(sid)
+    second = svc.settle(sid, [Tender("cash", Decimal("5000.00"))])
+    auth = supervisor_ok(ctx, out["settlement"]["setl_id"])
+    with pytest.raises(ServiceError) as e:
+        svc.reverse(sid, out["settlement"]["setl_id"], auth)
+    assert "请先撤销后一次结算" in e.value.message
+    assert svc.record(sid)["books"]["balance"] == "0.00"
+    assert second["settlement"]["state"] == "confirmed"
+
+
+def test_admission_without_fees_is_cancelled_by_2404(ward):
+    platform, ctx, svc, person = ward
+    stay = svc.admit(person, dept_code="A03", dept_name="内科", bed="3", dr_code="D1", dr_name="周医生",
+                     diag_code="J18.900", diag_name="肺炎")
+    with pytest.raises(ServiceError) as e:
+        svc.admit(person, dept_code="A03", dept_name="内科", bed="3", dr_code="D1", dr_name="周医生",
+                  diag_code="J18.900", diag_name="肺炎")
+    assert "不能重复入院登记" in e.value.message
+    svc.take_deposit(stay["stay_id"], "50.00")
+    with pytest.raises(ServiceError) as e:
+        svc.cancel(stay["stay_id"])
+    assert "预交金余额 50.00 元" in e.value.message
+    auth = supervisor_ok(ctx, f"deposit:{stay['ipt_no']}")
+    svc.refund_deposit(stay["stay_id"], "50.00", auth)
+    rec = svc.cancel(stay["stay_id"], reason="登记错误")
+    assert rec["state"] == "cancelled" and [c["infno"] for c in rec["changes"]] == ["2401", "2404"]
+    conn = sqlite3.connect(Path(platform.data_dir) / DB_NAME)
+    try:
+        assert conn.execute("SELECT status FROM visits WHERE mdtrt_id = ?", (rec["mdtrt_id"],)).fetchone() == ("cancelled",)
+    finally:
+        conn.close()

@@ -48,7 +48,7 @@ def _ean13_ok(code: str) -> bool:
 def test_same_seed_same_data_and_json_serialisable(data):
     again = demo.generate()
     assert json.dumps(data, sort_keys=True, ensure_ascii=False) == json.dumps(again, sort_keys=True, ensure_ascii=False)
-    assert set(data) == {"institutions", "people", "catalog", "his_charges", "policy_bundles", "einvoice"}
+    assert set(data) == {"institutions", "people", "catalog", "his_charges", "his_stays", "policy_bundles", "einvoice"}
 
 
 def test_other_seed_differs_beyond_fixed_entries(data):
