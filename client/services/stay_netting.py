@@ -77,19 +77,26 @@ def netting_of(conn: Any, settlement_id: int) -> dict | None:
 
 
 def netting_lines(n: dict) -> list[str]:
-    """The netting as the form prints it (two lines): the balance before, then this settlement."""
-    first = (f"预交金合计 {n['taken']}")
+    """The netting as the form prints it (two lines, paper amounts 1,230.05): the balance before, then
+    this settlement."""
+    from client.domain.money import fmt_display
+
+    def f(k: str) -> str:
+        return fmt_display(Decimal(n[k]))
+
+    first = f"预交金合计 {f('taken')}"
     if Decimal(n["refunded_before"]) > 0:
-        first += f" − 已退预交金 {n['refunded_before']}"
+        first += f" − 已退预交金 {f('refunded_before')}"
     if Decimal(n["applied_before"]) != 0:
-        first += f" − 前次结算已抵扣 {n['applied_before']}"
-    first += f" = 结算前预交金余额 {n['balance_before']}"
-    second = f"本次个人现金支付 {n['psn_cash_pay']}：预交金抵扣 {n['applied']}，补收 {n['collected']}"
+        first += f" − 前次结算已抵扣 {f('applied_before')}"
+    first += f" = 结算前预交金余额 {f('balance_before')}"
+    second = f"本次个人现金支付 {f('psn_cash_pay')}：预交金抵扣 {f('applied')}，补收 {f('collected')}"
     if n["final"]:
-        chans = "、".join(f"{r['method_name']} {r['amount']}" for r in n["refunds"] if r["state"] == "done")
-        second += f"；退还预交金 {n['balance_after']}" + (f"（{chans}）" if chans else "")
+        chans = "、".join(f"{r['method_name']} {fmt_display(Decimal(r['amount']))}" for r in n["refunds"]
+                         if r["state"] == "done")
+        second += f"；退还预交金 {f('balance_after')}" + (f"（{chans}）" if chans else "")
         if Decimal(n["refund_pending"]) > 0:
-            second += f"，其中 {n['refund_pending']} 待退"
+            second += f"，其中 {f('refund_pending')} 待退"
     else:
-        second += f"；中途结算后预交金余额 {n['balance_after']}"
+        second += f"；中途结算后预交金余额 {f('balance_after')}"
     return [first, second]

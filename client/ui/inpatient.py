@@ -331,10 +331,14 @@ class InpatientScreen(QDialog):
         self.search.textChanged.connect(self._filter)
         self.search.installEventFilter(self)
         ll.addWidget(self.search)
-        self.list = _table("stayList", [self.tr("Inpatient no."), self.tr("Name"), self.tr("State"), self.tr("Bed"),
-                                        self.tr("Deposit balance")])
+        self.list = _table("stayList", [self.tr("Inpatient no."), self.tr("Name"), self.tr("State"),
+                                        self.tr("Balance")])
         self.list.itemSelectionChanged.connect(self._chosen)
-        ll.addWidget(self.list, 1)
+        ll.addWidget(self.list, 3)
+        ll.addWidget(QLabel(self.tr("Fees by day (HIS)")))
+        self.days = _table("daysTable", [self.tr("Day"), self.tr("Date"), self.tr("HIS amount"), self.tr("Uploaded"),
+                                         self.tr("Not uploaded")])
+        ll.addWidget(self.days, 2)
         self.patient_line = QLabel("")
         self.patient_line.setObjectName("counterPatient")
         self.patient_line.setWordWrap(True)
@@ -353,20 +357,10 @@ class InpatientScreen(QDialog):
         self.books.setObjectName("stayBooks")
         self.books.setWordWrap(True)
         rl.addWidget(self.books)
-        mid = QHBoxLayout()
-        dl = QVBoxLayout()
-        dl.addWidget(QLabel(self.tr("Deposit ledger")))
+        rl.addWidget(QLabel(self.tr("Deposit ledger")))
         self.ledger = _table("ledgerTable", [self.tr("Receipt"), self.tr("Kind"), self.tr("Channel"), self.tr("Amount"),
                                              self.tr("Balance"), self.tr("State"), self.tr("Time")])
-        dl.addWidget(self.ledger)
-        mid.addLayout(dl, 3)
-        fl = QVBoxLayout()
-        fl.addWidget(QLabel(self.tr("Fees by day (HIS)")))
-        self.days = _table("daysTable", [self.tr("Day"), self.tr("Date"), self.tr("HIS amount"), self.tr("Uploaded"),
-                                         self.tr("Not uploaded")])
-        fl.addWidget(self.days)
-        mid.addLayout(fl, 2)
-        rl.addLayout(mid, 1)
+        rl.addWidget(self.ledger, 1)
         # the settlement panel: the trial (2303) or the result (2304)
         self.setl_box = QFrame()
         self.setl_box.setObjectName("staySettlement")
@@ -376,7 +370,7 @@ class InpatientScreen(QDialog):
         self.setl_title = QLabel(self.tr("Settlement: F9 pre-settles (mid-stay while in the ward, final after discharge)."))
         self.setl_title.setObjectName("setlTitle")
         self.setl_title.setWordWrap(True)
-        g.addWidget(self.setl_title, 0, 0, 1, 6)
+        g.addWidget(self.setl_title, 0, 0, 1, 8)
         self.fig: dict[str, QLabel] = {}
         names = [("medfee_sumamt", self.tr("Total")), ("fund_pay_sumamt", self.tr("Fund")),
                  ("acct_pay", self.tr("Account")), ("psn_cash_pay", self.tr("Patient cash share")),
@@ -408,10 +402,10 @@ class InpatientScreen(QDialog):
         g.addWidget(self.result_line, 4, 0, 1, 8)
         rl.addWidget(self.setl_box)
         split.addWidget(right)
-        left.setMinimumWidth(360)
+        left.setMinimumWidth(400)
         split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 5)
-        split.setSizes([380, 880])
+        split.setStretchFactor(1, 4)
+        split.setSizes([440, 900])
         outer.addWidget(split, 1)
         # the keys, each on a button
         specs = [
@@ -419,7 +413,7 @@ class InpatientScreen(QDialog):
             ("change", self.tr("Change"), "F3", self.change),
             ("deposit", self.tr("Deposit"), "F4", self.take_deposit),
             ("refund", self.tr("Refund deposit"), "F5", self.refund_deposit),
-            ("receipt", self.tr("Receipt"), "F6", self.print_receipt),
+            ("receipt", self.tr("Print receipt"), "F6", self.print_receipt),
             ("upload", self.tr("Upload day"), "F7", self.upload_day),
             ("upload_all", self.tr("Upload all"), "Shift+F7", self.upload_all),
             ("cancel_fees", self.tr("Cancel fees"), "F8", self.cancel_fees),
@@ -586,8 +580,8 @@ class InpatientScreen(QDialog):
         shown = [r for r in self.stays if not q or q in (r["ipt_no"] or "").lower() or q in (r["psn_name"] or "").lower()]
         self.shown = shown
         self.list.blockSignals(True)
-        _fill(self.list, [[r["ipt_no"], r["psn_name"], r["state_name"], r["bed"] or "", _money(r["balance"])]
-                          for r in shown], right=(4,))
+        _fill(self.list, [[r["ipt_no"], r["psn_name"], r["state_name"], _money(r["balance"])]
+                          for r in shown], right=(3,))
         row = next((i for i, r in enumerate(shown) if r["stay_id"] == select), 0 if shown else -1)
         if row >= 0:
             self.list.selectRow(row)
@@ -1104,7 +1098,9 @@ class InpatientScreen(QDialog):
                                     else self.tr("Settled: mid-stay (中途结算); the patient stays in the ward."))
             self.tendered.clear()
             warn = out.get("warnings") or []
-            self.after("inpt_settle", text + ("\n" + "\n".join(warn) if warn else ""), "warning" if warn else "info")
+            self.after("inpt_settle", "\n".join(warn) if warn else self.tr("Settled (2304): the figures and what to "
+                                                                         "hand back are in the settlement panel."),
+                       "warning" if warn else "info")
 
         self._run("inpt_settle", self.tr("Settling (2304)…"), work, done)
 

@@ -767,10 +767,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Bed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Deposit balance</source>
         <translation type="unfinished"></translation>
     </message>
@@ -884,6 +880,10 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Refund deposit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print receipt</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1209,6 +1209,10 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Settled: mid-stay (中途结算); the patient stays in the ward.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled (2304): the figures and what to hand back are in the settlement panel.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

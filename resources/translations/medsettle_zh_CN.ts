@@ -770,10 +770,6 @@ Start in training mode to practise with the built-in training platform (上海�
         <translation>状态</translation>
     </message>
     <message>
-        <source>Bed</source>
-        <translation>床位</translation>
-    </message>
-    <message>
         <source>Deposit balance</source>
         <translation>预交金余额</translation>
     </message>
@@ -888,6 +884,10 @@ Start in training mode to practise with the built-in training platform (上海�
     <message>
         <source>Refund deposit</source>
         <translation>退预交金</translation>
+    </message>
+    <message>
+        <source>Print receipt</source>
+        <translation>打印收据</translation>
     </message>
     <message>
         <source>Upload day</source>
@@ -1214,6 +1214,10 @@ Start in training mode to practise with the built-in training platform (上海�
     <message>
         <source>Settled: mid-stay (中途结算); the patient stays in the ward.</source>
         <translation>已完成中途结算，患者继续住院。</translation>
+    </message>
+    <message>
+        <source>Settled (2304): the figures and what to hand back are in the settlement panel.</source>
+        <translation>已结算（2304）：金额及应退还患者的款项见下方结算栏。</translation>
     </message>
     <message>
         <source>Settling (2304)…</source>
