@@ -15,13 +15,14 @@ Qingpu training hospital, the demo HIS's stay ZY3101182026ST01, 5 days
 Second test (the working of test_change_cancel_and_reversal_restores_the_deposit): deposit 500.00 cash,
 day 1 only (260.35 < deductible 1500 → fund 0.00, psn_cash_pay 260.35), discharge refused while the HIS
 has 26 lines (4553.83 = 4191.38 + 362.45) not uploaded; mid-stay settled from the deposit → balance
-239.65; the supervisor reverses it (2305) → 500.00 restored; a 40.00 refund (supervisor) → 460.00 cash.
+239.65; the supervisor reverses it (2305) → 500.00 restored; a 400.00 refund (supervisor) → 100.00 cash; the
+same day-1 lines settled again (same figures, psn_cash_pay 260.35): deposit applied 100.00, 补收 160.35
+in cash (200.00 handed over → change 39.65); 500.00 − 400.00 − (260.35 − 260.35 + 100.00) = 0.00.
 """
 
 from __future__ import annotations
 
 import subprocess
-from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -189,6 +190,16 @@ def test_gui_inpatient_stay_deposits_days_mid_and_final_settlement(qtbot, window
         ("deposit", "cash", "2000.00", "2000.00"), ("deposit", "wechat", "3000.00", "5000.00"),
         ("applied", "deposit", "2059.14", "2940.86"), ("applied", "deposit", "55.52", "2885.34"),
         ("refund", "wechat", "2885.34", "0.00")]
+    # the netting of each settlement (client.services.stay_netting), as the forms print it
+    from client.services.stay_netting import netting_of
+
+    keys = ("taken", "refunded_before", "applied_before", "balance_before", "applied", "collected", "balance_after",
+            "refunded")
+    with app_state.ctx.store.read_connection() as conn:
+        mid, fin = (netting_of(conn, s["settlement_id"]) for s in st["settlements"])
+    assert tuple(mid[k] for k in keys) == ("5000.00", "0.00", "0.00", "5000.00", "2059.14", "0.00", "2940.86", "0.00")
+    assert tuple(fin[k] for k in keys) == ("5000.00", "0.00", "2059.14", "2940.86", "55.52", "0.00", "2885.34",
+                                           "2885.34")
     # the gateway: one charge of 3000.00 of which 2885.34 refunded
     [tr] = _payledger(app_state)["trades"]
     assert (tr["total_fee"], tr["refunded_fee"]) == ("3000.00", "2885.34")
@@ -246,19 +257,44 @@ def test_gui_inpatient_refusal_shown_reversal_restores_and_refund(qtbot, window,
     st = stay_record(app_state.ctx, sid)
     assert st["books"]["restored"] == "260.35" and st["books"]["balance"] == "500.00"
     assert [s["state"] for s in st["settlements"]] == ["reversed"]
-    # F5: refund 40.00 of the deposit (supervisor) → cash, balance 460.00
+    # F5: refund 400.00 of the deposit (supervisor) → cash (the deposit was cash), balance 100.00
     from client.ui.inpatient import AmountDialog
 
     def amount(dlg):
-        type_keys(qtbot, "40\r")
+        type_keys(qtbot, "400\r")
     when_modal(AmountDialog, amount, "refundAmount")
     cls, fill = _fill_supervisor(SUPERVISOR, SUPERVISOR_PASSWORD)
     when_modal(cls, fill)
     _step(qtbot, window, "inpt_refund", Qt.Key.Key_F5)
-    assert "现金 ¥ 40.00" in screen.message.text() and "余额 ¥ 460.00" in screen.message.text(), screen.message.text()
+    assert "现金 ¥ 400.00" in screen.message.text() and "余额 ¥ 100.00" in screen.message.text(), screen.message.text()
+    # the day-1 lines again (same figures: psn_cash_pay 260.35): the balance 100.00 pays part of it,
+    # 补收 260.35 − 100.00 = 160.35, the cashier types 200 in 实收 + Enter → change 39.65
+    _step(qtbot, window, "inpt_presettle", Qt.Key.Key_F9)
+    assert (screen.fig["psn_cash_pay"].text(), screen.fig["deposit_applied"].text(), screen.fig["to_collect"].text()) == (
+        "260.35", "100.00", "160.35")
+    assert QApplication.focusWidget() is screen.tendered
+    with expect_step(qtbot, window, "inpt_settle") as r:
+        type_keys(qtbot, "200\r")
+    assert r.get("ok"), r
+    assert "补收 ¥ 160.35" in screen.result_line.text() and "找零 ¥ 39.65" in screen.result_line.text(), \
+        screen.result_line.text()
+    st = stay_record(app_state.ctx, sid)
+    assert [(s["state"], s["psn_cash_pay"], s["deposit_applied"], s["collected"]) for s in st["settlements"]] == [
+        ("reversed", "260.35", "0.00", "0.00"), ("confirmed", "260.35", "100.00", "160.35")]
     led = ledger_of(app_state.ctx.store, sid)
     assert [(x["kind"], x["amount"], x["balance"]) for x in led] == [
         ("deposit", "500.00", "500.00"), ("applied", "260.35", "239.65"), ("restored", "260.35", "500.00"),
-        ("refund", "40.00", "460.00")]
-    assert led[-1]["authorized_by"] == SUPERVISOR
-    assert Decimal("500.00") - Decimal("40.00") - (Decimal("260.35") - Decimal("260.35")) == Decimal("460.00")
+        ("refund", "400.00", "100.00"), ("applied", "100.00", "0.00")]
+    assert led[3]["authorized_by"] == SUPERVISOR and led[3]["method"] == "cash"
+    # 500.00 − 400.00 − (260.35 − 260.35 + 100.00) = 0.00
+    assert st["books"] == {"taken": "500.00", "refunded": "400.00", "applied": "360.35", "restored": "260.35",
+                           "applied_net": "100.00", "balance": "0.00", "open_items": 0}
+    setl = st["settlements"][-1]
+    from client.services.stay_netting import netting_of
+
+    with app_state.ctx.store.read_connection() as conn:
+        n = netting_of(conn, setl["settlement_id"])
+    assert (n["taken"], n["refunded_before"], n["applied_before"], n["balance_before"], n["applied"], n["collected"],
+            n["balance_after"], n["final"]) == ("500.00", "400.00", "0.00", "100.00", "100.00", "160.35", "0.00", False)
+    [cash] = [p for p in app_state.desk.last_settlement()["payments"] if p["method"] == "cash"]
+    assert (cash["amount"], cash["tendered"], cash["change"]) == ("160.35", "200.00", "39.65")
