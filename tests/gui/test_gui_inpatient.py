@@ -200,6 +200,11 @@ def test_gui_inpatient_stay_deposits_days_mid_and_final_settlement(qtbot, window
     assert tuple(mid[k] for k in keys) == ("5000.00", "0.00", "0.00", "5000.00", "2059.14", "0.00", "2940.86", "0.00")
     assert tuple(fin[k] for k in keys) == ("5000.00", "0.00", "2059.14", "2940.86", "55.52", "0.00", "2885.34",
                                            "2885.34")
+    # the platform's own record: one 2401, a 2301 per F7 (days 1, 2; Shift+F7 days 3–5 in one batch), the
+    # mid-stay 2304, one 2402, the final 2304 — nothing sent twice
+    from tests.integration.test_inpatient_stay import central_infnos
+
+    assert central_infnos(app_state.platform) == ["2401", "2301", "2301", "2304", "2301", "2402", "2304"]
     # the gateway: one charge of 3000.00 of which 2885.34 refunded
     [tr] = _payledger(app_state)["trades"]
     assert (tr["total_fee"], tr["refunded_fee"]) == ("3000.00", "2885.34")
