@@ -303,3 +303,44 @@ def test_gui_inpatient_refusal_shown_reversal_restores_and_refund(qtbot, window,
             n["balance_after"], n["final"]) == ("500.00", "400.00", "0.00", "100.00", "100.00", "160.35", "0.00", False)
     [cash] = [p for p in app_state.desk.last_settlement()["payments"] if p["method"] == "cash"]
     assert (cash["amount"], cash["tendered"], cash["change"]) == ("160.35", "200.00", "39.65")
+
+
+def test_gui_inpatient_rest_paid_by_scanned_code_and_cancel_refused(qtbot, window, app_state):
+    """Deposit 100.00 cash; 撤销入院 (Ctrl+Del) is refused while the deposit balance is 100.00 (the
+    service's words on screen, nothing sent); day 1 (260.35, all the patient's: under the deductible —
+    the working of test_change_cancel_and_reversal_restores_the_deposit) pre-settled: deposit applied
+    100.00, 补收 260.35 − 100.00 = 160.35, paid by a WeChat code scanned at scanner speed on the screen."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.integration.test_inpatient_stay import central_infnos
+
+    sign_in(qtbot, window)
+    screen = _open_screen(qtbot, window, app_state)
+    sid = _admit_by_keys(qtbot, window, screen)["stay_id"]
+    _deposit_cash(qtbot, window, "100", "")
+    before = central_infnos(app_state.platform)
+
+    def yes(box):
+        box.button(QMessageBox.StandardButton.Yes).click()
+    when_modal(QMessageBox, yes, "confirmCancelStay")
+    _activate(qtbot, window)
+    with expect_step(qtbot, window, "inpt_cancel") as r:
+        press(Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    assert "还有预交金余额 100.00 元" in r.get("failed", ""), r
+    assert "还有预交金余额 100.00 元" in screen.message.text()
+    assert central_infnos(app_state.platform) == before and stay_record(app_state.ctx, sid)["state"] == "admitted"
+    _step(qtbot, window, "inpt_upload", Qt.Key.Key_F7)
+    _step(qtbot, window, "inpt_presettle", Qt.Key.Key_F9)
+    assert (screen.fig["psn_cash_pay"].text(), screen.fig["deposit_applied"].text(), screen.fig["to_collect"].text()) == (
+        "260.35", "100.00", "160.35")
+    _activate(qtbot, window)
+    with expect_step(qtbot, window, "inpt_settle") as r:
+        type_keys(qtbot, "134567890123456800\r", "scanner")
+    assert r.get("ok"), r
+    assert screen.tendered.text() == ""                      # nothing of the scan leaked into the field
+    st = stay_record(app_state.ctx, sid)
+    [s] = st["settlements"]
+    assert (s["psn_cash_pay"], s["deposit_applied"], s["collected"]) == ("260.35", "100.00", "160.35")
+    assert st["books"]["balance"] == "0.00"
+    [tr] = _payledger(app_state)["trades"]
+    assert tr["total_fee"] == "160.35" and tr["trade_state"] == "SUCCESS"
