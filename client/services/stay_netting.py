@@ -31,6 +31,9 @@ def _fen(v: Any) -> Decimal:
 def netting_of(conn: Any, settlement_id: int) -> dict | None:
     """The netting dict (amount strings) of settlement ``settlement_id``, or None when it is not the
     settlement of an inpatient stay (an outpatient visit, or a store without the stays table)."""
+    dialect = getattr(getattr(conn, "dialect", None), "name", "sqlite")
+    if dialect != "sqlite":                  # the hospital store (PostgreSQL) has no stays: nothing to net
+        return None
     has = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stay_deposits'").first()
     if has is None:
         return None
