@@ -139,14 +139,22 @@ def _visit_dates(visit: dict) -> str:
     return b
 
 
+def _deposit_part(record: dict, m: _Money) -> list[str]:
+    """An inpatient stay's settlement paid (partly) from the deposit: 预交金 <applied> as a payment."""
+    n = record.get("deposit_netting") or {}
+    applied = m.of(n.get("applied", "0.00"), "deposit_netting.applied") if n else Decimal("0")
+    return [f"预交金 {money(applied)}"] if applied != 0 else []
+
+
 def _pay_methods(record: dict, m: _Money) -> str:
-    parts = [f"{payments_label(p.get('method'))} {money(m.of(p.get('amount'), f'payments[{i}].amount'))}"
-             for i, p in enumerate(record.get("payments") or [])]
+    parts = _deposit_part(record, m) + [
+        f"{payments_label(p.get('method'))} {money(m.of(p.get('amount'), f'payments[{i}].amount'))}"
+        for i, p in enumerate(record.get("payments") or [])]
     return "，".join(parts) or "—"
 
 
 def _pay_summary(record: dict, m: _Money) -> str:
-    parts = []
+    parts = _deposit_part(record, m)
     for i, p in enumerate(record.get("payments") or []):
         amt = m.of(p.get("amount"), f"payments[{i}].amount")
         s = f"{payments_label(p.get('method'))} {money(amt)}"
@@ -302,8 +310,18 @@ def render_form(record: dict, out: Out = None) -> bytes:
               f"冲红原票据：代码 {ext.get('RelatedInvoiceCode', '')} 号码 {ext.get('RelatedInvoiceNumber', '')}",
               9, color=RED)
     else:
-        for i, note in enumerate(record_notes(record)):
-            _text(c, L, bottom - 5 * mm - i * 4.2 * mm, note, 8.5, color=RED)
+        notes = list(record_notes(record))
+        netting = record.get("deposit_netting")
+        if netting:               # an inpatient stay: how the deposit paid the patient's share (预交金冲抵)
+            from client.services.stay_netting import netting_lines
+
+            for i, line in enumerate(netting_lines(netting)):
+                _text(c, L, bottom - 4.4 * mm - i * 4.1 * mm, line, 8.5, width=R - L)
+            y0 = bottom - 4.4 * mm - 2 * 4.1 * mm
+        else:
+            y0 = bottom - 5 * mm
+        for i, note in enumerate(notes):
+            _text(c, L, y0 - i * 4.2 * mm, note, 8.5, color=RED)
     # footer
     cashier = record.get("cashier") or {}
     _text(c, L, 12 * mm, f"收款单位（章）：{inst['fixmedins_name']}", 9.5)

@@ -297,7 +297,11 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
                 d["trade_no"] = tr.transaction_id or ""
                 d["out_trade_no"] = tr.out_trade_no
         payments.append(d)
+    from .stay_netting import netting_of
+
+    deposit = netting_of(s.connection(), st.id)   # an inpatient stay's settlement: the deposit netting
     return {
+        "deposit_netting": deposit,
         "institution": institution_of(settings),
         "window": meta.get("window") or _window(settings),
         "cashier": {"opter": st.opter or "", "opter_name": cashier_name},

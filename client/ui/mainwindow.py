@@ -450,6 +450,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         case = mb.addMenu(self.tr("&Counter"))
         self.act_inpatient = self._action(self.tr("Inpatient discharge settlement"), "Ctrl+I", self.start_inpatient,
                                           "act_inpatient")
+        self.act_stays = self._action(self.tr("Inpatient: admission, deposits, discharge…"), "Ctrl+H",
+                                      self.open_inpatient, "act_stays")
         self.act_reverse = self._action(self.tr("Reverse a settlement (supervisor)"), "Ctrl+R", self.reverse,
                                         "act_reverse")
         self.act_owed = self._action(self.tr("Collect an owed share (supervisor)…"), "Ctrl+U", self.collect_owed,
@@ -471,7 +473,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
                                                "computer. Use the scanner or an image file."))
         self.act_details = self._action(self.tr("Settlement details"), "Ctrl+D", self.show_details, "act_details")
         self.act_trace = self._action(self.tr("Why this amount?"), "Ctrl+W", self.show_trace, "act_trace")
-        for a in (self.act_inpatient, self.act_remove, self.act_search, self.act_ecvoucher, self.act_face,
+        for a in (self.act_stays, self.act_inpatient, self.act_remove, self.act_search, self.act_ecvoucher, self.act_face,
                   self.act_qrfile, self.act_camera,
                   self.act_details, self.act_trace, self.act_reverse, self.act_partial, self.act_owed):
             case.addAction(a)
@@ -543,7 +545,8 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         for name, act in self.actions_by_name.items():
             if name != "help":
                 act.setEnabled(signed)
-        for a in (self.act_inpatient, self.act_reverse, self.act_partial, self.act_owed, self.act_remove, self.act_search, self.act_qrfile,
+        for a in (self.act_stays, self.act_inpatient, self.act_reverse, self.act_partial, self.act_owed, self.act_remove,
+                  self.act_search, self.act_qrfile,
                   self.act_details, self.act_trace, self.act_sync, self.act_adjust, self.act_shift, self.act_lock,
                   self.act_signout):
             a.setEnabled(signed)
@@ -1399,6 +1402,25 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
         self.step_done.emit("inpatient")
 
     # ---------------------------------------------------------------- the personal account (F6)
+    def open_inpatient(self) -> None:
+        """Ctrl+H 住院: the inpatient workspace (client/ui/inpatient.py) — admission of the patient
+        identified here, deposits, daily fee upload, mid-stay and discharge settlement, reversal."""
+        self.with_shift("inpt_open", self._open_inpatient)
+
+    def _open_inpatient(self) -> None:
+        from .inpatient import InpatientScreen
+
+        if self._busy_step:
+            self.show_message(self.tr("Wait a moment: the window is still busy (%1).").replace("%1", self._busy_step),
+                              "warning")
+            self.step_failed.emit("inpt_open", "busy")
+            return
+        screen = InpatientScreen(self)
+        self.inpatient_screen = screen
+        self._dialog = screen
+        screen.open()
+        self.step_done.emit("inpt_open")
+
     def _account_balance(self) -> Decimal:
         try:
             return Decimal(str(getattr(self.person, "balance", "0") or "0"))
@@ -2150,6 +2172,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             "<tr><td><b>F12</b></td><td>reprint from today's list (supervisor, marked 补打)</td></tr>"
             "<tr><td><b>Esc</b></td><td>dismiss a message / next patient</td></tr>"
             "<tr><td><b>Ctrl+I</b></td><td>inpatient discharge settlement</td></tr>"
+            "<tr><td><b>Ctrl+H</b></td><td>inpatient screen: admission, deposits, daily fees, discharge</td></tr>"
             "<tr><td><b>Ctrl+R</b></td><td>reverse a same-day settlement from today's list (supervisor)</td></tr>"
             "<tr><td><b>Ctrl+T</b></td><td>partial refund: return some lines of a same-day settlement (supervisor)</td></tr>"
             "<tr><td><b>Ctrl+D / Ctrl+W</b></td><td>all settlement fields / why this amount</td></tr>"

@@ -65,6 +65,13 @@
     </message>
 </context>
 <context>
+    <name>AmountDialog</name>
+    <message>
+        <source>Type an amount greater than 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CardPickerDialog</name>
     <message>
         <source>Training card reader: insert a card</source>
@@ -498,6 +505,45 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
 </context>
 <context>
+    <name>DepositDialog</name>
+    <message>
+        <source>Take a deposit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the deposit amount and press Enter. Then type the cash handed over and press Enter — or SCAN the patient&apos;s payment code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>empty = exactly the amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash tendered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take in cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the deposit amount first (greater than 0).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cash tendered (¥ %1) is less than the deposit (¥ %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That was not a payment code. Ask the patient to open the payment code (微信/支付宝/云闪付) and scan it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>DiseasePickerDialog</name>
     <message>
         <source>Chronic/special disease: choose the disease</source>
@@ -695,6 +741,502 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
 </context>
 <context>
+    <name>InpatientScreen</name>
+    <message>
+        <source>Inpatient — admission, deposits, daily fees, discharge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In-stay patients</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inpatient no. or name (Ctrl+F), ↑/↓ to choose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inpatient no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fees by day (HIS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HIS amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Uploaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not uploaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No stay chosen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit ledger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement: F9 pre-settles (mid-stay while in the ward, final after discharge).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient cash share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit applied</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To collect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund to patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash tendered (for the rest)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cash handed over, Enter settles — or scan a payment code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund deposit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Upload day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Upload all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel fees</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discharge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverse settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel admission</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait a moment: the screen is still busy (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insurance centre message: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The result is UNKNOWN: do not repeat it and do not take money twice. Synchronise (Ctrl+S at the counter) runs the recovery.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Internal error: the step was not completed and the error was logged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At the counter: %1 (%2). F2 admits this patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No patient identified at the counter: identify first (scan / F2 card / F3 ID) to admit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the in-stay patients…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HIS fees could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the stay…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No stay chosen. F2 admits the patient identified at the counter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1  %2  Inpatient no. %3  [%4]
+%5 bed %6 · doctor %7 · %8 %9 · admitted %10%11</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, discharged %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit: taken ¥ %1 − refunded ¥ %2 − applied ¥ %3 = balance ¥ %4   ·   fees uploaded ¥ %5 (%6 lines), not yet settled ¥ %7</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identify the patient at the counter first (scan the e-voucher, F2 card, F3 ID), then open 住院 (Ctrl+H) and press F2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the admission from the HIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From the HIS: inpatient no. %1. Check and press Enter through the fields.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The HIS has no admission for this patient (%1): type it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admit %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admitted (2401): %1, inpatient no. %2, visit %3. F4 takes the deposit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admitting (2401)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change the admission of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing the admission (2403)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admission changed (2403): bed %1, %2, doctor %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel the admission of %1 (inpatient no. %2) at the insurance centre (2404)?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling the admission (2404)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admission cancelled (2404): %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit for %1 (inpatient no. %2), balance ¥ %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit taken: ¥ %1 cash, receipt %2; change ¥ %3. Balance ¥ %4. F6 prints the receipt.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit taken: ¥ %1 by %5 (trade %6), receipt %2. Balance ¥ %4. F6 prints the receipt.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Taking the deposit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount to refund to %1 (balance ¥ %2). Payment-code deposits go back to their channel first, the rest in cash.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund deposit ¥ %1 to %2 (inpatient no. %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not refunded: no supervisor authorization.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit refunded: %1. Balance ¥ %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refunding the deposit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt %1 printed (%2): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printing the deposit receipt…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the day to upload in the fees table.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>day %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all days so far</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fees uploaded (2301, %1): %2 lines, ¥ %3; %4 already uploaded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not in the catalogue: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Uploading the fees (2301)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel ALL unsettled uploaded fee lines of %1 (¥ %2) at the insurance centre (2302)?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling the fee lines (2302)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fee lines cancelled (2302): %1 lines, ¥ %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discharging (2402)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discharged (2402) at %1. F9 pre-settles the final settlement (出院结算).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pre-settling (2303)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FINAL settlement (出院结算)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MID-STAY settlement (中途结算)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>collect ¥ %1: type the cash in 实收 and press Enter, or scan a payment code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the deposit covers it; ¥ %1 goes back to the patient. F9 / Enter settles.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the deposit covers it. F9 / Enter settles.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 — pre-settled (2303), %2 lines: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collect ¥ %1: type the cash handed over (at least that) and press Enter, or scan a payment code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A scan arrived on the inpatient screen: only a payment code (for the rest of a settlement) is taken here. Close the screen (Esc) to identify another patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to collect now. To take a deposit by payment code press F4 first, then scan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SETTLED (2304) — settlement %1: total ¥ %2, fund ¥ %3, patient cash ¥ %4, from the deposit ¥ %5, collected ¥ %6.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change ¥ %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HAND BACK ¥ %1 in cash (deposit surplus).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>¥ %1 refunded to %2 (deposit surplus).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>¥ %1 to %2 NOT yet refunded (%3): recovery retries it, do not pay it in cash.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deposit balance now ¥ %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settlement form: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled: final (出院结算), the stay is closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled: mid-stay (中途结算); the patient stays in the ward.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled (2304): the figures and what to hand back are in the settlement panel.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settling (2304)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverse stay settlement %1 (%2, ¥ %3; deposit applied ¥ %4 goes back to the balance)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not reversed: no supervisor authorization.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>REVERSED (2305) — settlement %1. Deposit restored: balance ¥ %2. Money collected on top: %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversing the settlement (2305)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
@@ -763,6 +1305,10 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Inpatient discharge settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inpatient: admission, deposits, discharge…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1055,6 +1601,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Wait a moment: the window is still busy (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Pre-settling with the insurance centre…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1132,10 +1682,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>The receipt could not be printed (%1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;partial refund: return some lines of a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1320,6 +1866,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Reprint the receipt of settlement %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+H&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient screen: admission, deposits, daily fees, discharge&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;partial refund: return some lines of a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2335,6 +2885,57 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     </message>
     <message>
         <source>Enter the operator code and the password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>StayFormDialog</name>
+    <message>
+        <source>Department code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Department (ward)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Doctor code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnosis code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admission time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>yyyy-MM-dd HH:mm:ss (empty: now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admit (2401)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change (2403)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill in every field (department, bed, doctor, diagnosis).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -65,6 +65,13 @@
     </message>
 </context>
 <context>
+    <name>AmountDialog</name>
+    <message>
+        <source>Type an amount greater than 0.</source>
+        <translation>请输入大于0的金额。</translation>
+    </message>
+</context>
+<context>
     <name>CardPickerDialog</name>
     <message>
         <source>Training card reader: insert a card</source>
@@ -499,6 +506,45 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
 </context>
 <context>
+    <name>DepositDialog</name>
+    <message>
+        <source>Take a deposit</source>
+        <translation>交预交金</translation>
+    </message>
+    <message>
+        <source>Type the deposit amount and press Enter. Then type the cash handed over and press Enter — or SCAN the patient&apos;s payment code.</source>
+        <translation>输入预交金金额后按回车；再输入患者交来的现金按回车——或扫描患者的付款码。</translation>
+    </message>
+    <message>
+        <source>empty = exactly the amount</source>
+        <translation>不填 = 与金额相同</translation>
+    </message>
+    <message>
+        <source>Deposit amount</source>
+        <translation>预交金金额</translation>
+    </message>
+    <message>
+        <source>Cash tendered</source>
+        <translation>实收现金</translation>
+    </message>
+    <message>
+        <source>Take in cash</source>
+        <translation>收现金</translation>
+    </message>
+    <message>
+        <source>Type the deposit amount first (greater than 0).</source>
+        <translation>请先输入预交金金额（大于0）。</translation>
+    </message>
+    <message>
+        <source>The cash tendered (¥ %1) is less than the deposit (¥ %2).</source>
+        <translation>实收现金（¥ %1）少于预交金（¥ %2）。</translation>
+    </message>
+    <message>
+        <source>That was not a payment code. Ask the patient to open the payment code (微信/支付宝/云闪付) and scan it.</source>
+        <translation>扫描的不是付款码。请患者打开付款码（微信/支付宝/云闪付）后扫描。</translation>
+    </message>
+</context>
+<context>
     <name>DiseasePickerDialog</name>
     <message>
         <source>Chronic/special disease: choose the disease</source>
@@ -698,6 +744,503 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
 </context>
 <context>
+    <name>InpatientScreen</name>
+    <message>
+        <source>Inpatient — admission, deposits, daily fees, discharge</source>
+        <translation>住院 — 入院登记、预交金、每日费用、出院结算</translation>
+    </message>
+    <message>
+        <source>In-stay patients</source>
+        <translation>在院患者</translation>
+    </message>
+    <message>
+        <source>Inpatient no. or name (Ctrl+F), ↑/↓ to choose</source>
+        <translation>住院号或姓名（Ctrl+F），↑/↓ 选择</translation>
+    </message>
+    <message>
+        <source>Inpatient no.</source>
+        <translation>住院号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <source>Fees by day (HIS)</source>
+        <translation>每日费用（HIS）</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>住院日</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>HIS amount</source>
+        <translation>HIS 金额</translation>
+    </message>
+    <message>
+        <source>Uploaded</source>
+        <translation>已上传</translation>
+    </message>
+    <message>
+        <source>Not uploaded</source>
+        <translation>未上传</translation>
+    </message>
+    <message>
+        <source>No stay chosen.</source>
+        <translation>未选择住院记录。</translation>
+    </message>
+    <message>
+        <source>Deposit ledger</source>
+        <translation>预交金台账</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>收据号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Settlement: F9 pre-settles (mid-stay while in the ward, final after discharge).</source>
+        <translation>结算：F9 预结算（在院为中途结算，出院后为出院结算）。</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>总额</translation>
+    </message>
+    <message>
+        <source>Fund</source>
+        <translation>基金支付</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>个人账户</translation>
+    </message>
+    <message>
+        <source>Patient cash share</source>
+        <translation>个人现金支付</translation>
+    </message>
+    <message>
+        <source>Deposit balance</source>
+        <translation>预交金余额</translation>
+    </message>
+    <message>
+        <source>Deposit applied</source>
+        <translation>预交金抵扣</translation>
+    </message>
+    <message>
+        <source>To collect</source>
+        <translation>补收</translation>
+    </message>
+    <message>
+        <source>Refund to patient</source>
+        <translation>退还患者</translation>
+    </message>
+    <message>
+        <source>Cash tendered (for the rest)</source>
+        <translation>补收实收现金</translation>
+    </message>
+    <message>
+        <source>cash handed over, Enter settles — or scan a payment code</source>
+        <translation>输入实收现金按回车结算——或扫付款码</translation>
+    </message>
+    <message>
+        <source>Admit</source>
+        <translation>入院登记</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>找零</translation>
+    </message>
+    <message>
+        <source>Deposit</source>
+        <translation>交预交金</translation>
+    </message>
+    <message>
+        <source>Refund deposit</source>
+        <translation>退预交金</translation>
+    </message>
+    <message>
+        <source>Print receipt</source>
+        <translation>打印收据</translation>
+    </message>
+    <message>
+        <source>Upload day</source>
+        <translation>上传当日费用</translation>
+    </message>
+    <message>
+        <source>Upload all</source>
+        <translation>上传全部费用</translation>
+    </message>
+    <message>
+        <source>Cancel fees</source>
+        <translation>撤销费用</translation>
+    </message>
+    <message>
+        <source>Settle</source>
+        <translation>结算</translation>
+    </message>
+    <message>
+        <source>Discharge</source>
+        <translation>出院</translation>
+    </message>
+    <message>
+        <source>Reverse settlement</source>
+        <translation>撤销结算</translation>
+    </message>
+    <message>
+        <source>Cancel admission</source>
+        <translation>撤销入院</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Wait a moment: the screen is still busy (%1).</source>
+        <translation>请稍候：正在处理（%1）。</translation>
+    </message>
+    <message>
+        <source>Insurance centre message: %1</source>
+        <translation>医保中心原文：%1</translation>
+    </message>
+    <message>
+        <source>The result is UNKNOWN: do not repeat it and do not take money twice. Synchronise (Ctrl+S at the counter) runs the recovery.</source>
+        <translation>结果未知：请勿重复操作，不要重复收款。在收费主窗口按 Ctrl+S 同步，将执行恢复处理。</translation>
+    </message>
+    <message>
+        <source>Internal error: the step was not completed and the error was logged.</source>
+        <translation>程序内部错误：本次操作未完成，错误已记入日志。</translation>
+    </message>
+    <message>
+        <source>At the counter: %1 (%2). F2 admits this patient.</source>
+        <translation>收费窗口当前患者：%1（%2）。F2 为其办理入院登记。</translation>
+    </message>
+    <message>
+        <source>No patient identified at the counter: identify first (scan / F2 card / F3 ID) to admit.</source>
+        <translation>收费窗口尚未识别患者：办理入院前请先识别（扫码 / F2 读卡 / F3 证件号）。</translation>
+    </message>
+    <message>
+        <source>Reading the in-stay patients…</source>
+        <translation>正在读取在院患者…</translation>
+    </message>
+    <message>
+        <source>HIS fees could not be read: %1</source>
+        <translation>无法读取 HIS 住院费用：%1</translation>
+    </message>
+    <message>
+        <source>Reading the stay…</source>
+        <translation>正在读取住院记录…</translation>
+    </message>
+    <message>
+        <source>No stay chosen. F2 admits the patient identified at the counter.</source>
+        <translation>未选择住院记录。F2 为收费窗口已识别的患者办理入院登记。</translation>
+    </message>
+    <message>
+        <source>%1  %2  Inpatient no. %3  [%4]
+%5 bed %6 · doctor %7 · %8 %9 · admitted %10%11</source>
+        <translation>%1  %2  住院号 %3  【%4】
+%5 床位 %6 · 主治医生 %7 · %8 %9 · 入院 %10%11</translation>
+    </message>
+    <message>
+        <source>, discharged %1</source>
+        <translation>，出院 %1</translation>
+    </message>
+    <message>
+        <source>Deposit: taken ¥ %1 − refunded ¥ %2 − applied ¥ %3 = balance ¥ %4   ·   fees uploaded ¥ %5 (%6 lines), not yet settled ¥ %7</source>
+        <translation>预交金：交 ¥ %1 − 退 ¥ %2 − 冲抵 ¥ %3 = 余额 ¥ %4&#x3000;·&#x3000;已上传费用 ¥ %5（%6 条），未结算 ¥ %7</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Identify the patient at the counter first (scan the e-voucher, F2 card, F3 ID), then open 住院 (Ctrl+H) and press F2.</source>
+        <translation>请先在收费窗口识别患者（扫医保码、F2 读卡、F3 证件号），再打开住院（Ctrl+H）按 F2。</translation>
+    </message>
+    <message>
+        <source>Reading the admission from the HIS…</source>
+        <translation>正在从 HIS 读取入院信息…</translation>
+    </message>
+    <message>
+        <source>From the HIS: inpatient no. %1. Check and press Enter through the fields.</source>
+        <translation>已从 HIS 带入：住院号 %1。请核对，逐项按回车。</translation>
+    </message>
+    <message>
+        <source>The HIS has no admission for this patient (%1): type it.</source>
+        <translation>HIS 中没有该患者的入院信息（%1）：请手工录入。</translation>
+    </message>
+    <message>
+        <source>Admit %1</source>
+        <translation>入院登记：%1</translation>
+    </message>
+    <message>
+        <source>Admitted (2401): %1, inpatient no. %2, visit %3. F4 takes the deposit.</source>
+        <translation>入院登记成功（2401）：%1，住院号 %2，就诊ID %3。F4 收预交金。</translation>
+    </message>
+    <message>
+        <source>Admitting (2401)…</source>
+        <translation>正在办理入院登记（2401）…</translation>
+    </message>
+    <message>
+        <source>Change the admission of %1</source>
+        <translation>住院信息变更：%1</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>没有修改任何内容。</translation>
+    </message>
+    <message>
+        <source>Changing the admission (2403)…</source>
+        <translation>正在变更住院信息（2403）…</translation>
+    </message>
+    <message>
+        <source>Admission changed (2403): bed %1, %2, doctor %3.</source>
+        <translation>住院信息已变更（2403）：床位 %1，%2，主治医生 %3。</translation>
+    </message>
+    <message>
+        <source>Cancel the admission of %1 (inpatient no. %2) at the insurance centre (2404)?</source>
+        <translation>确定向医保中心撤销 %1（住院号 %2）的入院登记（2404）吗？</translation>
+    </message>
+    <message>
+        <source>Cancelling the admission (2404)…</source>
+        <translation>正在撤销入院（2404）…</translation>
+    </message>
+    <message>
+        <source>Admission cancelled (2404): %1.</source>
+        <translation>已撤销入院（2404）：%1。</translation>
+    </message>
+    <message>
+        <source>Deposit for %1 (inpatient no. %2), balance ¥ %3</source>
+        <translation>%1（住院号 %2）交预交金，当前余额 ¥ %3</translation>
+    </message>
+    <message>
+        <source>Deposit taken: ¥ %1 cash, receipt %2; change ¥ %3. Balance ¥ %4. F6 prints the receipt.</source>
+        <translation>已收预交金：现金 ¥ %1，收据 %2；找零 ¥ %3。预交金余额 ¥ %4。F6 打印收据。</translation>
+    </message>
+    <message>
+        <source>Deposit taken: ¥ %1 by %5 (trade %6), receipt %2. Balance ¥ %4. F6 prints the receipt.</source>
+        <translation>已收预交金：%5 ¥ %1（交易号 %6），收据 %2。预交金余额 ¥ %4。F6 打印收据。</translation>
+    </message>
+    <message>
+        <source>Taking the deposit…</source>
+        <translation>正在收预交金…</translation>
+    </message>
+    <message>
+        <source>Amount to refund to %1 (balance ¥ %2). Payment-code deposits go back to their channel first, the rest in cash.</source>
+        <translation>退给 %1 的预交金金额（余额 ¥ %2）。付款码所交预交金先原路退回，其余退现金。</translation>
+    </message>
+    <message>
+        <source>Refund deposit ¥ %1 to %2 (inpatient no. %3)</source>
+        <translation>退预交金 ¥ %1 给 %2（住院号 %3）</translation>
+    </message>
+    <message>
+        <source>Not refunded: no supervisor authorization.</source>
+        <translation>未退款：没有组长授权。</translation>
+    </message>
+    <message>
+        <source>Deposit refunded: %1. Balance ¥ %2.</source>
+        <translation>已退预交金：%1。预交金余额 ¥ %2。</translation>
+    </message>
+    <message>
+        <source>Refunding the deposit…</source>
+        <translation>正在退预交金…</translation>
+    </message>
+    <message>
+        <source>Receipt %1 printed (%2): %3</source>
+        <translation>收据 %1 已打印（%2）：%3</translation>
+    </message>
+    <message>
+        <source>Printing the deposit receipt…</source>
+        <translation>正在打印预交金收据…</translation>
+    </message>
+    <message>
+        <source>Choose the day to upload in the fees table.</source>
+        <translation>请在每日费用表中选择要上传的住院日。</translation>
+    </message>
+    <message>
+        <source>day %1</source>
+        <translation>第 %1 天</translation>
+    </message>
+    <message>
+        <source>all days so far</source>
+        <translation>至今全部住院日</translation>
+    </message>
+    <message>
+        <source>Fees uploaded (2301, %1): %2 lines, ¥ %3; %4 already uploaded.</source>
+        <translation>费用已上传（2301，%1）：%2 条，¥ %3；已上传过的 %4 条跳过。</translation>
+    </message>
+    <message>
+        <source>Not in the catalogue: %1</source>
+        <translation>不在目录中：%1</translation>
+    </message>
+    <message>
+        <source>Uploading the fees (2301)…</source>
+        <translation>正在上传费用明细（2301）…</translation>
+    </message>
+    <message>
+        <source>Cancel ALL unsettled uploaded fee lines of %1 (¥ %2) at the insurance centre (2302)?</source>
+        <translation>确定向医保中心撤销 %1 全部未结算的已上传费用明细（¥ %2，2302）吗？</translation>
+    </message>
+    <message>
+        <source>Cancelling the fee lines (2302)…</source>
+        <translation>正在撤销费用明细（2302）…</translation>
+    </message>
+    <message>
+        <source>Fee lines cancelled (2302): %1 lines, ¥ %2.</source>
+        <translation>费用明细已撤销（2302）：%1 条，¥ %2。</translation>
+    </message>
+    <message>
+        <source>Discharging (2402)…</source>
+        <translation>正在办理出院（2402）…</translation>
+    </message>
+    <message>
+        <source>Discharged (2402) at %1. F9 pre-settles the final settlement (出院结算).</source>
+        <translation>已办理出院（2402），出院时间 %1。F9 出院结算预结算。</translation>
+    </message>
+    <message>
+        <source>Pre-settling (2303)…</source>
+        <translation>正在预结算（2303）…</translation>
+    </message>
+    <message>
+        <source>FINAL settlement (出院结算)</source>
+        <translation>出院结算</translation>
+    </message>
+    <message>
+        <source>MID-STAY settlement (中途结算)</source>
+        <translation>中途结算</translation>
+    </message>
+    <message>
+        <source>collect ¥ %1: type the cash in 实收 and press Enter, or scan a payment code.</source>
+        <translation>需补收 ¥ %1：在实收中输入现金按回车，或扫付款码。</translation>
+    </message>
+    <message>
+        <source>the deposit covers it; ¥ %1 goes back to the patient. F9 / Enter settles.</source>
+        <translation>预交金足够支付；结算后退还患者 ¥ %1。F9 / 回车结算。</translation>
+    </message>
+    <message>
+        <source>the deposit covers it. F9 / Enter settles.</source>
+        <translation>预交金足够支付。F9 / 回车结算。</translation>
+    </message>
+    <message>
+        <source>%1 — pre-settled (2303), %2 lines: %3</source>
+        <translation>%1 — 已预结算（2303），%2 条明细：%3</translation>
+    </message>
+    <message>
+        <source>Collect ¥ %1: type the cash handed over (at least that) and press Enter, or scan a payment code.</source>
+        <translation>需补收 ¥ %1：输入实收现金（不少于该金额）按回车，或扫付款码。</translation>
+    </message>
+    <message>
+        <source>A scan arrived on the inpatient screen: only a payment code (for the rest of a settlement) is taken here. Close the screen (Esc) to identify another patient.</source>
+        <translation>住院窗口收到扫码：这里只接受付款码（补收结算差额）。如需识别其他患者，请先关闭住院窗口（Esc）。</translation>
+    </message>
+    <message>
+        <source>Nothing to collect now. To take a deposit by payment code press F4 first, then scan.</source>
+        <translation>当前没有需补收的金额。用付款码交预交金请先按 F4，再扫码。</translation>
+    </message>
+    <message>
+        <source>SETTLED (2304) — settlement %1: total ¥ %2, fund ¥ %3, patient cash ¥ %4, from the deposit ¥ %5, collected ¥ %6.</source>
+        <translation>已结算（2304）— 结算号 %1：医疗费总额 ¥ %2，基金支付 ¥ %3，个人现金 ¥ %4，预交金抵扣 ¥ %5，补收 ¥ %6。</translation>
+    </message>
+    <message>
+        <source>Change ¥ %1.</source>
+        <translation>找零 ¥ %1。</translation>
+    </message>
+    <message>
+        <source>HAND BACK ¥ %1 in cash (deposit surplus).</source>
+        <translation>请退还患者现金 ¥ %1（预交金余额）。</translation>
+    </message>
+    <message>
+        <source>¥ %1 refunded to %2 (deposit surplus).</source>
+        <translation>¥ %1 已退回%2（预交金余额）。</translation>
+    </message>
+    <message>
+        <source>¥ %1 to %2 NOT yet refunded (%3): recovery retries it, do not pay it in cash.</source>
+        <translation>¥ %1 尚未退回%2（%3）：恢复功能会重试，请勿用现金另退。</translation>
+    </message>
+    <message>
+        <source>Deposit balance now ¥ %1.</source>
+        <translation>现预交金余额 ¥ %1。</translation>
+    </message>
+    <message>
+        <source>Settlement form: %1</source>
+        <translation>结算单：%1</translation>
+    </message>
+    <message>
+        <source>Settled: final (出院结算), the stay is closed.</source>
+        <translation>已完成出院结算，本次住院结束。</translation>
+    </message>
+    <message>
+        <source>Settled: mid-stay (中途结算); the patient stays in the ward.</source>
+        <translation>已完成中途结算，患者继续住院。</translation>
+    </message>
+    <message>
+        <source>Settled (2304): the figures and what to hand back are in the settlement panel.</source>
+        <translation>已结算（2304）：金额及应退还患者的款项见下方结算栏。</translation>
+    </message>
+    <message>
+        <source>Settling (2304)…</source>
+        <translation>正在结算（2304）…</translation>
+    </message>
+    <message>
+        <source>Reverse stay settlement %1 (%2, ¥ %3; deposit applied ¥ %4 goes back to the balance)</source>
+        <translation>撤销住院结算 %1（%2，¥ %3；预交金抵扣 ¥ %4 退回余额）</translation>
+    </message>
+    <message>
+        <source>Not reversed: no supervisor authorization.</source>
+        <translation>未撤销：没有组长授权。</translation>
+    </message>
+    <message>
+        <source>REVERSED (2305) — settlement %1. Deposit restored: balance ¥ %2. Money collected on top: %3.</source>
+        <translation>已撤销结算（2305）— 结算号 %1。预交金已退回：余额 ¥ %2。另收款项：%3。</translation>
+    </message>
+    <message>
+        <source>Reversing the settlement (2305)…</source>
+        <translation>正在撤销结算（2305）…</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>TRAINING MODE — practice data only, nothing is sent to the real insurance centre, receipts are marked 培训模式</source>
@@ -767,6 +1310,10 @@ Start in training mode to practise with the built-in training platform (上海�
     <message>
         <source>Inpatient discharge settlement</source>
         <translation>住院出院结算</translation>
+    </message>
+    <message>
+        <source>Inpatient: admission, deposits, discharge…</source>
+        <translation>住院：入院登记、预交金、出院结算…</translation>
     </message>
     <message>
         <source>Reverse a settlement (supervisor)</source>
@@ -1059,6 +1606,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
         <translation>住院出院结算：按 F4 从 HIS 取住院费用。</translation>
     </message>
     <message>
+        <source>Wait a moment: the window is still busy (%1).</source>
+        <translation>请稍候：窗口正在处理（%1）。</translation>
+    </message>
+    <message>
         <source>Pre-settling with the insurance centre…</source>
         <translation>正在向医保中心预结算…</translation>
     </message>
@@ -1137,10 +1688,6 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>The receipt could not be printed (%1).</source>
         <translation>部分退费凭条未能打印（%1），退费已完成。</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;partial refund: return some lines of a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
-        <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;患者的 HIS 待缴费单据（多张时用空格键勾选）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;目录搜索（拼音首字母；3*… 表示数量 3），Enter 添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;个人账户：使用 / 不使用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;今日结算（搜索、查看全部字段）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;转自费（全自费），记录原因&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中补打（组长授权，标记补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中撤销当日结算（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;部分退费：退回当日结算中的部分项目（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算全部字段 / 金额计算说明&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补记录 / 开班或交班&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 退出登录&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
     <message>
         <source>Total ¥ %1 = fund ¥ %2 + account ¥ %3 + cash ¥ %4</source>
@@ -1325,6 +1872,10 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Reprint the receipt of settlement %1 (%2)</source>
         <translation>补打结算 %1（%2）的票据</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Keyboard&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;this help&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;read the social-security card&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;type the ID number (the scanner works any time)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;the patient&apos;s unpaid HIS bills (several: tick with Space)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;search the catalogue (pinyin initials; 3*… for three), Enter adds&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;pre-settle with the insurance centre&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;personal account: use / do not use&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;today&apos;s settlements (search, all fields)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;full self-pay (转自费), with the reason&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;cash, bank card, WeChat, Alipay, e-CNY&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;settle (in the tendered field)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reprint from today&apos;s list (supervisor, marked 补打)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;dismiss a message / next patient&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient discharge settlement&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+H&lt;/b&gt;&lt;/td&gt;&lt;td&gt;inpatient screen: admission, deposits, daily fees, discharge&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;reverse a same-day settlement from today&apos;s list (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;partial refund: return some lines of a same-day settlement (supervisor)&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;all settlement fields / why this amount&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;synchronise&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;adjustment records / open or close the shift&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;lock / sign out&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <translation>&lt;h3&gt;快捷键&lt;/h3&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F1&lt;/b&gt;&lt;/td&gt;&lt;td&gt;帮助&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F2&lt;/b&gt;&lt;/td&gt;&lt;td&gt;读社保卡&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F3&lt;/b&gt;&lt;/td&gt;&lt;td&gt;输入身份证号（扫码枪随时可用）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F4&lt;/b&gt;&lt;/td&gt;&lt;td&gt;患者的 HIS 待缴费单据（多张时用空格键勾选）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;目录搜索（拼音首字母；3*… 表示数量 3），Enter 添加&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;向医保中心预结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F6&lt;/b&gt;&lt;/td&gt;&lt;td&gt;个人账户：使用 / 不使用&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;今日结算（搜索、查看全部字段）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;转自费（全自费），记录原因&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Alt+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;现金、银行卡、微信、支付宝、数字人民币&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F9 / Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算（在实收框中）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F12&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中补打（组长授权，标记补打）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Esc&lt;/b&gt;&lt;/td&gt;&lt;td&gt;关闭提示 / 下一位患者&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+H&lt;/b&gt;&lt;/td&gt;&lt;td&gt;住院窗口：入院登记、预交金、每日费用、出院结算&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从今日结算中撤销当日结算（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+T&lt;/b&gt;&lt;/td&gt;&lt;td&gt;部分退费：退回当日结算中的部分项目（组长授权）&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+D / Ctrl+W&lt;/b&gt;&lt;/td&gt;&lt;td&gt;结算全部字段 / 金额计算说明&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+S&lt;/b&gt;&lt;/td&gt;&lt;td&gt;同步&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+J / Ctrl+K&lt;/b&gt;&lt;/td&gt;&lt;td&gt;退补记录 / 开班或交班&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+L / Ctrl+Q&lt;/b&gt;&lt;/td&gt;&lt;td&gt;锁屏 / 退出登录&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
     <message>
         <source>&amp;Training</source>
@@ -2340,6 +2891,57 @@ Work continues; the sign-in is repeated before the next transaction.</source>
     <message>
         <source>Enter the operator code and the password.</source>
         <translation>请输入工号和密码。</translation>
+    </message>
+</context>
+<context>
+    <name>StayFormDialog</name>
+    <message>
+        <source>Department code</source>
+        <translation>科室编码</translation>
+    </message>
+    <message>
+        <source>Department (ward)</source>
+        <translation>科室（病区）</translation>
+    </message>
+    <message>
+        <source>Bed</source>
+        <translation>床位</translation>
+    </message>
+    <message>
+        <source>Doctor code</source>
+        <translation>主治医生编码</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>主治医生</translation>
+    </message>
+    <message>
+        <source>Diagnosis code</source>
+        <translation>入院诊断编码</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>入院诊断</translation>
+    </message>
+    <message>
+        <source>Admission time</source>
+        <translation>入院时间</translation>
+    </message>
+    <message>
+        <source>yyyy-MM-dd HH:mm:ss (empty: now)</source>
+        <translation>yyyy-MM-dd HH:mm:ss（不填为当前时间）</translation>
+    </message>
+    <message>
+        <source>Admit (2401)</source>
+        <translation>入院登记（2401）</translation>
+    </message>
+    <message>
+        <source>Change (2403)</source>
+        <translation>变更（2403）</translation>
+    </message>
+    <message>
+        <source>Fill in every field (department, bed, doctor, diagnosis).</source>
+        <translation>请填写全部项目（科室、床位、医生、诊断）。</translation>
     </message>
 </context>
 <context>
