@@ -749,8 +749,17 @@ class StayService:
         ledger = ledger_of(self.ctx.store, row["stay_id"])
         run = next(x["balance"] for x in ledger if x["deposit_id"] == deposit_id)
         rec = self.record(row["stay_id"])
+        # the books AS OF this row (a receipt reprinted after a settlement still shows what it showed then)
+        sums = {"deposit": ZERO, "refund": ZERO, "applied": ZERO, "restored": ZERO}
+        for x in ledger:
+            if x["state"] == "done":
+                sums[x["kind"]] += Decimal(x["amount"])
+            if x["deposit_id"] == deposit_id:
+                break
+        rec["books"] = dict(rec.get("books") or {}, taken=fmt2(sums["deposit"]), refunded=fmt2(sums["refund"]),
+                            applied_net=fmt2(sums["applied"] - sums["restored"]), balance=run)
         doc = {"row": dict(row, balance=run), "stay": rec, "fixmedins_name": self.ctx.settings.site.fixmedins_name or "",
-               "fixmedins_code": self.ctx.fixmedins_code, "cashier": self.ctx.operator.opter,
+               "fixmedins_code": self.ctx.fixmedins_code, "cashier": row.get("opter") or self.ctx.operator.opter,
                "training": bool(self.ctx.settings.training.enabled)}
         return render_deposit_receipt(doc, out)
 

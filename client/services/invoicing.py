@@ -214,6 +214,15 @@ def _age(brdy: date | None, on: date) -> int | None:
     return on.year - brdy.year - ((on.month, on.day) < (brdy.month, brdy.day))
 
 
+def _age_years(v: Any) -> Any:
+    """setlinfo ``age`` is a number ("36.0" on the wire): printed as whole years (36)."""
+    try:
+        d = Decimal(str(v))
+    except (ArithmeticError, ValueError):
+        return v
+    return int(d) if d == d.to_integral_value() else v
+
+
 def institution_of(settings: Any) -> dict:
     """The institution block of every printed document (from ``settings.site``)."""
     site = settings.site
@@ -255,7 +264,7 @@ def _record(s: Session, settlement_id: int, settings: Any, override: dict | None
     setl_time = str(info.get("setl_time") or st.created_at.strftime("%Y-%m-%d %H:%M:%S"))
     on = datetime.strptime(setl_time[:10], "%Y-%m-%d").date()
     certno = (person.certno if person else None) or info.get("certno") or ""
-    age = info.get("age")
+    age = _age_years(info.get("age"))
     if age in (None, "") and person is not None:
         age = _age(person.brdy, on)
     setlinfo = {k: v for k, v in info.items()}

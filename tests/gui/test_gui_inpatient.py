@@ -214,6 +214,9 @@ def test_gui_inpatient_stay_deposits_days_mid_and_final_settlement(qtbot, window
     assert "预交金合计 5,000.00 − 前次结算已抵扣 2,059.14 = 结算前预交金余额 2,940.86" in text, text
     assert "预交金抵扣 55.52，补收 0.00；退还预交金 2,885.34（微信支付 2,885.34）" in text, text
     assert "支付方式：预交金 55.52" in text, text
+    import re
+
+    assert re.search(r"年龄：\d+(?![\d.])", text) and not re.search(r"年龄：\d+\.", text), text   # whole years
     assert find_stays(app_state.ctx, active_only=True) == []
     _activate(qtbot, window)
     with expect_step(qtbot, window, "inpt_closed") as r:

@@ -119,7 +119,7 @@ def ward(platform, tmp_path):
     ctx.close()
 
 
-def test_five_day_stay_with_deposits_mid_settlement_and_surplus_refund(ward):
+def test_five_day_stay_with_deposits_mid_settlement_and_surplus_refund(ward, tmp_path):
     platform, ctx, svc, person = ward
     stay = svc.admit_from_his(person)
     sid = stay["stay_id"]
@@ -157,6 +157,12 @@ def test_five_day_stay_with_deposits_mid_settlement_and_surplus_refund(ward):
         ("refund", "wechat", "2885.34", "done")]
     st = fin["stay"]
     assert st["state"] == "settled"
+    # the second deposit's receipt reprinted after discharge shows the books AS OF that deposit:
+    # taken 2000.00 + 3000.00 = 5000.00, nothing refunded or applied yet, balance 5000.00
+    reprint = tmp_path / "yj2.pdf"
+    svc.deposit_receipt(d2["deposit_id"], out=reprint)
+    text = " ".join(pdf_text(reprint).split())
+    assert "累计交 5000.00 元，退 0.00 元，冲抵结算 0.00 元" in text and "5,000.00" in text, text
     # the identity, to the fen
     assert st["books"] == {"taken": "5000.00", "refunded": "2885.34", "applied": "2114.66", "restored": "0.00",
                            "applied_net": "2114.66", "balance": "0.00", "open_items": 0}
