@@ -29,6 +29,8 @@ JOURNALED: dict[str, tuple[str, str, bool]] = {
     # inpatient stays and their deposit ledger (migration 0008b): journal rows only, no typed table
     "stays": ("stay", "id", True),
     "stay_deposits": ("stay_deposit", "id", True),
+    # 部分退费 (migration 0008a): journal rows only, no typed table
+    "partial_refunds": ("partial_refund", "id", True),
 }
 # entity -> table, for the pusher
 TABLE_OF = {entity: table for table, (entity, _pk, _u) in JOURNALED.items()}

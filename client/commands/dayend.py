@@ -14,6 +14,7 @@ stderr, the result JSON on stdout); 2 refused / unreachable (Chinese message).
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 
 
 def register(subparsers, common) -> None:
@@ -72,7 +73,12 @@ def run_summary(args) -> int:
         oi = doc["open_items"]
         backlog = sum(b["backlog"] or 0 for b in oi["backlogs"])
         sys.stderr.write(f"  未结事项：结果未知 {len(oi['unknown_outcomes'])} 笔，未补传 {backlog} 条，"
-                         f"票据待处理 {len(oi['owed_invoices'])} 张，待收款 {len(oi.get('owed_shares', []))} 笔\n")
+                         f"票据待处理 {len(oi['owed_invoices'])} 张，待收款 {len(oi.get('owed_shares', []))} 笔，"
+                         f"部分退费未完成 {len(oi.get('partial_refunds_open', []))} 笔\n")
+        held = oi.get("deposits_held", [])
+        if held:
+            total_held = sum((Decimal(h["balance"]) for h in held), Decimal("0.00"))
+            sys.stderr.write(f"  在院预交金：{len(held)} 人，余额合计 {total_held:.2f} 元\n")
         return EXIT_OK
 
     return guarded(body)
@@ -104,7 +110,7 @@ def run(args) -> int:
                 lines += [f"3201 不平：{t['setl_optins']} {t['stmt_rslt_dscr']}" for t in result["totals"] if not t["balanced"]]
         emit_json(result)
         scope = "全院" if result.get("level") == "institution" else "本窗口"
-        if result["clean"] and not any(ln.startswith(("未补传", "结果未知", "待收款")) for ln in lines):
+        if result["clean"] and not any(ln.startswith(("未补传", "结果未知", "待收款", "部分退费未完成")) for ln in lines):
             sys.stderr.write(f"{args.date} {scope}对账平：{result['records']} 笔记录，总账与明细账全部相符。\n")
             return EXIT_OK
         sys.stderr.write(f"{args.date} {scope}对账{'平，但有未结事项' if result['clean'] else '不平'}：\n")

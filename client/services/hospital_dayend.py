@@ -80,6 +80,22 @@ def open_items(engine) -> dict:
                   FROM {SCHEMA}.journal WHERE entity = 'payment_owed'
                  ORDER BY window_id, local_id, seq DESC) cur
              WHERE data->>'resolved_at' IS NULL ORDER BY window_id, local_id""")).all()
+        stays = _latest(c, "stay")
+        deposits = _latest(c, "stay_deposit")
+        prefunds = _latest(c, "partial_refund")
+    # deposits held for in-stay patients (预交金, journal only): the hospital's liability, not a blocker
+    balance: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    for w, _i, d in deposits:
+        if d.get("state") == "done":
+            amt = Decimal(str(d.get("amount") or "0"))
+            balance[(w, int(d["stay_id"]))] += amt if d.get("kind") in ("deposit", "restored") else -amt
+    held = [{"window_id": w, "stay_local_id": i, "ipt_no": d.get("ipt_no"), "psn_name": d.get("psn_name"),
+             "state": d.get("state"), "balance": fmt2(balance[(w, i)])}
+            for w, i, d in stays if d.get("state") in ("admitting", "admitted", "discharged") and balance[(w, i)]]
+    # a 部分退费 begun and not finished (settled again, refunded, invoiced) at a window: blocks the day
+    unfinished = [{"window_id": w, "local_id": i, "old_settlement_local_id": d.get("old_settlement_id"),
+                   "state": d.get("state"), "error": d.get("error")}
+                  for w, i, d in prefunds if d.get("state") not in ("invoiced", "cancelled")]
     return {
         "unknown_outcomes": [{"window_id": w, "local_id": i, "msgid": m, "opter": o, "state": s} for w, i, m, o, s in unknown],
         "backlogs": [{"window_id": w, "backlog": None if ls is None else max(0, int(ls) - int(got or 0)),
@@ -87,7 +103,16 @@ def open_items(engine) -> dict:
         "owed_invoices": [{"window_id": w, "local_id": i, "settlement_local_id": s, "state": st} for w, i, s, st in owed],
         "owed_shares": [{"window_id": w, "local_id": i, "settlement_local_id": d.get("settlement_id"),
                          "amount": d.get("amount"), "reason": d.get("reason")} for w, i, d in shares],
+        "deposits_held": held,
+        "partial_refunds_open": unfinished,
     }
+
+
+def _latest(c, entity: str) -> list[tuple[str, int, dict]]:
+    """The latest snapshot of every window row of a journal-only entity (offline_cache.replication)."""
+    return [(w, int(i), d) for w, i, d in c.execute(text(f"""
+        SELECT DISTINCT ON (window_id, local_id) window_id, local_id, data FROM {SCHEMA}.journal
+         WHERE entity = :e ORDER BY window_id, local_id, seq DESC"""), {"e": entity})]
 
 
 def _split(books: list[dict], admdvs: str) -> dict:
@@ -200,6 +225,9 @@ def mismatch_lines(result: dict) -> list[str]:
         lines.append(f"结果未知：窗口 {u['window_id']} 本地结算 {u['local_id']}（报文ID {u['msgid']}）")
     for o in oi.get("owed_shares", []):
         lines.append(f"待收款：窗口 {o['window_id']} 本地结算 {o['settlement_local_id']} 患者自付 {o['amount']} 元未收（{o['reason']}）")
+    for p in oi.get("partial_refunds_open", []):
+        lines.append(f"部分退费未完成：窗口 {p['window_id']} 部分退费 {p['local_id']}（原结算 {p['old_settlement_local_id']}，"
+                     f"状态 {p['state']}）—— 请在该窗口执行 medsettle refund --resume")
     return lines
 
 

@@ -22,7 +22,10 @@ from hospital_store.db import HospitalError, explain
 
 from .errors import ServiceError
 
-COPIED = ("visits", "shifts", "settlements", "payments", "invoices")   # in foreign-key order
+COPIED = ("visits", "shifts", "settlements", "payments", "invoices",   # in foreign-key order
+          "stays", "stay_deposits", "partial_refunds")
+# journaled without a typed table (offline_cache.replication): the latest snapshot per window row
+JOURNAL_ONLY = ("stay", "stay_deposit", "partial_refund")
 
 
 def _typed(table, row: dict) -> dict:
@@ -50,12 +53,18 @@ def materialize(engine, dest: Path, *, window: str | None = None, label_windows:
             data = {name: [(w, lid, d) for w, lid, d in c.execute(text(
                 f"SELECT window_id, local_id, data FROM {SCHEMA}.{name}s_current {where} ORDER BY window_id, local_id"),
                 params)] for name in ("settlement", "payment", "shift", "invoice")}
+            for name in JOURNAL_ONLY:
+                data[name] = [(w, int(lid), d) for w, lid, d in c.execute(text(
+                    f"SELECT DISTINCT ON (window_id, local_id) window_id, local_id, data FROM {SCHEMA}.journal "
+                    f"WHERE entity = :e {'AND window_id = :w' if window else ''} "
+                    "ORDER BY window_id, local_id, seq DESC"), {"e": name, **params})]
+                data[name].sort(key=lambda x: (x[0], x[1]))
     except Exception as exc:  # noqa: BLE001
         raise ServiceError("hospital", (exc if isinstance(exc, HospitalError) else explain(exc)).message) from None
     store = open_store(dest, create=True)
     t = Base.metadata.tables
     ids: dict[tuple[str, str, int], int] = {}
-    seq = {"visits": 0, "shifts": 0, "settlements": 0, "payments": 0, "invoices": 0}
+    seq = {table: 0 for table in COPIED}
 
     def new_id(table: str, wid: str, lid: int) -> int:
         seq[table] += 1
@@ -103,10 +112,45 @@ def materialize(engine, dest: Path, *, window: str | None = None, label_windows:
         i.update(id=new_id("invoices", wid, lid), settlement_id=sid,
                  related_invoice_id=ids.get(("invoices", wid, d.get("related_invoice_id"))))
         rows["invoices"].append(i)
+    # inpatient stays (each over a local visit: the settlement's, or a visit made here for a stay not
+    # settled yet), their deposit ledgers and the 部分退费 of the day (client.services.reports reads them)
+    for wid, lid, d in data["stay"]:
+        vid = ids.get(("visits", wid, int(d["visit_id"])))
+        if vid is None:
+            vid = new_id("visits", wid, int(d["visit_id"]))
+            rows["visits"].append({"id": vid, "kind": "inpatient", "psn_no": d["psn_no"], "state": "open",
+                                   "begntime": datetime.fromisoformat(d["begntime"]), "opter": who(wid, d.get("opter")),
+                                   "created_at": datetime.fromisoformat(d["created_at"]),
+                                   "updated_at": datetime.fromisoformat(d["updated_at"])})
+        r = _typed(t["stays"], d)
+        r.update(id=new_id("stays", wid, lid), visit_id=vid, opter=who(wid, r.get("opter")))
+        rows["stays"].append(r)
+    for wid, lid, d in data["stay_deposit"]:
+        stay = ids.get(("stays", wid, int(d["stay_id"])))
+        if stay is None:
+            continue
+        r = _typed(t["stay_deposits"], d)
+        r.update(id=new_id("stay_deposits", wid, lid), stay_id=stay, opter=who(wid, r.get("opter")),
+                 settlement_id=ids.get(("settlements", wid, d.get("settlement_id"))),
+                 shift_id=ids.get(("shifts", wid, d.get("shift_id"))),
+                 related_id=ids.get(("stay_deposits", wid, d.get("related_id"))),
+                 receipt_no=f"{wid}:{d['receipt_no']}" if (label_windows and d.get("receipt_no")) else d.get("receipt_no"))
+        rows["stay_deposits"].append(r)
+    for wid, lid, d in data["partial_refund"]:
+        old = ids.get(("settlements", wid, int(d["old_settlement_id"])))
+        if old is None:
+            continue
+        r = _typed(t["partial_refunds"], d)
+        r.update(id=new_id("partial_refunds", wid, lid), old_settlement_id=old, opter=who(wid, r.get("opter")),
+                 new_settlement_id=ids.get(("settlements", wid, d.get("new_settlement_id"))))
+        rows["partial_refunds"].append(r)
     with store.connection() as conn:
         for table in COPIED:
-            if rows[table]:
-                conn.execute(insert(t[table]), rows[table])
+            groups: dict[tuple, list[dict]] = {}     # one executemany per key set (a stay's own visit has fewer)
+            for r in rows[table]:
+                groups.setdefault(tuple(sorted(r)), []).append(r)
+            for group in groups.values():
+                conn.execute(insert(t[table]), group)
     return store
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from client.domain import regions
-from client.domain.codes import PAYMENT_METHOD_NAMES, PAYMENT_METHOD_ORDER
+from client.domain.codes import PAYMENT_METHOD_NAMES, PAYMENT_METHOD_ORDER, payment_method_name
 from client.domain.money import ZERO, fmt2
 from offline_cache import outbox
 from offline_cache.models import Invoice, Operator, Payment, Settlement, Shift, Visit
@@ -424,6 +424,18 @@ def zreport_csv(r: ZReport) -> bytes:
         rows.append(["补结算", "", "", "退还医保支付部分·待退", b.get("refunds_owed", 0), b.get("refunds_owed_amount", "0.00")])
         rows.append(["补结算", "", "", "退还医保支付部分·已退", b.get("refunds_paid", 0), b.get("refunds_paid_amount", "0.00")])
         rows.append(["补结算", "", "", "拒绝或放弃补结算（保持全自费）", b.get("refused", 0) + b.get("declined", 0), ""])
+    d = r.deposits or {}
+    if d.get("taken_count") or d.get("refunded_count") or d.get("applied_count"):
+        rows.append(["预交金", "", "", "交预交金", d.get("taken_count", 0), d.get("taken", "0.00")])
+        rows.append(["预交金", "", "", "退预交金", d.get("refunded_count", 0), d.get("refunded", "0.00")])
+        rows.append(["预交金", "", "", "预交金冲抵结算（净额）", d.get("applied_count", 0), d.get("applied", "0.00")])
+    pr = r.partial_refunds or {}
+    if pr.get("count"):
+        rows.append(["部分退费", "", "", "原个人现金支付", pr["count"], fmt2(pr["old_psn_cash_pay"])])
+        rows.append(["部分退费", "", "", "新个人现金支付", "", fmt2(pr["new_psn_cash_pay"])])
+        rows.append(["部分退费", "", "", "退还患者", "", fmt2(pr["refund"])])
+        for method, amt in sorted(pr.get("by_method", {}).items()):
+            rows.append(["部分退费", "", "", f"退还·{payment_method_name(method)}", "", fmt2(amt)])
     for m in r.methods:
         rows.append(["收款方式", m.opter_name, m.opter, m.method_name, m.count, fmt2(m.amount)])
     for c in r.cash:

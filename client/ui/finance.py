@@ -10,6 +10,7 @@ All database and platform work runs on worker threads; failures are shown in wor
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -119,9 +120,16 @@ class FinanceDialog(QDialog):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         oi = doc["open_items"]
         backlog = sum(b["backlog"] or 0 for b in oi["backlogs"])
+        held = oi.get("deposits_held", [])
+        held_total = sum((Decimal(h["balance"]) for h in held), Decimal("0.00"))
         self.open_items.setText(self.tr("Open items: %1 unknown outcomes, %2 entries not yet replicated, "
-                                        "%3 invoices waiting").replace("%1", str(len(oi["unknown_outcomes"])))
-                                .replace("%2", str(backlog)).replace("%3", str(len(oi["owed_invoices"]))))
+                                        "%3 invoices waiting, %4 shares owed, %5 partial refunds unfinished; "
+                                        "deposits held for %6 in-stay patients: ¥ %7")
+                                .replace("%1", str(len(oi["unknown_outcomes"])))
+                                .replace("%2", str(backlog)).replace("%3", str(len(oi["owed_invoices"])))
+                                .replace("%4", str(len(oi.get("owed_shares", []))))
+                                .replace("%5", str(len(oi.get("partial_refunds_open", []))))
+                                .replace("%6", str(len(held))).replace("%7", f"{held_total:,.2f}"))
         rec = doc["reconciliation"]
         if rec is None:
             self.result.setText(self.tr("Not reconciled yet."))

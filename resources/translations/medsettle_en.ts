@@ -598,7 +598,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Open items: %1 unknown outcomes, %2 entries not yet replicated, %3 invoices waiting</source>
+        <source>Open items: %1 unknown outcomes, %2 entries not yet replicated, %3 invoices waiting, %4 shares owed, %5 partial refunds unfinished; deposits held for %6 in-stay patients: ¥ %7</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -599,8 +599,8 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
         <translation>全院合计</translation>
     </message>
     <message>
-        <source>Open items: %1 unknown outcomes, %2 entries not yet replicated, %3 invoices waiting</source>
-        <translation>未结事项：结果未知 %1 笔，未补传 %2 条，票据待处理 %3 张</translation>
+        <source>Open items: %1 unknown outcomes, %2 entries not yet replicated, %3 invoices waiting, %4 shares owed, %5 partial refunds unfinished; deposits held for %6 in-stay patients: ¥ %7</source>
+        <translation>未结事项：结果未知 %1 笔，未补传 %2 条，票据待处理 %3 张，待收款 %4 笔，部分退费未完成 %5 笔；在院预交金 %6 人，余额 ¥ %7</translation>
     </message>
     <message>
         <source>Not reconciled yet.</source>

@@ -306,3 +306,58 @@ def test_an_owed_share_at_a_window_is_an_open_item_of_the_hospital_day(platform,
     assert "待收款 1 笔" in r.stderr
     r = medsettle("dayend", "reconcile", "--date", day, *fin, env=env)
     assert r.returncode == 1 and "待收款：窗口 w01" in r.stderr
+
+
+def test_deposits_and_partial_refunds_reach_the_hospital_z_report_and_open_items(platform, hospital, tmp_path):
+    """Issue 19 scope 4 in hospital mode: w01 admits 张伟 and takes a 3000.00 cash deposit (2401, no
+    settlement yet); w02 settles 沈明 in cash and returns the 头孢克洛胶囊 line (部分退费). The hospital
+    Z report lists the deposit and the partial refund as their own lines, the day summary shows the
+    deposit held for the in-stay patient (not a blocker) and no unfinished partial refund. Oracles: the
+    typed deposit amount and each window's own SQLite rows (partial_refunds, in fen)."""
+    import csv
+    import io
+
+    srv, dbname, engine = hospital
+    d1, o1 = _setup_window(platform, srv, dbname, tmp_path, "w01", engine)
+    d2, o2 = _setup_window(platform, srv, dbname, tmp_path, "w02", engine)
+    r = medsettle("inpatient", "admit", *o1, "--certno", "310118199001010036", "--his")
+    assert r.returncode == 0, r.stderr
+    stay = json.loads(r.stdout)["stay_id"]
+    r = medsettle("inpatient", "deposit", *o1, str(stay), "--amount", "3000.00", "--cash-tendered", "3000")
+    assert r.returncode == 0, r.stderr
+    fees = tmp_path / "fees.json"
+    fees.write_text(json.dumps(FEES, ensure_ascii=False), encoding="utf-8")
+    r = medsettle("checkout", *o2, "--certno", SHEN, "--fees", str(fees), "--med-type", "11", "--ack-warnings",
+                  "--acct", "0", "--pay", "cash:100")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    day = rec["setlinfo"]["setl_time"][:10]
+    r = medsettle("refund", rec["setl_id"], "--return", "1", "--reason", "患者退药", *o2, "--supervisor", "0009",
+                  "--supervisor-password-stdin", stdin="Train-0009\n")
+    assert r.returncode == 0, r.stderr
+    for o in (o1, o2):                                      # every window's journal is in the hospital store
+        assert medsettle("hospital", "push", *o).returncode == 0
+    conn = sqlite3.connect(d2 / "medsettle.sqlite3")
+    [(old, new, refund, state)] = conn.execute(
+        "SELECT old_psn_cash_pay, new_psn_cash_pay, refund_amount, state FROM partial_refunds").fetchall()
+    conn.close()
+    assert state == "invoiced" and _yuan(old) - _yuan(new) == _yuan(refund) > 0
+    fin, env = _finance(platform, srv, dbname, engine, tmp_path, "fin_ipt")
+    out = tmp_path / "z.csv"
+    r = medsettle("report", "zreport", "--date", day, "--out", str(out), "--whole-hospital", *fin, env=env)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    dep = {r[3]: (r[4], r[5]) for r in rows if r[0] == "预交金"}
+    assert dep["交预交金"] == ("1", "3000.00") and dep["退预交金"] == ("0", "0.00"), dep
+    pr = {r[3]: (r[4], r[5]) for r in rows if r[0] == "部分退费"}
+    assert pr["原个人现金支付"] == ("1", f"{_yuan(old):.2f}") and pr["新个人现金支付"][1] == f"{_yuan(new):.2f}"
+    assert pr["退还患者"][1] == f"{_yuan(refund):.2f}" and pr["退还·现金"][1] == f"{_yuan(refund):.2f}", pr
+    # the deposit is cash taken at w01 (its cashier line), the refund handed back at w02
+    cash = {r[2]: Decimal(r[5]) for r in rows if r[0] == "收款方式" and r[3] == "现金"}
+    assert cash["w01/T001"] == Decimal("3000.00"), cash
+    r = medsettle("dayend", "summary", "--date", day, *fin, env=env)
+    assert r.returncode == 0, r.stderr
+    oi = json.loads(r.stdout)["open_items"]
+    assert [(h["window_id"], h["stay_local_id"], h["balance"]) for h in oi["deposits_held"]] == [("w01", stay, "3000.00")]
+    assert oi["partial_refunds_open"] == []
+    assert "在院预交金：1 人，余额合计 3000.00 元" in r.stderr and "部分退费未完成 0 笔" in r.stderr

@@ -1,6 +1,6 @@
 """partial_refunds: one supervised 部分退费 (partial refund) of a same-day outpatient settlement (issue 19).
 
-A new table only. ``client.services.partial_refund`` describes the state machine; each step's msgid is
+A new table, journaled for the hospital store (offline_cache.replication). ``client.services.partial_refund`` describes the state machine; each step's msgid is
 committed here before the request leaves the window.
 
 Revision ID: 0008a
@@ -11,6 +11,7 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
+from offline_cache import replication
 from offline_cache.types import Money
 
 revision = "0008a"
@@ -51,6 +52,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_partial_refunds_old_settlement_id", "partial_refunds", ["old_settlement_id"])
     op.create_index("ix_partial_refunds_state", "partial_refunds", ["state"])
+    replication.ensure_triggers(op.get_bind())        # journaled for the hospital store (finance, Z report)
 
 
 def downgrade() -> None:
