@@ -361,3 +361,7 @@ def test_deposits_and_partial_refunds_reach_the_hospital_z_report_and_open_items
     assert [(h["window_id"], h["stay_local_id"], h["balance"]) for h in oi["deposits_held"]] == [("w01", stay, "3000.00")]
     assert oi["partial_refunds_open"] == []
     assert "在院预交金：1 人，余额合计 3000.00 元" in r.stderr and "部分退费未完成 0 笔" in r.stderr
+    # the institution's 3201/3202 against the platform: the old settlement's 2208 and the new 2207 both
+    # counted, nothing one-sided; the deposit held does not keep the day open
+    r = medsettle("dayend", "reconcile", "--date", day, *fin, env=env)
+    assert r.returncode == 0, r.stderr
