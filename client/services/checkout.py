@@ -552,7 +552,10 @@ class Counter:
             rows = conn.exec_driver_sql(
                 "SELECT f.med_list_codg, f.name, f.cnt, f.pric FROM fee_lines f JOIN visits v ON v.id = f.visit_id "
                 "WHERE v.psn_no = ? AND v.id IS NOT ? AND substr(f.fee_ocur_time, 1, 10) = ? AND EXISTS (SELECT 1 FROM "
-                "settlements s WHERE s.visit_id = v.id AND s.state IN ('confirmed', 'provisional', 'sent', 'unknown'))",
+                "settlements s WHERE s.visit_id = v.id AND s.state IN ('confirmed', 'provisional', 'sent', 'unknown')) "
+                # a visit settled again after a 部分退费: only the kept lines (its latest batch) were charged
+                f"AND (NOT EXISTS ({_PREFUND_OF_VISIT}) OR f.chrg_bchno = ({_PREFUND_OF_VISIT.replace('SELECT 1', 'SELECT r.chrg_bchno')} "
+                "ORDER BY r.id DESC LIMIT 1))",
                 (p.psn_no, self.visit_id, day)).fetchall()
         return [{"code": code, "name": name or code, "cnt": str(cnt), "pric": str(pric), "date": day}
                 for code, name, cnt, pric in rows]
@@ -1090,6 +1093,11 @@ class Counter:
     @translate_store_errors
     def reverse(self, setl_id: str, authorization: Any, *, reason: str = "") -> dict:
         return reverse_settlement(self.ctx, setl_id, authorization, reason=reason, his=self.his)
+
+
+# the partial refunds (client.services.partial_refund) that re-settled visit ``v`` on a new fee batch
+_PREFUND_OF_VISIT = ("SELECT 1 FROM partial_refunds r JOIN settlements o ON o.id = r.old_settlement_id "
+                     "WHERE o.visit_id = v.id AND r.state NOT IN ('prepared', 'reversed', 'fees_cancelled', 'cancelled')")
 
 
 def _visit_update():

@@ -226,3 +226,30 @@ def test_refused_resettlement_stops_clearly_and_resume_finishes_once(window, tmp
     led = [x for x in ledger(platform) if x["mdtrt_id"] == rec["mdtrt_id"] and x["kind"] == "setl"]
     assert [x["reversed"] for x in led] == [True, False]
     assert_books_balance(d)
+
+
+def test_returned_lines_are_not_charged_today_for_the_same_day_prechecks(window, tmp_path):
+    """After 头孢克洛胶囊 is returned (部分退费), a second visit the same day with both items warns
+    事前提醒 duplicate_today only for what the patient was still charged (普通门诊诊查费, the kept line),
+    never for the returned drug (the old visit's lines stay in its store, deleted centrally by 2205)."""
+    from decimal import Decimal
+
+    from client.services.checkout import Counter
+    from client.services.context import open_context, training_settings_for
+
+    platform, d = window
+    base = ("--platform", platform.url, "--data", str(d))
+    rec = checkout(platform, d, tmp_path)
+    out = medsettle("refund", rec["setl_id"], "--return", "1", *base, *SUP, stdin="Train-0009\n")
+    assert out.returncode == 0, out.stderr
+    ctx = open_context(training_settings_for(platform.url, d))
+    try:
+        c = Counter(ctx)
+        c.identify_certno(SHEN)
+        c.start_outpatient("11")
+        c.add_line("XJ01CRA006A001010104041", Decimal("24"))
+        c.add_line("001102000010000", Decimal("1"))
+        today = {w.item_code for w in c.precheck() if w.code == "duplicate_today"}
+    finally:
+        ctx.close()
+    assert today == {"001102000010000"}, today
