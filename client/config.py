@@ -125,6 +125,8 @@ class PlatformSettings:
     success_err_msgs: tuple[str, ...] = ("success", "成功", "交易成功", "处理成功", "ok")
     # err_msg words of a 2601 refusal meaning "nothing to reverse" (client.api.errors; UNVERIFIED)
     reversal_void_words: tuple[str, ...] = ("无需冲正", "退费结算标志不为未退费", "原交易不存在", "未找到原交易")
+    # err_msg words (all of them) of a 2302 refusal meaning "no such fee line" (client.api.errors; UNVERIFIED)
+    fee_cancel_void_words: tuple[str, ...] = ("明细流水号", "不存在")
     password_public_key: str = ""       # PEM file of the region's public key
     password_padding: str = "pkcs1v15"  # pkcs1v15 | oaep
     # fetch policy bundles with the MedSettle extension 9901 (only a training platform serves it; real
@@ -597,6 +599,7 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "password_infnos": _v_infno_list,
         "success_err_msgs": _v_word_list,
         "reversal_void_words": _v_word_list,
+        "fee_cancel_void_words": _v_word_list,
         "password_public_key": _v_path_str,
         "password_padding": _v_choice("pkcs1v15", "oaep"),
         "password_cross_province_exempt": _v_bool,
@@ -1189,6 +1192,7 @@ def api_settings_kwargs(settings: Settings, *, secret: str = "", state_dir: str 
         "password_infnos": tuple(p.password_infnos),
         "success_err_msgs": tuple(p.success_err_msgs),
         "reversal_void_words": tuple(p.reversal_void_words),
+        "fee_cancel_void_words": tuple(p.fee_cancel_void_words),
         "password_public_key": p.password_public_key,
         "password_padding": p.password_padding,
         "password_cross_province_exempt": p.password_cross_province_exempt,

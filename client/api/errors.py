@@ -75,6 +75,18 @@ def reversal_finds_nothing(err_msg: str, words: tuple[str, ...] | None = None) -
     return any(w and w in text for w in (REVERSAL_VOID_WORDS if words is None else words))
 
 
+FEE_CANCEL_VOID_WORDS = ("明细流水号", "不存在")
+
+
+def fee_cancel_finds_nothing(err_msg: str, words: tuple[str, ...] | None = None) -> bool:
+    """True when a refused 2302 (住院费用明细撤销) of one feedetl_sn means "no such line" — the 2301 that
+    should have carried it never arrived — so the line may be uploaded again. ALL the words must be in
+    the text (default: the line's serial number named and 不存在); any other refusal: not decided here."""
+    text = err_msg or ""
+    ws = [w for w in (FEE_CANCEL_VOID_WORDS if words is None else words) if w]
+    return bool(ws) and all(w in text for w in ws)
+
+
 def retry_after_header(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds from an HTTP ``Retry-After`` header (RFC 9110 §10.2.3: delay-seconds or an
     HTTP-date); None when absent or unreadable. A date in the past gives 0."""

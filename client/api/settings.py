@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import REVERSAL_VOID_WORDS, ApiConfigError
+from .errors import FEE_CANCEL_VOID_WORDS, REVERSAL_VOID_WORDS, ApiConfigError
 from .infnos import DEFAULT_PATHS
 from .password import PasswordCheck
 
@@ -70,6 +70,9 @@ class ApiSettings:
     # err_msg words of a 2601 refusal that mean "there is nothing to reverse" (errors.REVERSAL_VOID_WORDS;
     # the platform's wording is UNVERIFIED: add the region's words here).
     reversal_void_words: tuple[str, ...] = REVERSAL_VOID_WORDS
+    # err_msg words (all of them) of a 2302 refusal meaning "no such fee line" (errors.FEE_CANCEL_VOID_WORDS;
+    # UNVERIFIED: the training platform's wording)
+    fee_cancel_void_words: tuple[str, ...] = FEE_CANCEL_VOID_WORDS
     # Regional extra envelope fields; None = not sent at all.
     fixmedins_soft_fcty: str | None = None
     enc_type: str | None = None

@@ -44,6 +44,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from client.api import BusinessError, TransportError
+from client.api.errors import fee_cancel_finds_nothing
 from client.api.transactions import (
     AdmissionChangeInfo,
     AdmissionInfo,
@@ -1280,7 +1281,8 @@ def recover_stays(ctx, *, grace_s: float | None = None) -> dict:
                      msgid=msgid)
             gone = True
         except BusinessError as exc:
-            gone = "不存在" in (exc.err_msg or "")
+            words = getattr(getattr(ctx.central, "settings", None), "fee_cancel_void_words", None)
+            gone = fee_cancel_finds_nothing(exc.err_msg, tuple(words) if words else None)
             svc._change_log(stay_id, dict(entry, result="refused", err_msg=exc.err_msg))
         except TransportError:
             gone = False

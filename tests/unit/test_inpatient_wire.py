@@ -37,3 +37,14 @@ def test_deposit_amounts_refused_in_chinese(bad, words):
 
 def test_deposit_amount_exact():
     assert money("2000", "x") == Decimal("2000.00") and str(money(" 12.5 ")) == "12.50"
+
+
+def test_a_2302_refusal_means_no_such_line_only_with_all_the_words():
+    from client.api.errors import fee_cancel_finds_nothing
+
+    # the training platform's refusal for a feedetl_sn it never received (training_platform/transactions.py)
+    assert fee_cancel_finds_nothing("费用明细流水号[ZY1-0001]不存在")
+    assert not fee_cancel_finds_nothing("就诊信息不存在")              # the admission is gone: not "no such line"
+    assert not fee_cancel_finds_nothing("费用明细流水号[ZY1-0001]已结算，不能撤销")
+    assert not fee_cancel_finds_nothing("")
+    assert fee_cancel_finds_nothing("明细[X]未找到", ("未找到",))     # a region's own words ([platform] fee_cancel_void_words)
