@@ -4,7 +4,10 @@
 reversal records of 2208/2305/2601): setl_id, medins_setl_id, mdtrt_id, psn_no, infno, kind
 ("setl" | "revs"), setl_time, clr_type, clr_optins, refd_setl_flag, every setlinfo amount under its
 NHSA name, reversed (true/false) and, for reversal records, init_setl_id (the original's setl_id:
-an admin view of the training platform, never sent on the wire). Reading works while a server is
+an admin view of the training platform, never sent on the wire). From the platform's record of the
+settlement's visit: dise_codg / dise_name (the visit's 2203 mdtrtinfo — for 门诊慢特病 the filed
+disease, e.g. M01600 — or the 2402 dscginfo of a stay; null when neither was received) and mdtrt_2203
+(every 2203 received for the visit: msgid, med_type, dise_codg, dise_name). Reading works while a server is
 running on the same directory (WAL).
 """
 
@@ -25,10 +28,13 @@ AMOUNT_FIELDS = ["medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "prese
 def _rows(conn: sqlite3.Connection) -> list[dict]:
     out = []
     cur = conn.execute("SELECT setl_id, kind, mdtrt_id, psn_no, fixmedins_code, medins_setl_id, infno, clr_type, "
-                       "clr_optins, setl_time, refd_setl_flag, reversed, orig_setl_id, reversal_setl_id, setlinfo "
+                       "clr_optins, setl_time, refd_setl_flag, reversed, orig_setl_id, reversal_setl_id, setlinfo, "
+                       "(SELECT doc FROM visits v WHERE v.mdtrt_id = settlements.mdtrt_id) "
                        "FROM settlements ORDER BY setl_time, rowid")
     for r in cur:
         info = json.loads(r[14])
+        visit = json.loads(r[15]) if r[15] else {}
+        dise = next((d for d in (visit.get("mdtrtinfo"), visit.get("dscginfo")) if d and d.get("dise_codg")), {})
         row = {"setl_id": r[0], "medins_setl_id": r[5], "mdtrt_id": r[2], "psn_no": r[3], "fixmedins_code": r[4],
                "infno": r[6], "kind": r[1], "setl_time": r[9], "clr_type": r[7], "clr_optins": r[8],
                "insutype": info.get("insutype"), "med_type": info.get("med_type"), "refd_setl_flag": r[10]}
@@ -38,6 +44,8 @@ def _rows(conn: sqlite3.Connection) -> list[dict]:
         row["reversed"] = bool(r[11])
         row["reversal_setl_id"] = r[13]
         row["init_setl_id"] = r[12]
+        row["dise_codg"], row["dise_name"] = dise.get("dise_codg"), dise.get("dise_name")
+        row["mdtrt_2203"] = visit.get("mdtrt_2203") or []
         out.append(row)
     return out
 

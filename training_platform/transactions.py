@@ -638,6 +638,10 @@ class Platform:
         v["med_type"] = info["med_type"]
         v["mdtrtinfo"] = info
         v["diseinfo"] = dise
+        # every 2203 received for the visit (admin view: /admin/ledger's mdtrt_2203): a re-sent one replaces
+        # mdtrtinfo, this list keeps what each carried
+        v.setdefault("mdtrt_2203", []).append({"msgid": env["msgid"], "med_type": info["med_type"],
+                                               "dise_codg": info.get("dise_codg"), "dise_name": info.get("dise_name")})
         self.save_visit(c, v)
         return {}
 

@@ -77,6 +77,7 @@ from offline_cache import settlements as lifecycle
 from offline_cache.jsonutil import jsonable
 
 from .context import ServiceContext
+from .drills import kill_point
 from .errors import ServiceError, translate_store_errors
 from .fees import FeeInput, HisAdapter, HisVisit, load_fee_file
 from .identify import IdentifiedPerson, IdentifyService, PersonView
@@ -91,6 +92,10 @@ MONEY_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "presel
 BATCH = 50
 DEFAULT_DIAG = ("Z00.000", "一般性医学检查")
 INPATIENT_MED_TYPES = frozenset({"21", "22", "52", "2114", "2101"})
+KILL_ENV = "MEDSETTLE_KILL_AT"       # training drills only: SIGKILL this process at a named step
+# Outpatient kill points (tests/integration/test_chronic_kill.py), each right after the step named:
+# 2201.registered, 2203.answered, 2204.answered, 2206.answered, 2207.prepared (row + msgid committed,
+# not sent), 2207.answered (the answer here, not saved), 2207.confirmed (saved, before invoice/receipt).
 
 
 def _now() -> datetime:
@@ -726,8 +731,14 @@ class Counter:
         self.mdtrt_id = out.mdtrt_id
         self._exec("UPDATE visits SET mdtrt_id = ?, state = 'registered', updated_at = ? WHERE id = ?",
                    (out.mdtrt_id, _now(), self.visit_id))
+        self._checkpoint("2201.registered")
         if self.kind == "outpatient":
             self._upload_visit_info()
+
+    def _checkpoint(self, name: str) -> None:
+        """Training fault drills: die here when ``MEDSETTLE_KILL_AT`` names this outpatient step."""
+        if self.kind == "outpatient":
+            kill_point(name, KILL_ENV, allowed=bool(self.ctx.settings.training.enabled))
 
     def _visit_col(self, col: str) -> Any:
         with self.ctx.store.read_connection() as conn:
@@ -753,6 +764,7 @@ class Counter:
                                      diag_dept=vp["dept_name"], dise_dor_no=vp["dr_code"], dise_dor_name=vp["dr_name"],
                                      diag_time=vp["begntime"])], insuplc_admdvs=p.insuplc_admdvs)
         self._send(req, msgid)
+        self._checkpoint("2203.answered")
 
     def _upload_lines(self) -> None:
         pending = [ln for ln in self.lines if ln.fee_line_id is None]
@@ -820,6 +832,7 @@ class Counter:
                      _fen(split.get("preselfpay_amt")), _fen(split.get("inscp_scp_amt")), split.get("chrgitm_lv"),
                      split.get("med_chrgitm_type"), split.get("memo") or None, ln.fee_line_id))
             conn.exec_driver_sql("UPDATE visits SET state = 'uploaded', updated_at = ? WHERE id = ?", (_now(), self.visit_id))
+        self._checkpoint("2204.answered")
 
     @translate_store_errors
     def admit(self) -> str:
@@ -902,6 +915,7 @@ class Counter:
         self.trial = Presettlement(setlinfo, jsonable([dict(d.raw) for d in res.setldetail]), preview, diffs, warnings,
                                    acct_used_flag, res, req, prechecks=checks,
                                    acknowledged={_precheck_key(w) for w in checks if _precheck_key(w) in self._acked})
+        self._checkpoint("2206.answered")
         return self.trial
 
     # ------------------------------------------------------------------------ settlement
@@ -979,6 +993,7 @@ class Counter:
             s.add(row)
             s.flush()
             sid = row.id
+        self._checkpoint("2207.prepared")
 
         def unknown(_exc):
             with self.ctx.store.connection() as conn:
@@ -991,6 +1006,7 @@ class Counter:
 
         out: SettleResult = self._send(req, msgid, on_refused=failed, on_unknown=unknown, on_not_sent=failed,
                                        cainfo=cainfo)
+        self._checkpoint("2207.answered")
         info = jsonable(dict(out.setlinfo.raw))
         detail = jsonable([dict(d.raw) for d in out.setldetail])
         warn = list(trial.warnings) + central_notes(out, infno, msgid)
@@ -1013,6 +1029,7 @@ class Counter:
                                           f"请勿重复结算；恢复功能将对报文ID {msgid} 冲正(2601)，完成后提示重新结算。",
                                msgid=msgid, infno=infno) from None
         self.trial = None
+        self._checkpoint("2207.confirmed")
         if paycodes or (not lines and cash > 0):
             self._collect_codes(sid, cash if not lines else None)
         issue_invoice(self.ctx, sid, window=self.window or None)
