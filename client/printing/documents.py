@@ -16,7 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 
 from client.domain.invoice import is_inpatient
-from client.domain.money import rmb_upper
+from client.domain.money import fmt_display, rmb_upper
 from client.printing.common import (
     DocumentError,
     Out,
@@ -313,8 +313,6 @@ def render_form(record: dict, out: Out = None) -> bytes:
         notes = list(record_notes(record))
         netting = record.get("deposit_netting")
         if netting:               # an inpatient stay: how the deposit paid the patient's share (预交金冲抵)
-            from client.services.stay_netting import netting_lines
-
             for i, line in enumerate(netting_lines(netting)):
                 _text(c, L, bottom - 4.4 * mm - i * 4.1 * mm, line, 8.5, width=R - L)
             y0 = bottom - 4.4 * mm - 2 * 4.1 * mm
@@ -589,3 +587,28 @@ def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
     c.showPage()
     c.save()
     return write_out(buf.getvalue(), out)
+
+
+def netting_lines(n: dict) -> list[str]:
+    """An inpatient stay settlement's deposit netting (client.services.stay_netting) as the form prints it (two lines, paper amounts 1,230.05): the balance before, then
+    this settlement."""
+
+    def f(k: str) -> str:
+        return fmt_display(Decimal(n[k]))
+
+    first = f"预交金合计 {f('taken')}"
+    if Decimal(n["refunded_before"]) > 0:
+        first += f" − 已退预交金 {f('refunded_before')}"
+    if Decimal(n["applied_before"]) != 0:
+        first += f" − 前次结算已抵扣 {f('applied_before')}"
+    first += f" = 结算前预交金余额 {f('balance_before')}"
+    second = f"本次个人现金支付 {f('psn_cash_pay')}：预交金抵扣 {f('applied')}，补收 {f('collected')}"
+    if n["final"]:
+        chans = "、".join(f"{r['method_name']} {fmt_display(Decimal(r['amount']))}" for r in n["refunds"]
+                         if r["state"] == "done")
+        second += f"；退还预交金 {f('balance_after')}" + (f"（{chans}）" if chans else "")
+        if Decimal(n["refund_pending"]) > 0:
+            second += f"，其中 {f('refund_pending')} 待退"
+    else:
+        second += f"；中途结算后预交金余额 {f('balance_after')}"
+    return [first, second]

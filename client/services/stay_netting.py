@@ -18,10 +18,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from client.domain.codes import PAYMENT_METHOD_NAMES
 from client.domain.money import fmt2
 
 ZERO = Decimal("0.00")
-METHOD_NAMES = {"cash": "现金", "wechat": "微信支付", "alipay": "支付宝", "bank_card": "银行卡", "ecny": "数字人民币"}
+METHOD_NAMES = PAYMENT_METHOD_NAMES
 
 
 def _fen(v: Any) -> Decimal:
@@ -77,29 +78,3 @@ def netting_of(conn: Any, settlement_id: int) -> dict | None:
         "refunds": [{"method": r["method"], "method_name": METHOD_NAMES.get(r["method"], r["method"]),
                      "amount": fmt2(_fen(r["amount"])), "state": r["state"]} for r in refunds] if final else [],
     }
-
-
-def netting_lines(n: dict) -> list[str]:
-    """The netting as the form prints it (two lines, paper amounts 1,230.05): the balance before, then
-    this settlement."""
-    from client.domain.money import fmt_display
-
-    def f(k: str) -> str:
-        return fmt_display(Decimal(n[k]))
-
-    first = f"预交金合计 {f('taken')}"
-    if Decimal(n["refunded_before"]) > 0:
-        first += f" − 已退预交金 {f('refunded_before')}"
-    if Decimal(n["applied_before"]) != 0:
-        first += f" − 前次结算已抵扣 {f('applied_before')}"
-    first += f" = 结算前预交金余额 {f('balance_before')}"
-    second = f"本次个人现金支付 {f('psn_cash_pay')}：预交金抵扣 {f('applied')}，补收 {f('collected')}"
-    if n["final"]:
-        chans = "、".join(f"{r['method_name']} {fmt_display(Decimal(r['amount']))}" for r in n["refunds"]
-                         if r["state"] == "done")
-        second += f"；退还预交金 {f('balance_after')}" + (f"（{chans}）" if chans else "")
-        if Decimal(n["refund_pending"]) > 0:
-            second += f"，其中 {f('refund_pending')} 待退"
-    else:
-        second += f"；中途结算后预交金余额 {f('balance_after')}"
-    return [first, second]
