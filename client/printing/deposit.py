@@ -6,20 +6,14 @@ the running balance is the stay's deposit balance right after this row (client.s
 
 from __future__ import annotations
 
-import io
-
 from reportlab.lib import colors
-from reportlab.lib.units import mm
 
 from client.domain.money import rmb_upper
-from client.printing.common import DocumentError, amount, money, new_canvas, write_out
-from client.printing.documents import _text, _wrap
-from client.printing.fonts import string_width
+from client.printing.common import DocumentError, amount, money
+from client.printing.documents import Slip
 
 __all__ = ["render_deposit_receipt"]
 
-WIDTH = 80 * mm
-MARGIN = 4 * mm
 GREY = colors.HexColor("#555555")
 RED = colors.HexColor("#C8102E")
 
@@ -33,22 +27,8 @@ def render_deposit_receipt(doc: dict, out=None) -> bytes:
     refund = row.get("kind") == "refund"
     amt = amount(row.get("amount"), "amount")
     bal = amount(row.get("balance"), "balance")
-    width = WIDTH - 2 * MARGIN
-    rows: list[tuple] = []
-
-    def center(t, size, color=colors.black):
-        for part in _wrap(t, width, size):
-            rows.append(("c", size * 1.45, part, size, color))
-
-    def text(t, size=8.5, color=colors.black):
-        for part in _wrap(t, width, size):
-            rows.append(("l", size * 1.45, part, size, color))
-
-    def pair(left, right, size=8.5):
-        rows.append(("lr", size * 1.5, left, right, size))
-
-    def rule():
-        rows.append(("rule", 2.6 * mm))
+    slip = Slip()
+    center, pair, text, rule = slip.center, slip.pair, slip.text, slip.rule
 
     center(str(doc.get("fixmedins_name") or ""), 10.5)
     center("住院预交金退款凭证" if refund else "住院预交金收据", 13, RED if refund else colors.black)
@@ -82,29 +62,4 @@ def render_deposit_receipt(doc: dict, out=None) -> bytes:
     text(f"收款员：{doc.get('cashier', '')}    时间：{row.get('created_at', '')}", 7.5)
     center("预交金收据请妥善保管，出院结算时凭此结清", 7, GREY)
 
-    height = sum(r[1] for r in rows) + 2 * MARGIN + 2 * mm
-    buf = io.BytesIO()
-    c = new_canvas(buf, (WIDTH, height), "住院预交金收据")
-    x0, x1 = MARGIN, WIDTH - MARGIN
-    y = height - MARGIN
-    for r in rows:
-        kind, h = r[0], r[1]
-        base = y - h + h * 0.3
-        if kind == "c":
-            _text(c, WIDTH / 2, base, r[2], r[3], align="c", color=r[4])
-        elif kind == "l":
-            _text(c, x0, base, r[2], r[3], color=r[4])
-        elif kind == "lr":
-            rw = string_width(r[3], r[4])
-            _text(c, x0, base, r[2], r[4], width=max(10.0, width - rw - 2 * mm))
-            _text(c, x1, base, r[3], r[4], align="r")
-        elif kind == "rule":
-            c.setStrokeColor(GREY)
-            c.setDash(2, 2)
-            c.setLineWidth(0.5)
-            c.line(x0, y - h / 2, x1, y - h / 2)
-            c.setDash()
-        y -= h
-    c.showPage()
-    c.save()
-    return write_out(buf.getvalue(), out)
+    return slip.render("住院预交金收据", out)

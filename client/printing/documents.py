@@ -341,27 +341,71 @@ _SLIP_MARGIN = 4 * mm
 _SLIP_MAX_LINES = 20  # more lines than this print as fee categories (the detail list has them all)
 
 
+class Slip:
+    """An 80 mm thermal slip built row by row (centred, left, left+right pair, dashed rule, QR code)
+    and drawn on a page exactly as tall as its rows: the receipt slip, the 部分退费凭条 and the deposit
+    receipt (client.printing.deposit) share it."""
+
+    def __init__(self) -> None:
+        self.width = SLIP_WIDTH - 2 * _SLIP_MARGIN
+        self.rows: list[tuple] = []  # (kind, height, payload...)
+
+    def center(self, t: str, size: float, color=colors.black) -> None:
+        for part in _wrap(t, self.width, size):
+            self.rows.append(("c", size * 1.45, part, size, color))
+
+    def text(self, t: str, size: float = 8.5, color=colors.black) -> None:
+        for part in _wrap(t, self.width, size):
+            self.rows.append(("l", size * 1.45, part, size, color))
+
+    def pair(self, left: str, right: str, size: float = 8.5, color=colors.black) -> None:
+        self.rows.append(("lr", size * 1.5, left, right, size, color))
+
+    def rule(self) -> None:
+        self.rows.append(("rule", 2.6 * mm))
+
+    def qr(self, payload: str) -> None:
+        self.rows.append(("qr", 32 * mm, payload))
+
+    def render(self, title: str, out: Out = None) -> bytes:
+        height = sum(r[1] for r in self.rows) + 2 * _SLIP_MARGIN + 2 * mm
+        buf = io.BytesIO()
+        c = new_canvas(buf, (SLIP_WIDTH, height), title)
+        x0, x1 = _SLIP_MARGIN, SLIP_WIDTH - _SLIP_MARGIN
+        y = height - _SLIP_MARGIN
+        for r in self.rows:
+            kind, h = r[0], r[1]
+            base = y - h + h * 0.3
+            if kind == "c":
+                _text(c, SLIP_WIDTH / 2, base, r[2], r[3], align="c", color=r[4])
+            elif kind == "l":
+                _text(c, x0, base, r[2], r[3], color=r[4])
+            elif kind == "lr":
+                rw = string_width(r[3], r[4])
+                _text(c, x0, base, r[2], r[4], width=max(10.0, self.width - rw - 2 * mm), color=r[5])
+                _text(c, x1, base, r[3], r[4], align="r", color=r[5])
+            elif kind == "rule":
+                c.setStrokeColor(GREY)
+                c.setDash(2, 2)
+                c.setLineWidth(0.5)
+                c.line(x0, y - h / 2, x1, y - h / 2)
+                c.setDash()
+            elif kind == "qr":
+                size = 30 * mm
+                draw_qr(c, r[2], (SLIP_WIDTH - size) / 2, y - h + 1 * mm, size)
+            y -= h
+        c.showPage()
+        c.save()
+        return write_out(buf.getvalue(), out)
+
+
 def render_slip(record: dict, out: Out = None) -> bytes:
     """The 80 mm thermal slip for *record*; returns the PDF bytes (and writes them to *out*)."""
     person, visit, inst, masked = _person_bits(record)
     m = _Money(record)
     inv = _invoice_main(record)
-    width = SLIP_WIDTH - 2 * _SLIP_MARGIN
-    rows: list[tuple] = []  # (kind, height, payload...)
-
-    def center(t, size, color=colors.black):
-        for part in _wrap(t, width, size):
-            rows.append(("c", size * 1.45, part, size, color))
-
-    def pair(left, right, size=8.5):
-        rows.append(("lr", size * 1.5, left, right, size))
-
-    def text(t, size=8.5, color=colors.black):
-        for part in _wrap(t, width, size):
-            rows.append(("l", size * 1.45, part, size, color))
-
-    def rule():
-        rows.append(("rule", 2.6 * mm))
+    slip = Slip()
+    center, pair, text, rule = slip.center, slip.pair, slip.text, slip.rule
 
     center(str(inst["fixmedins_name"]), 10.5)
     center("医保结算凭条" + ("（红字冲红）" if m.red else ""), 13, RED if m.red else colors.black)
@@ -424,39 +468,9 @@ def render_slip(record: dict, out: Out = None) -> bytes:
     pair(f"收款员：{cashier.get('opter_name', '')}（{cashier.get('opter', '')}）",
          f"窗口 {record.get('window', '')}", 7.5)
     text(f"时间：{record.get('setl_time', '')}", 7.5)
-    payload = qr_payload(record)
-    rows.append(("qr", 32 * mm, payload))
+    slip.qr(qr_payload(record))
     center("扫码查验票据 · 请妥善保管本凭条", 7, GREY)
-
-    height = sum(r[1] for r in rows) + 2 * _SLIP_MARGIN + 2 * mm
-    buf = io.BytesIO()
-    c = new_canvas(buf, (SLIP_WIDTH, height), "医保结算凭条")
-    x0, x1 = _SLIP_MARGIN, SLIP_WIDTH - _SLIP_MARGIN
-    y = height - _SLIP_MARGIN
-    for r in rows:
-        kind, h = r[0], r[1]
-        base = y - h + h * 0.3
-        if kind == "c":
-            _text(c, SLIP_WIDTH / 2, base, r[2], r[3], align="c", color=r[4])
-        elif kind == "l":
-            _text(c, x0, base, r[2], r[3], color=r[4])
-        elif kind == "lr":
-            rw = string_width(r[3], r[4])
-            _text(c, x0, base, r[2], r[4], width=max(10.0, width - rw - 2 * mm))
-            _text(c, x1, base, r[3], r[4], align="r")
-        elif kind == "rule":
-            c.setStrokeColor(GREY)
-            c.setDash(2, 2)
-            c.setLineWidth(0.5)
-            c.line(x0, y - h / 2, x1, y - h / 2)
-            c.setDash()
-        elif kind == "qr":
-            size = 30 * mm
-            draw_qr(c, r[2], (SLIP_WIDTH - size) / 2, y - h + 1 * mm, size)
-        y -= h
-    c.showPage()
-    c.save()
-    return write_out(buf.getvalue(), out)
+    return slip.render("医保结算凭条", out)
 
 
 
@@ -465,22 +479,8 @@ def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
     original settlement, the returned lines, the new settlement and the net refund per channel."""
     old, new = doc["old"], doc["new"]
     person, visit, inst, masked = _person_bits(new)
-    width = SLIP_WIDTH - 2 * _SLIP_MARGIN
-    rows: list[tuple] = []
-
-    def center(t, size, color=colors.black):
-        for part in _wrap(t, width, size):
-            rows.append(("c", size * 1.45, part, size, color))
-
-    def pair(left, right, size=8.5, color=colors.black):
-        rows.append(("lr", size * 1.5, left, right, size, color))
-
-    def text(t, size=8.5, color=colors.black):
-        for part in _wrap(t, width, size):
-            rows.append(("l", size * 1.45, part, size, color))
-
-    def rule():
-        rows.append(("rule", 2.6 * mm))
+    slip = Slip()
+    center, pair, text, rule = slip.center, slip.pair, slip.text, slip.rule
 
     def amt(rec, field):
         return money(amount((rec.get("setlinfo") or {}).get(field, "0.00"), f"setlinfo.{field}"))
@@ -555,38 +555,9 @@ def render_partial_refund_receipt(doc: dict, out: Out = None) -> bytes:
     pair(f"收款员：{cashier.get('opter_name', '')}（{cashier.get('opter', '')}）", f"授权组长 {doc.get('authorized_by', '')}",
          7.5)
     text(f"退费时间：{(new.get('setlinfo') or {}).get('setl_time', '')}    编号 {doc.get('id')}", 7.5)
-    rows.append(("qr", 32 * mm, qr_payload(new)))
+    slip.qr(qr_payload(new))
     center("扫码查验新票据 · 请妥善保管本凭条", 7, GREY)
-
-    height = sum(r[1] for r in rows) + 2 * _SLIP_MARGIN + 2 * mm
-    buf = io.BytesIO()
-    c = new_canvas(buf, (SLIP_WIDTH, height), "部分退费凭条")
-    x0, x1 = _SLIP_MARGIN, SLIP_WIDTH - _SLIP_MARGIN
-    y = height - _SLIP_MARGIN
-    for r in rows:
-        kind, h = r[0], r[1]
-        base = y - h + h * 0.3
-        if kind == "c":
-            _text(c, SLIP_WIDTH / 2, base, r[2], r[3], align="c", color=r[4])
-        elif kind == "l":
-            _text(c, x0, base, r[2], r[3], color=r[4])
-        elif kind == "lr":
-            rw = string_width(r[3], r[4])
-            _text(c, x0, base, r[2], r[4], width=max(10.0, width - rw - 2 * mm), color=r[5])
-            _text(c, x1, base, r[3], r[4], align="r", color=r[5])
-        elif kind == "rule":
-            c.setStrokeColor(GREY)
-            c.setDash(2, 2)
-            c.setLineWidth(0.5)
-            c.line(x0, y - h / 2, x1, y - h / 2)
-            c.setDash()
-        elif kind == "qr":
-            size = 30 * mm
-            draw_qr(c, r[2], (SLIP_WIDTH - size) / 2, y - h + 1 * mm, size)
-        y -= h
-    c.showPage()
-    c.save()
-    return write_out(buf.getvalue(), out)
+    return slip.render("部分退费凭条", out)
 
 
 def netting_lines(n: dict) -> list[str]:
