@@ -2175,6 +2175,7 @@ class MainWindow(DayworkMixin, HospitalMixin, QMainWindow):
             "<tr><td><b>Ctrl+H</b></td><td>inpatient screen: admission, deposits, daily fees, discharge</td></tr>"
             "<tr><td><b>Ctrl+R</b></td><td>reverse a same-day settlement from today's list (supervisor)</td></tr>"
             "<tr><td><b>Ctrl+T</b></td><td>partial refund: return some lines of a same-day settlement (supervisor)</td></tr>"
+            "<tr><td><b>Ctrl+U</b></td><td>collect an owed share (scan a new payment code, or cash)</td></tr>"
             "<tr><td><b>Ctrl+D / Ctrl+W</b></td><td>all settlement fields / why this amount</td></tr>"
             "<tr><td><b>Ctrl+S</b></td><td>synchronise</td></tr>"
             "<tr><td><b>Ctrl+J / Ctrl+K</b></td><td>adjustment records / open or close the shift</td></tr>"
