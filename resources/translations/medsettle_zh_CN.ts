@@ -541,7 +541,7 @@ Do not close the shift; Synchronise (Ctrl+S) when the insurance centre is reacha
     </message>
     <message>
         <source>That was not a payment code. Ask the patient to open the payment code (微信/支付宝/云闪付) and scan it.</source>
-        <translation>扫描的不是付款码。请患者打开付款码（微信/支付宝/云闪付）后扫描。</translation>
+        <translation>扫到的不是付款码。请患者打开付款码（微信/支付宝/云闪付）后再扫。</translation>
     </message>
 </context>
 <context>
@@ -831,7 +831,7 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Total</source>
-        <translation>总额</translation>
+        <translation>医疗费总额</translation>
     </message>
     <message>
         <source>Fund</source>
@@ -875,7 +875,7 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Change</source>
-        <translation>找零</translation>
+        <translation>信息变更</translation>
     </message>
     <message>
         <source>Deposit</source>
@@ -931,7 +931,7 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Insurance centre message: %1</source>
-        <translation>医保中心原文：%1</translation>
+        <translation>医保中心信息：%1</translation>
     </message>
     <message>
         <source>The result is UNKNOWN: do not repeat it and do not take money twice. Synchronise (Ctrl+S at the counter) runs the recovery.</source>
@@ -939,7 +939,7 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>Internal error: the step was not completed and the error was logged.</source>
-        <translation>程序内部错误：本次操作未完成，错误已记入日志。</translation>
+        <translation>内部错误：本步骤未完成，错误已记录到日志。</translation>
     </message>
     <message>
         <source>At the counter: %1 (%2). F2 admits this patient.</source>
@@ -993,7 +993,7 @@ Start in training mode to practise with the built-in training platform (上海�
     </message>
     <message>
         <source>unknown</source>
-        <translation>未知</translation>
+        <translation>结果未知</translation>
     </message>
     <message>
         <source>Identify the patient at the counter first (scan the e-voucher, F2 card, F3 ID), then open 住院 (Ctrl+H) and press F2.</source>
