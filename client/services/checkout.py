@@ -78,7 +78,7 @@ from offline_cache.jsonutil import jsonable
 
 from .context import ServiceContext
 from .drills import kill_point
-from .errors import ServiceError, translate_store_errors
+from .errors import ServiceError, send_central, translate_store_errors
 from .fees import FeeInput, HisAdapter, HisVisit, load_fee_file
 from .identify import IdentifiedPerson, IdentifyService, PersonView
 from .payments import PaymentLine, Tender, allocate, require_references
@@ -664,22 +664,8 @@ class Counter:
     # ------------------------------------------------------------------------ network steps
     def _send(self, request: Any, msgid: str, *, on_refused=None, on_unknown=None, on_not_sent=None,
               cainfo: str = "") -> Any:
-        infno = request.INFNO
-        try:
-            return self.ctx.call(request, msgid=msgid, cainfo=cainfo)
-        except BusinessError as exc:
-            if on_refused:
-                on_refused(exc)
-            raise ServiceError("refused", f"医保中心拒绝了交易 {infno}：{exc.err_msg}", detail=exc.err_msg, msgid=msgid,
-                               infno=infno) from None
-        except TransportError as exc:
-            if exc.outcome_unknown:
-                if on_unknown:
-                    on_unknown(exc)
-                raise ServiceError("unknown", str(exc), msgid=msgid, infno=infno) from None
-            if on_not_sent:
-                on_not_sent(exc)
-            raise ServiceError("offline", str(exc), msgid=msgid, infno=infno) from None
+        return send_central(self.ctx, request, msgid, on_refused=on_refused, on_unknown=on_unknown,
+                            on_not_sent=on_not_sent, cainfo=cainfo)
 
     def _exec(self, sql: str, params: tuple) -> Any:
         with self.ctx.store.connection() as conn:

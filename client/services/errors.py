@@ -67,3 +67,32 @@ def translate_store_errors(method):
             raise ServiceError("store", err.message, detail=err.detail or "") from None
 
     return wrapper
+
+
+def send_central(ctx, request, msgid: str | None, *, on_refused=None, on_unknown=None, on_not_sent=None,
+                 unknown_text=None, offline_text=None, **call_kw):
+    """One state-changing call to the central platform with the services' error mapping: a refusal →
+    ServiceError ``refused`` (the platform's words), an answer lost after sending → ``unknown`` (never
+    repeat: recovery decides), not sent → ``offline``. The ``on_*`` callbacks record the outcome in the
+    caller's store first; ``unknown_text`` / ``offline_text`` (infno, exc) → the cashier's message
+    (default: the transport's own words). ``msgid`` None lets the client allocate one."""
+    from client.api import BusinessError, TransportError
+
+    infno = request.INFNO
+    try:
+        return ctx.call(request, msgid=msgid, **call_kw) if msgid else ctx.call(request, **call_kw)
+    except BusinessError as exc:
+        if on_refused:
+            on_refused(exc)
+        raise ServiceError("refused", f"医保中心拒绝了交易 {infno}：{exc.err_msg}", detail=exc.err_msg, msgid=msgid,
+                           infno=infno) from None
+    except TransportError as exc:
+        if exc.outcome_unknown:
+            if on_unknown:
+                on_unknown(exc)
+            raise ServiceError("unknown", unknown_text(infno, exc) if unknown_text else str(exc), msgid=msgid,
+                               infno=infno) from None
+        if on_not_sent:
+            on_not_sent(exc)
+        raise ServiceError("offline", offline_text(infno, exc) if offline_text else str(exc), msgid=msgid,
+                           infno=infno) from None

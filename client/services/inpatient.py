@@ -67,7 +67,7 @@ from offline_cache import settlements as lifecycle
 from offline_cache.jsonutil import jsonable
 
 from .drills import kill_point
-from .errors import ServiceError, translate_store_errors
+from .errors import ServiceError, send_central, translate_store_errors
 from .fees import FeeInput
 from .payments import Tender, allocate
 from .stay_books import applied_of, restore_applied  # noqa: F401 - part of this module's API
@@ -322,23 +322,11 @@ class StayService:
 
     # ------------------------------------------------------------------------------ helpers
     def _send(self, request: Any, msgid: str | None, *, on_refused=None, on_unknown=None, on_not_sent=None) -> Any:
-        infno = request.INFNO
-        try:
-            return self.ctx.call(request, msgid=msgid) if msgid else self.ctx.call(request)
-        except BusinessError as exc:
-            if on_refused:
-                on_refused(exc)
-            raise ServiceError("refused", f"医保中心拒绝了交易 {infno}：{exc.err_msg}", detail=exc.err_msg, msgid=msgid,
-                               infno=infno) from None
-        except TransportError as exc:
-            if exc.outcome_unknown:
-                if on_unknown:
-                    on_unknown(exc)
-                raise ServiceError("unknown", f"交易 {infno} 已发出但没有收到应答（{exc}）：结果未知，请勿重复操作，"
-                                              "执行恢复（medsettle inpatient recover）后再继续。", msgid=msgid, infno=infno) from None
-            if on_not_sent:
-                on_not_sent(exc)
-            raise ServiceError("offline", f"医保中心暂时无法连接（{infno} 未发出）：{exc}", msgid=msgid, infno=infno) from None
+        return send_central(
+            self.ctx, request, msgid, on_refused=on_refused, on_unknown=on_unknown, on_not_sent=on_not_sent,
+            unknown_text=lambda infno, exc: f"交易 {infno} 已发出但没有收到应答（{exc}）：结果未知，请勿重复操作，"
+                                            "执行恢复（medsettle inpatient recover）后再继续。",
+            offline_text=lambda infno, exc: f"医保中心暂时无法连接（{infno} 未发出）：{exc}")
 
     def _exec(self, sql: str, params: tuple) -> None:
         with self.ctx.store.connection() as conn:
