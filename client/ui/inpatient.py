@@ -787,19 +787,26 @@ class InpatientScreen(QDialog):
                                        .replace("%1", r["bed"]).replace("%2", r["dept_name"])
                                        .replace("%3", r["dr_name"])))
 
+    def _confirm(self, title: str, text: str, name: str, step: str) -> bool:
+        """A Yes/No question defaulting to No (the window's _dialog while open); No reports ``step`` cancelled."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName(name)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        self.win._dialog = box
+        if box.exec() != QMessageBox.StandardButton.Yes:
+            self.win.step_failed.emit(step, "cancelled")
+            return False
+        return True
+
     def cancel_stay(self) -> None:
         rec = self.record
         if rec is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Cancel admission"),
-                          self.tr("Cancel the admission of %1 (inpatient no. %2) at the insurance centre (2404)?")
-                          .replace("%1", rec["person"]["psn_name"]).replace("%2", rec["ipt_no"]),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("confirmCancelStay")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        self.win._dialog = box
-        if box.exec() != QMessageBox.StandardButton.Yes:
-            self.win.step_failed.emit("inpt_cancel", "cancelled")
+        if not self._confirm(self.tr("Cancel admission"),
+                             self.tr("Cancel the admission of %1 (inpatient no. %2) at the insurance centre (2404)?")
+                             .replace("%1", rec["person"]["psn_name"]).replace("%2", rec["ipt_no"]),
+                             "confirmCancelStay", "inpt_cancel"):
             return
         svc, sid = self.svc, rec["stay_id"]
         self._run("inpt_cancel", self.tr("Cancelling the admission (2404)…"), lambda: svc.cancel(sid, reason="收费窗口撤销"),
@@ -939,15 +946,11 @@ class InpatientScreen(QDialog):
         rec = self.record
         if rec is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Cancel fees"),
-                          self.tr("Cancel ALL unsettled uploaded fee lines of %1 (¥ %2) at the insurance centre (2302)?")
-                          .replace("%1", rec["ipt_no"]).replace("%2", _money(rec["fees"]["unsettled_amount"])),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("confirmCancelFees")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        self.win._dialog = box
-        if box.exec() != QMessageBox.StandardButton.Yes:
-            self.win.step_failed.emit("inpt_cancel_fees", "cancelled")
+        if not self._confirm(self.tr("Cancel fees"),
+                             self.tr("Cancel ALL unsettled uploaded fee lines of %1 (¥ %2) at the insurance centre "
+                                     "(2302)?").replace("%1", rec["ipt_no"])
+                             .replace("%2", _money(rec["fees"]["unsettled_amount"])),
+                             "confirmCancelFees", "inpt_cancel_fees"):
             return
         svc, sid = self.svc, rec["stay_id"]
         self.trial = None
